@@ -1,0 +1,10 @@
+"""The gateway database's tables (the gateway owns them; no other service reads them)."""
+
+from sqlalchemy import MetaData
+
+from shared.consumer import define_processed_events_table
+from shared.outbox import define_outbox_table
+
+metadata = MetaData()
+outbox = define_outbox_table(metadata)
+processed_events = define_processed_events_table(metadata)

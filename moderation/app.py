@@ -1,0 +1,53 @@
+"""Composition root of the moderation service: consumer of submissions, review queue and moderators' GraphQL."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from moderation import tables
+from moderation.graphql.schema import Context, build_schema
+from moderation.handlers import HANDLERS
+from moderation.settings import ModerationSettings
+from shared.bus import InProcessBus
+from shared.events import Topic
+from shared.http import CorrelationIdMiddleware
+from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
+
+_runtime_of = RuntimeAccessor()
+
+
+class ModerationGraphQL(GraphQL[Context, None]):
+    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
+        return Context(sessions=_runtime_of(request).sessions)
+
+
+def spec(settings: ModerationSettings) -> ServiceSpec:
+    return ServiceSpec(
+        name="moderation",
+        migrations=Path(__file__).parent / "migrations",
+        outbox=tables.outbox,
+        processed_events=tables.processed_events,
+        consumer_group=settings.consumer_group,
+        handlers=HANDLERS,
+        topics=(Topic.OPERATING_INFO_SUBMITTED.value,),
+    )
+
+
+def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = ServiceRuntime(spec(settings), settings, bus)
+        app.state.runtime = runtime
+        async with runtime.running():
+            yield
+
+    graphql = ModerationGraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    routes = [*health_routes(_runtime_of), Route("/graphql", graphql)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])

@@ -1,0 +1,26 @@
+"""Handlers of the events the moderation service consumes (``handle_<event>``)."""
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from moderation.queue import repositories
+from shared.consumer import Handler
+from shared.events import Envelope, OperatingInfoSubmitted
+
+log = logging.getLogger(__name__)
+
+
+async def handle_operating_info_submitted(session: AsyncSession, event: Envelope) -> None:
+    """Put a submission in the review queue, once, however often the event is delivered."""
+    submitted = event.data
+    assert isinstance(submitted, OperatingInfoSubmitted)
+    if await repositories.get_item_id_by_submission(session, submitted.submission_id) is not None:
+        return
+    item_id = await repositories.add_pending_item(session, submitted, event_id=event.id)
+    log.info(
+        "submission queued for review", extra={"review_item_id": item_id, "submission_id": str(submitted.submission_id)}
+    )
+
+
+HANDLERS: dict[str, Handler] = {OperatingInfoSubmitted.event_type: handle_operating_info_submitted}

@@ -1,0 +1,46 @@
+"""The only place that queries the review queue's tables."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from moderation.tables import review_items
+from shared.events import OperatingInfoSubmitted
+
+
+async def get_item_id_by_submission(session: AsyncSession, submission_id: uuid.UUID) -> str | None:
+    found = await session.scalar(select(review_items.c.id).where(review_items.c.submission_id == str(submission_id)))
+    return None if found is None else str(found)
+
+
+async def add_pending_item(session: AsyncSession, submitted: OperatingInfoSubmitted, *, event_id: str) -> str:
+    item_id = str(uuid.uuid4())
+    await session.execute(
+        review_items.insert().values(
+            id=item_id,
+            submission_id=str(submitted.submission_id),
+            event_id=event_id,
+            establishment_id=str(submitted.establishment_id),
+            establishment_name=submitted.establishment_name,
+            provider_id=str(submitted.provider_id),
+            caf_code=submitted.caf_code,
+            departement=submitted.departement,
+            version=submitted.version,
+            based_on_version=submitted.based_on_version,
+            submitted_by=submitted.submitted_by.model_dump(mode="json"),
+            document=submitted.document,
+            status="PENDING",
+            submitted_at=submitted.submitted_at,
+            received_at=datetime.now(UTC),
+        )
+    )
+    return item_id
+
+
+async def count_pending(session: AsyncSession) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(review_items).where(review_items.c.status == "PENDING")
+    )
+    return int(count or 0)

@@ -1,0 +1,13 @@
+"""Settings of the moderation service (environment prefix ``MODERATION_``)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class ModerationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MODERATION_", env_file=".env", extra="ignore", frozen=True)
+
+    port: int = 8001
+    consumer_group: str = "structures-moderation"
+    graphiql: bool = True

@@ -1,0 +1,30 @@
+"""The moderation database's tables (owned by the moderation service alone)."""
+
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
+
+from shared.consumer import define_processed_events_table
+from shared.outbox import define_outbox_table
+
+metadata = MetaData()
+outbox = define_outbox_table(metadata)
+processed_events = define_processed_events_table(metadata)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("submission_id", String(36), nullable=False, unique=True),
+    Column("event_id", String(64), nullable=False),
+    Column("establishment_id", String(36), nullable=False, index=True),
+    Column("establishment_name", String(300), nullable=False),
+    Column("provider_id", String(36), nullable=False),
+    Column("caf_code", String(40), nullable=False, index=True),
+    Column("departement", String(3), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("based_on_version", Integer, nullable=True),
+    Column("submitted_by", JSON, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)

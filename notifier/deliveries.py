@@ -1,0 +1,122 @@
+"""The deliveries log and the worker that sends pending deliveries, with retries, exactly once per event.
+
+A handler records a delivery in the same transaction as the processed event id (so a redelivered event adds
+nothing); the worker then sends it. Temporary failures are retried with exponential backoff up to
+``max_attempts``; a permanent refusal is recorded as ``FAILED`` with the server's answer.
+"""
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.email import EmailSender
+from notifier.rendering import RenderedEmail
+from notifier.tables import deliveries
+from shared.db import SessionFactory
+from shared.errors import PermanentError, TransientError
+from shared.logging import correlation_scope, current_correlation_id
+from shared.outbox import OutboxSignal
+
+log = logging.getLogger(__name__)
+MAIL_DOMAIN = "structures.monenfant.example"
+
+
+async def add_delivery(session: AsyncSession, *, event_id: str, kind: str, recipient: str, email: RenderedEmail) -> str:
+    delivery_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    await session.execute(
+        deliveries.insert().values(
+            id=delivery_id,
+            event_id=event_id,
+            kind=kind,
+            recipient=recipient,
+            subject=email.subject,
+            text_body=email.text,
+            html_body=email.html,
+            status="PENDING",
+            attempts=0,
+            next_attempt_at=now,
+            message_id=f"<{delivery_id}@{MAIL_DOMAIN}>",
+            correlation_id=current_correlation_id(),
+            created_at=now,
+        )
+    )
+    return delivery_id
+
+
+class DeliveryWorker:
+    def __init__(
+        self, sessions: SessionFactory, sender: EmailSender, signal: OutboxSignal, *, mail_from: str, max_attempts: int
+    ) -> None:
+        self._sessions = sessions
+        self._sender = sender
+        self._signal = signal
+        self._mail_from = mail_from
+        self._max_attempts = max_attempts
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("delivery worker failed")
+                sent = 0
+            if sent == 0:
+                await self._signal.wait(1.0)
+
+    async def send_due(self) -> int:
+        """Try every delivery that is due; returns how many were attempted."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(deliveries)
+                    .where(deliveries.c.status == "PENDING", deliveries.c.next_attempt_at <= datetime.now(UTC))
+                    .order_by(deliveries.c.created_at)
+                    .limit(50)
+                )
+            ).all()
+        for row in rows:
+            with correlation_scope(row.correlation_id):
+                await self._attempt(row)
+        return len(rows)
+
+    async def _attempt(self, row: Any) -> None:
+        changes: dict[str, Any] = {"attempts": row.attempts + 1}
+        try:
+            await self._sender.send(self._message(row))
+        except TransientError as error:
+            changes |= self._after_transient(row.attempts + 1, str(error))
+        except PermanentError as error:
+            changes |= {"status": "FAILED", "last_error": str(error)}
+            log.error("e-mail refused", extra={"delivery_id": row.id, "error": str(error)})
+        else:
+            changes |= {"status": "SENT", "sent_at": datetime.now(UTC), "last_error": None}
+            log.info("e-mail sent", extra={"delivery_id": row.id, "message_id": row.message_id, "kind": row.kind})
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(**changes))
+
+    def _after_transient(self, attempts: int, error: str) -> dict[str, Any]:
+        if attempts >= self._max_attempts:
+            log.error("e-mail given up after retries", extra={"attempts": attempts, "error": error})
+            return {"status": "FAILED", "last_error": f"gave up after {attempts} attempts: {error}"}
+        delay = timedelta(seconds=min(2**attempts, 600))
+        log.warning("e-mail deferred", extra={"attempts": attempts, "error": error})
+        return {"last_error": error, "next_attempt_at": datetime.now(UTC) + delay}
+
+    def _message(self, row: Any) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._mail_from
+        message["To"] = row.recipient
+        message["Subject"] = row.subject
+        message["Message-ID"] = row.message_id
+        if row.correlation_id:
+            message["X-Correlation-Id"] = row.correlation_id
+        message.set_content(row.text_body)
+        message.add_alternative(row.html_body, subtype="html")
+        return message

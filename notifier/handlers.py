@@ -1,0 +1,31 @@
+"""Handlers of the events the notifier consumes: each records the e-mail(s) to send."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.deliveries import add_delivery
+from notifier.rendering import render
+from shared.consumer import Handler
+from shared.events import Envelope, ModerationDecided
+
+
+async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> None:
+    """E-mail the submitting agent the moderator's decision and its reasons."""
+    decided = event.data
+    assert isinstance(decided, ModerationDecided)
+    values = {
+        "display_name": decided.submitted_by.display_name,
+        "agent_number": decided.submitted_by.agent_number,
+        "establishment_name": decided.establishment_name,
+        "version": decided.version,
+        "decision": decided.decision,
+        "reasons": decided.reasons,
+        "comment": decided.comment,
+        "submission_id": str(decided.submission_id),
+    }
+    email = render("moderation_decided", values)
+    await add_delivery(
+        session, event_id=event.id, kind="moderation_decided", recipient=decided.submitted_by.email, email=email
+    )
+
+
+HANDLERS: dict[str, Handler] = {ModerationDecided.event_type: handle_moderation_decided}

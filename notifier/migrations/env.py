@@ -1,0 +1,4 @@
+from notifier.tables import metadata
+from shared.migrations import run_migrations
+
+run_migrations(metadata)

@@ -1,0 +1,28 @@
+"""Settings of the notifier (environment prefix ``NOTIFIER_``)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class NotifierSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", env_file=".env", extra="ignore", frozen=True)
+
+    port: int = 8002
+    consumer_group: str = "structures-notifier"
+    email_transport: Literal["smtp", "folder"] = "smtp"
+    """``smtp`` sends through the SMTP server below; ``folder`` writes ``.eml`` files to ``mail_dir`` (embedded)."""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "monenfant.fr STRUCTURES <ne-pas-repondre@structures.monenfant.example>"
+    mail_dir: Path = Path(".data/mail")
+    max_attempts: int = 8
+    """Temporary SMTP failures are retried with backoff this many times before the delivery is marked failed."""

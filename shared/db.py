@@ -1,0 +1,83 @@
+"""Database plumbing: engines, session factories and Alembic migrations, for PostgreSQL and SQLite.
+
+Engines are created by the services' lifespans, never at import time. Use cases get an ``async_sessionmaker``
+(a session *factory*) and open one session and one transaction each; a session is never shared between tasks.
+"""
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.errors import ConfigurationError
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+# Alembic keeps the running migration in module globals: two migrations may not run at once in one process.
+_alembic_lock = threading.Lock()
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigurationError(f"unsupported database {parsed.get_backend_name()!r}: use PostgreSQL or SQLite")
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def is_postgresql(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Raise if the database does not answer a trivial query within 2 seconds."""
+    async with asyncio.timeout(2):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+
+def alembic_config(script_location: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade_database(script_location: Path, url: str) -> None:
+    """Apply the service's Alembic migrations up to ``head`` (runs Alembic in a worker thread)."""
+    _ensure_sqlite_folder(url)
+    config = alembic_config(script_location, url)
+    await asyncio.to_thread(_upgrade_locked, config)
+
+
+def _upgrade_locked(config: Config) -> None:
+    with _alembic_lock:
+        command.upgrade(config, "head")
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,247 @@
+"""Event contracts and the CloudEvents 1.0 envelope, carried over Kafka in binary content mode.
+
+A Kafka message holds the event's ``data`` as its JSON value and the envelope attributes as ``ce_*`` headers
+(CloudEvents Kafka protocol binding, binary mode). The message key is the aggregate id (establishment id for
+catalogue events) so that the events of one aggregate stay in order within a partition.
+
+Every event type is a frozen pydantic model subclassing :class:`EventData`; :data:`EVENT_TYPES` maps the
+CloudEvents ``type`` to its model. The JSON Schema of each type is committed under ``shared/schemas/`` and a test
+checks it against the models.
+"""
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.errors import EventContractError
+
+SPECVERSION = "1.0"
+SCHEMA_BASE = "https://schemas.structures.monenfant.example/events/"
+
+
+class Topic(StrEnum):
+    """Logical topic names; the physical name may carry a namespace prefix (see :func:`physical_topic`)."""
+
+    OPERATING_INFO_SUBMITTED = "structures.operating-info.submitted.v1"
+    MODERATION_DECIDED = "structures.moderation.decided.v1"
+    ACCOUNTS = "structures.accounts.v1"
+    PUBLICATIONS = "structures.publications.v1"
+
+
+def physical_topic(topic: str, namespace: str = "") -> str:
+    """The Kafka topic name of a logical topic within a namespace (``""`` means no prefix)."""
+    return f"{namespace}.{topic}" if namespace else topic
+
+
+def dead_letter_topic(physical: str) -> str:
+    """Where poison messages of ``physical`` go, with the error in their headers."""
+    return f"{physical}.dlq"
+
+
+class EventData(BaseModel):
+    """Base class of every event's ``data``: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[Topic]
+
+    def aggregate_key(self) -> str:
+        """The Kafka message key: events with the same key are delivered in order."""
+        raise NotImplementedError
+
+
+class AgentRef(BaseModel):
+    """Who did something, as far as the receiving service needs to know (internal topics only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent_number: str = Field(description="Numéro d'identification de l'agent (convention art. 3-4).")
+    email: str
+    display_name: str
+
+
+class OperatingInfoSubmitted(EventData):
+    """An agent submitted a new version of an establishment's operating information for Caf validation."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.operating-info.submitted.v1"
+    topic: ClassVar[Topic] = Topic.OPERATING_INFO_SUBMITTED
+
+    submission_id: uuid.UUID
+    establishment_id: uuid.UUID
+    establishment_name: str
+    provider_id: uuid.UUID
+    caf_code: str
+    departement: str
+    version: int = Field(ge=1, description="Version number the submission would get once published.")
+    based_on_version: int | None = Field(default=None, ge=1)
+    submitted_by: AgentRef
+    submitted_at: datetime
+    document: dict[str, Any] = Field(description="The full proposed operating information (cancel and replace).")
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
+class ModerationDecided(EventData):
+    """A Caf moderator approved or rejected a submission."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.moderation.decided.v1"
+    topic: ClassVar[Topic] = Topic.MODERATION_DECIDED
+
+    submission_id: uuid.UUID
+    establishment_id: uuid.UUID
+    establishment_name: str
+    version: int = Field(ge=1)
+    decision: Literal["APPROVED", "REJECTED"]
+    reasons: list[str] = Field(default_factory=list)
+    comment: str | None = None
+    moderator_number: str
+    decided_at: datetime
+    submitted_by: AgentRef
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
+EVENT_TYPES: Mapping[str, type[EventData]] = {
+    model.event_type: model for model in (OperatingInfoSubmitted, ModerationDecided)
+}
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 event: the context attributes and the typed ``data``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    type: str
+    time: datetime
+    subject: str | None = None
+    correlationid: str | None = None
+    data: EventData
+
+    @property
+    def dataschema(self) -> str:
+        return f"{SCHEMA_BASE}{self.type}.json"
+
+
+def new_event(data: EventData, *, source: str, correlation_id: str | None = None) -> Envelope:
+    """Wrap ``data`` in a fresh envelope (new id, current time)."""
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source=source,
+        type=data.event_type,
+        time=datetime.now(UTC),
+        subject=data.aggregate_key(),
+        correlationid=correlation_id,
+        data=data,
+    )
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    """One Kafka record as bytes: what the outbox stores and what the bus carries."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+    def header(self, name: str) -> str | None:
+        for key, raw in self.headers:
+            if key == name:
+                return raw.decode("utf-8", errors="replace")
+        return None
+
+
+def to_wire(event: Envelope) -> WireMessage:
+    """Serialise ``event`` for its logical topic in CloudEvents binary content mode."""
+    headers = {
+        "ce_specversion": SPECVERSION,
+        "ce_id": event.id,
+        "ce_source": event.source,
+        "ce_type": event.type,
+        "ce_time": event.time.isoformat(),
+        "ce_dataschema": event.dataschema,
+        "content-type": "application/json",
+    }
+    if event.subject is not None:
+        headers["ce_subject"] = event.subject
+    if event.correlationid is not None:
+        headers["ce_correlationid"] = event.correlationid
+    return WireMessage(
+        topic=event.data.topic.value,
+        key=event.data.aggregate_key().encode(),
+        value=event.data.model_dump_json().encode(),
+        headers=tuple((name, value.encode()) for name, value in headers.items()),
+    )
+
+
+_REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")
+
+
+def from_wire(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Envelope:
+    """Parse a binary-mode message, or raise :class:`EventContractError` saying what is wrong."""
+    attrs = _decode_headers(headers)
+    missing = [name for name in _REQUIRED if name not in attrs]
+    if missing:
+        raise EventContractError(f"not a CloudEvent: missing header(s) {', '.join(missing)}")
+    if attrs["ce_specversion"] != SPECVERSION:
+        raise EventContractError(f"unsupported CloudEvents specversion {attrs['ce_specversion']!r}")
+    model = EVENT_TYPES.get(attrs["ce_type"])
+    if model is None:
+        raise EventContractError(f"unknown event type {attrs['ce_type']!r}")
+    data = _parse_data(model, value)
+    try:
+        return Envelope(
+            id=attrs["ce_id"],
+            source=attrs["ce_source"],
+            type=attrs["ce_type"],
+            time=datetime.fromisoformat(attrs["ce_time"]),
+            subject=attrs.get("ce_subject"),
+            correlationid=attrs.get("ce_correlationid"),
+            data=data,
+        )
+    except ValueError as exc:
+        raise EventContractError(f"invalid CloudEvents attribute: {exc}") from None
+
+
+def _decode_headers(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
+    try:
+        return {name: raw.decode("utf-8") for name, raw in headers if name.startswith("ce_")}
+    except UnicodeDecodeError:
+        raise EventContractError("a ce_* header is not valid UTF-8") from None
+
+
+def _parse_data(model: type[EventData], value: bytes | None) -> EventData:
+    if value is None:
+        raise EventContractError(f"{model.event_type}: the message has no value")
+    try:
+        payload = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EventContractError(f"{model.event_type}: the value is not JSON ({exc})") from None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise EventContractError(f"{model.event_type}: {_summarise(exc)}") from None
+
+
+def _summarise(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in err['loc']) or 'data'}: {err['msg']}" for err in exc.errors()[:5]]
+    return "; ".join(parts)
+
+
+def json_schema(model: type[EventData]) -> dict[str, Any]:
+    """The JSON Schema of an event type's ``data``, as committed under ``shared/schemas/``."""
+    schema = model.model_json_schema()
+    schema["$id"] = f"{SCHEMA_BASE}{model.event_type}.json"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

@@ -1,0 +1,191 @@
+"""Kafka adapters: the idempotent producer behind the outbox, and the consumer loop with manual commits.
+
+Topic names inside the services are logical (``structures.….v1``); these adapters add and strip the configured
+namespace at the edge.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from shared.consumer import Delivery, EventProcessor
+from shared.errors import TransientError
+from shared.events import WireMessage, physical_topic
+
+log = logging.getLogger(__name__)
+
+
+class KafkaPublisher:
+    """Publishes with ``acks=all`` and idempotence; (re)connects lazily so a service starts without Kafka."""
+
+    def __init__(self, bootstrap_servers: str, *, namespace: str = "", client_id: str = "structures") -> None:
+        self._bootstrap = bootstrap_servers
+        self._namespace = namespace
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    async def publish(self, messages: Sequence[WireMessage]) -> None:
+        producer = await self.connect()
+        try:
+            futures = [
+                await producer.send(
+                    physical_topic(m.topic, self._namespace), value=m.value, key=m.key, headers=list(m.headers)
+                )
+                for m in messages
+            ]
+            await asyncio.gather(*futures)
+        except KafkaError as error:
+            await self._reset()
+            raise TransientError(f"Kafka publish failed: {error!r}") from error
+
+    async def connect(self) -> AIOKafkaProducer:
+        """The started producer, starting it first if needed; :class:`TransientError` if Kafka is unreachable."""
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self._bootstrap,
+                    client_id=self._client_id,
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=2,
+                    request_timeout_ms=10_000,
+                )
+                try:
+                    await producer.start()
+                except KafkaError as error:
+                    await producer.stop()
+                    raise TransientError(f"Kafka unreachable at {self._bootstrap}: {error!r}") from error
+                self._producer = producer
+            return self._producer
+
+    async def _reset(self) -> None:
+        async with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    async def close(self) -> None:
+        await self._reset()
+
+
+class KafkaConsumerLoop:
+    """Consumes logical ``topics`` in consumer group ``group_id`` and feeds each message to ``processor``.
+
+    Offsets are committed manually after the processor has applied (or dead-lettered) the messages of a batch.
+    A rebalance waits for the batch in progress and commits its offsets before the partitions are given up.
+    """
+
+    def __init__(
+        self,
+        processor: EventProcessor,
+        *,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: Sequence[str],
+        namespace: str = "",
+        client_id: str = "structures",
+    ) -> None:
+        self._processor = processor
+        self._bootstrap = bootstrap_servers
+        self._group_id = group_id
+        self._namespace = namespace
+        self._client_id = client_id
+        self._physical = {physical_topic(t, namespace): t for t in topics}
+        self._lock = asyncio.Lock()
+        self._pending: dict[TopicPartition, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self.connected = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; reconnects after broker failures."""
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+            except KafkaError as error:
+                self.connected = False
+                log.warning("Kafka consumer failed, reconnecting", extra={"error": repr(error)})
+                await _sleep_unless(stop, 2.0)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group_id,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=5_000,
+        )
+        consumer.subscribe(list(self._physical), listener=_CommitBeforeRevoke(self))
+        await consumer.start()
+        self._consumer, self.connected = consumer, True
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                async with self._lock:
+                    await self._process(batches, stop)
+                    await self.commit_pending()
+        finally:
+            self.connected = False
+            async with self._lock:
+                await self.commit_pending()
+            self._consumer = None
+            await consumer.stop()
+
+    async def _process(self, batches: dict[TopicPartition, list[Any]], stop: asyncio.Event) -> None:
+        for partition, records in batches.items():
+            for record in records:
+                if stop.is_set():
+                    return
+                await self._processor.process(self._delivery(record))
+                self._pending[partition] = record.offset + 1
+
+    def _delivery(self, record: Any) -> Delivery:
+        message = WireMessage(
+            topic=self._physical.get(record.topic, record.topic),
+            key=record.key or b"",
+            value=record.value,
+            headers=tuple(record.headers or ()),
+        )
+        return Delivery(message=message, partition=record.partition, offset=record.offset)
+
+    async def commit_pending(self, partitions: set[TopicPartition] | None = None) -> None:
+        """Commit the offsets of processed messages (of ``partitions`` only, when given)."""
+        offsets = {tp: off for tp, off in self._pending.items() if partitions is None or tp in partitions}
+        if not offsets or self._consumer is None:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError as error:
+            # The group moved on: the new owner re-reads these messages and the idempotency table absorbs them.
+            log.warning("offset commit refused after a rebalance", extra={"error": repr(error)})
+        for tp in offsets:
+            self._pending.pop(tp, None)
+
+
+class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, loop: KafkaConsumerLoop) -> None:
+        self._loop = loop
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        async with self._loop._lock:
+            await self._loop.commit_pending(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+    except TimeoutError:
+        pass

@@ -1,0 +1,58 @@
+"""Settings base class shared by the three services.
+
+Each service declares its own subclass with its own environment prefix (``GATEWAY_``, ``MODERATION_``,
+``NOTIFIER_``); settings are built once at start-up by :func:`load_settings` and passed down, never imported as
+a global. Precedence: environment, then ``.env``, then the defaults below.
+"""
+
+from typing import Literal, TypeVar
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.errors import ConfigurationError
+
+BusKind = Literal["kafka", "inprocess"]
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: its database, the event bus, its HTTP listener and its logs."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str
+    """SQLAlchemy async URL of the service's own database (``postgresql+asyncpg://…`` or ``sqlite+aiosqlite://…``)."""
+    bus: BusKind = "kafka"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_namespace: str = ""
+    """Optional prefix of every topic name (``<namespace>.structures.…``), to isolate tenants or test runs."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    migrate_on_start: bool = True
+    environment: Literal["development", "production"] = "development"
+    outbox_poll_seconds: float = 0.5
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(cls: type[SettingsT]) -> SettingsT:
+    """Build ``cls`` from the environment, or raise :class:`ConfigurationError` naming each bad variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        problems = [_describe(prefix, error) for error in exc.errors()]
+        raise ConfigurationError("invalid settings: " + "; ".join(problems)) from None
+
+
+def _describe(prefix: str, error: object) -> str:
+    assert isinstance(error, dict)
+    location = "_".join(str(part) for part in error.get("loc", ()))
+    variable = f"{prefix}{location}".upper()
+    message = str(error.get("msg", "invalid value"))
+    if error.get("type") == "missing":
+        message = "is required but not set"
+    return f"{variable} {message}"

@@ -1,0 +1,3 @@
+from structures.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""``structures``: run the product.
+
+structures dev                      the embedded default: three services, one process, SQLite, no broker
+structures gateway|moderation|notifier
+                                    one service against its configured database and Kafka (env variables)
+structures migrate gateway|moderation|notifier
+                                    apply a service's database migrations and exit
+structures stack up|down|status     the local real stack: PostgreSQL, Kafka and an SMTP sink on loopback
+"""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from shared.errors import ConfigurationError
+from shared.logging import configure_logging
+from shared.settings import ServiceSettings, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except ConfigurationError as error:
+        print(f"structures: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="structures", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    commands = parser.add_subparsers(required=True, metavar="command")
+    dev = commands.add_parser("dev", help="run the embedded default (SQLite, in-process bus, e-mails to a folder)")
+    dev.add_argument("--data-dir", type=Path, default=Path(".data"))
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000, help="gateway port; moderation and notifier take the next two")
+    dev.set_defaults(run=_run_dev)
+    for name in SERVICES:
+        commands.add_parser(name, help=f"run the {name} service").set_defaults(run=_run_service, service=name)
+    migrate = commands.add_parser("migrate", help="apply a service's migrations")
+    migrate.add_argument("service", choices=sorted(SERVICES))
+    migrate.set_defaults(run=_run_migrate)
+    stack = commands.add_parser("stack", help="the local real stack (PostgreSQL, Kafka, SMTP sink)")
+    stack.add_argument("action", nargs=argparse.REMAINDER)
+    stack.set_defaults(run=_run_stack)
+    return parser
+
+
+def _run_dev(args: argparse.Namespace) -> int:
+    from structures.embedded import EmbeddedSettings, run_embedded
+
+    configure_logging("INFO", "text")
+    embedded = EmbeddedSettings(
+        data_dir=args.data_dir,
+        host=args.host,
+        gateway_port=args.port,
+        moderation_port=args.port + 1,
+        notifier_port=args.port + 2,
+    )
+    asyncio.run(run_embedded(embedded))
+    return 0
+
+
+def _run_service(args: argparse.Namespace) -> int:
+    from shared.server import serve
+
+    settings_class, factory = _service(args.service)
+    settings = load_settings(settings_class)
+    configure_logging(settings.log_level, settings.log_format)
+    serve(factory(settings), settings)
+    return 0
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from shared.db import upgrade_database
+
+    settings_class, factory = _service(args.service)
+    settings = load_settings(settings_class)
+    configure_logging(settings.log_level, settings.log_format)
+    migrations = Path(sys.modules[factory.__module__].__file__ or "").parent / "migrations"
+    asyncio.run(upgrade_database(migrations, settings.database_url))
+    return 0
+
+
+def _run_stack(args: argparse.Namespace) -> int:
+    from structures.stack.cli import run
+
+    return run(list(args.action))
+
+
+SERVICES = ("gateway", "moderation", "notifier")
+
+
+def _service(name: str) -> tuple[type[ServiceSettings], Callable[..., Any]]:
+    if name == "gateway":
+        from gateway.app import create_app as create_gateway
+        from gateway.settings import GatewaySettings
+
+        return GatewaySettings, create_gateway
+    if name == "moderation":
+        from moderation.app import create_app as create_moderation
+        from moderation.settings import ModerationSettings
+
+        return ModerationSettings, create_moderation
+    from notifier.app import create_app as create_notifier
+    from notifier.settings import NotifierSettings
+
+    return NotifierSettings, create_notifier
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

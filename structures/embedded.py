@@ -1,0 +1,113 @@
+"""The embedded default: the three services in one process, on SQLite, with the in-process event bus.
+
+No Docker, no Java, no PostgreSQL: e-mails are written to a folder and logged. Data lives under ``.data/``.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from gateway.app import create_app as create_gateway
+from gateway.settings import GatewaySettings
+from moderation.app import create_app as create_moderation
+from moderation.settings import ModerationSettings
+from notifier.app import create_app as create_notifier
+from notifier.settings import NotifierSettings
+from shared.bus import InProcessBus
+from shared.server import uvicorn_server
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbeddedSettings:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    moderation_port: int = 8001
+    notifier_port: int = 8002
+
+    def sqlite_url(self, name: str) -> str:
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{name}.sqlite3').resolve()}"
+
+
+def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
+    """The three services' uvicorn servers, sharing one in-process bus."""
+    bus = InProcessBus()
+    gateway = GatewaySettings(
+        database_url=embedded.sqlite_url("gateway"),
+        port=embedded.gateway_port,
+        bus="inprocess",
+        host=embedded.host,
+        log_format="text",
+    )
+    moderation = ModerationSettings(
+        database_url=embedded.sqlite_url("moderation"),
+        port=embedded.moderation_port,
+        bus="inprocess",
+        host=embedded.host,
+        log_format="text",
+    )
+    notifier = NotifierSettings(
+        database_url=embedded.sqlite_url("notifier"),
+        port=embedded.notifier_port,
+        email_transport="folder",
+        mail_dir=embedded.data_dir / "mail",
+        bus="inprocess",
+        host=embedded.host,
+        log_format="text",
+    )
+    # Consumers subscribe when their app starts: start them before the gateway so no event finds nobody listening.
+    apps = [
+        (create_moderation(moderation, bus=bus), moderation),
+        (create_notifier(notifier, bus=bus), notifier),
+        (create_gateway(gateway, bus=bus), gateway),
+    ]
+    return [_QuietServer(uvicorn_server(app, settings).config) for app, settings in apps]
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to :func:`run_embedded` (which stops all three)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_embedded(embedded: EmbeddedSettings) -> None:
+    servers = build_servers(embedded)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _stop_all, servers)
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    while not all(server.started for server in servers):
+        if any(task.done() for task in tasks):
+            break
+        await asyncio.sleep(0.05)
+    if all(server.started for server in servers):
+        _announce(embedded)
+    await asyncio.gather(*tasks)
+
+
+def _stop_all(servers: list[uvicorn.Server]) -> None:
+    for server in servers:
+        server.should_exit = True
+
+
+def _announce(embedded: EmbeddedSettings) -> None:
+    base = f"http://{embedded.host}"
+    print(  # noqa: T201 - the command's purpose is to tell the user where things are
+        "\nmonenfant.fr « STRUCTURES » — embedded mode (SQLite, in-process bus)\n"
+        f"  GraphiQL (gateway):     {base}:{embedded.gateway_port}/graphql\n"
+        f"  GraphiQL (moderation):  {base}:{embedded.moderation_port}/graphql\n"
+        f"  Notifier health:        {base}:{embedded.notifier_port}/readyz\n"
+        f"  Data and e-mails:       {embedded.data_dir.resolve()} (mail/ holds the .eml files)\n"
+        "Stop with Ctrl-C.\n",
+        flush=True,
+    )
