@@ -1,4 +1,13 @@
-"""Serving a service's ASGI app with uvicorn, with the project's logging and graceful shutdown on SIGTERM."""
+"""Serving the services' ASGI apps with uvicorn: one or several servers in one event loop.
+
+SIGINT and SIGTERM ask every server to shut down gracefully (lifespan shutdown: consumers commit their offsets,
+the relay stops, engines close); the process then exits with status 0.
+"""
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -6,12 +15,19 @@ from starlette.types import ASGIApp
 from shared.settings import ServiceSettings
 
 
-def uvicorn_server(app: ASGIApp, settings: ServiceSettings, *, port: int | None = None) -> uvicorn.Server:
-    """A uvicorn server for ``app``; uvicorn handles SIGINT/SIGTERM and runs the lifespan shutdown."""
+class _Server(uvicorn.Server):
+    """A uvicorn server whose signals are handled by :func:`serve_all`, for all servers of the process at once."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def uvicorn_server(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         host=settings.host,
-        port=settings.port if port is None else port,
+        port=settings.port,
         log_config=None,
         access_log=False,
         lifespan="on",
@@ -20,10 +36,31 @@ def uvicorn_server(app: ASGIApp, settings: ServiceSettings, *, port: int | None 
         timeout_graceful_shutdown=20,
         server_header=False,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
+
+
+async def serve_all(servers: Sequence[uvicorn.Server], on_started: Callable[[], None] | None = None) -> None:
+    """Run ``servers`` until a signal stops them; raise ``SystemExit(3)`` if one fails to start."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _stop_all, servers)
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    while not all(server.started for server in servers) and not any(task.done() for task in tasks):  # noqa: ASYNC110 - uvicorn has no "started" event
+        await asyncio.sleep(0.05)
+    if not all(server.started for server in servers):
+        _stop_all(servers)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise SystemExit(3)
+    if on_started is not None:
+        on_started()
+    await asyncio.gather(*tasks)
+
+
+def _stop_all(servers: Sequence[uvicorn.Server]) -> None:
+    for server in servers:
+        server.should_exit = True
 
 
 def serve(app: ASGIApp, settings: ServiceSettings) -> None:
-    """Run ``app`` until the process is told to stop."""
-    server = uvicorn_server(app, settings)
-    server.run()
+    """Run one service's ``app`` until the process is told to stop."""
+    asyncio.run(serve_all([uvicorn_server(app, settings)]))

@@ -3,11 +3,7 @@
 No Docker, no Java, no PostgreSQL: e-mails are written to a folder and logged. Data lives under ``.data/``.
 """
 
-import asyncio
-import contextlib
 import logging
-import signal
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +16,7 @@ from moderation.settings import ModerationSettings
 from notifier.app import create_app as create_notifier
 from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
-from shared.server import uvicorn_server
+from shared.server import serve_all, uvicorn_server
 
 log = logging.getLogger(__name__)
 
@@ -69,35 +65,11 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
         (create_notifier(notifier, bus=bus), notifier),
         (create_gateway(gateway, bus=bus), gateway),
     ]
-    return [_QuietServer(uvicorn_server(app, settings).config) for app, settings in apps]
-
-
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to :func:`run_embedded` (which stops all three)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+    return [uvicorn_server(app, settings) for app, settings in apps]
 
 
 async def run_embedded(embedded: EmbeddedSettings) -> None:
-    servers = build_servers(embedded)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _stop_all, servers)
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
-    while not all(server.started for server in servers):
-        if any(task.done() for task in tasks):
-            break
-        await asyncio.sleep(0.05)
-    if all(server.started for server in servers):
-        _announce(embedded)
-    await asyncio.gather(*tasks)
-
-
-def _stop_all(servers: list[uvicorn.Server]) -> None:
-    for server in servers:
-        server.should_exit = True
+    await serve_all(build_servers(embedded), on_started=lambda: _announce(embedded))
 
 
 def _announce(embedded: EmbeddedSettings) -> None:

@@ -1,0 +1,160 @@
+"""Fixtures: the local real stack (PostgreSQL, Kafka, SMTP sink) and isolated databases and topics per test.
+
+Integration and end-to-end tests need `structures stack up` (``make test`` does it). Without the stack they are
+skipped on a developer's machine and fail under CI (``CI=true``), so a CI run can never pass without them.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+import pytest
+
+from shared.db import upgrade_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("gateway", "moderation", "notifier")
+
+
+@dataclass(frozen=True)
+class Stack:
+    values: dict[str, str]
+
+    @property
+    def admin_dsn(self) -> str:
+        return self.values["STACK_POSTGRES_DSN"]
+
+    @property
+    def kafka(self) -> str:
+        return self.values["STACK_KAFKA_BOOTSTRAP"]
+
+    @property
+    def smtp_host(self) -> str:
+        return self.values["STACK_SMTP_HOST"]
+
+    @property
+    def smtp_port(self) -> int:
+        return int(self.values["STACK_SMTP_PORT"])
+
+    @property
+    def maildir(self) -> Path:
+        return Path(self.values["STACK_SMTP_MAILDIR"])
+
+    def database_url(self, database: str) -> str:
+        dsn = self.admin_dsn.rsplit("/", 1)[0]
+        return f"{dsn.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{database}"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    from structures.stack.env import StackNotUpError, load_stack_env
+
+    try:
+        return Stack(load_stack_env(ROOT))
+    except StackNotUpError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"the local real stack is required under CI: {error}")
+        pytest.skip(f"the local real stack is not up ({error})")
+
+
+@pytest.fixture(scope="session")
+def pg_templates(stack: Stack) -> Iterator[dict[str, str]]:
+    """One migrated template database per service; each test clones its own copy (fast, isolated)."""
+    run = uuid.uuid4().hex[:8]
+    templates = {service: f"tmpl_{service}_{run}" for service in SERVICES}
+    asyncio.run(_create_templates(stack, templates))
+    yield templates
+    asyncio.run(_drop_databases(stack, list(templates.values())))
+
+
+async def _create_templates(stack: Stack, templates: dict[str, str]) -> None:
+    connection = await asyncpg.connect(stack.admin_dsn)
+    try:
+        for name in templates.values():
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    for service, name in templates.items():
+        await upgrade_database(ROOT / service / "migrations", stack.database_url(name))
+
+
+async def _drop_databases(stack: Stack, names: list[str]) -> None:
+    connection = await asyncpg.connect(stack.admin_dsn)
+    try:
+        for name in names:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+DatabaseFactory = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture
+async def pg_database(stack: Stack, pg_templates: dict[str, str]) -> AsyncIterator[DatabaseFactory]:
+    """``await pg_database("moderation")`` → the URL of a fresh, migrated database of that service."""
+    created: list[str] = []
+
+    async def create(service: str) -> str:
+        name = f"t_{service}_{uuid.uuid4().hex[:10]}"
+        connection = await asyncpg.connect(stack.admin_dsn)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_templates[service]}"')
+        finally:
+            await connection.close()
+        created.append(name)
+        return stack.database_url(name)
+
+    yield create
+    await _drop_databases(stack, created)
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> DatabaseFactory:
+    """``await sqlite_database("gateway")`` → the URL of a fresh, migrated SQLite database of that service."""
+
+    async def create(service: str) -> str:
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:6]}.sqlite3'}"
+        await upgrade_database(ROOT / service / "migrations", url)
+        return url
+
+    return create
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> DatabaseFactory:
+    """Both databases the product supports, one after the other."""
+    fixture = "sqlite_database" if request.param == "sqlite" else "pg_database"
+    factory: DatabaseFactory = request.getfixturevalue(fixture)
+    return factory
+
+
+@pytest.fixture
+def kafka_namespace() -> str:
+    """A topic namespace of this test's own: its topics start empty and nobody else reads them."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+EngineFactory = Callable[[str], AsyncEngine]
+
+
+@pytest.fixture
+async def engines() -> AsyncIterator[EngineFactory]:
+    """``engines(url)`` → an engine that is disposed after the test, whatever happens in it."""
+    from shared.db import create_engine
+
+    created: list[AsyncEngine] = []
+
+    def make(url: str) -> AsyncEngine:
+        engine = create_engine(url)
+        created.append(engine)
+        return engine
+
+    yield make
+    for engine in created:
+        await engine.dispose()

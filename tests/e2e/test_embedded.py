@@ -1,0 +1,61 @@
+"""`structures dev`: the embedded default needs no Docker, no Java and no PostgreSQL."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.processes import ROOT, free_port
+
+
+async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_path: Path) -> None:
+    port = free_port()
+    while free_port() in (port + 1, port + 2):
+        port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "MODERATION_", "NOTIFIER_"))}
+    with (tmp_path / "dev.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "structures", "dev", "--data-dir", str(tmp_path / "data"), "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        async with httpx.AsyncClient() as client:
+            reports = [await _ready(client, f"http://127.0.0.1:{port + offset}/readyz") for offset in range(3)]
+            page = await client.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
+            answer = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ service { name } }"})
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+
+    assert [r["kafka"] for r in reports] == ["in-process"] * 3
+    assert "GraphiQL" in page.text
+    assert answer.json() == {"data": {"service": {"name": "structures-gateway"}}}
+    output = (tmp_path / "dev.log").read_text()
+    assert f"http://127.0.0.1:{port}/graphql" in output
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "data").glob("*.sqlite3")) == [
+        "gateway.sqlite3",
+        "moderation.sqlite3",
+        "notifier.sqlite3",
+    ]
+
+
+async def _ready(client: httpx.AsyncClient, url: str) -> dict[str, object]:
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    body: dict[str, object] = response.json()
+                    return body
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)

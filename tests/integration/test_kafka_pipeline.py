@@ -1,0 +1,123 @@
+"""Real PostgreSQL and real Kafka: gateway outbox → relay → Kafka → moderation consumer group → review queue."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
+
+from gateway import tables as gateway_tables
+from moderation import tables as moderation_tables
+from moderation.handlers import HANDLERS
+from shared.consumer import EventProcessor
+from shared.db import SessionFactory, create_session_factory
+from shared.events import Topic, dead_letter_topic, physical_topic, to_wire
+from shared.kafka import KafkaConsumerLoop, KafkaPublisher
+from shared.outbox import OutboxRelay, OutboxSignal, add_event
+from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.factories import make_event, make_submitted
+from tests.kafka_tools import read_topic
+
+pytestmark = pytest.mark.integration
+
+
+async def _review_items(sessions: SessionFactory) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(moderation_tables.review_items)) or 0)
+
+
+async def _wait_for(sessions: SessionFactory, expected: int, timeout: float = 60) -> int:
+    async with asyncio.timeout(timeout):
+        while (count := await _review_items(sessions)) < expected:
+            await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)  # anything extra would show up now
+    return await _review_items(sessions)
+
+
+@contextlib.asynccontextmanager
+async def running(*loops: Any) -> AsyncIterator[asyncio.Event]:
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(loop.run(stop)) for loop in loops]
+    try:
+        yield stop
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
+@pytest.fixture
+async def pipeline(stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, kafka_namespace: str):  # type: ignore[no-untyped-def]
+    gateway = engines(await pg_database("gateway"))
+    moderation = engines(await pg_database("moderation"))
+    gateway_sessions, moderation_sessions = create_session_factory(gateway), create_session_factory(moderation)
+    publisher = KafkaPublisher(stack.kafka, namespace=kafka_namespace)
+    signal = OutboxSignal()
+    relay = OutboxRelay(gateway, gateway_sessions, gateway_tables.outbox, publisher, signal, poll_seconds=0.2)
+    processor = EventProcessor(moderation_sessions, moderation_tables.processed_events, HANDLERS, publisher)
+    consumer = KafkaConsumerLoop(
+        processor,
+        bootstrap_servers=stack.kafka,
+        group_id=f"{kafka_namespace}-moderation",
+        topics=[Topic.OPERATING_INFO_SUBMITTED.value],
+        namespace=kafka_namespace,
+    )
+    yield gateway_sessions, moderation_sessions, signal, relay, consumer, publisher
+    await publisher.close()
+
+
+async def test_submissions_flow_from_the_gateway_outbox_to_the_review_queue_exactly_once(pipeline) -> None:  # type: ignore[no-untyped-def]
+    gateway_sessions, moderation_sessions, signal, relay, consumer, _publisher = pipeline
+    async with running(relay, consumer):
+        for batch in range(5):
+            async with gateway_sessions() as session, session.begin():
+                for version in range(1, 11):
+                    await add_event(session, gateway_tables.outbox, make_event(make_submitted(version=version)), signal)
+
+        assert await _wait_for(moderation_sessions, 50) == 50
+    assert await relay.backlog() == 0
+
+
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_next_one_is_processed(  # type: ignore[no-untyped-def]
+    pipeline, stack: Stack, kafka_namespace: str
+) -> None:
+    gateway_sessions, moderation_sessions, signal, relay, consumer, _publisher = pipeline
+    topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, kafka_namespace)
+    good = to_wire(make_event())
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, key=good.key, value=b"\xff not json", headers=list(good.headers))
+    finally:
+        await producer.stop()
+
+    async with running(relay, consumer):
+        async with gateway_sessions() as session, session.begin():
+            await add_event(session, gateway_tables.outbox, make_event(), signal)
+        assert await _wait_for(moderation_sessions, 1) == 1
+
+    [letter] = await read_topic(stack.kafka, dead_letter_topic(topic), expected=1)
+    headers = {key: value.decode() for key, value in letter.headers}
+    assert letter.value == b"\xff not json"
+    assert "is not JSON" in headers["dlq_reason"]
+    assert headers["dlq_source_topic"] == Topic.OPERATING_INFO_SUBMITTED.value
+    assert headers["ce_id"] == good.header("ce_id")
+
+
+async def test_events_published_while_the_consumer_is_away_are_processed_when_it_returns(pipeline) -> None:  # type: ignore[no-untyped-def]
+    gateway_sessions, moderation_sessions, signal, relay, consumer, _publisher = pipeline
+    async with running(consumer):
+        pass  # joins the group and leaves: offsets exist, nothing consumed
+    async with running(relay):
+        async with gateway_sessions() as session, session.begin():
+            for _ in range(3):
+                await add_event(session, gateway_tables.outbox, make_event(), signal)
+        async with asyncio.timeout(30):
+            while await relay.backlog():
+                await asyncio.sleep(0.1)
+    assert await _review_items(moderation_sessions) == 0
+
+    async with running(consumer):
+        assert await _wait_for(moderation_sessions, 3) == 3

@@ -1,0 +1,120 @@
+"""The notifier against the real SMTP sink: one e-mail per event, retried after 451, failed on 550."""
+
+import asyncio
+import json
+import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from notifier import tables
+from notifier.deliveries import DeliveryWorker
+from notifier.email import SmtpSender
+from notifier.handlers import HANDLERS
+from shared.consumer import Delivery, EventProcessor
+from shared.db import SessionFactory, create_session_factory
+from shared.events import to_wire
+from shared.outbox import OutboxSignal
+from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.factories import make_agent, make_decided, make_event
+from tests.integration.test_event_processor import CollectedDeadLetters
+
+pytestmark = pytest.mark.integration
+
+
+def _mails_to(maildir: Path, recipient: str) -> list[EmailMessage]:
+    found = []
+    for path in maildir.glob("*.eml"):
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if mail["To"] == recipient:
+            found.append(mail)
+    return found  # type: ignore[return-value]
+
+
+def _set_faults(stack: Stack, codes: list[int]) -> Path:
+    path = stack.maildir.parent / "smtp-faults.json"
+    path.write_text(json.dumps({"fail_next": codes}))
+    return path
+
+
+async def _deliver(sessions: SessionFactory, stack: Stack, *events: object) -> DeliveryWorker:
+    signal = OutboxSignal()
+    processor = EventProcessor(
+        sessions, tables.processed_events, HANDLERS, CollectedDeadLetters(), on_applied=signal.set
+    )
+    for event in events:
+        await processor.process(Delivery(to_wire(event)))  # type: ignore[arg-type]
+    return DeliveryWorker(
+        sessions, SmtpSender(stack.smtp_host, stack.smtp_port), signal, mail_from="caf@example.org", max_attempts=3
+    )
+
+
+async def _statuses(sessions: SessionFactory) -> list[tuple[str, int, str | None]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(tables.deliveries.c.status, tables.deliveries.c.attempts, tables.deliveries.c.last_error)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def test_a_decision_e_mail_is_sent_once_even_when_the_event_comes_twice(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+) -> None:
+    sessions = create_session_factory(engines(await pg_database("notifier")))
+    recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
+    event = make_event(make_decided(submitted_by=make_agent(email=recipient)))
+
+    worker = await _deliver(sessions, stack, event, event)
+    assert await worker.send_due() == 1
+    assert await worker.send_due() == 0
+
+    [mail] = _mails_to(stack.maildir, recipient)
+    assert "n'ont pas été validées" in mail["Subject"]
+    assert mail["Message-ID"].endswith("@structures.monenfant.example>")
+    assert "Caractère publicitaire déguisé" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert await _statuses(sessions) == [("SENT", 1, None)]
+
+
+async def test_a_temporary_refusal_is_retried_and_the_e_mail_sent_once(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+) -> None:
+    sessions = create_session_factory(engines(await pg_database("notifier")))
+    recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
+    worker = await _deliver(sessions, stack, make_event(make_decided(submitted_by=make_agent(email=recipient))))
+    faults = _set_faults(stack, [451])
+    try:
+        await worker.send_due()
+        [(status, attempts, error)] = await _statuses(sessions)
+        assert (status, attempts) == ("PENDING", 1) and "451" in (error or "")
+
+        async with sessions() as session, session.begin():  # skip the backoff instead of waiting for it
+            await session.execute(tables.deliveries.update().values(next_attempt_at=tables.deliveries.c.created_at))
+        await worker.send_due()
+    finally:
+        faults.unlink(missing_ok=True)
+
+    assert len(_mails_to(stack.maildir, recipient)) == 1
+    assert [s[:2] for s in await _statuses(sessions)] == [("SENT", 2)]
+
+
+async def test_a_permanent_refusal_is_recorded_as_failed_and_not_retried(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+) -> None:
+    sessions = create_session_factory(engines(await pg_database("notifier")))
+    recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
+    worker = await _deliver(sessions, stack, make_event(make_decided(submitted_by=make_agent(email=recipient))))
+    faults = _set_faults(stack, [550])
+    try:
+        await worker.send_due()
+    finally:
+        faults.unlink(missing_ok=True)
+    await asyncio.sleep(0)
+
+    [(status, attempts, error)] = await _statuses(sessions)
+    assert (status, attempts) == ("FAILED", 1)
+    assert "550" in (error or "")
+    assert await worker.send_due() == 0
+    assert _mails_to(stack.maildir, recipient) == []

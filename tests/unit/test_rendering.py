@@ -1,0 +1,42 @@
+import pytest
+
+from notifier.rendering import render
+from shared.errors import PermanentError
+
+
+def _values(**overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "display_name": "Marie Dupont",
+        "agent_number": "59-ESC-0001",
+        "establishment_name": "Multi-accueil Les P'tits Mineurs",
+        "version": 2,
+        "decision": "REJECTED",
+        "reasons": ["Caractère publicitaire déguisé"],
+        "comment": "Merci de retirer la promotion <b>Bébé+</b>.",
+        "submission_id": "0b7d",
+    }
+    return values | overrides
+
+
+def test_a_rejection_e_mail_gives_the_reasons_and_the_comment_in_french() -> None:
+    email = render("moderation_decided", _values())
+
+    assert email.subject == "Vos informations sur « Multi-accueil Les P'tits Mineurs » n'ont pas été validées"
+    assert "Caractère publicitaire déguisé" in email.text
+    assert "Commentaire du modérateur : Merci de retirer la promotion <b>Bébé+</b>." in email.text
+    assert "&lt;b&gt;Bébé+&lt;/b&gt;" in email.html, "HTML must be escaped"
+
+
+def test_an_approval_e_mail_says_the_information_is_published() -> None:
+    email = render("moderation_decided", _values(decision="APPROVED", reasons=[], comment=None))
+
+    assert "sont désormais publiées sur monenfant.fr" in email.text
+    assert "Motif" not in email.text
+
+
+def test_missing_template_data_is_a_permanent_error_naming_it() -> None:
+    values = _values()
+    del values["establishment_name"]
+
+    with pytest.raises(PermanentError, match="establishment_name"):
+        render("moderation_decided", values)
