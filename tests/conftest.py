@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import upgrade_database
 

@@ -3,13 +3,13 @@
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import exc, func, select
+from sqlalchemy import Table, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation import tables
 from moderation.handlers import HANDLERS, handle_operating_info_submitted
 from shared.consumer import Delivery, EventProcessor, Outcome, RetryPolicy
-from shared.db import create_engine, create_session_factory
+from shared.db import SessionFactory, create_engine, create_session_factory
 from shared.events import Envelope, WireMessage, to_wire
 from tests.conftest import DatabaseFactory
 from tests.factories import make_event
@@ -25,9 +25,9 @@ class CollectedDeadLetters:
         self.messages.extend(messages)
 
 
-async def _count(sessions: object, table: object) -> int:
-    async with sessions() as session:  # type: ignore[operator]
-        return int(await session.scalar(select(func.count()).select_from(table)))
+async def _count(sessions: SessionFactory, table: Table) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from notifier.email import FolderSender
 from notifier.handlers import HANDLERS as NOTIFIER_HANDLERS
 from shared.bus import InProcessBus, InProcessConsumer, dead_letter_publisher
 from shared.consumer import EventProcessor
-from shared.db import create_engine, create_session_factory
+from shared.db import create_session_factory
 from shared.events import Topic, WireMessage, to_wire
 from shared.outbox import OutboxRelay, OutboxSignal, add_event
 from tests.conftest import DatabaseFactory, EngineFactory

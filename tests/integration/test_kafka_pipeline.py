@@ -31,7 +31,7 @@ async def _review_items(sessions: SessionFactory) -> int:
 
 async def _wait_for(sessions: SessionFactory, expected: int, timeout: float = 60) -> int:
     async with asyncio.timeout(timeout):
-        while (count := await _review_items(sessions)) < expected:
+        while await _review_items(sessions) < expected:
             await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)  # anything extra would show up now
     return await _review_items(sessions)
@@ -71,7 +71,7 @@ async def pipeline(stack: Stack, pg_database: DatabaseFactory, engines: EngineFa
 async def test_submissions_flow_from_the_gateway_outbox_to_the_review_queue_exactly_once(pipeline) -> None:  # type: ignore[no-untyped-def]
     gateway_sessions, moderation_sessions, signal, relay, consumer, _publisher = pipeline
     async with running(relay, consumer):
-        for batch in range(5):
+        for _batch in range(5):
             async with gateway_sessions() as session, session.begin():
                 for version in range(1, 11):
                     await add_event(session, gateway_tables.outbox, make_event(make_submitted(version=version)), signal)

@@ -48,11 +48,10 @@ async def test_committed_events_are_published_in_order_and_marked_sent(gateway_d
 
 
 async def test_a_rolled_back_transaction_leaves_nothing_to_publish(gateway_db) -> None:  # type: ignore[no-untyped-def]
-    engine, sessions = gateway_db
-    async with sessions() as session:
-        async with session.begin():
-            await add_event(session, tables.outbox, make_event())
-            await session.rollback()
+    _engine, sessions = gateway_db
+    async with sessions() as session, session.begin():
+        await add_event(session, tables.outbox, make_event())
+        await session.rollback()
 
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(tables.outbox)) == 0

@@ -29,7 +29,8 @@ def test_the_value_is_the_event_data_only() -> None:
     value = json.loads(to_wire(event).value)
 
     assert value["decision"] == "APPROVED"
-    assert "ce_id" not in value and "id" not in value
+    assert "ce_id" not in value
+    assert "id" not in value
 
 
 @pytest.mark.parametrize(

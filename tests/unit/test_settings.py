@@ -18,7 +18,7 @@ def test_an_invalid_value_names_the_variable_and_the_problem(monkeypatch: pytest
     monkeypatch.setenv("NOTIFIER_DATABASE_URL", "sqlite+aiosqlite:///x.sqlite3")
     monkeypatch.setenv("NOTIFIER_SMTP_PORT", "vingt-cinq")
 
-    with pytest.raises(ConfigurationError, match="NOTIFIER_SMTP_PORT .*integer"):
+    with pytest.raises(ConfigurationError, match=r"NOTIFIER_SMTP_PORT .*integer"):
         load_settings(NotifierSettings)
 
 

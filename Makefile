@@ -1,0 +1,49 @@
+# The two commands that matter: `make run` (the embedded default) and `make test` (everything CI runs).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint compose-tool stack-up stack-down clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## The embedded default: three services in one process, SQLite, in-process bus, e-mails to .data/mail.
+run: $(STAMP)
+	$(BIN)/structures dev
+
+## Lint, type-check, architecture contracts, then every test against the local real stack.
+## The stack is started for the run and stopped afterwards (unless it was already running).
+test: $(STAMP) compose-tool
+	@was_up=0; $(BIN)/structures stack status >/dev/null 2>&1 && was_up=1; \
+	$(BIN)/structures stack up || exit 1; \
+	if [ $$was_up = 0 ]; then trap '$(BIN)/structures stack down' EXIT; fi; \
+	$(MAKE) --no-print-directory lint && $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+## The docker client alone cannot check docker-compose.yml: bring Debian's docker-compose when the plugin is missing.
+compose-tool:
+	@if command -v docker >/dev/null && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then \
+		echo "installing docker-compose (Debian) to check docker-compose.yml"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose) >/dev/null; \
+	fi
+
+stack-up: $(STAMP)
+	$(BIN)/structures stack up
+
+stack-down: $(STAMP)
+	$(BIN)/structures stack down
+
+clean:
+	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
