@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import EventContractError
+from shared.logging import current_correlation_id
 
 SPECVERSION = "1.0"
 SCHEMA_BASE = "https://schemas.structures.monenfant.example/events/"
@@ -134,14 +135,14 @@ class Envelope(BaseModel):
 
 
 def new_event(data: EventData, *, source: str, correlation_id: str | None = None) -> Envelope:
-    """Wrap ``data`` in a fresh envelope (new id, current time)."""
+    """Wrap ``data`` in a fresh envelope (new id, current time, the current correlation id unless given)."""
     return Envelope(
         id=str(uuid.uuid4()),
         source=source,
         type=data.event_type,
         time=datetime.now(UTC),
         subject=data.aggregate_key(),
-        correlationid=correlation_id,
+        correlationid=correlation_id or current_correlation_id(),
         data=data,
     )
 

@@ -17,15 +17,13 @@ SETTINGS: list[type[BaseSettings]] = [GatewaySettings, ModerationSettings, Notif
 
 
 def _variables() -> set[str]:
-    return {
-        f"{cls.model_config.get('env_prefix', '')}{name}".upper() for cls in SETTINGS for name in cls.model_fields
-    }
+    return {f"{cls.model_config.get('env_prefix', '')}{name}".upper() for cls in SETTINGS for name in cls.model_fields}
 
 
 def _env_example() -> dict[str, str]:
     lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
-    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
-    return {key: value for key, value in pairs}
+    pairs = (line.partition("=") for line in lines if line and not line.startswith("#"))
+    return {key: value for key, _, value in pairs}
 
 
 def test_env_example_lists_every_setting_and_nothing_else() -> None:

@@ -74,3 +74,14 @@ def test_serialised_events_validate_against_their_committed_schema(event: object
 
     jsonschema.validate(json.loads(message.value), schema)
     assert set(EVENT_TYPES) == {p.stem for p in SCHEMA_DIR.glob("*.json")}
+
+
+def test_a_new_event_carries_the_correlation_id_of_the_request_being_handled() -> None:
+    from shared.events import new_event
+    from shared.logging import correlation_scope
+
+    with correlation_scope("req-7f3a"):
+        event = new_event(make_submitted(), source="/gateway")
+
+    assert event.correlationid == "req-7f3a"
+    assert new_event(make_submitted(), source="/gateway").correlationid is None
