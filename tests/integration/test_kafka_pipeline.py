@@ -121,3 +121,33 @@ async def test_events_published_while_the_consumer_is_away_are_processed_when_it
 
     async with running(consumer):
         assert await _wait_for(moderation_sessions, 3) == 3
+
+
+async def test_a_second_consumer_joining_then_leaving_the_group_loses_and_duplicates_nothing(  # type: ignore[no-untyped-def]
+    pipeline, stack: Stack, kafka_namespace: str
+) -> None:
+    gateway_sessions, moderation_sessions, signal, relay, consumer, publisher = pipeline
+    second = KafkaConsumerLoop(
+        EventProcessor(moderation_sessions, moderation_tables.processed_events, HANDLERS, publisher),
+        bootstrap_servers=stack.kafka,
+        group_id=f"{kafka_namespace}-moderation",
+        topics=[Topic.OPERATING_INFO_SUBMITTED.value],
+        namespace=kafka_namespace,
+    )
+
+    async def submit(count: int) -> None:
+        for _ in range(count):
+            async with gateway_sessions() as session, session.begin():
+                await add_event(session, gateway_tables.outbox, make_event(), signal)
+            await asyncio.sleep(0.01)
+
+    async with running(relay, consumer):
+        await submit(100)
+        async with running(second):
+            await submit(100)
+            await _wait_for(moderation_sessions, 150)
+        await submit(100)
+        assert await _wait_for(moderation_sessions, 300) == 300
+    async with moderation_sessions() as session:
+        applied = await session.scalar(select(func.count()).select_from(moderation_tables.processed_events))
+    assert applied == 300
