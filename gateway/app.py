@@ -1,18 +1,31 @@
 """Composition root of the gateway: ``create_app`` wires settings, database, outbox relay and GraphQL."""
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gateway import tables
+from gateway.catalogue.demo import load_demo
+from gateway.catalogue.reference_data import load_reference_data
+from gateway.graphql.context import Context
+from gateway.graphql.loaders import build_loaders
+from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
 from gateway.settings import GatewaySettings
 from shared.bus import InProcessBus
+from shared.db import SessionFactory
 from shared.http import CorrelationIdMiddleware
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 
@@ -24,6 +37,38 @@ SPEC = ServiceSpec(
     # Reads keep being served while Kafka is down; events wait in the outbox and readiness says so.
     kafka_required_for_readiness=False,
 )
+_runtime_of = RuntimeAccessor()
+log = logging.getLogger(__name__)
+
+
+class GatewayGraphQL(GraphQL[Context, None]):
+    def __init__(self, settings: GatewaySettings) -> None:
+        limits = Limits(
+            max_depth=settings.graphql_max_depth,
+            max_aliases=settings.graphql_max_aliases,
+            max_tokens=settings.graphql_max_tokens,
+            cache_size=settings.graphql_cache_size,
+            introspection=settings.introspection and not settings.production,
+            suggestions=not settings.production,
+        )
+        ide: Literal["graphiql"] | None = "graphiql" if settings.graphiql and not settings.production else None
+        super().__init__(build_schema(limits), graphql_ide=ide, allow_queries_via_get=True)
+        self._zone = ZoneInfo(settings.timezone)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
+        sessions = _runtime_of(request).sessions
+        today = datetime.now(self._zone).date()
+        request_id = str(request.scope.get("state", {}).get("request_id", "-"))
+        return Context(sessions=sessions, loaders=build_loaders(sessions, today), today=today, request_id=request_id)
+
+
+async def load_demo_data(sessions: SessionFactory) -> None:
+    """Reference data and the Nord demo, once (each loader does nothing when its data is there)."""
+    async with sessions() as session, session.begin():
+        if await load_reference_data(session):
+            log.info("reference data loaded (Caf, départements, communes)")
+        if await load_demo(session):
+            log.info("Nord demo loaded (Escautpont and its neighbours)")
 
 
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
@@ -32,8 +77,10 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         runtime = ServiceRuntime(SPEC, settings, bus)
         app.state.runtime = runtime
         async with runtime.running():
+            if settings.demo_data:
+                await load_demo_data(runtime.sessions)
             yield
 
-    graphql = GraphQL[None, None](build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
-    routes = [*health_routes(RuntimeAccessor()), Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
+    graphql = GatewayGraphQL(settings)
+    routes = [*health_routes(_runtime_of), Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])

@@ -10,4 +10,19 @@ class GatewaySettings(ServiceSettings):
 
     port: int = 8000
     graphiql: bool = True
-    """Serve the GraphiQL IDE on ``GET /graphql`` (turn off in production along with introspection)."""
+    """Serve the GraphiQL IDE on ``GET /graphql`` (never in production)."""
+    introspection: bool = True
+    """Answer introspection queries (never in production)."""
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2000
+    graphql_cache_size: int = 256
+    """Entries of the parsed-document and validation caches (LRU)."""
+    demo_data: bool = False
+    """Load the reference data and the Nord demo at start-up when the catalogue is empty (embedded default)."""
+    timezone: str = "Europe/Paris"
+    """Where « today » is, for availabilities."""
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"

@@ -8,3 +8,8 @@ from shared.outbox import define_outbox_table
 metadata = MetaData()
 outbox = define_outbox_table(metadata)
 processed_events = define_processed_events_table(metadata)
+
+# The catalogue's tables live on the same metadata (imported last: that module imports ``metadata`` from here).
+from gateway.catalogue import tables as catalogue_tables  # noqa: E402
+
+__all__ = ["catalogue_tables", "metadata", "outbox", "processed_events"]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.websockets import WebSocket
 
 from shared.bus import ConsumerLoop, InProcessBus, InProcessConsumer, dead_letter_publisher
 from shared.consumer import EventProcessor, Handler
@@ -192,7 +193,7 @@ def health_routes(runtime_of: "RuntimeAccessor") -> list[Route]:
 class RuntimeAccessor:
     """Finds the runtime stored on the application's state by its lifespan."""
 
-    def __call__(self, request: Request) -> ServiceRuntime:
+    def __call__(self, request: Request | WebSocket) -> ServiceRuntime:
         runtime = request.app.state.runtime
         assert isinstance(runtime, ServiceRuntime)
         return runtime

@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply a service's migrations")
     migrate.add_argument("service", choices=sorted(SERVICES))
     migrate.set_defaults(run=_run_migrate)
+    load = commands.add_parser("load", help="fill the gateway's catalogue")
+    load.add_argument("dataset", choices=["reference", "demo", "national"])
+    load.add_argument("--scale", type=float, default=1.0, help="national: fraction of the ~300,000 structures")
+    load.add_argument("--seed", type=int, default=59207, help="national: random seed (same seed, same data)")
+    load.set_defaults(run=_run_load)
     stack = commands.add_parser("stack", help="the local real stack (PostgreSQL, Kafka, SMTP sink)")
     stack.add_argument("action", nargs=argparse.REMAINDER)
     stack.set_defaults(run=_run_stack)
@@ -84,6 +89,16 @@ def _run_migrate(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     migrations = Path(sys.modules[factory.__module__].__file__ or "").parent / "migrations"
     asyncio.run(upgrade_database(migrations, settings.database_url))
+    return 0
+
+
+def _run_load(args: argparse.Namespace) -> int:
+    from gateway.settings import GatewaySettings
+    from structures.datasets import load_dataset
+
+    settings = load_settings(GatewaySettings)
+    configure_logging(settings.log_level, "text")
+    asyncio.run(load_dataset(settings, args.dataset, scale=args.scale, seed=args.seed))
     return 0
 
 

@@ -39,6 +39,7 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
     gateway = GatewaySettings(
         database_url=embedded.sqlite_url("gateway"),
         port=embedded.gateway_port,
+        demo_data=True,
         bus="inprocess",
         host=embedded.host,
         log_format="text",

@@ -2,21 +2,15 @@
 
 import strawberry
 
-from gateway import __version__
+from gateway.graphql.establishment import Establishment
+from gateway.graphql.protection import Limits, schema_extensions
+from gateway.graphql.queries import Query
+from gateway.graphql.types import Caf, Commune, Provider
 
 
-@strawberry.type(description="What answers at this endpoint.")
-class ServiceInfo:
-    name: str = strawberry.field(description="Name of the service.")
-    version: str = strawberry.field(description="Version of the running code.")
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="The service answering this API and its version.")
-    def service(self) -> ServiceInfo:
-        return ServiceInfo(name="structures-gateway", version=__version__)
-
-
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query)
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[Establishment, Commune, Caf, Provider],
+        extensions=schema_extensions(limits or Limits()),
+    )

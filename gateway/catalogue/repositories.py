@@ -1,0 +1,304 @@
+"""The only place that queries the catalogue's tables.
+
+A list of establishments costs at most three statements whatever its page size: the count (when asked for),
+the page (one joined row per establishment, with its commune, provider, Caf, published operating information
+and an availability summary), and the availabilities of the whole page (when asked for).
+"""
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import FromClause
+
+from gateway.catalogue.domain import EARTH_KM_PER_DEGREE, Area, search_key
+from gateway.catalogue.records import (
+    AvailabilityRecord,
+    CafRecord,
+    CommuneRecord,
+    EstablishmentRecord,
+    OperatingInfoRecord,
+    ProviderRecord,
+)
+from gateway.catalogue.search import EstablishmentSearch
+from gateway.catalogue.tables import (
+    availabilities,
+    cafs,
+    commune_postal_codes,
+    communes,
+    departements,
+    establishments,
+    operating_info_versions,
+    providers,
+)
+from gateway.catalogue.vocabulary import (
+    AgeGroup,
+    AlshKind,
+    CareKind,
+    Category,
+    Channel,
+    EajeType,
+    Management,
+    ProviderKind,
+    Slot,
+)
+
+E, V, A = establishments, operating_info_versions, availabilities
+SOON_DAYS = 14
+PUBLISHED = "PUBLISHED"
+
+
+def _published_join() -> ColumnElement[bool]:
+    return and_(V.c.establishment_id == E.c.id, V.c.status == PUBLISHED)
+
+
+def _full_from() -> FromClause:
+    return (
+        E.join(communes, communes.c.insee == E.c.commune_insee)
+        .join(providers, providers.c.id == E.c.provider_id)
+        .join(departements, departements.c.code == E.c.departement)
+        .join(cafs, cafs.c.code == departements.c.caf_code)
+        .outerjoin(V, _published_join())
+    )
+
+
+def distance2(area: Area) -> ColumnElement[float]:
+    """Squared distance in km² to the nearest point of ``area`` (flat projection around each point)."""
+    terms: list[ColumnElement[float]] = []
+    for point in area.points:
+        kx = EARTH_KM_PER_DEGREE * math.cos(math.radians(point.latitude))
+        dy = (E.c.latitude - point.latitude) * EARTH_KM_PER_DEGREE
+        dx = (E.c.longitude - point.longitude) * kx
+        terms.append(dy * dy + dx * dx)
+    if len(terms) == 1:
+        return terms[0]
+    return case((terms[0] <= terms[1], terms[0]), else_=terms[1])
+
+
+def _conditions(search: EstablishmentSearch) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if search.departement:
+        conditions.append(E.c.departement == search.departement)
+    if search.commune_insee:
+        conditions.append(E.c.commune_insee == search.commune_insee)
+    if search.postal_code:
+        conditions.append(E.c.postal_code == search.postal_code)
+    if search.categories:
+        conditions.append(E.c.category.in_([c.value for c in search.categories]))
+    if search.eaje_types:
+        conditions.append(E.c.eaje_type.in_([t.value for t in search.eaje_types]))
+    if search.child_age_months is not None:
+        age = search.child_age_months
+        conditions.append(V.c.id.is_not(None))
+        conditions.append(or_(V.c.age_min_months.is_(None), V.c.age_min_months <= age))
+        conditions.append(or_(V.c.age_max_months.is_(None), V.c.age_max_months >= age))
+    if search.free_between is not None:
+        start, end = search.free_between
+        free = select(A.c.id).where(A.c.establishment_id == E.c.id, A.c.day.between(start, end), A.c.places > 0)
+        conditions.append(exists(free))
+    if search.area is not None:
+        boxes = [
+            and_(E.c.latitude.between(lat0, lat1), E.c.longitude.between(lon0, lon1))
+            for lat0, lat1, lon0, lon1 in search.area.bounding_boxes()
+        ]
+        conditions.append(or_(*boxes))
+        conditions.append(distance2(search.area) <= search.area.radius_km**2)
+    return conditions
+
+
+def _sort_columns(search: EstablishmentSearch) -> list[ColumnElement[Any]]:
+    if search.area is not None:
+        return [distance2(search.area), E.c.id]
+    return [E.c.name, E.c.id]
+
+
+def _after(search: EstablishmentSearch) -> ColumnElement[bool] | None:
+    if search.after is None:
+        return None
+    first, second = _sort_columns(search)
+    value, identifier = search.after
+    return or_(first > value, and_(first == value, second > identifier))
+
+
+async def count_establishments(session: AsyncSession, search: EstablishmentSearch) -> int:
+    source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
+    query = select(func.count()).select_from(source).where(*_conditions(search))
+    return int(await session.scalar(query) or 0)
+
+
+async def list_establishments(session: AsyncSession, search: EstablishmentSearch) -> list[EstablishmentRecord]:
+    """One page (``first`` + 1 rows, so the caller knows whether there is a next page)."""
+    sort = _sort_columns(search)
+    query = _page_select(search.today, extra=[sort[0].label("sort_value")]).where(*_conditions(search))
+    after = _after(search)
+    if after is not None:
+        query = query.where(after)
+    rows = (await session.execute(query.order_by(*sort).limit(search.first + 1))).all()
+    return [_establishment(row, (row.sort_value, row.id)) for row in rows]
+
+
+async def get_establishments(session: AsyncSession, ids: Sequence[str], today: date) -> list[EstablishmentRecord]:
+    rows = (await session.execute(_page_select(today).where(E.c.id.in_(list(ids))))).all()
+    return [_establishment(row, (row.name, row.id)) for row in rows]
+
+
+def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = ()) -> Select[Any]:
+    soon = today + timedelta(days=SOON_DAYS - 1)
+    upcoming = and_(A.c.establishment_id == E.c.id, A.c.day.between(today, soon), A.c.places > 0)
+    next_free_day = select(func.min(A.c.day)).where(upcoming).scalar_subquery()
+    free_soon = select(func.coalesce(func.sum(A.c.places), 0)).where(upcoming).scalar_subquery()
+    columns = [
+        *E.c,
+        communes.c.name.label("commune_name"),
+        providers.c.name.label("provider_name"),
+        providers.c.kind.label("provider_kind"),
+        providers.c.caf_code.label("provider_caf_code"),
+        cafs.c.code.label("caf_code"),
+        cafs.c.label.label("caf_label"),
+        cafs.c.head_office.label("caf_head_office"),
+        cafs.c.director.label("caf_director"),
+        V.c.version.label("info_version"),
+        V.c.document.label("info_document"),
+        V.c.opening_hours.label("info_opening_hours"),
+        V.c.published_at.label("info_published_at"),
+        next_free_day.label("next_free_day"),
+        free_soon.label("free_places_soon"),
+        *extra,
+    ]
+    return select(*columns).select_from(_full_from())
+
+
+def _establishment(row: Any, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
+    info = None
+    if row.info_version is not None:
+        info = OperatingInfoRecord(
+            row.info_version, row.info_document, row.info_opening_hours, _utc(row.info_published_at)
+        )
+    return EstablishmentRecord(
+        id=row.id,
+        name=row.name,
+        category=Category(row.category),
+        eaje_type=EajeType(row.eaje_type) if row.eaje_type else None,
+        parental=row.parental,
+        occasional_only=row.occasional_only,
+        alsh_kinds=tuple(AlshKind(k) for k in row.alsh_kinds),
+        avip=row.avip,
+        management=Management(row.management) if row.management else None,
+        street_number=row.street_number,
+        street_name=row.street_name,
+        address_complement=row.address_complement,
+        postal_code=row.postal_code,
+        commune_insee=row.commune_insee,
+        commune_name=row.commune_name,
+        departement=row.departement,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        phone=row.phone,
+        phone2=row.phone2,
+        email=row.email,
+        website=row.website,
+        capacity=row.capacity,
+        availability_updated_at=_aware(row.availability_updated_at),
+        next_free_day=_as_date(row.next_free_day),
+        free_places_soon=int(row.free_places_soon or 0),
+        provider=ProviderRecord(
+            row.provider_id, row.provider_name, ProviderKind(row.provider_kind), row.provider_caf_code
+        ),
+        caf=CafRecord(row.caf_code, row.caf_label, row.caf_head_office, row.caf_director),
+        operating_info=info,
+        sort_key=sort_key,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives timestamps back without their time zone; they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _as_date(value: Any) -> date | None:
+    """SQLite returns aggregates of dates as text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+async def list_availabilities(
+    session: AsyncSession, establishment_ids: Sequence[str], start: date, end: date
+) -> list[AvailabilityRecord]:
+    query = (
+        select(A)
+        .where(A.c.establishment_id.in_(list(establishment_ids)), A.c.day.between(start, end))
+        .order_by(A.c.establishment_id, A.c.day, A.c.slot)
+    )
+    return [
+        AvailabilityRecord(
+            establishment_id=row.establishment_id,
+            day=row.day,
+            slot=Slot(row.slot),
+            places=row.places,
+            age_group=AgeGroup(row.age_group) if row.age_group else None,
+            care_kind=CareKind(row.care_kind),
+            communicated_at=_utc(row.communicated_at),
+            channel=Channel(row.channel),
+        )
+        for row in await session.execute(query)
+    ]
+
+
+async def search_communes(session: AsyncSession, text: str, first: int) -> list[CommuneRecord]:
+    """Communes whose name starts with ``text`` (any accent or case), or whose postal code starts with it."""
+    key = search_key(text)
+    if key.isdigit():
+        codes = select(commune_postal_codes.c.insee).where(commune_postal_codes.c.postal_code.startswith(key))
+        condition = or_(communes.c.insee.in_(codes), communes.c.insee.startswith(key))
+    else:
+        condition = communes.c.search_name.startswith(key)
+    query = select(communes).where(condition).order_by(communes.c.population.desc(), communes.c.insee).limit(first)
+    return [_commune(row) for row in await session.execute(query)]
+
+
+async def get_communes(session: AsyncSession, codes: Sequence[str]) -> list[CommuneRecord]:
+    query = select(communes).where(communes.c.insee.in_(list(codes)))
+    return [_commune(row) for row in await session.execute(query)]
+
+
+def _commune(row: Any) -> CommuneRecord:
+    return CommuneRecord(
+        insee=row.insee,
+        name=row.name,
+        departement=row.departement,
+        population=row.population,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        postal_codes=tuple(row.postal_codes.split()),
+    )
+
+
+async def list_cafs(session: AsyncSession, first: int) -> list[CafRecord]:
+    query = select(cafs).order_by(cafs.c.code).limit(first)
+    return [CafRecord(r.code, r.label, r.head_office, r.director) for r in await session.execute(query)]
+
+
+async def get_cafs(session: AsyncSession, codes: Sequence[str]) -> list[CafRecord]:
+    query = select(cafs).where(cafs.c.code.in_(list(codes)))
+    return [CafRecord(r.code, r.label, r.head_office, r.director) for r in await session.execute(query)]
+
+
+async def get_caf_departements(session: AsyncSession, codes: Sequence[str]) -> dict[str, list[str]]:
+    query = select(departements.c.caf_code, departements.c.code).where(departements.c.caf_code.in_(list(codes)))
+    found: dict[str, list[str]] = {}
+    for caf_code, departement in await session.execute(query.order_by(departements.c.code)):
+        found.setdefault(caf_code, []).append(departement)
+    return found
+
+
+async def get_providers(session: AsyncSession, ids: Sequence[str]) -> list[ProviderRecord]:
+    query = select(providers).where(providers.c.id.in_(list(ids)))
+    return [ProviderRecord(r.id, r.name, ProviderKind(r.kind), r.caf_code) for r in await session.execute(query)]

@@ -1,0 +1,232 @@
+"""The catalogue's enumerations, with the French labels families and agents see.
+
+Values are the domain's French codes (``MICRO_CRECHE``, ``ALSH``…); identifiers in code stay English.
+Sources: monenfant.fr taxonomy, CSP R. 2324-17 / R. 2324-46 / R. 2324-48, CASF R. 227-1, convention art. 2.
+"""
+
+from enum import StrEnum
+
+
+class LabelledEnum(StrEnum):
+    """An enumeration whose members carry a French label."""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+class Category(LabelledEnum):
+    EAJE = "EAJE"
+    ASSISTANT_MATERNEL = "ASSISTANT_MATERNEL"
+    MAM = "MAM"
+    RPE = "RPE"
+    GARDE_A_DOMICILE = "GARDE_A_DOMICILE"
+    ALSH = "ALSH"
+    LAEP = "LAEP"
+    LIEU_INFORMATION = "LIEU_INFORMATION"
+    MEDIATION_FAMILIALE = "MEDIATION_FAMILIALE"
+    ESPACE_RENCONTRE = "ESPACE_RENCONTRE"
+    SOUTIEN_SCOLARITE = "SOUTIEN_SCOLARITE"
+
+
+class EajeType(LabelledEnum):
+    CRECHE_COLLECTIVE = "CRECHE_COLLECTIVE"
+    HALTE_GARDERIE = "HALTE_GARDERIE"
+    MULTI_ACCUEIL = "MULTI_ACCUEIL"
+    CRECHE_FAMILIALE = "CRECHE_FAMILIALE"
+    JARDIN_ENFANTS = "JARDIN_ENFANTS"
+    MICRO_CRECHE = "MICRO_CRECHE"
+
+
+class SizeClass(LabelledEnum):
+    MICRO_CRECHE = "MICRO_CRECHE"
+    PETITE_CRECHE = "PETITE_CRECHE"
+    CRECHE = "CRECHE"
+    GRANDE_CRECHE = "GRANDE_CRECHE"
+    TRES_GRANDE_CRECHE = "TRES_GRANDE_CRECHE"
+    PETITE_CRECHE_FAMILIALE = "PETITE_CRECHE_FAMILIALE"
+    CRECHE_FAMILIALE = "CRECHE_FAMILIALE"
+    GRANDE_CRECHE_FAMILIALE = "GRANDE_CRECHE_FAMILIALE"
+    TRES_GRANDE_CRECHE_FAMILIALE = "TRES_GRANDE_CRECHE_FAMILIALE"
+
+
+class AlshKind(LabelledEnum):
+    PERISCOLAIRE = "PERISCOLAIRE"
+    EXTRASCOLAIRE = "EXTRASCOLAIRE"
+    MERCREDIS = "MERCREDIS"
+
+
+class Management(LabelledEnum):
+    MUNICIPALE = "MUNICIPALE"
+    INTERCOMMUNALE = "INTERCOMMUNALE"
+    CCAS_CIAS = "CCAS_CIAS"
+    ASSOCIATIVE = "ASSOCIATIVE"
+    PARENTALE = "PARENTALE"
+    PRIVEE_LUCRATIVE = "PRIVEE_LUCRATIVE"
+    ENTREPRISE = "ENTREPRISE"
+    MUTUALISTE = "MUTUALISTE"
+    HOSPITALIERE = "HOSPITALIERE"
+    AUTRE = "AUTRE"
+
+
+class ProviderKind(LabelledEnum):
+    COMMUNE = "COMMUNE"
+    CCAS = "CCAS"
+    CIAS = "CIAS"
+    EPCI = "EPCI"
+    ASSOCIATION = "ASSOCIATION"
+    ENTREPRISE = "ENTREPRISE"
+    MUTUELLE = "MUTUELLE"
+    ETABLISSEMENT_PUBLIC = "ETABLISSEMENT_PUBLIC"
+    AUTRE = "AUTRE"
+
+
+class Weekday(LabelledEnum):
+    LUNDI = "LUNDI"
+    MARDI = "MARDI"
+    MERCREDI = "MERCREDI"
+    JEUDI = "JEUDI"
+    VENDREDI = "VENDREDI"
+    SAMEDI = "SAMEDI"
+    DIMANCHE = "DIMANCHE"
+
+
+class ClosurePeriod(LabelledEnum):
+    JAMAIS = "JAMAIS"
+    JUILLET = "JUILLET"
+    AOUT = "AOUT"
+    NOEL_NOUVEL_AN = "NOEL_NOUVEL_AN"
+
+
+class AgeUnit(LabelledEnum):
+    SEMAINE = "SEMAINE"
+    MOIS = "MOIS"
+    AN = "AN"
+
+
+class Funding(LabelledEnum):
+    PSU = "PSU"
+    PAJE = "PAJE"
+    ENTREPRISE = "ENTREPRISE"
+    INTERCOMMUNAL = "INTERCOMMUNAL"
+    CONSEIL_DEPARTEMENTAL = "CONSEIL_DEPARTEMENTAL"
+    AUTRE = "AUTRE"
+
+
+class CareKind(LabelledEnum):
+    REGULIER = "REGULIER"
+    OCCASIONNEL = "OCCASIONNEL"
+    URGENCE = "URGENCE"
+    SAISONNIER = "SAISONNIER"
+
+
+class Slot(LabelledEnum):
+    JOURNEE = "JOURNEE"
+    MATIN = "MATIN"
+    APRES_MIDI = "APRES_MIDI"
+
+
+class AgeGroup(LabelledEnum):
+    BEBES = "BEBES"
+    MOYENS = "MOYENS"
+    GRANDS = "GRANDS"
+
+
+class Channel(LabelledEnum):
+    SAISIE_ESPACE_PRO = "SAISIE_ESPACE_PRO"
+    TRANSMISSION_INFORMATISEE = "TRANSMISSION_INFORMATISEE"
+
+
+class AvailabilityState(LabelledEnum):
+    NON_RENSEIGNEES = "NON_RENSEIGNEES"
+    DISPONIBLE = "DISPONIBLE"
+    COMPLET = "COMPLET"
+    PERIMEES = "PERIMEES"
+
+
+LABELS: dict[LabelledEnum, str] = {
+    Category.EAJE: "Crèche",
+    Category.ASSISTANT_MATERNEL: "Assistant maternel",
+    Category.MAM: "Maison d'assistants maternels",
+    Category.RPE: "Relais petite enfance",
+    Category.GARDE_A_DOMICILE: "Service de garde à domicile",
+    Category.ALSH: "Accueil de loisirs sans hébergement",
+    Category.LAEP: "Lieu d'accueil enfants-parents",
+    Category.LIEU_INFORMATION: "Lieu d'information",
+    Category.MEDIATION_FAMILIALE: "Service de médiation familiale",
+    Category.ESPACE_RENCONTRE: "Espace de rencontre",
+    Category.SOUTIEN_SCOLARITE: "Scolarité",
+    EajeType.CRECHE_COLLECTIVE: "Crèche collective",
+    EajeType.HALTE_GARDERIE: "Halte-garderie",
+    EajeType.MULTI_ACCUEIL: "Multi-accueil",
+    EajeType.CRECHE_FAMILIALE: "Crèche familiale (service d'accueil familial)",
+    EajeType.JARDIN_ENFANTS: "Jardin d'enfants",
+    EajeType.MICRO_CRECHE: "Micro-crèche",
+    SizeClass.MICRO_CRECHE: "Micro-crèche",
+    SizeClass.PETITE_CRECHE: "Petite crèche",
+    SizeClass.CRECHE: "Crèche",
+    SizeClass.GRANDE_CRECHE: "Grande crèche",
+    SizeClass.TRES_GRANDE_CRECHE: "Très grande crèche",
+    SizeClass.PETITE_CRECHE_FAMILIALE: "Petite crèche familiale",
+    SizeClass.CRECHE_FAMILIALE: "Crèche familiale",
+    SizeClass.GRANDE_CRECHE_FAMILIALE: "Grande crèche familiale",
+    SizeClass.TRES_GRANDE_CRECHE_FAMILIALE: "Très grande crèche familiale",
+    AlshKind.PERISCOLAIRE: "Périscolaire",
+    AlshKind.EXTRASCOLAIRE: "Extrascolaire",
+    AlshKind.MERCREDIS: "Mercredis",
+    Management.MUNICIPALE: "Gestion municipale",
+    Management.INTERCOMMUNALE: "Gestion intercommunale",
+    Management.CCAS_CIAS: "CCAS / CIAS",
+    Management.ASSOCIATIVE: "Gestion associative",
+    Management.PARENTALE: "Gestion parentale",
+    Management.PRIVEE_LUCRATIVE: "Gestion privée",
+    Management.ENTREPRISE: "Crèche d'entreprise",
+    Management.MUTUALISTE: "Gestion mutualiste",
+    Management.HOSPITALIERE: "Gestion hospitalière",
+    Management.AUTRE: "Autre gestion",
+    ProviderKind.COMMUNE: "Commune",
+    ProviderKind.CCAS: "Centre communal d'action sociale",
+    ProviderKind.CIAS: "Centre intercommunal d'action sociale",
+    ProviderKind.EPCI: "Intercommunalité (EPCI)",
+    ProviderKind.ASSOCIATION: "Association",
+    ProviderKind.ENTREPRISE: "Entreprise",
+    ProviderKind.MUTUELLE: "Mutuelle",
+    ProviderKind.ETABLISSEMENT_PUBLIC: "Établissement public",
+    ProviderKind.AUTRE: "Autre",
+    Weekday.LUNDI: "lundi",
+    Weekday.MARDI: "mardi",
+    Weekday.MERCREDI: "mercredi",
+    Weekday.JEUDI: "jeudi",
+    Weekday.VENDREDI: "vendredi",
+    Weekday.SAMEDI: "samedi",
+    Weekday.DIMANCHE: "dimanche",
+    ClosurePeriod.JAMAIS: "jamais",
+    ClosurePeriod.JUILLET: "juillet",
+    ClosurePeriod.AOUT: "août",
+    ClosurePeriod.NOEL_NOUVEL_AN: "Noël / Nouvel an",
+    AgeUnit.SEMAINE: "semaine(s)",
+    AgeUnit.MOIS: "mois",
+    AgeUnit.AN: "an(s)",
+    Funding.PSU: "Prestation de service unique (Caf/MSA)",
+    Funding.PAJE: "Paje / CMG (Caf/MSA)",
+    Funding.ENTREPRISE: "Entreprise",
+    Funding.INTERCOMMUNAL: "Intercommunalité",
+    Funding.CONSEIL_DEPARTEMENTAL: "Conseil départemental",
+    Funding.AUTRE: "Autre",
+    CareKind.REGULIER: "régulier",
+    CareKind.OCCASIONNEL: "occasionnel",
+    CareKind.URGENCE: "d'urgence",
+    CareKind.SAISONNIER: "saisonnier",
+    Slot.JOURNEE: "journée",
+    Slot.MATIN: "matin",
+    Slot.APRES_MIDI: "après-midi",
+    AgeGroup.BEBES: "bébés",
+    AgeGroup.MOYENS: "moyens",
+    AgeGroup.GRANDS: "grands",
+    Channel.SAISIE_ESPACE_PRO: "Saisie dans l'espace professionnel",
+    Channel.TRANSMISSION_INFORMATISEE: "Transmission informatisée",
+    AvailabilityState.NON_RENSEIGNEES: "Disponibilités non renseignées",
+    AvailabilityState.DISPONIBLE: "Places disponibles",
+    AvailabilityState.COMPLET: "Complet",
+    AvailabilityState.PERIMEES: "Disponibilités non mises à jour depuis plus d'une semaine",
+}

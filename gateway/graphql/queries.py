@@ -1,0 +1,166 @@
+"""The public read API: ``node``/``nodes``, ``establishments``, ``communes``, ``cafs``, ``service``."""
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+
+from gateway import __version__
+from gateway.catalogue import repositories
+from gateway.catalogue.domain import Area, GeoPoint, distance_km
+from gateway.catalogue.records import EstablishmentRecord
+from gateway.catalogue.search import EstablishmentSearch, InvalidSearchError
+from gateway.graphql.establishment import Establishment
+from gateway.graphql.inputs import EstablishmentFilter, NearInput
+from gateway.graphql.relay import InvalidArgumentError, decode_cursor, encode_cursor, from_global_id
+from gateway.graphql.types import Caf, Commune, GraphQLInfo, Node, Provider
+
+MAX_NODES = 100
+MAX_COMMUNES = 50
+MAX_CAFS = 200
+
+
+@strawberry.type(description="What answers at this endpoint.")
+class ServiceInfo:
+    name: str = strawberry.field(description="Name of the service.")
+    version: str = strawberry.field(description="Version of the running code.")
+
+
+@strawberry.type(description="Pagination (Relay).")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class EstablishmentEdge:
+    cursor: str
+    node: Establishment
+
+
+@strawberry.type(description="Une page de structures.")
+class EstablishmentConnection:
+    search: strawberry.Private[EstablishmentSearch]
+    edges: list[EstablishmentEdge]
+    page_info: PageInfo
+
+    @strawberry.field(description="Nombre total de structures correspondant à la recherche.")
+    async def total_count(self, info: GraphQLInfo) -> int:
+        async with info.context.sessions() as session:
+            return await repositories.count_establishments(session, self.search)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The service answering this API and its version.")
+    def service(self) -> ServiceInfo:
+        return ServiceInfo(name="structures-gateway", version=__version__)
+
+    @strawberry.field(description="Un objet par son identifiant global.")
+    async def node(self, info: GraphQLInfo, id: strawberry.ID) -> Node | None:
+        return await _node(info, id, "id")
+
+    @strawberry.field(description=f"Des objets par leurs identifiants globaux ({MAX_NODES} au plus).")
+    async def nodes(self, info: GraphQLInfo, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise InvalidArgumentError(f"ids: at most {MAX_NODES} at a time")
+        return list(await asyncio.gather(*(_node(info, global_id, "ids") for global_id in ids)))
+
+    @strawberry.field(description="Recherche de structures : filtres, « près de chez moi », pagination par curseur.")
+    async def establishments(
+        self,
+        info: GraphQLInfo,
+        first: int = 20,
+        after: str | None = None,
+        filter: EstablishmentFilter | None = None,
+        near: NearInput | None = None,
+    ) -> EstablishmentConnection:
+        search = _search(info, first, after, filter, near)
+        async with info.context.sessions() as session:
+            records = await repositories.list_establishments(session, search)
+        page = records[: search.first]
+        edges = [EstablishmentEdge(cursor=encode_cursor(r.sort_key), node=_node_of(r, search)) for r in page]
+        page_info = PageInfo(
+            has_next_page=len(records) > search.first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return EstablishmentConnection(search=search, edges=edges, page_info=page_info)
+
+    @strawberry.field(description="Communes dont le nom ou le code postal commence par le texte saisi.")
+    async def communes(
+        self,
+        info: GraphQLInfo,
+        search: Annotated[str, strawberry.argument(description="2 caractères au moins.")],
+        first: int = 10,
+    ) -> list[Commune]:
+        if not 1 <= first <= MAX_COMMUNES:
+            raise InvalidArgumentError(f"first: must be between 1 and {MAX_COMMUNES}")
+        if len(search.strip()) < 2 or len(search) > 100:
+            raise InvalidArgumentError("search: between 2 and 100 characters")
+        async with info.context.sessions() as session:
+            found = await repositories.search_communes(session, search, first)
+        return [Commune.from_record(r) for r in found]
+
+    @strawberry.field(description="Les Caf et leur territoire.")
+    async def cafs(self, info: GraphQLInfo, first: int = MAX_CAFS) -> list[Caf]:
+        if not 1 <= first <= MAX_CAFS:
+            raise InvalidArgumentError(f"first: must be between 1 and {MAX_CAFS}")
+        async with info.context.sessions() as session:
+            return [Caf.from_record(r) for r in await repositories.list_cafs(session, first)]
+
+
+def _search(
+    info: GraphQLInfo, first: int, after: str | None, filter: EstablishmentFilter | None, near: NearInput | None
+) -> EstablishmentSearch:
+    given = filter or EstablishmentFilter()
+    area = None
+    if near is not None:
+        points = tuple(GeoPoint(p.latitude, p.longitude) for p in near.points)
+        area = Area(points=points, radius_km=near.radius_km)
+    free = (given.free_places.from_, given.free_places.to) if given.free_places else None
+    try:
+        return EstablishmentSearch(
+            first=first,
+            after=decode_cursor(after, numeric_first=area is not None) if after is not None else None,
+            departement=given.departement,
+            commune_insee=given.commune_insee,
+            postal_code=given.postal_code,
+            categories=tuple(given.categories or ()),
+            eaje_types=tuple(given.eaje_types or ()),
+            child_age_months=given.child_age_months,
+            free_between=free,
+            area=area,
+            today=info.context.today,
+        )
+    except InvalidSearchError as error:
+        raise InvalidArgumentError(str(error)) from None
+
+
+def _node_of(record: EstablishmentRecord, search: EstablishmentSearch) -> Establishment:
+    distance = None
+    if search.area is not None:
+        here = GeoPoint(record.latitude, record.longitude)
+        distance = min(distance_km(point, here) for point in search.area.points)
+    return Establishment.from_record(record, distance)
+
+
+async def _node(info: GraphQLInfo, global_id: str, argument: str) -> Node | None:
+    type_name, key = from_global_id(global_id, argument=argument)
+    loaders = info.context.loaders
+    if type_name == "Establishment":
+        establishment = await loaders.establishments.load(key)
+        return Establishment.from_record(establishment) if establishment else None
+    if type_name == "Commune":
+        commune = await loaders.communes.load(key)
+        return Commune.from_record(commune) if commune else None
+    if type_name == "Caf":
+        caf = await loaders.cafs.load(key)
+        return Caf.from_record(caf) if caf else None
+    if type_name == "Provider":
+        provider = await loaders.providers.load(key)
+        return Provider.from_record(provider) if provider else None
+    raise InvalidArgumentError(f"{argument}: {global_id!r} is not the ID of a known type")

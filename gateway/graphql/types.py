@@ -1,0 +1,194 @@
+"""The public catalogue's GraphQL types: nouns, described in French where families read them."""
+
+from datetime import date, datetime, time
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.catalogue.records import AvailabilityRecord, CafRecord, CommuneRecord, ProviderRecord
+from gateway.graphql.context import Context
+from gateway.graphql.enums import (
+    AgeGroup,
+    AgeUnit,
+    AvailabilityState,
+    CareKind,
+    Channel,
+    ClosurePeriod,
+    Funding,
+    ProviderKind,
+    Slot,
+    Weekday,
+)
+from gateway.graphql.relay import to_global_id
+
+GraphQLInfo = Info[Context, None]
+
+
+@strawberry.interface(description="Un objet identifié globalement (Relay).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Identifiant global opaque.")
+
+
+@strawberry.type(description="Caisse d'allocations familiales : son territoire est fait de départements.")
+class Caf(Node):
+    code: str = strawberry.field(description="Code interne de la Caf (par exemple CAF59).")
+    label: str = strawberry.field(description="« Caisse d'allocations familiales du Nord ».")
+    head_office: str = strawberry.field(description="Adresse du siège.")
+
+    @strawberry.field(description="Départements couverts par la Caf.")
+    async def departements(self, info: GraphQLInfo) -> list[str]:
+        return await info.context.loaders.caf_departements.load(self.code)
+
+    @staticmethod
+    def from_record(record: CafRecord) -> "Caf":
+        return Caf(
+            id=strawberry.ID(to_global_id("Caf", record.code)),
+            code=record.code,
+            label=record.label,
+            head_office=record.head_office,
+        )
+
+
+@strawberry.type(description="Commune (code officiel géographique de l'INSEE, distinct du code postal).")
+class Commune(Node):
+    insee: str = strawberry.field(description="Code INSEE (par exemple 59207 pour Escautpont).")
+    name: str = strawberry.field(description="Nom de la commune.")
+    departement: str = strawberry.field(description="Code du département.")
+    postal_codes: list[str] = strawberry.field(description="Codes postaux (59278 pour Escautpont).")
+    population: int = strawberry.field(description="Population municipale.")
+    location: "GeoPoint" = strawberry.field(description="Position de référence de la commune.")
+
+    @staticmethod
+    def from_record(record: CommuneRecord) -> "Commune":
+        return Commune(
+            id=strawberry.ID(to_global_id("Commune", record.insee)),
+            insee=record.insee,
+            name=record.name,
+            departement=record.departement,
+            postal_codes=list(record.postal_codes),
+            population=record.population,
+            location=GeoPoint(latitude=record.latitude, longitude=record.longitude),
+        )
+
+
+@strawberry.type(description="Fournisseur de données : le gestionnaire des établissements (mairie, association…).")
+class Provider(Node):
+    name: str = strawberry.field(description="Dénomination (« Mairie d'Escautpont »).")
+    kind: ProviderKind = strawberry.field(description="Nature du gestionnaire.")
+
+    @staticmethod
+    def from_record(record: ProviderRecord) -> "Provider":
+        return Provider(id=strawberry.ID(to_global_id("Provider", record.id)), name=record.name, kind=record.kind)
+
+
+@strawberry.type(description="Coordonnées WGS 84.")
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@strawberry.type(description="Adresse postale.")
+class Address:
+    street_number: str | None
+    street_name: str | None
+    complement: str | None
+    postal_code: str = strawberry.field(description="Code postal (différent du code INSEE).")
+    commune_insee: str = strawberry.field(description="Code INSEE de la commune.")
+    commune_name: str
+
+    @strawberry.field(description="L'adresse sur une ligne, comme sur une fiche de monenfant.fr.")
+    def one_line(self) -> str:
+        street = " ".join(part for part in (self.street_number, self.street_name) if part)
+        return ", ".join(part for part in (street, self.complement, f"{self.postal_code} {self.commune_name}") if part)
+
+
+@strawberry.type(description="Un créneau d'ouverture.")
+class OpeningSlot:
+    day: Weekday
+    opens: time
+    closes: time
+
+
+@strawberry.type(description="Une fermeture datée (pont, journée pédagogique…).")
+class DatedClosure:
+    start: date
+    end: date
+    label: str
+
+
+@strawberry.type(description="Un âge d'accueil.")
+class Age:
+    value: int
+    unit: AgeUnit
+    months: int = strawberry.field(description="L'âge en mois entiers.")
+
+
+@strawberry.type(description="Commune desservie.")
+class ServedCommune:
+    name: str
+    postal_code: str
+
+
+@strawberry.type(description="Modalités de fonctionnement publiées (validées par la Caf).")
+class OperatingInfo:
+    version: int
+    published_at: datetime
+    opening_hours: str = strawberry.field(description="Horaires au format OpenStreetMap `opening_hours`.")
+    weekly_hours: list[OpeningSlot] = strawberry.field(description="Créneaux d'ouverture par jour.")
+    hours_note: str | None
+    by_appointment: bool = strawberry.field(description="Accueil sur rendez-vous.")
+    closure_periods: list[ClosurePeriod]
+    dated_closures: list[DatedClosure]
+    closed_on_public_holidays: bool
+    age_min: Age | None
+    age_max: Age | None
+    capacity: int | None
+    meals_provided: bool | None = strawberry.field(description="Repas fournis.")
+    nappies_provided: bool | None = strawberry.field(description="Couches fournies.")
+    disability_welcome: str | None = strawberry.field(description="Accueil des enfants en situation de handicap.")
+    project: str | None = strawberry.field(description="Projet pédagogique ou d'établissement.")
+    provider_presentation: str | None
+    team: str | None
+    national_fee_scale: bool = strawberry.field(description="Barème national des participations familiales (Cnaf).")
+    fees: str | None = strawberry.field(description="Modalités tarifaires.")
+    funding: list[Funding]
+    admission_conditions: str | None
+    registration: str | None = strawberry.field(description="Modalités d'inscription.")
+    eligible_work_communes: list[str] = strawberry.field(description="Codes INSEE des communes de travail admises.")
+    eligible_home_communes: list[str] = strawberry.field(description="Codes INSEE des communes de résidence admises.")
+    served_communes: list[ServedCommune]
+    care_kinds: list[CareKind]
+    languages: list[str]
+    accessibility_url: str | None
+
+
+@strawberry.type(description="Des places disponibles un jour donné (accueil ponctuel).")
+class Availability:
+    date: date
+    slot: Slot
+    places: int
+    age_group: AgeGroup | None
+    care_kind: CareKind
+    communicated_at: datetime = strawberry.field(description="Date de transmission.")
+    channel: Channel
+
+    @staticmethod
+    def from_record(record: AvailabilityRecord) -> "Availability":
+        return Availability(
+            date=record.day,
+            slot=record.slot,
+            places=record.places,
+            age_group=record.age_group,
+            care_kind=record.care_kind,
+            communicated_at=record.communicated_at,
+            channel=record.channel,
+        )
+
+
+@strawberry.type(description="Résumé des disponibilités d'une crèche pour les 14 prochains jours.")
+class AvailabilityStatus:
+    state: AvailabilityState
+    label: str = strawberry.field(description="Libellé affiché (« Disponibilités non renseignées »…).")
+    free_places: int = strawberry.field(description="Places libres cumulées sur les 14 prochains jours.")
+    next_date: date | None = strawberry.field(description="Prochain jour avec des places libres.")
+    updated_at: datetime | None = strawberry.field(description="Dernière mise à jour des disponibilités.")
