@@ -7,9 +7,11 @@ skipped on a developer's machine and fail under CI (``CI=true``), so a CI run ca
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -18,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db import upgrade_database
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 SERVICES = ("gateway", "moderation", "notifier")
+
+
+def run_blocking(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to completion from synchronous code, even when an event loop is running in this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,9 @@ def pg_templates(stack: Stack) -> Iterator[dict[str, str]]:
     """One migrated template database per service; each test clones its own copy (fast, isolated)."""
     run = uuid.uuid4().hex[:8]
     templates = {service: f"tmpl_{service}_{run}" for service in SERVICES}
-    asyncio.run(_create_templates(stack, templates))
+    run_blocking(_create_templates(stack, templates))
     yield templates
-    asyncio.run(_drop_databases(stack, list(templates.values())))
+    run_blocking(_drop_databases(stack, list(templates.values())))
 
 
 async def _create_templates(stack: Stack, templates: dict[str, str]) -> None:
@@ -158,3 +167,36 @@ async def engines() -> AsyncIterator[EngineFactory]:
     yield make
     for engine in created:
         await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.catalogue_data import sqlite_catalogue_template
+
+    return run_blocking(sqlite_catalogue_template(tmp_path_factory.mktemp("catalogue")))
+
+
+@pytest.fixture(scope="session")
+def pg_catalogue(stack: Stack, pg_templates: dict[str, str]) -> Iterator[str]:
+    from tests.catalogue_data import create_pg_database, fill_catalogue
+
+    name = f"tmpl_catalogue_{uuid.uuid4().hex[:8]}"
+    run_blocking(create_pg_database(stack.admin_dsn, name, pg_templates["gateway"]))
+    run_blocking(fill_catalogue(stack.database_url(name)))
+    yield name
+    run_blocking(_drop_databases(stack, [name]))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def catalogue_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh copy of the prepared catalogue (reference data, Nord demo, 40 extra crèches), on each database."""
+    from tests.catalogue_data import copy_sqlite, create_pg_database
+
+    if request.param == "sqlite":
+        yield copy_sqlite(request.getfixturevalue("sqlite_catalogue"), tmp_path)
+        return
+    stack: Stack = request.getfixturevalue("stack")
+    name = f"t_catalogue_{uuid.uuid4().hex[:10]}"
+    await create_pg_database(stack.admin_dsn, name, request.getfixturevalue("pg_catalogue"))
+    yield stack.database_url(name)
+    await _drop_databases(stack, [name])

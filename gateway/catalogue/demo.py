@@ -328,7 +328,7 @@ async def _add(
 
 
 async def _publish_availabilities(session: AsyncSession, item: DemoEstablishment, *, now: datetime) -> None:
-    age = 2 if item.availability_plan == "fresh" else 10
+    age = 10 if item.availability_plan == "stale" else 2
     communicated = now - timedelta(days=age)
     first_day = communicated.date() + timedelta(days=3)  # the legal notice: 3 days before the date at the latest
     batch = []

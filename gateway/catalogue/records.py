@@ -67,8 +67,7 @@ class EstablishmentRecord:
     street_name: str | None
     address_complement: str | None
     postal_code: str
-    commune_insee: str
-    commune_name: str
+    commune: CommuneRecord
     departement: str
     latitude: float
     longitude: float

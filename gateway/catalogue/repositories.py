@@ -153,6 +153,10 @@ def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = ()) -> Selec
     columns = [
         *E.c,
         communes.c.name.label("commune_name"),
+        communes.c.population.label("commune_population"),
+        communes.c.latitude.label("commune_latitude"),
+        communes.c.longitude.label("commune_longitude"),
+        communes.c.postal_codes.label("commune_postal_codes"),
         providers.c.name.label("provider_name"),
         providers.c.kind.label("provider_kind"),
         providers.c.caf_code.label("provider_caf_code"),
@@ -191,8 +195,15 @@ def _establishment(row: Any, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
         street_name=row.street_name,
         address_complement=row.address_complement,
         postal_code=row.postal_code,
-        commune_insee=row.commune_insee,
-        commune_name=row.commune_name,
+        commune=CommuneRecord(
+            insee=row.commune_insee,
+            name=row.commune_name,
+            departement=row.departement,
+            population=row.commune_population,
+            latitude=row.commune_latitude,
+            longitude=row.commune_longitude,
+            postal_codes=tuple(row.commune_postal_codes.split()),
+        ),
         departement=row.departement,
         latitude=row.latitude,
         longitude=row.longitude,
@@ -255,9 +266,12 @@ async def list_availabilities(
 async def search_communes(session: AsyncSession, text: str, first: int) -> list[CommuneRecord]:
     """Communes whose name starts with ``text`` (any accent or case), or whose postal code starts with it."""
     key = search_key(text)
+    condition: ColumnElement[bool]
     if key.isdigit():
+        # Digits are a postal code being typed, never an INSEE code: 59278 is Escautpont's postal code, while the
+        # commune whose INSEE code is 59278 is Hallennes-lez-Haubourdin.
         codes = select(commune_postal_codes.c.insee).where(commune_postal_codes.c.postal_code.startswith(key))
-        condition = or_(communes.c.insee.in_(codes), communes.c.insee.startswith(key))
+        condition = communes.c.insee.in_(codes)
     else:
         condition = communes.c.search_name.startswith(key)
     query = select(communes).where(condition).order_by(communes.c.population.desc(), communes.c.insee).limit(first)

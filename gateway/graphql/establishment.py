@@ -65,10 +65,8 @@ class Establishment(Node):
         return LABELS[self.eaje_type] if self.eaje_type else None
 
     @strawberry.field(description="La commune d'implantation.")
-    async def commune(self, info: GraphQLInfo) -> Commune:
-        record = await info.context.loaders.communes.load(self.record.commune_insee)
-        assert record is not None, "an establishment's commune always exists (foreign key)"
-        return Commune.from_record(record)
+    def commune(self) -> Commune:
+        return Commune.from_record(self.record.commune)
 
     @strawberry.field(description="Les modalités de fonctionnement publiées, s'il y en a.")
     def operating_info(self) -> OperatingInfo | None:
@@ -127,8 +125,8 @@ class Establishment(Node):
                 street_name=record.street_name,
                 complement=record.address_complement,
                 postal_code=record.postal_code,
-                commune_insee=record.commune_insee,
-                commune_name=record.commune_name,
+                commune_insee=record.commune.insee,
+                commune_name=record.commune.name,
             ),
             location=GeoPoint(latitude=record.latitude, longitude=record.longitude),
             distance_km=None if distance_km is None else round(distance_km, 3),
