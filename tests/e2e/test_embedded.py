@@ -5,7 +5,9 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -31,6 +33,7 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
             reports = [await _ready(client, f"http://127.0.0.1:{port + offset}/readyz") for offset in range(3)]
             page = await client.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
             answer = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ service { name } }"})
+            near = await client.post(f"http://127.0.0.1:{port}/graphql", json=_near_escautpont_this_week())
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
@@ -38,6 +41,10 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
     assert [r["kafka"] for r in reports] == ["in-process"] * 3
     assert "GraphiQL" in page.text
     assert answer.json() == {"data": {"service": {"name": "structures-gateway"}}}
+    [first, *_] = near.json()["data"]["establishments"]["edges"]
+    assert first["node"]["name"] == "Multi-accueil Les P'tits Mineurs"
+    assert first["node"]["operatingInfo"]["openingHours"].startswith("Mo-Fr 07:30-18:30")
+    assert first["node"]["availabilities"]
     output = (tmp_path / "dev.log").read_text()
     assert f"http://127.0.0.1:{port}/graphql" in output
     assert code == 0
@@ -46,6 +53,19 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
         "moderation.sqlite3",
         "notifier.sqlite3",
     ]
+
+
+def _near_escautpont_this_week() -> dict[str, object]:
+    """The issue's GraphiQL scenario: « crèches near Escautpont with free places this week »."""
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    week = {"from": today.isoformat(), "to": (today + timedelta(days=6)).isoformat()}
+    query = """query($from: Date!, $to: Date!) {
+      establishments(first: 10, near: {points: [{latitude: 50.41875, longitude: 3.55341}], radiusKm: 5},
+                     filter: {categories: [EAJE], freePlaces: {from: $from, to: $to}}) {
+        edges { node { name operatingInfo { openingHours } availabilities(from: $from, to: $to) { date places } } }
+      }
+    }"""
+    return {"query": query, "variables": week}
 
 
 async def _ready(client: httpx.AsyncClient, url: str) -> dict[str, object]:

@@ -1,0 +1,170 @@
+"""Security targets S1–S3 and S5–S8, S10 of quality.md, over HTTP against the gateway app."""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from gateway.app import create_app
+from gateway.catalogue import repositories
+from gateway.settings import GatewaySettings
+from shared.bus import InProcessBus
+from tests.catalogue_data import copy_sqlite
+
+Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def gateway(sqlite_catalogue: Path, tmp_path: Path) -> Client:
+    """``async with gateway(environment=...) as client`` — the app with its lifespan running."""
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        settings = GatewaySettings(database_url=copy_sqlite(sqlite_catalogue, tmp_path), bus="inprocess", **overrides)
+        app = create_app(settings, bus=InProcessBus())
+        async with app.router.lifespan_context(app):
+            runtime = app.state.runtime
+            app.state.statements = []
+            event.listen(
+                runtime.engine.sync_engine,
+                "before_cursor_execute",
+                lambda *args: app.state.statements.append(args[2]),
+            )
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                client.app = app  # type: ignore[attr-defined]
+                yield client
+
+    return start
+
+
+async def _post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _messages(body: dict[str, Any]) -> list[str]:
+    return [error["message"] for error in body.get("errors", [])]
+
+
+async def test_s1_a_query_twenty_levels_deep_is_refused_before_any_resolver_runs(gateway: Client) -> None:
+    deep = "{ " + "establishments { edges { node { " * 7 + "name" + " } } }" * 7 + " }"
+    async with gateway() as client:
+        client.app.state.statements.clear()  # type: ignore[attr-defined]
+        body = await _post(client, deep)
+
+        assert body.get("data") is None
+        assert any("exceeds maximum operation depth of 10" in m for m in _messages(body))
+        assert client.app.state.statements == []  # type: ignore[attr-defined]
+
+
+async def test_s2_aliases_are_limited_even_when_hidden_in_repeated_fragments(gateway: Client) -> None:
+    many = "{ " + " ".join(f"a{i}: service {{ name }}" for i in range(31)) + " }"
+    fragment = "fragment F on Query { " + " ".join(f"b{i}: cafs(first: 1) {{ code }}" for i in range(5)) + " }"
+    hidden = "{ " + " ".join(["...F"] * 8) + " } " + fragment
+    async with gateway() as client:
+        assert _messages(await _post(client, many)) == ["31 aliases found. Allowed: 30"]
+        client.app.state.statements.clear()  # type: ignore[attr-defined]
+        assert _messages(await _post(client, hidden)) == ["40 aliases found. Allowed: 30"]
+        assert client.app.state.statements == []  # type: ignore[attr-defined]
+
+
+async def test_s3_a_ten_thousand_token_document_is_refused_fast(gateway: Client) -> None:
+    huge = "{ " + " ".join("service { name }" for _ in range(2_500)) + " }"
+    async with gateway() as client:
+        started = time.perf_counter()
+        body = await _post(client, huge)
+        elapsed = time.perf_counter() - started
+
+    assert _messages(body) == ["Syntax Error: Document contains more than 2000 tokens. Parsing aborted."]
+    assert elapsed < 1.0
+
+
+async def test_s5_no_unbounded_list_in_the_schema(gateway: Client) -> None:
+    bounded_by_argument = {"establishments": "first", "communes": "first", "cafs": "first", "nodes": "ids"}
+    async with gateway() as client:
+        schema = await _post(
+            client, "{ __schema { queryType { fields { name args { name } type { kind ofType { kind } } } } } }"
+        )
+    for field in schema["data"]["__schema"]["queryType"]["fields"]:
+        returns_list = "LIST" in (field["type"]["kind"], (field["type"]["ofType"] or {}).get("kind"))
+        if returns_list or field["name"] == "establishments":
+            assert bounded_by_argument[field["name"]] in {arg["name"] for arg in field["args"]}, field["name"]
+    async with gateway() as client:
+        assert _messages(await _post(client, "{ establishments(first: 100000) { totalCount } }")) == [
+            "first: must be between 1 and 100"
+        ]
+
+
+async def test_s6_production_answers_no_introspection_and_no_suggestions(gateway: Client) -> None:
+    async with gateway(environment="production") as client:
+        introspection = _messages(await _post(client, "{ __schema { types { name } } }"))
+        typo = _messages(await _post(client, "{ servic { name } }"))
+        ide = await client.get("/graphql", headers={"accept": "text/html"})
+    async with gateway() as client:
+        development = _messages(await _post(client, "{ servic { name } }"))
+
+    assert introspection
+    assert "introspection" in introspection[0].lower()
+    assert typo == ["Cannot query field 'servic' on type 'Query'."]
+    assert "Did you mean" in development[0]
+    assert "GraphiQL" not in ide.text
+
+
+async def test_s7_an_unexpected_error_is_generic_and_logged_with_the_request_id(
+    gateway: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_args: Any) -> None:
+        raise RuntimeError("SELECT secret FROM cafs -- connection to 10.0.0.1 failed")
+
+    monkeypatch.setattr(repositories, "list_cafs", broken)
+    async with gateway() as client:
+        with caplog.at_level(logging.ERROR):
+            response = await client.post(
+                "/graphql", json={"query": "{ cafs { code } }"}, headers={"x-request-id": "req-s7-0001"}
+            )
+
+    [error] = response.json()["errors"]
+    assert error["message"] == "Unexpected error (request id req-s7-0001)."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-s7-0001"}
+    assert "SELECT" not in response.text
+    assert "Traceback" not in response.text
+    assert response.headers["x-request-id"] == "req-s7-0001"
+    logged = [r for r in caplog.records if r.name == "gateway.graphql.protection"]
+    assert logged[0].__dict__["request_id"] == "req-s7-0001"
+    assert "SELECT secret" in str(logged[0].exc_info[1])  # type: ignore[index]
+
+
+async def test_s8_no_operation_over_form_posts_or_multipart_and_no_mutation_over_get(gateway: Client) -> None:
+    query = "{ service { name } }"
+    async with gateway() as client:
+        form = await client.post("/graphql", data={"query": query})
+        multipart = await client.post("/graphql", files={"query": (None, query)})
+        mutation = await client.get("/graphql", params={"query": "mutation { anything }"})
+        get_query = await client.get("/graphql", params={"query": query})
+
+    assert form.status_code in (400, 415)
+    assert multipart.status_code in (400, 415)
+    assert mutation.status_code in (400, 405)
+    assert get_query.json() == {"data": {"service": {"name": "structures-gateway"}}}
+
+
+async def test_s10_ten_thousand_distinct_queries_keep_the_caches_bounded(gateway: Client) -> None:
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    async with gateway(graphql_cache_size=256) as client:
+        for index in range(10_000):
+            body = await _post(client, f"{{ q{index}: service {{ name }} }}")
+            assert "errors" not in body
+
+    assert _get_parse_cache(256).cache_info().currsize <= 256
+    assert _get_validate_cache(256).cache_info().currsize <= 256
