@@ -166,5 +166,5 @@ async def test_s10_ten_thousand_distinct_queries_keep_the_caches_bounded(gateway
             body = await _post(client, f"{{ q{index}: service {{ name }} }}")
             assert "errors" not in body
 
-    assert _get_parse_cache(256).cache_info().currsize <= 256
-    assert _get_validate_cache(256).cache_info().currsize <= 256
+    assert _get_parse_cache(256).cache_info().currsize <= 256  # type: ignore[attr-defined]
+    assert _get_validate_cache(256).cache_info().currsize <= 256  # type: ignore[attr-defined]
