@@ -37,7 +37,7 @@ async def test_the_dataset_has_the_expected_mix_and_is_the_same_for_the_same_see
     assert ids != other
     async with engine.connect() as connection:
         by_category = select(establishments.c.category, func.count()).group_by(establishments.c.category)
-        mix = dict((await connection.execute(by_category)).all())
+        mix: dict[str, int] = {str(k): int(v) for k, v in (await connection.execute(by_category)).all()}
         published = await connection.scalar(select(func.count()).select_from(operating_info_versions))
         rows = await connection.scalar(select(func.count()).select_from(availabilities))
         in_nord = await connection.scalar(
@@ -46,7 +46,7 @@ async def test_the_dataset_has_the_expected_mix_and_is_the_same_for_the_same_see
     assert mix == {category.value: round(count * SCALE) for category, count in COUNTS.items()}
     assert published == len(ids)
     assert 70 * mix[Category.EAJE.value] <= rows <= 110 * mix[Category.EAJE.value]
-    assert in_nord > 0, "the Nord, a populous département, gets its share"
+    assert (in_nord or 0) > 0, "the Nord, a populous département, gets its share"
 
 
 async def test_the_dataset_refuses_sqlite(sqlite_database: DatabaseFactory, engines: EngineFactory) -> None:
