@@ -39,7 +39,7 @@ async def test_the_dataset_has_the_expected_mix_and_is_the_same_for_the_same_see
         by_category = select(establishments.c.category, func.count()).group_by(establishments.c.category)
         mix: dict[str, int] = {str(k): int(v) for k, v in (await connection.execute(by_category)).all()}
         published = await connection.scalar(select(func.count()).select_from(operating_info_versions))
-        rows = await connection.scalar(select(func.count()).select_from(availabilities))
+        rows = int(await connection.scalar(select(func.count()).select_from(availabilities)) or 0)
         in_nord = await connection.scalar(
             select(func.count()).select_from(establishments).where(establishments.c.departement == "59")
         )
