@@ -113,7 +113,9 @@ async def load_national(engine: AsyncEngine, *, scale: float = 1.0, seed: int = 
         await _copy(pg, "operating_info_versions", generator.version_columns, generator.versions())
         await _copy(pg, "availabilities", generator.availability_columns, generator.availabilities())
     async with engine.connect() as connection:
-        await connection.execute(text("ANALYZE"))
+        # Outside a transaction: statistics gathered in one that rolls back are thrown away with it.
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("ANALYZE"))
     sys.stderr.write(f"national dataset loaded in {clock.monotonic() - started:.1f} s\n")
 
 
