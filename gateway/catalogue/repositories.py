@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
@@ -129,10 +129,16 @@ async def count_establishments(session: AsyncSession, search: EstablishmentSearc
     return int(await session.scalar(query) or 0)
 
 
-async def list_establishments(session: AsyncSession, search: EstablishmentSearch) -> list[EstablishmentRecord]:
-    """One page (``first`` + 1 rows, so the caller knows whether there is a next page)."""
+async def list_establishments(
+    session: AsyncSession, search: EstablishmentSearch, *, with_summary: bool = True
+) -> list[EstablishmentRecord]:
+    """One page (``first`` + 1 rows, so the caller knows whether there is a next page).
+
+    ``with_summary=False`` leaves out the 14-day availability summary when the caller does not show it.
+    """
     sort = _sort_columns(search)
-    query = _page_select(search.today, extra=[sort[0].label("sort_value")]).where(*_conditions(search))
+    extra = [sort[0].label("sort_value")]
+    query = _page_select(search.today, extra=extra, with_summary=with_summary).where(*_conditions(search))
     after = _after(search)
     if after is not None:
         query = query.where(after)
@@ -145,11 +151,17 @@ async def get_establishments(session: AsyncSession, ids: Sequence[str], today: d
     return [_establishment(row, (row.name, row.id)) for row in rows]
 
 
-def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = ()) -> Select[Any]:
+def _summary_columns(today: date, with_summary: bool) -> list[ColumnElement[Any]]:
+    if not with_summary:
+        return [null().label("next_free_day"), literal(0).label("free_places_soon")]
     soon = today + timedelta(days=SOON_DAYS - 1)
     upcoming = and_(A.c.establishment_id == E.c.id, A.c.day.between(today, soon), A.c.places > 0)
     next_free_day = select(func.min(A.c.day)).where(upcoming).scalar_subquery()
     free_soon = select(func.coalesce(func.sum(A.c.places), 0)).where(upcoming).scalar_subquery()
+    return [next_free_day.label("next_free_day"), free_soon.label("free_places_soon")]
+
+
+def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = (), *, with_summary: bool = True) -> Select[Any]:
     columns = [
         *E.c,
         communes.c.name.label("commune_name"),
@@ -168,8 +180,7 @@ def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = ()) -> Selec
         V.c.document.label("info_document"),
         V.c.opening_hours.label("info_opening_hours"),
         V.c.published_at.label("info_published_at"),
-        next_free_day.label("next_free_day"),
-        free_soon.label("free_places_soon"),
+        *_summary_columns(today, with_summary),
         *extra,
     ]
     return select(*columns).select_from(_full_from())

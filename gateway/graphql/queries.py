@@ -1,9 +1,11 @@
 """The public read API: ``node``/``nodes``, ``establishments``, ``communes``, ``cafs``, ``service``."""
 
 import asyncio
+from collections.abc import Sequence
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from gateway import __version__
 from gateway.catalogue import repositories
@@ -78,8 +80,9 @@ class Query:
         near: NearInput | None = None,
     ) -> EstablishmentConnection:
         search = _search(info, first, after, filter, near)
+        with_summary = _selects(info.selected_fields, "availabilityStatus")
         async with info.context.sessions() as session:
-            records = await repositories.list_establishments(session, search)
+            records = await repositories.list_establishments(session, search, with_summary=with_summary)
         page = records[: search.first]
         edges = [EstablishmentEdge(cursor=encode_cursor(r.sort_key), node=_node_of(r, search)) for r in page]
         page_info = PageInfo(
@@ -138,6 +141,16 @@ def _search(
         )
     except InvalidSearchError as error:
         raise InvalidArgumentError(str(error)) from None
+
+
+def _selects(selections: Sequence[Selection], name: str) -> bool:
+    """Whether ``name`` is asked for anywhere below ``selections`` (fields and fragments alike)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == name:
+            return True
+        if _selects(selection.selections, name):
+            return True
+    return False
 
 
 def _node_of(record: EstablishmentRecord, search: EstablishmentSearch) -> Establishment:
