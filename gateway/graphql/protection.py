@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -77,14 +78,18 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 def schema_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
-    extensions: list[Callable[[], SchemaExtension]] = [
+    """Per-request extension factories. The depth and alias rules are built once: the validation cache is keyed
+    by the rule classes, and the limiters would otherwise mint new ones for every request (and never hit)."""
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
+    if not limits.introspection:
+        rules.extend(DisableIntrospection().validation_rules)
+    return [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: ParserCache(maxsize=limits.cache_size),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=limits.cache_size),
         lambda: PublicErrors(suggestions=limits.suggestions),
     ]
-    if not limits.introspection:
-        extensions.append(DisableIntrospection)
-    return extensions
