@@ -25,6 +25,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from gateway.graphql.single_use import single_use_rule
 from shared.errors import PermanentError
 from shared.logging import current_correlation_id
 
@@ -83,6 +84,7 @@ def schema_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        single_use_rule(),
     ]
     if not limits.introspection:
         rules.extend(DisableIntrospection().validation_rules)

@@ -88,6 +88,15 @@ async def test_s3_a_ten_thousand_token_document_is_refused_fast(gateway: Client)
     assert elapsed < 1.0
 
 
+async def test_s4_batched_requests_are_refused(gateway: Client) -> None:
+    async with gateway() as client:
+        batch = [{"query": "{ service { name } }"}, {"query": "{ service { version } }"}]
+        response = await client.post("/graphql", json=batch)
+
+    assert response.status_code == 400
+    assert "data" not in response.text
+
+
 async def test_s5_no_unbounded_list_in_the_schema(gateway: Client) -> None:
     bounded_by_argument = {"establishments": "first", "communes": "first", "cafs": "first", "nodes": "ids"}
     async with gateway() as client:
