@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint compose-tool stack-up stack-down clean
+.PHONY: install run test lint bench compose-tool stack-up stack-down clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ compose-tool:
 		echo "installing docker-compose (Debian) to check docker-compose.yml"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose) >/dev/null; \
 	fi
+
+## Q1-Q3 against PostGraphile 4 on the national dataset; results in bench/results/ (see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/structures stack up
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 stack-up: $(STAMP)
 	$(BIN)/structures stack up

@@ -7,9 +7,11 @@ the relay stops, engines close); the process then exits with status 0.
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any
 
 import uvicorn
+import uvloop
 from starlette.types import ASGIApp
 
 from shared.settings import ServiceSettings
@@ -61,6 +63,12 @@ def _stop_all(servers: Sequence[uvicorn.Server]) -> None:
         server.should_exit = True
 
 
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on uvloop (uvicorn's ``loop`` setting only applies when uvicorn creates the loop itself)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 def serve(app: ASGIApp, settings: ServiceSettings) -> None:
     """Run one service's ``app`` until the process is told to stop."""
-    asyncio.run(serve_all([uvicorn_server(app, settings)]))
+    run(serve_all([uvicorn_server(app, settings)]))

@@ -67,7 +67,9 @@ def _run_dev(args: argparse.Namespace) -> int:
         moderation_port=args.port + 1,
         notifier_port=args.port + 2,
     )
-    asyncio.run(run_embedded(embedded))
+    from shared.server import run
+
+    run(run_embedded(embedded))
     return 0
 
 

@@ -55,6 +55,17 @@ CREATE TYPE bench_pg.availability AS (date date, slot text, places integer);
 
 -- Q1 --------------------------------------------------------------------------------------------------------------
 
+-- The gateway's squared distance in km² (gateway/catalogue/repositories.py distance2), operation for operation so
+-- that the floating-point results, hence the order and the radius cut, are identical: SQLAlchemy renders dy * dy as
+-- (lat - lat0) * k * (lat - lat0) * k, evaluated from left to right. Inlined by PostgreSQL (a single expression).
+CREATE FUNCTION bench_pg.flat_distance2(latitude float8, longitude float8, lat float8, lon float8)
+    RETURNS float8
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (latitude - lat) * 111.195 * (latitude - lat) * 111.195
+           + (longitude - lon) * (111.195 * cos(radians(lat))) * (longitude - lon) * (111.195 * cos(radians(lat)))
+$$;
+COMMENT ON FUNCTION bench_pg.flat_distance2(float8, float8, float8, float8) IS '@omit';
+
 CREATE FUNCTION bench_pg.near_me(lat float8, lon float8, radius_km float8, from_day date, to_day date)
     RETURNS SETOF bench_pg.establishments
     LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -64,14 +75,10 @@ CREATE FUNCTION bench_pg.near_me(lat float8, lon float8, radius_km float8, from_
        AND e.latitude BETWEEN lat - radius_km / 111.195 AND lat + radius_km / 111.195
        AND e.longitude BETWEEN lon - radius_km / 111.195 / greatest(cos(radians(lat)), 0.01)
                            AND lon + radius_km / 111.195 / greatest(cos(radians(lat)), 0.01)
-       AND (e.latitude - lat) * 111.195 * ((e.latitude - lat) * 111.195)
-           + (e.longitude - lon) * (111.195 * cos(radians(lat))) * ((e.longitude - lon) * (111.195 * cos(radians(lat))))
-           <= radius_km * radius_km
+       AND bench_pg.flat_distance2(e.latitude, e.longitude, lat, lon) <= radius_km * radius_km
        AND EXISTS (SELECT 1 FROM public.availabilities a
                     WHERE a.establishment_id = e.id AND a.day BETWEEN from_day AND to_day AND a.places > 0)
-     ORDER BY (e.latitude - lat) * 111.195 * ((e.latitude - lat) * 111.195)
-              + (e.longitude - lon) * (111.195 * cos(radians(lat))) * ((e.longitude - lon) * (111.195 * cos(radians(lat)))),
-              e.id
+     ORDER BY bench_pg.flat_distance2(e.latitude, e.longitude, lat, lon), e.id
 $$;
 COMMENT ON FUNCTION bench_pg.near_me(float8, float8, float8, date, date) IS
     'EAJE within radius_km of (lat, lon) with free places between from_day and to_day, nearest first.';

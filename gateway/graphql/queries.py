@@ -84,12 +84,16 @@ class Query:
         async with info.context.sessions() as session:
             records = await repositories.list_establishments(session, search, with_summary=with_summary)
         page = records[: search.first]
-        edges = [EstablishmentEdge(cursor=encode_cursor(r.sort_key), node=_node_of(r, search)) for r in page]
+        with_cursors = _selects(info.selected_fields, "cursor")  # an unselected cursor is never serialised
+        edges = [
+            EstablishmentEdge(cursor=encode_cursor(r.sort_key) if with_cursors else "", node=_node_of(r, search))
+            for r in page
+        ]
         page_info = PageInfo(
             has_next_page=len(records) > search.first,
             has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=encode_cursor(page[0].sort_key) if page else None,
+            end_cursor=encode_cursor(page[-1].sort_key) if page else None,
         )
         return EstablishmentConnection(search=search, edges=edges, page_info=page_info)
 

@@ -1,0 +1,127 @@
+"""Where things are, the local real stack, and what machine the numbers come from."""
+
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = REPO / "bench"
+WORK = BENCH / ".work"
+RESULTS = BENCH / "results"
+QUERIES = BENCH / "queries"
+POSTGRAPHILE_DIR = BENCH / "postgraphile"
+STRUCTURES = REPO / ".venv" / "bin" / "structures"
+STACK_ENV = REPO / ".stack" / "stack.env"
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The running local stack: PostgreSQL (admin DSN) and Kafka, and whether this run started it."""
+
+    admin_dsn: str
+    kafka: str
+    started_here: bool
+
+    def dsn(self, database: str) -> str:
+        """A libpq/asyncpg DSN of ``database`` on the stack's PostgreSQL."""
+        parts = urlsplit(self.admin_dsn)
+        return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+    def sqlalchemy_url(self, database: str) -> str:
+        return self.dsn(database).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def pause(seconds: float) -> None:
+    """Wait in these synchronous scripts (no event loop to block)."""
+    time.sleep(seconds)  # noqa: TID251 - synchronous script: there is no event loop here
+
+
+def stack_running() -> bool:
+    status = subprocess.run([str(STRUCTURES), "stack", "status"], capture_output=True, text=True, check=False)
+    return status.returncode == 0
+
+
+def ensure_stack() -> Stack:
+    """The running stack, started if it was not running (``structures stack up``)."""
+    started = False
+    if not stack_running():
+        print("bench: starting the local stack (structures stack up)", flush=True)
+        subprocess.run([str(STRUCTURES), "stack", "up"], check=True)
+        started = True
+    values = read_stack_env()
+    missing = [key for key in ("STACK_POSTGRES_DSN", "GATEWAY_KAFKA_BOOTSTRAP_SERVERS") if key not in values]
+    if missing:
+        raise BenchError(f"{STACK_ENV} lacks {', '.join(missing)}: is the stack healthy (structures stack status)?")
+    return Stack(values["STACK_POSTGRES_DSN"], values["GATEWAY_KAFKA_BOOTSTRAP_SERVERS"], started)
+
+
+def stop_stack() -> None:
+    subprocess.run([str(STRUCTURES), "stack", "down"], check=False)
+
+
+def read_stack_env() -> dict[str, str]:
+    if not STACK_ENV.exists():
+        raise BenchError(f"{STACK_ENV} is missing: start the stack with `.venv/bin/structures stack up`")
+    values: dict[str, str] = {}
+    for line in STACK_ENV.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.lstrip().startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
+
+
+def pinned(command: list[str], cpu: int | None) -> list[str]:
+    """``command`` run on one CPU with taskset when there are at least two CPUs and taskset exists."""
+    if cpu is None or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        return command
+    return ["taskset", "-c", str(cpu), *command]
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": _version(["node", "--version"]),
+        "wrk": _version(["wrk", "--version"]),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _version(command: list[str]) -> str | None:
+    if shutil.which(command[0]) is None:
+        return None
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = (done.stdout or done.stderr).strip().splitlines()
+    return output[0].strip() if output else None
