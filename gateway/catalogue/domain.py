@@ -100,12 +100,16 @@ class AvailabilitySummary:
 
 
 def availability_state(
-    upcoming: Iterable[tuple[date, int]], last_update: datetime | None, now: datetime
+    upcoming: Iterable[tuple[date, int]], last_update: datetime | None, now: datetime, today: date | None = None
 ) -> AvailabilitySummary:
-    """« Disponibilités non renseignées » without any, « périmées » when not updated for more than a week."""
+    """« Disponibilités non renseignées » without any, « périmées » when not updated for more than a week.
+
+    ``today`` is the local date (Europe/Paris for the gateway); it defaults to ``now``'s date.
+    """
     if last_update is None:
         return AvailabilitySummary(AvailabilityState.NON_RENSEIGNEES, 0, None)
-    free = [(day, places) for day, places in upcoming if places > 0 and day >= now.date()]
+    first_day = today or now.date()
+    free = [(day, places) for day, places in upcoming if places > 0 and day >= first_day]
     total = sum(places for _, places in free)
     next_date = min((day for day, _ in free), default=None)
     if now - last_update > STALE_AFTER:

@@ -90,7 +90,9 @@ class Establishment(Node):
             return None
         record = self.record
         upcoming = [(record.next_free_day, record.free_places_soon)] if record.next_free_day else []
-        summary = availability_state(upcoming, record.availability_updated_at, _now(info))
+        summary = availability_state(
+            upcoming, record.availability_updated_at, datetime.now(UTC), today=info.context.today
+        )
         return AvailabilityStatus(
             state=summary.state,
             label=LABELS[summary.state],
@@ -149,11 +151,6 @@ class Establishment(Node):
             provider=Provider.from_record(record.provider),
             caf=Caf.from_record(record.caf),
         )
-
-
-def _now(info: GraphQLInfo) -> datetime:
-    del info
-    return datetime.now(UTC)
 
 
 # What a stored document leaves out is its model's default (documents are stored with ``exclude_defaults``).
