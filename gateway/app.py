@@ -56,10 +56,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self._zone = ZoneInfo(settings.timezone)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
-        sessions = _runtime_of(request).sessions
+        runtime = _runtime_of(request)
         today = datetime.now(self._zone).date()
         request_id = str(request.scope.get("state", {}).get("request_id", "-"))
-        return Context(sessions=sessions, loaders=build_loaders(sessions, today), today=today, request_id=request_id)
+        loaders = build_loaders(runtime.sessions, today)
+        return Context(runtime.sessions, loaders, today, request_id, signal=runtime.signal)
 
 
 async def load_demo_data(sessions: SessionFactory) -> None:

@@ -13,3 +13,6 @@ processed_events = define_processed_events_table(metadata)
 from gateway.catalogue import tables as catalogue_tables  # noqa: E402
 
 __all__ = ["catalogue_tables", "metadata", "outbox", "processed_events"]
+from gateway.habilitation import tables as habilitation_tables  # noqa: E402
+
+__all__ += ["habilitation_tables"]

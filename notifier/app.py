@@ -25,7 +25,7 @@ def spec(settings: NotifierSettings) -> ServiceSpec:
         processed_events=tables.processed_events,
         consumer_group=settings.consumer_group,
         handlers=HANDLERS,
-        topics=(Topic.MODERATION_DECIDED.value,),
+        topics=(Topic.MODERATION_DECIDED.value, Topic.ACCOUNTS.value),
     )
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifier.deliveries import add_delivery
 from notifier.rendering import render
 from shared.consumer import Handler
-from shared.events import Envelope, ModerationDecided
+from shared.events import Envelope, HabilitationRequested, ModerationDecided
 
 
 async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> None:
@@ -28,4 +28,26 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
     )
 
 
-HANDLERS: dict[str, Handler] = {ModerationDecided.event_type: handle_moderation_decided}
+async def handle_habilitation_requested(session: AsyncSession, event: Envelope) -> None:
+    """E-mail the provider the « accusé de réception confirmant la transmission à la Caf » (convention art. 3-1)."""
+    requested = event.data
+    assert isinstance(requested, HabilitationRequested)
+    values = {
+        "number": requested.number,
+        "provider_name": requested.provider_name,
+        "caf_label": requested.caf_label,
+        "submitted_on": requested.submitted_at.strftime("%d/%m/%Y"),
+        "establishments": requested.establishments,
+        "persons": [person.model_dump() for person in requested.persons],
+        "representative_name": requested.representative_name,
+    }
+    email = render("habilitation_receipt", values)
+    await add_delivery(
+        session, event_id=event.id, kind="habilitation_receipt", recipient=requested.provider_email, email=email
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    ModerationDecided.event_type: handle_moderation_decided,
+    HabilitationRequested.event_type: handle_habilitation_requested,
+}

@@ -111,8 +111,39 @@ class ModerationDecided(EventData):
         return str(self.establishment_id)
 
 
+class PersonRef(BaseModel):
+    """A person named in a habilitation request (internal topics only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    display_name: str
+    function: str
+    email: str
+
+
+class HabilitationRequested(EventData):
+    """A provider submitted a habilitation request to its Caf (convention art. 3-1): the receipt is e-mailed."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.habilitation.requested.v1"
+    topic: ClassVar[Topic] = Topic.ACCOUNTS
+
+    request_id: uuid.UUID
+    number: str = Field(description="The request number shown in the receipt.")
+    caf_code: str
+    caf_label: str
+    provider_name: str
+    provider_email: str
+    representative_name: str
+    persons: list[PersonRef]
+    establishments: list[str] = Field(description="Names of the establishments the request covers.")
+    submitted_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.request_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
-    model.event_type: model for model in (OperatingInfoSubmitted, ModerationDecided)
+    model.event_type: model for model in (OperatingInfoSubmitted, ModerationDecided, HabilitationRequested)
 }
 
 

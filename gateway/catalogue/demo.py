@@ -129,7 +129,7 @@ PROVIDERS: list[dict[str, Any]] = [
         "id": MAIRIE_ESCAUTPONT,
         "name": "Mairie d'Escautpont",
         "kind": ProviderKind.COMMUNE.value,
-        "siret": "21590207300012",
+        "siret": "21590207300018",
         "street": "rue Henri Durre",
         "postal_code": "59278",
         "commune_insee": ESCAUTPONT,

@@ -5,6 +5,7 @@ from datetime import date
 
 from gateway.graphql.loaders import Loaders
 from shared.db import SessionFactory
+from shared.outbox import OutboxSignal
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,5 @@ class Context:
     loaders: Loaders
     today: date
     request_id: str
+    signal: OutboxSignal | None = None
+    """Wakes the outbox relay when a mutation's transaction commits."""

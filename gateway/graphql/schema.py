@@ -3,6 +3,7 @@
 import strawberry
 
 from gateway.graphql.establishment import Establishment
+from gateway.graphql.habilitation import Mutation
 from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import Query
 from gateway.graphql.types import Caf, Commune, Provider
@@ -11,6 +12,7 @@ from gateway.graphql.types import Caf, Commune, Provider
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[Establishment, Commune, Caf, Provider],
         extensions=schema_extensions(limits or Limits()),
     )

@@ -17,7 +17,9 @@ from graphql import (
     ValidationRule,
 )
 
-SENSITIVE_ROOT_FIELDS: frozenset[str] = frozenset({"login", "requestPasswordReset", "changePassword", "refreshSession"})
+SENSITIVE_ROOT_FIELDS: frozenset[str] = frozenset(
+    {"login", "requestPasswordReset", "changePassword", "refreshSession", "createChallenge", "requestHabilitation"}
+)
 
 
 def single_use_rule(fields: Collection[str] = SENSITIVE_ROOT_FIELDS) -> type[ValidationRule]:

@@ -1,0 +1,183 @@
+"""Public mutations of the habilitation request (no account needed): the image challenge and the request."""
+
+from datetime import UTC, datetime
+from enum import Enum
+
+import strawberry
+
+from gateway.graphql.enums import ProviderKind
+from gateway.graphql.relay import InvalidArgumentError, from_global_id
+from gateway.graphql.types import GraphQLInfo
+from gateway.habilitation import services
+from gateway.habilitation.challenges import issue_challenge
+from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm, UserError
+
+
+@strawberry.enum(description="Ce que protège une image à recopier.")
+class ChallengePurpose(Enum):
+    HABILITATION_REQUEST = "HABILITATION_REQUEST"
+
+
+@strawberry.type(name="UserError", description="Une saisie refusée : le champ, un message en français, un code stable.")
+class UserErrorType:
+    field: str = strawberry.field(description="Le champ en cause, tel qu'écrit par le client (provider.siret…).")
+    message: str
+    code: str
+
+
+@strawberry.type(description="Un texte à recopier, présenté en image ; à usage unique, valable 10 minutes.")
+class Challenge:
+    id: strawberry.ID
+    image: str = strawberry.field(description="L'image, en URL `data:image/png;base64,…`.")
+    expires_at: datetime
+
+
+@strawberry.type
+class CreateChallengePayload:
+    challenge: Challenge
+
+
+@strawberry.input
+class CreateChallengeInput:
+    purpose: ChallengePurpose
+
+
+@strawberry.input
+class ChallengeAnswerInput:
+    id: strawberry.ID
+    answer: str
+
+
+@strawberry.input(description="Coordonnées du fournisseur de données (le gestionnaire).")
+class ProviderInput:
+    name: str
+    kind: ProviderKind
+    siret: str
+    street: str
+    postal_code: str
+    commune_insee: str
+    email: str
+    representative_name: str
+    representative_title: str = ""
+    phone: str | None = None
+
+
+@strawberry.input(description="Une personne à habiliter : ses codes d'accès lui seront personnels.")
+class PersonInput:
+    last_name: str
+    first_name: str
+    function: str
+    email: str
+    civility: str | None = None
+    phone: str | None = None
+
+
+@strawberry.input
+class RequestHabilitationInput:
+    caf: str = strawberry.field(description="Code de la Caf départementale destinatrice (CAF59).")
+    provider: ProviderInput
+    persons: list[PersonInput]
+    operating_info_establishments: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Établissements dont le fournisseur saisira les modalités de fonctionnement."
+    )
+    availability_establishments: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Crèches (EAJE) dont il saisira les disponibilités."
+    )
+    challenge: ChallengeAnswerInput
+
+
+@strawberry.type(description="La demande transmise à la Caf ; un accusé de réception est envoyé par courriel.")
+class HabilitationRequestReceipt:
+    number: str
+    status: str
+    caf_label: str
+    submitted_at: datetime
+
+
+@strawberry.type
+class RequestHabilitationPayload:
+    request: HabilitationRequestReceipt | None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Une image à recopier, avant une demande d'habilitation.")
+    async def create_challenge(self, info: GraphQLInfo, input: CreateChallengeInput) -> CreateChallengePayload:
+        async with info.context.sessions() as session, session.begin():
+            issued = await issue_challenge(session, purpose=input.purpose.value, now=datetime.now(UTC))
+        challenge = Challenge(id=strawberry.ID(issued.id), image=issued.data_url, expires_at=issued.expires_at)
+        return CreateChallengePayload(challenge=challenge)
+
+    @strawberry.mutation(description="Demande d'habilitation informatique « STRUCTURES » (convention, art. 3-1).")
+    async def request_habilitation(
+        self,
+        info: GraphQLInfo,
+        input: RequestHabilitationInput,
+    ) -> RequestHabilitationPayload:
+        form, id_errors = _form(input)
+        if id_errors:
+            return RequestHabilitationPayload(request=None, user_errors=id_errors)
+        async with info.context.sessions() as session, session.begin():
+            result = await services.submit_habilitation_request(
+                session,
+                form,
+                challenge_id=str(input.challenge.id),
+                challenge_answer=input.challenge.answer,
+                now=datetime.now(UTC),
+                signal=info.context.signal,
+            )
+        if isinstance(result, list):
+            return RequestHabilitationPayload(request=None, user_errors=[_error(e) for e in result])
+        receipt = HabilitationRequestReceipt(
+            number=result.number, status=result.status, caf_label=result.caf_label, submitted_at=result.submitted_at
+        )
+        return RequestHabilitationPayload(request=receipt, user_errors=[])
+
+
+def _error(error: UserError) -> UserErrorType:
+    return UserErrorType(field=error.field, message=error.message, code=error.code)
+
+
+def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[UserErrorType]]:
+    found, errors = [], []
+    for index, global_id in enumerate(ids):
+        try:
+            type_name, key = from_global_id(str(global_id))
+        except InvalidArgumentError:
+            type_name, key = "", ""
+        if type_name != "Establishment":
+            errors.append(
+                UserErrorType(
+                    field=f"{path}[{index}]", message="Identifiant d'établissement invalide.", code="INVALID_ID"
+                )
+            )
+        found.append(key)
+    return found, errors
+
+
+def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[UserErrorType]]:
+    operating, errors = _establishment_ids(given.operating_info_establishments, "operatingInfoEstablishments")
+    availability, more = _establishment_ids(given.availability_establishments, "availabilityEstablishments")
+    p = given.provider
+    provider = ProviderForm(
+        name=p.name,
+        kind=p.kind,
+        siret=p.siret,
+        street=p.street,
+        postal_code=p.postal_code,
+        commune_insee=p.commune_insee,
+        email=p.email,
+        phone=p.phone,
+        representative_name=p.representative_name,
+        representative_title=p.representative_title,
+    )
+    persons = [
+        PersonForm(
+            last_name=x.last_name, first_name=x.first_name, function=x.function, email=x.email,
+            civility=x.civility, phone=x.phone,
+        )
+        for x in given.persons
+    ]  # fmt: skip
+    form = HabilitationForm(given.caf, provider, persons, operating, availability)
+    return form, errors + more
