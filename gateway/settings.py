@@ -20,6 +20,10 @@ class GatewaySettings(ServiceSettings):
     """Entries of the parsed-document and validation caches (LRU)."""
     demo_data: bool = False
     """Load the reference data and the Nord demo at start-up when the catalogue is empty (embedded default)."""
+    notifier_public_key: str | None = None
+    """Base64 Curve25519 public key of the notifier: generated passwords are sealed with it (``structures keys``)."""
+    password_lifetime_hours: int = 72
+    """How long an e-mailed generated password may be used (single use)."""
     timezone: str = "Europe/Paris"
     """Where « today » is, for availabilities."""
 

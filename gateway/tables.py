@@ -16,3 +16,6 @@ __all__ = ["catalogue_tables", "metadata", "outbox", "processed_events"]
 from gateway.habilitation import tables as habilitation_tables  # noqa: E402
 
 __all__ += ["habilitation_tables"]
+from gateway.accounts import tables as account_tables  # noqa: E402
+
+__all__ += ["account_tables"]

@@ -1,7 +1,7 @@
 """Composition root of the notifier: consumes decisions and account events, sends e-mails."""
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,6 +16,7 @@ from shared.bus import InProcessBus
 from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
+from shared.sealing import open_sealed
 
 
 def spec(settings: NotifierSettings) -> ServiceSpec:
@@ -43,6 +44,13 @@ def email_sender(settings: NotifierSettings) -> EmailSender:
     )
 
 
+def _secret_opener(settings: NotifierSettings) -> Callable[[str], str] | None:
+    if settings.sealing_private_key is None:
+        return None
+    private_key = settings.sealing_private_key.get_secret_value()
+    return lambda sealed: open_sealed(sealed, private_key)
+
+
 def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -54,6 +62,7 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
             runtime.signal,
             mail_from=settings.mail_from,
             max_attempts=settings.max_attempts,
+            open_secret=_secret_opener(settings),
         )
         async with runtime.running():
             runtime.spawn(worker.run(runtime.stop_event), "deliveries")

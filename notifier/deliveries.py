@@ -8,6 +8,7 @@ nothing); the worker then sends it. Temporary failures are retried with exponent
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -25,9 +26,19 @@ from shared.outbox import OutboxSignal
 
 log = logging.getLogger(__name__)
 MAIL_DOMAIN = "structures.monenfant.example"
+SECRET_PLACEHOLDER = "\u27e6secret\u27e7"  # noqa: S105 - a marker, not a password
+"""Stands for a sealed secret in stored bodies; replaced in memory, at send time only."""
 
 
-async def add_delivery(session: AsyncSession, *, event_id: str, kind: str, recipient: str, email: RenderedEmail) -> str:
+async def add_delivery(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    kind: str,
+    recipient: str,
+    email: RenderedEmail,
+    sealed_secret: str | None = None,
+) -> str:
     delivery_id = str(uuid.uuid4())
     now = datetime.now(UTC)
     await session.execute(
@@ -39,6 +50,7 @@ async def add_delivery(session: AsyncSession, *, event_id: str, kind: str, recip
             subject=email.subject,
             text_body=email.text,
             html_body=email.html,
+            sealed_secret=sealed_secret,
             status="PENDING",
             attempts=0,
             next_attempt_at=now,
@@ -52,8 +64,16 @@ async def add_delivery(session: AsyncSession, *, event_id: str, kind: str, recip
 
 class DeliveryWorker:
     def __init__(
-        self, sessions: SessionFactory, sender: EmailSender, signal: OutboxSignal, *, mail_from: str, max_attempts: int
+        self,
+        sessions: SessionFactory,
+        sender: EmailSender,
+        signal: OutboxSignal,
+        *,
+        mail_from: str,
+        max_attempts: int,
+        open_secret: Callable[[str], str] | None = None,
     ) -> None:
+        self._open_secret = open_secret
         self._sessions = sessions
         self._sender = sender
         self._signal = signal
@@ -89,7 +109,7 @@ class DeliveryWorker:
     async def _attempt(self, row: Any) -> None:
         changes: dict[str, Any] = {"attempts": row.attempts + 1}
         try:
-            await self._sender.send(self._message(row))
+            await self._sender.send(self._message(row, self._secret(row)))
         except TransientError as error:
             changes |= self._after_transient(row.attempts + 1, str(error))
         except PermanentError as error:
@@ -109,7 +129,17 @@ class DeliveryWorker:
         log.warning("e-mail deferred", extra={"attempts": attempts, "error": error})
         return {"last_error": error, "next_attempt_at": datetime.now(UTC) + delay}
 
-    def _message(self, row: Any) -> EmailMessage:
+    def _secret(self, row: Any) -> str | None:
+        if row.sealed_secret is None:
+            return None
+        if self._open_secret is None:
+            raise PermanentError("no NOTIFIER_SEALING_PRIVATE_KEY: this e-mail carries a sealed password")
+        return self._open_secret(row.sealed_secret)
+
+    def _message(self, row: Any, secret: str | None) -> EmailMessage:
+        text, html = row.text_body, row.html_body
+        if secret is not None:
+            text, html = text.replace(SECRET_PLACEHOLDER, secret), html.replace(SECRET_PLACEHOLDER, secret)
         message = EmailMessage()
         message["From"] = self._mail_from
         message["To"] = row.recipient
@@ -117,6 +147,6 @@ class DeliveryWorker:
         message["Message-ID"] = row.message_id
         if row.correlation_id:
             message["X-Correlation-Id"] = row.correlation_id
-        message.set_content(row.text_body)
-        message.add_alternative(row.html_body, subtype="html")
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
         return message

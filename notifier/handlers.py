@@ -1,11 +1,15 @@
 """Handlers of the events the notifier consumes: each records the e-mail(s) to send."""
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifier.deliveries import add_delivery
+from notifier.deliveries import SECRET_PLACEHOLDER, add_delivery
 from notifier.rendering import render
 from shared.consumer import Handler
-from shared.events import Envelope, HabilitationRequested, ModerationDecided
+from shared.events import Envelope, HabilitationRequested, ModerationDecided, PasswordIssued
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> None:
@@ -47,7 +51,31 @@ async def handle_habilitation_requested(session: AsyncSession, event: Envelope) 
     )
 
 
+async def handle_password_issued(session: AsyncSession, event: Envelope) -> None:
+    """E-mail a generated password. It stays sealed in the deliveries log and is opened only to send."""
+    issued = event.data
+    assert isinstance(issued, PasswordIssued)
+    values = {
+        "display_name": issued.display_name,
+        "identifier": issued.identifier,
+        "agent_number": issued.agent_number,
+        "reason": issued.reason,
+        "password": SECRET_PLACEHOLDER,
+        "expires": issued.expires_at.astimezone(PARIS).strftime("%d/%m/%Y à %H h %M"),
+    }
+    email = render("password_issued", values)
+    await add_delivery(
+        session,
+        event_id=event.id,
+        kind="password_issued",
+        recipient=issued.email,
+        email=email,
+        sealed_secret=issued.sealed_password,
+    )
+
+
 HANDLERS: dict[str, Handler] = {
+    PasswordIssued.event_type: handle_password_issued,
     ModerationDecided.event_type: handle_moderation_decided,
     HabilitationRequested.event_type: handle_habilitation_requested,
 }

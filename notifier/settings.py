@@ -24,5 +24,8 @@ class NotifierSettings(ServiceSettings):
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "monenfant.fr STRUCTURES <ne-pas-repondre@structures.monenfant.example>"
     mail_dir: Path = Path(".data/mail")
+    sealing_private_key: SecretStr | None = None
+    """Base64 Curve25519 private key that opens the generated passwords sealed by the gateway (``structures keys``);
+    without it, password e-mails are dead-lettered with the reason."""
     max_attempts: int = 8
     """Temporary SMTP failures are retried with backoff this many times before the delivery is marked failed."""

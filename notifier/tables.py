@@ -17,6 +17,7 @@ deliveries = Table(
     Column("subject", String(300), nullable=False),
     Column("text_body", Text, nullable=False),
     Column("html_body", Text, nullable=False),
+    Column("sealed_secret", Text, nullable=True),
     Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),

@@ -142,8 +142,31 @@ class HabilitationRequested(EventData):
         return str(self.request_id)
 
 
+class PasswordIssued(EventData):
+    """A generated password was issued to a person (activation, reset, first Caf agent): e-mail it.
+
+    The password travels sealed for the notifier (libsodium sealed box); it is never in clear in the event.
+    """
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.password.issued.v1"
+    topic: ClassVar[Topic] = Topic.ACCOUNTS
+
+    account_id: uuid.UUID
+    identifier: str
+    agent_number: str
+    display_name: str
+    email: str
+    reason: Literal["ACTIVATION", "RESET", "BOOTSTRAP"]
+    sealed_password: str = Field(description="The generated password, sealed with the notifier's public key.")
+    expires_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.account_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
-    model.event_type: model for model in (OperatingInfoSubmitted, ModerationDecided, HabilitationRequested)
+    model.event_type: model
+    for model in (OperatingInfoSubmitted, ModerationDecided, HabilitationRequested, PasswordIssued)
 }
 
 

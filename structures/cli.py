@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--scale", type=float, default=1.0, help="national: fraction of the ~300,000 structures")
     load.add_argument("--seed", type=int, default=59207, help="national: random seed (same seed, same data)")
     load.set_defaults(run=_run_load)
+    commands.add_parser("keys", help="print a new sealing key pair").set_defaults(run=_run_keys)
+    bootstrap = commands.add_parser("bootstrap-caf-agent", help="create a Caf's first agent account")
+    bootstrap.add_argument("--caf", required=True, help="Caf code, e.g. CAF59")
+    bootstrap.add_argument("--last-name", required=True)
+    bootstrap.add_argument("--first-name", required=True)
+    bootstrap.add_argument("--email", required=True)
+    bootstrap.add_argument("--function", default="Agent de la Caf")
+    bootstrap.set_defaults(run=_run_bootstrap)
     stack = commands.add_parser("stack", help="the local real stack (PostgreSQL, Kafka, SMTP sink)")
     stack.add_argument("action", nargs=argparse.REMAINDER)
     stack.set_defaults(run=_run_stack)
@@ -101,6 +109,26 @@ def _run_load(args: argparse.Namespace) -> int:
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level, "text")
     asyncio.run(load_dataset(settings, args.dataset, scale=args.scale, seed=args.seed))
+    return 0
+
+
+def _run_keys(_args: argparse.Namespace) -> int:
+    from shared.sealing import generate_key_pair
+
+    private, public = generate_key_pair()
+    print(f"NOTIFIER_SEALING_PRIVATE_KEY={private}\nGATEWAY_NOTIFIER_PUBLIC_KEY={public}")  # noqa: T201
+    return 0
+
+
+def _run_bootstrap(args: argparse.Namespace) -> int:
+    from gateway.settings import GatewaySettings
+    from structures.accounts import bootstrap_caf_agent
+
+    settings = load_settings(GatewaySettings)
+    configure_logging(settings.log_level, "text")
+    created = asyncio.run(bootstrap_caf_agent(settings, args))
+    print(f"identifier: {created.identifier}  agent number: {created.agent_number}")  # noqa: T201
+    print("The generated password is e-mailed to the person by the notifier.")  # noqa: T201
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
@@ -16,6 +17,7 @@ from moderation.settings import ModerationSettings
 from notifier.app import create_app as create_notifier
 from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
+from shared.sealing import generate_key_pair
 from shared.server import serve_all, uvicorn_server
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,12 @@ class EmbeddedSettings:
 def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
     """The three services' uvicorn servers, sharing one in-process bus."""
     bus = InProcessBus()
+    private_key, public_key = generate_key_pair()  # this process's own: passwords are sealed even in one process
     gateway = GatewaySettings(
         database_url=embedded.sqlite_url("gateway"),
         port=embedded.gateway_port,
         demo_data=True,
+        notifier_public_key=public_key,
         bus="inprocess",
         host=embedded.host,
         log_format="text",
@@ -55,6 +59,7 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
         database_url=embedded.sqlite_url("notifier"),
         port=embedded.notifier_port,
         email_transport="folder",
+        sealing_private_key=SecretStr(private_key),
         mail_dir=embedded.data_dir / "mail",
         bus="inprocess",
         host=embedded.host,
