@@ -2,8 +2,9 @@
 
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -11,12 +12,16 @@ from zoneinfo import ZoneInfo
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gateway import tables
+from gateway.accounts.hashing import PasswordHashing
+from gateway.accounts.passwords import PasswordPolicy
+from gateway.accounts.sessions import Authenticator, Client
+from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
 from gateway.catalogue.reference_data import load_reference_data
 from gateway.graphql.context import Context
@@ -28,6 +33,7 @@ from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.http import CorrelationIdMiddleware
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
+from shared.sealing import decode_key
 
 SPEC = ServiceSpec(
     name="gateway",
@@ -57,10 +63,40 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         runtime = _runtime_of(request)
+        auth: Authenticator = request.app.state.authenticator
         today = datetime.now(self._zone).date()
         request_id = str(request.scope.get("state", {}).get("request_id", "-"))
         loaders = build_loaders(runtime.sessions, today)
-        return Context(runtime.sessions, loaders, today, request_id, signal=runtime.signal)
+        client = Client(request.client.host if request.client else None, request.headers.get("user-agent"))
+        claims = _claims(auth, request.headers.get("authorization"))
+        return Context(runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client)
+
+
+def _claims(auth: Authenticator, header: str | None) -> Claims | None:
+    """The bearer token's claims; a bad token is treated as none (the operation then asks to log in)."""
+    if not header or not header.lower().startswith("bearer "):
+        return None
+    try:
+        return auth.signer.verify(header[7:].strip())
+    except InvalidTokenError:
+        return None
+
+
+def build_authenticator(settings: GatewaySettings) -> Authenticator:
+    if settings.token_signing_key is None:
+        log.warning("GATEWAY_TOKEN_SIGNING_KEY is not set: tokens are signed with a key of this process only")
+        seed = os.urandom(32)
+    else:
+        seed = decode_key(settings.token_signing_key.get_secret_value(), "GATEWAY_TOKEN_SIGNING_KEY")
+    return Authenticator(
+        hashing=PasswordHashing(),
+        signer=TokenSigner(seed, lifetime_seconds=settings.access_token_minutes * 60),
+        policy=PasswordPolicy(min_length=settings.password_min_length),
+        refresh_lifetime=timedelta(hours=settings.refresh_token_hours),
+        failures_per_identifier=settings.login_failures_per_identifier,
+        failures_per_address=settings.login_failures_per_address,
+        delay_base_seconds=settings.login_delay_base_seconds,
+    )
 
 
 async def load_demo_data(sessions: SessionFactory) -> None:
@@ -77,11 +113,26 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = ServiceRuntime(SPEC, settings, bus)
         app.state.runtime = runtime
-        async with runtime.running():
-            if settings.demo_data:
-                await load_demo_data(runtime.sessions)
-            yield
+        try:
+            async with runtime.running():
+                if settings.demo_data:
+                    await load_demo_data(runtime.sessions)
+                yield
+        finally:
+            authenticator.hashing.close()
+
+    authenticator = build_authenticator(settings)
+
+    async def jwks(_request: Request) -> JSONResponse:
+        return JSONResponse(authenticator.signer.jwks(), headers={"cache-control": "public, max-age=300"})
 
     graphql = GatewayGraphQL(settings)
-    routes = [*health_routes(_runtime_of), Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
+    routes = [
+        *health_routes(_runtime_of),
+        Route("/.well-known/jwks.json", jwks),
+        Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
+    app.state.authenticator = authenticator
+    return app

@@ -1,5 +1,6 @@
 """Settings of the gateway (environment prefix ``GATEWAY_``)."""
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -24,6 +25,18 @@ class GatewaySettings(ServiceSettings):
     """Base64 Curve25519 public key of the notifier: generated passwords are sealed with it (``structures keys``)."""
     password_lifetime_hours: int = 72
     """How long an e-mailed generated password may be used (single use)."""
+    token_signing_key: SecretStr | None = None
+    """Base64 Ed25519 seed signing the access tokens (``structures keys``). Without it each process makes its own at
+    start-up: tokens then die with the process and are not shared between processes — fine for development only."""
+    access_token_minutes: int = 10
+    refresh_token_hours: int = 12
+    password_min_length: int = 12
+    """Chosen passwords: at least this many characters (never fewer than the convention's 8)."""
+    login_failures_per_identifier: int = 20
+    """Failed logins per identifier and hour before further attempts are refused (S11 allows at most 100)."""
+    login_failures_per_address: int = 100
+    login_delay_base_seconds: float = 0.25
+    """Progressive delay after the third failure: base × 2^(failures − 3), at most 8 s."""
     timezone: str = "Europe/Paris"
     """Where « today » is, for availabilities."""
 

@@ -39,6 +39,17 @@ def public_key_of(private_key: str) -> str:
     return _b64(bytes(PrivateKey(_decode(private_key, "private key")).public_key))
 
 
+def decode_key(value: str, variable: str) -> bytes:
+    """A 32-byte key given as base64 in ``variable``; :class:`ConfigurationError` naming it otherwise."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(f"{variable} is not valid base64") from None
+    if len(raw) != 32:
+        raise ConfigurationError(f"{variable} must be the base64 of 32 bytes")
+    return raw
+
+
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 

@@ -10,6 +10,8 @@ structures stack up|down|status     the local real stack: PostgreSQL, Kafka and 
 
 import argparse
 import asyncio
+import base64
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -116,7 +118,9 @@ def _run_keys(_args: argparse.Namespace) -> int:
     from shared.sealing import generate_key_pair
 
     private, public = generate_key_pair()
+    signing = base64.b64encode(os.urandom(32)).decode()
     print(f"NOTIFIER_SEALING_PRIVATE_KEY={private}\nGATEWAY_NOTIFIER_PUBLIC_KEY={public}")  # noqa: T201
+    print(f"GATEWAY_TOKEN_SIGNING_KEY={signing}")  # noqa: T201
     return 0
 
 

@@ -26,3 +26,29 @@ accounts = Table(
     Column("deactivated_at", DateTime(timezone=True), nullable=True),
     Column("deactivation_reason", String(500), nullable=True),
 )
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("family_id", String(36), nullable=False, index=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+connection_log = Table(
+    "connection_log",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=True, index=True),
+    Column("identifier", String(100), nullable=False, index=True),
+    Column("event", String(30), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("address", String(64), nullable=True, index=True),
+    Column("user_agent", String(300), nullable=True),
+)
+"""Every login, failure, logout, password change and reset (« contrôle des connexions », convention art. 3)."""

@@ -1,8 +1,10 @@
 """The per-request GraphQL context: a session factory (never a shared session) and fresh DataLoaders."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from gateway.accounts.sessions import Authenticator, Client
+from gateway.accounts.tokens import Claims
 from gateway.graphql.loaders import Loaders
 from shared.db import SessionFactory
 from shared.outbox import OutboxSignal
@@ -16,3 +18,12 @@ class Context:
     request_id: str
     signal: OutboxSignal | None = None
     """Wakes the outbox relay when a mutation's transaction commits."""
+    auth: Authenticator | None = None
+    claims: Claims | None = None
+    """The verified access token of the request, if any."""
+    client: Client = field(default_factory=lambda: Client(None, None))
+
+    @property
+    def authenticator(self) -> Authenticator:
+        assert self.auth is not None, "the gateway app always provides the authenticator"
+        return self.auth

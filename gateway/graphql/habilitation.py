@@ -101,7 +101,7 @@ class RequestHabilitationPayload:
 
 
 @strawberry.type
-class Mutation:
+class HabilitationMutations:
     @strawberry.mutation(description="Une image à recopier, avant une demande d'habilitation.")
     async def create_challenge(self, info: GraphQLInfo, input: CreateChallengeInput) -> CreateChallengePayload:
         async with info.context.sessions() as session, session.begin():

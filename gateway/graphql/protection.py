@@ -67,7 +67,8 @@ class PublicErrors(MaskErrors):
 
     def _public(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, PermanentError):
-            error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+            code = getattr(error.original_error, "code", "BAD_USER_INPUT")
+            error.extensions = {**(error.extensions or {}), "code": code}
         elif error.original_error is None and not self._suggestions:
             error.message = _SUGGESTION.sub("", error.message)
         return error

@@ -55,7 +55,7 @@ class EstablishmentConnection:
 
 
 @strawberry.type
-class Query:
+class CatalogueQueries:
     @strawberry.field(description="The service answering this API and its version.")
     def service(self) -> ServiceInfo:
         return ServiceInfo(name="structures-gateway", version=__version__)

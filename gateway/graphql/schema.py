@@ -3,10 +3,21 @@
 import strawberry
 
 from gateway.graphql.establishment import Establishment
-from gateway.graphql.habilitation import Mutation
+from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.protection import Limits, schema_extensions
-from gateway.graphql.queries import Query
+from gateway.graphql.queries import CatalogueQueries
+from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.types import Caf, Commune, Provider
+
+
+@strawberry.type
+class Query(CatalogueQueries, SessionQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(HabilitationMutations, SessionMutations):
+    pass
 
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:

@@ -2,47 +2,22 @@
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
-from gateway.app import create_app
 from gateway.catalogue import repositories
-from gateway.settings import GatewaySettings
-from shared.bus import InProcessBus
-from tests.catalogue_data import copy_sqlite
+from tests.gateway_app import GatewayClient, gateway_client
 
-Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+Client = GatewayClient
 
 
 @pytest.fixture
 def gateway(sqlite_catalogue: Path, tmp_path: Path) -> Client:
     """``async with gateway(environment=...) as client`` — the app with its lifespan running."""
-    import contextlib
-
-    @contextlib.asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        settings = GatewaySettings(database_url=copy_sqlite(sqlite_catalogue, tmp_path), bus="inprocess", **overrides)
-        app = create_app(settings, bus=InProcessBus())
-        async with app.router.lifespan_context(app):
-            runtime = app.state.runtime
-            app.state.statements = []
-            event.listen(
-                runtime.engine.sync_engine,
-                "before_cursor_execute",
-                lambda *args: app.state.statements.append(args[2]),
-            )
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-                client.app = app  # type: ignore[attr-defined]
-                yield client
-
-    return start
+    return gateway_client(sqlite_catalogue, tmp_path)
 
 
 async def _post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:

@@ -1,0 +1,31 @@
+"""Who may do what: the gateway's authorisation policy, in one place (architecture §4)."""
+
+from gateway.accounts import sessions
+from gateway.accounts.tokens import Claims
+from gateway.graphql.context import Context
+from shared.errors import PermanentError
+
+
+class AuthenticationError(PermanentError):
+    """No valid session: log in (again)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(PermanentError):
+    """Logged in, but not allowed to do this."""
+
+    code = "FORBIDDEN"
+
+
+async def require_agent(context: Context, *, allow_temporary: bool = False) -> Claims:
+    """The caller's claims, once its session is checked as still active (deactivation and logout act at once)."""
+    claims = context.claims
+    if claims is None:
+        raise AuthenticationError("Authentification requise : connectez-vous.")
+    async with context.sessions() as session:
+        if not await sessions.active_session(session, claims):
+            raise AuthenticationError("Session révoquée ou compte désactivé : reconnectez-vous.")
+    if claims.temporary and not allow_temporary:
+        raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")
+    return claims

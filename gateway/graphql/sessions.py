@@ -1,0 +1,120 @@
+"""Login and sessions over GraphQL; ``me``. The policy for who may do what lives in ``permissions.py``."""
+
+from datetime import UTC, datetime
+
+import strawberry
+
+from gateway.accounts import sessions
+from gateway.accounts.sessions import Refusal, SessionTokens
+from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.permissions import require_agent
+from gateway.graphql.types import GraphQLInfo
+
+
+@strawberry.type(description="Une session : un jeton d'accès (10 minutes) et un jeton de renouvellement.")
+class Session:
+    access_token: str
+    refresh_token: str
+    expires_in: int = strawberry.field(description="Durée de validité du jeton d'accès, en secondes.")
+    must_change_password: bool = strawberry.field(
+        description="Mot de passe provisoire : seul le changement de mot de passe est possible."
+    )
+
+
+@strawberry.type
+class SessionPayload:
+    session: Session | None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+
+
+@strawberry.input
+class LoginInput:
+    identifier: str
+    password: str
+
+
+@strawberry.input
+class RefreshSessionInput:
+    refresh_token: str
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+
+
+@strawberry.type(description="La personne connectée.")
+class Me:
+    identifier: str
+    agent_number: str = strawberry.field(description="Numéro d'identification de l'agent (convention art. 3-4).")
+    kind: str
+    caf_code: str | None
+
+
+def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
+    if isinstance(result, SessionTokens):
+        session = Session(
+            access_token=result.access_token,
+            refresh_token=result.refresh_token,
+            expires_in=result.expires_in,
+            must_change_password=result.must_change_password,
+        )
+        return SessionPayload(session=session, user_errors=[])
+    refusals = result if isinstance(result, list) else [result]
+    errors = [UserErrorType(field=r.field, message=r.message, code=r.code) for r in refusals]
+    return SessionPayload(session=None, user_errors=errors)
+
+
+@strawberry.type
+class SessionMutations:
+    @strawberry.mutation(description="Connexion avec l'identifiant et le mot de passe.")
+    async def login(self, info: GraphQLInfo, input: LoginInput) -> SessionPayload:
+        context = info.context
+        async with context.sessions() as session, session.begin():
+            result = await sessions.login(
+                session, context.authenticator, input.identifier, input.password, context.client, datetime.now(UTC)
+            )
+        return _payload(result)
+
+    @strawberry.mutation(description="Un nouveau jeton d'accès ; le jeton de renouvellement présenté ne vaut plus.")
+    async def refresh_session(self, info: GraphQLInfo, input: RefreshSessionInput) -> SessionPayload:
+        context = info.context
+        async with context.sessions() as session, session.begin():
+            result = await sessions.refresh_session(
+                session, context.authenticator, input.refresh_token, context.client, datetime.now(UTC)
+            )
+        return _payload(result)
+
+    @strawberry.mutation(description="Déconnexion : la session et ses jetons de renouvellement sont révoqués.")
+    async def logout(self, info: GraphQLInfo) -> LogoutPayload:
+        claims = await require_agent(info.context, allow_temporary=True)
+        async with info.context.sessions() as session, session.begin():
+            await sessions.logout(session, claims, info.context.client, datetime.now(UTC))
+        return LogoutPayload(ok=True)
+
+    @strawberry.mutation(description="Changer de mot de passe (obligatoire à la première connexion).")
+    async def change_password(self, info: GraphQLInfo, input: ChangePasswordInput) -> SessionPayload:
+        context = info.context
+        claims = await require_agent(context, allow_temporary=True)
+        async with context.sessions() as session, session.begin():
+            result = await sessions.change_password(
+                session, context.authenticator, claims, input.current_password, input.new_password, context.client,
+                datetime.now(UTC),
+            )  # fmt: skip
+        return _payload(result)
+
+
+@strawberry.type
+class SessionQueries:
+    @strawberry.field(description="La personne connectée.")
+    async def me(self, info: GraphQLInfo) -> Me:
+        claims = await require_agent(info.context)
+        return Me(
+            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind, caf_code=claims.caf_code
+        )

@@ -1,0 +1,39 @@
+"""The gateway app in-process (lifespan running, SQLite copy of the prepared catalogue), for HTTP-level tests."""
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from shared.bus import InProcessBus
+from tests.catalogue_data import copy_sqlite
+
+GatewayClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+def gateway_client(sqlite_catalogue: Path, folder: Path) -> GatewayClient:
+    """``async with start(**settings) as client``; ``client.app`` is the app, ``app.state.statements`` the SQL."""
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        settings = GatewaySettings(database_url=copy_sqlite(sqlite_catalogue, folder), bus="inprocess", **overrides)
+        app = create_app(settings, bus=InProcessBus())
+        async with app.router.lifespan_context(app):
+            app.state.statements = []
+            event.listen(
+                app.state.runtime.engine.sync_engine,
+                "before_cursor_execute",
+                lambda *args: app.state.statements.append(args[2]),
+            )
+            transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                client.app = app  # type: ignore[attr-defined]
+                yield client
+
+    return start
