@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from gateway import tables
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import PasswordPolicy
+from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
@@ -69,7 +70,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         loaders = build_loaders(runtime.sessions, today)
         client = Client(request.client.host if request.client else None, request.headers.get("user-agent"))
         claims = _claims(auth, request.headers.get("authorization"))
-        return Context(runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client)
+        issuing: PasswordIssuing | None = request.app.state.issuing
+        return Context(runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing)
 
 
 def _claims(auth: Authenticator, header: str | None) -> Claims | None:
@@ -135,4 +137,11 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
     app.state.authenticator = authenticator
+    app.state.issuing = (
+        PasswordIssuing(
+            authenticator.hashing, settings.notifier_public_key, timedelta(hours=settings.password_lifetime_hours)
+        )
+        if settings.notifier_public_key
+        else None
+    )
     return app

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifier.deliveries import SECRET_PLACEHOLDER, add_delivery
 from notifier.rendering import render
 from shared.consumer import Handler
-from shared.events import Envelope, HabilitationRequested, ModerationDecided, PasswordIssued
+from shared.events import AgentDeactivated, Envelope, HabilitationRequested, ModerationDecided, PasswordIssued
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -74,7 +74,22 @@ async def handle_password_issued(session: AsyncSession, event: Envelope) -> None
     )
 
 
+async def handle_agent_deactivated(session: AsyncSession, event: Envelope) -> None:
+    """Tell the person their access ended, and why."""
+    deactivated = event.data
+    assert isinstance(deactivated, AgentDeactivated)
+    values = {
+        "display_name": deactivated.display_name,
+        "agent_number": deactivated.agent_number,
+        "reason": deactivated.reason,
+        "deactivated_on": deactivated.deactivated_at.astimezone(PARIS).strftime("%d/%m/%Y"),
+    }
+    email = render("agent_deactivated", values)
+    await add_delivery(session, event_id=event.id, kind="agent_deactivated", recipient=deactivated.email, email=email)
+
+
 HANDLERS: dict[str, Handler] = {
+    AgentDeactivated.event_type: handle_agent_deactivated,
     PasswordIssued.event_type: handle_password_issued,
     ModerationDecided.event_type: handle_moderation_decided,
     HabilitationRequested.event_type: handle_habilitation_requested,

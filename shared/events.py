@@ -164,9 +164,27 @@ class PasswordIssued(EventData):
         return str(self.account_id)
 
 
+class AgentDeactivated(EventData):
+    """A Caf deactivated an agent (end of mission, convention ended): sessions are over; the person is told."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.agent.deactivated.v1"
+    topic: ClassVar[Topic] = Topic.ACCOUNTS
+
+    account_id: uuid.UUID
+    agent_number: str
+    display_name: str
+    email: str
+    reason: str
+    deactivated_by: str = Field(description="Agent number of the Caf agent, or SYSTEME for a convention's end.")
+    deactivated_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.account_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
     model.event_type: model
-    for model in (OperatingInfoSubmitted, ModerationDecided, HabilitationRequested, PasswordIssued)
+    for model in (OperatingInfoSubmitted, ModerationDecided, HabilitationRequested, PasswordIssued, AgentDeactivated)
 }
 
 

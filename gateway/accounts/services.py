@@ -5,22 +5,24 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import generate_password
-from gateway.accounts.tables import accounts
+from gateway.accounts.tables import accounts, refresh_tokens
 from gateway.catalogue import repositories as catalogue
 from gateway.tables import outbox
 from shared.errors import PermanentError
-from shared.events import PasswordIssued, new_event
+from shared.events import AgentDeactivated, PasswordIssued, new_event
 from shared.outbox import OutboxSignal, add_event
 from shared.sealing import seal
 
 SOURCE = "/structures/gateway"
+Reason = Literal["ACTIVATION", "RESET", "BOOTSTRAP"]
+UNUSABLE_HASH = "!"
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,70 @@ async def bootstrap_caf_agent(
         raise PermanentError(f"unknown Caf {caf_code!r}")
     identifier = await _free_identifier(session, person, caf_code.lower())
     number = await _next_agent_number(session, caf_code)
-    return await _create(
-        session, person, identifier, number, kind="CAF_AGENT", caf_code=caf_code, issuing=issuing, now=now,
-        signal=signal, reason="BOOTSTRAP",
+    values = {"kind": "CAF_AGENT", "caf_code": caf_code}
+    return await _create(session, person, identifier, number, values, issuing, now, signal, "BOOTSTRAP")
+
+
+async def create_provider_agent(
+    session: AsyncSession,
+    person: NewPerson,
+    *,
+    provider_id: str,
+    commune_name: str,
+    departement: str,
+    issuing: PasswordIssuing,
+    now: datetime,
+    signal: OutboxSignal | None = None,
+) -> CreatedAccount:
+    """A « personne habilitée » of a provider (``m.dupont.escautpont``, agent ``59-ESC-0001``)."""
+    place = _slug(commune_name) or "structure"
+    identifier = await _free_identifier(session, person, place)
+    number = await _next_agent_number(session, f"{departement}-{place[:3].upper()}")
+    values = {"kind": "PROVIDER_AGENT", "provider_id": provider_id}
+    return await _create(session, person, identifier, number, values, issuing, now, signal, "ACTIVATION")
+
+
+async def reset_password(
+    session: AsyncSession, identifier: str, *, issuing: PasswordIssuing, now: datetime, signal: OutboxSignal | None
+) -> bool:
+    """A new generated password for an active account (the old one and every session end); False if none."""
+    account = (
+        await session.execute(
+            select(accounts).where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
+        )
+    ).first()
+    if account is None:
+        return False
+    await _revoke_sessions(session, account.id, now)
+    await _issue_password(session, account, issuing, now, signal, "RESET")
+    return True
+
+
+async def deactivate_agent(
+    session: AsyncSession, account_id: str, *, reason: str, by_agent: str, now: datetime, signal: OutboxSignal | None
+) -> None:
+    """End of mission: the account is closed, its sessions end at once, the person is told."""
+    await session.execute(
+        update(accounts).where(accounts.c.id == account_id).values(
+            status="DESACTIVE", deactivated_at=now, deactivation_reason=reason
+        )
     )  # fmt: skip
+    await _revoke_sessions(session, account_id, now)
+    account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
+    event = AgentDeactivated(
+        account_id=uuid.UUID(account.id), agent_number=account.agent_number, email=account.email,
+        display_name=f"{account.first_name} {account.last_name}", reason=reason, deactivated_by=by_agent,
+        deactivated_at=now,
+    )  # fmt: skip
+    await add_event(session, outbox, new_event(event, source=SOURCE), signal)
+
+
+async def _revoke_sessions(session: AsyncSession, account_id: str, now: datetime) -> None:
+    await session.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.account_id == account_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 async def _create(
@@ -72,38 +134,49 @@ async def _create(
     person: NewPerson,
     identifier: str,
     agent_number: str,
-    *,
-    kind: str,
-    caf_code: str | None,
+    values: dict[str, Any],
     issuing: PasswordIssuing,
     now: datetime,
     signal: OutboxSignal | None,
-    reason: Literal["ACTIVATION", "RESET", "BOOTSTRAP"],
+    reason: Reason,
 ) -> CreatedAccount:
     account_id = str(uuid.uuid4())
+    await session.execute(
+        accounts.insert().values(
+            id=account_id, identifier=identifier, agent_number=agent_number, last_name=person.last_name,
+            first_name=person.first_name, function=person.function, email=person.email, status="MDP_PROVISOIRE",
+            password_hash=UNUSABLE_HASH, password_temporary=True, created_at=now, **values,
+        )
+    )  # fmt: skip
+    account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
+    await _issue_password(session, account, issuing, now, signal, reason)
+    return CreatedAccount(account_id, identifier, agent_number)
+
+
+async def _issue_password(
+    session: AsyncSession,
+    account: Any,
+    issuing: PasswordIssuing,
+    now: datetime,
+    signal: OutboxSignal | None,
+    reason: Reason,
+) -> None:
+    """Hash a new generated password for ``account`` and stage its sealed e-mail; the clear text goes nowhere else."""
     password = generate_password()
     expires_at = now + issuing.lifetime
     await session.execute(
-        accounts.insert().values(
-            id=account_id, identifier=identifier, agent_number=agent_number, kind=kind, caf_code=caf_code,
-            last_name=person.last_name, first_name=person.first_name, function=person.function, email=person.email,
-            status="MDP_PROVISOIRE", password_hash=await issuing.hashing.hash(password), password_temporary=True,
-            password_expires_at=expires_at, created_at=now,
+        update(accounts).where(accounts.c.id == account.id).values(
+            password_hash=await issuing.hashing.hash(password), password_temporary=True,
+            password_expires_at=expires_at, status="MDP_PROVISOIRE" if account.status != "DESACTIVE" else "DESACTIVE",
         )
     )  # fmt: skip
     issued = PasswordIssued(
-        account_id=uuid.UUID(account_id),
-        identifier=identifier,
-        agent_number=agent_number,
-        display_name=f"{person.first_name} {person.last_name}",
-        email=person.email,
-        reason=reason,
-        sealed_password=seal(password, issuing.notifier_public_key),
-        expires_at=expires_at,
-    )
+        account_id=uuid.UUID(account.id), identifier=account.identifier, agent_number=account.agent_number,
+        display_name=f"{account.first_name} {account.last_name}", email=account.email, reason=reason,
+        sealed_password=seal(password, issuing.notifier_public_key), expires_at=expires_at,
+    )  # fmt: skip
     del password
     await add_event(session, outbox, new_event(issued, source=SOURCE), signal)
-    return CreatedAccount(account_id, identifier, agent_number)
 
 
 def _slug(text: str) -> str:

@@ -202,6 +202,36 @@ async def change_password(
     return await _open_session(session, auth, updated, str(uuid.uuid4()), now)
 
 
+RESET_SENT = (
+    "Si cet identifiant correspond à un compte actif, un nouveau mot de passe provisoire vient d'être envoyé "
+    "à l'adresse électronique enregistrée."
+)
+RESETS_PER_HOUR = 5
+
+
+async def request_password_reset(
+    session: AsyncSession, identifier: str, client: Client, now: datetime, reset: Any
+) -> None:
+    """Send a new generated password if the identifier is an active account's — never say whether it is.
+
+    ``reset`` issues the password (``accounts.services.reset_password`` with its dependencies bound). At most
+    ``RESETS_PER_HOUR`` resets per identifier are carried out; beyond, the answer is the same and nothing is sent.
+    """
+    since = now - timedelta(hours=1)
+    recent = await session.scalar(
+        select(func.count()).where(
+            connection_log.c.event == "RESET_REQUESTED", connection_log.c.identifier == identifier,
+            connection_log.c.at >= since,
+        )
+    )  # fmt: skip
+    await _log(session, None, identifier, "RESET_REQUESTED", client, now)
+    if int(recent or 0) >= RESETS_PER_HOUR:
+        return
+    if await reset(session, identifier):
+        account_id = await session.scalar(select(accounts.c.id).where(accounts.c.identifier == identifier))
+        await _log(session, account_id, identifier, "PASSWORD_RESET", client, now)
+
+
 async def active_session(session: AsyncSession, claims: Claims) -> bool:
     """Whether the token's account is still active and its session not revoked (checked on every request)."""
     account_ok = await session.scalar(

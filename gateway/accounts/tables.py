@@ -52,3 +52,12 @@ connection_log = Table(
     Column("user_agent", String(300), nullable=True),
 )
 """Every login, failure, logout, password change and reset (« contrôle des connexions », convention art. 3)."""
+
+account_rights = Table(
+    "account_rights",
+    metadata,
+    Column("account_id", String(36), ForeignKey("accounts.id"), primary_key=True),
+    Column("establishment_id", String(36), ForeignKey("establishments.id"), primary_key=True),
+    Column("right", String(20), primary_key=True),
+)
+"""What a provider agent may do, establishment by establishment: OPERATING_INFO, AVAILABILITY (EAJE only)."""

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims
 from gateway.graphql.loaders import Loaders
@@ -22,6 +23,8 @@ class Context:
     claims: Claims | None = None
     """The verified access token of the request, if any."""
     client: Client = field(default_factory=lambda: Client(None, None))
+    issuing: PasswordIssuing | None = None
+    """How generated passwords are issued (``None`` when GATEWAY_NOTIFIER_PUBLIC_KEY is not set)."""
 
     @property
     def authenticator(self) -> Authenticator:

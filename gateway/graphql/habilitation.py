@@ -16,6 +16,7 @@ from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderFor
 @strawberry.enum(description="Ce que protège une image à recopier.")
 class ChallengePurpose(Enum):
     HABILITATION_REQUEST = "HABILITATION_REQUEST"
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a password
 
 
 @strawberry.type(name="UserError", description="Une saisie refusée : le champ, un message en français, un code stable.")

@@ -29,3 +29,11 @@ async def require_agent(context: Context, *, allow_temporary: bool = False) -> C
     if claims.temporary and not allow_temporary:
         raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")
     return claims
+
+
+async def require_caf_agent(context: Context) -> Claims:
+    """A Caf agent: acts only within the territory of its Caf."""
+    claims = await require_agent(context)
+    if claims.kind != "CAF_AGENT" or claims.caf_code is None:
+        raise ForbiddenError("Réservé aux agents de la Caf.")
+    return claims

@@ -2,6 +2,7 @@
 
 import strawberry
 
+from gateway.graphql.caf import CafMutations, CafQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.protection import Limits, schema_extensions
@@ -11,12 +12,12 @@ from gateway.graphql.types import Caf, Commune, Provider
 
 
 @strawberry.type
-class Query(CatalogueQueries, SessionQueries):
+class Query(CatalogueQueries, SessionQueries, CafQueries):
     pass
 
 
 @strawberry.type
-class Mutation(HabilitationMutations, SessionMutations):
+class Mutation(HabilitationMutations, SessionMutations, CafMutations):
     pass
 
 

@@ -3,12 +3,15 @@
 from datetime import UTC, datetime
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import sessions
+from gateway.accounts.services import reset_password
 from gateway.accounts.sessions import Refusal, SessionTokens
-from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.habilitation import ChallengeAnswerInput, UserErrorType
 from gateway.graphql.permissions import require_agent
 from gateway.graphql.types import GraphQLInfo
+from gateway.habilitation.challenges import redeem_challenge
 
 
 @strawberry.type(description="Une session : un jeton d'accès (10 minutes) et un jeton de renouvellement.")
@@ -47,6 +50,18 @@ class RefreshSessionInput:
 class ChangePasswordInput:
     current_password: str
     new_password: str
+
+
+@strawberry.input
+class RequestPasswordResetInput:
+    identifier: str
+    challenge: ChallengeAnswerInput
+
+
+@strawberry.type
+class RequestPasswordResetPayload:
+    message: str = strawberry.field(description="Toujours le même, que l'identifiant existe ou non.")
+    user_errors: list[UserErrorType]
 
 
 @strawberry.type(description="La personne connectée.")
@@ -108,6 +123,31 @@ class SessionMutations:
                 datetime.now(UTC),
             )  # fmt: skip
         return _payload(result)
+
+    @strawberry.mutation(description="Mot de passe perdu : identifiant et texte de l'image ; un nouveau est envoyé.")
+    async def request_password_reset(
+        self,
+        info: GraphQLInfo,
+        input: RequestPasswordResetInput,
+    ) -> RequestPasswordResetPayload:
+        context = info.context
+        now = datetime.now(UTC)
+        issuing = context.issuing
+        async with context.sessions() as session, session.begin():
+            solved = await redeem_challenge(
+                session, str(input.challenge.id), input.challenge.answer, purpose="PASSWORD_RESET", now=now
+            )
+            if solved and issuing is not None:
+
+                async def reset(db: AsyncSession, identifier: str) -> bool:
+                    return await reset_password(db, identifier, issuing=issuing, now=now, signal=context.signal)
+
+                await sessions.request_password_reset(session, input.identifier, context.client, now, reset)
+        if not solved:
+            message = "Le texte saisi ne correspond pas à l'image, ou l'image a expiré : demandez-en une nouvelle."
+            error = UserErrorType(field="challenge.answer", message=message, code="CHALLENGE_FAILED")
+            return RequestPasswordResetPayload(message=message, user_errors=[error])
+        return RequestPasswordResetPayload(message=sessions.RESET_SENT, user_errors=[])
 
 
 @strawberry.type

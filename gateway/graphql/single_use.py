@@ -18,7 +18,16 @@ from graphql import (
 )
 
 SENSITIVE_ROOT_FIELDS: frozenset[str] = frozenset(
-    {"login", "requestPasswordReset", "changePassword", "refreshSession", "createChallenge", "requestHabilitation"}
+    {
+        "login",
+        "requestPasswordReset",
+        "changePassword",
+        "refreshSession",
+        "createChallenge",
+        "requestHabilitation",
+        "activateHabilitation",
+        "deactivateAgent",
+    }
 )
 
 

@@ -1,6 +1,6 @@
 """Habilitation requests (convention art. 3-1) and the on-screen challenges that protect public forms."""
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table
 
 from gateway.tables import metadata
 
@@ -29,4 +29,48 @@ challenges = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
     Index("ix_challenges_expires_at", "expires_at"),
+)
+
+conventions = Table(
+    "conventions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), ForeignKey("habilitation_requests.id"), nullable=False, unique=True),
+    Column("provider_id", String(36), ForeignKey("providers.id"), nullable=True),
+    Column("caf_code", String(10), ForeignKey("cafs.code"), nullable=False, index=True),
+    Column("signed_on", Date, nullable=False),
+    Column("place", String(100), nullable=False),
+    Column("signatories", JSON, nullable=False),
+    Column("deliberation_reference", String(100), nullable=True),
+    Column("deliberation_date", Date, nullable=True),
+    Column("status", String(30), nullable=False),
+    Column("termination_by", String(20), nullable=True),
+    Column("termination_letter", String(100), nullable=True),
+    Column("termination_received_on", Date, nullable=True),
+    Column("termination_effective_on", Date, nullable=True),
+    Column("reminded_for", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+"""The signed « convention d'habilitation informatique STRUCTURES » (art. 5: one year, tacitly renewed)."""
+
+amendments = Table(
+    "amendments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("convention_id", String(36), ForeignKey("conventions.id"), nullable=False, index=True),
+    Column("signed_on", Date, nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+"""« Avenants »: every change of agents or rights after activation goes through one."""
+
+request_events = Table(
+    "habilitation_request_events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), ForeignKey("habilitation_requests.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("agent_number", String(40), nullable=True),
+    Column("note", String(1000), nullable=True),
 )

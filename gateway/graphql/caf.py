@@ -1,0 +1,219 @@
+"""What Caf agents do in the gateway: process habilitation requests, deactivate agents, read the connection log.
+
+Every operation is limited to the agent's own Caf (``permissions.require_caf_agent``); another Caf's data is
+answered as « not found ».
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import strawberry
+from sqlalchemy import select
+
+from gateway.accounts import services as accounts
+from gateway.accounts.services import PasswordIssuing
+from gateway.accounts.tables import accounts as accounts_table
+from gateway.accounts.tables import connection_log
+from gateway.catalogue.tables import providers
+from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.permissions import require_caf_agent
+from gateway.graphql.relay import InvalidArgumentError
+from gateway.graphql.types import GraphQLInfo
+from gateway.habilitation import processing
+from gateway.habilitation.processing import Actor, ProcessingError, SignedConvention
+from shared.errors import ConfigurationError
+
+MAX_LIST = 200
+
+
+@strawberry.type(description="Une demande d'habilitation, vue par la Caf.")
+class HabilitationRequestView:
+    number: str
+    status: str
+    provider_name: str
+    provider_siret: str
+    submitted_at: datetime
+    persons: list[str] = strawberry.field(description="Les personnes à habiliter (prénom nom, fonction).")
+
+
+@strawberry.type
+class ProcessingPayload:
+    request: HabilitationRequestView | None
+    accounts: list[str] = strawberry.field(description="Identifiants des comptes créés (activation).")
+    user_errors: list[UserErrorType]
+
+
+@strawberry.input
+class SignedConventionInput:
+    request_number: str
+    signed_on: date
+    place: str
+    signatories: list[str]
+    deliberation_reference: str | None = None
+    deliberation_date: date | None = None
+
+
+@strawberry.input
+class RequestActionInput:
+    request_number: str
+
+
+@strawberry.input
+class RejectRequestInput:
+    request_number: str
+    reason: str
+
+
+@strawberry.input
+class DeactivateAgentInput:
+    agent_number: str
+    reason: str
+
+
+@strawberry.type
+class DeactivateAgentPayload:
+    agent_number: str | None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type(description="Une ligne du journal des connexions (contrôle des connexions par la Caf).")
+class ConnectionLogEntry:
+    at: datetime
+    identifier: str
+    agent_number: str | None
+    event: str
+    address: str | None
+    user_agent: str | None
+
+
+def _view(row: object) -> HabilitationRequestView:
+    persons = [f"{p['first_name']} {p['last_name']}, {p['function']}" for p in row.persons]  # type: ignore[attr-defined]
+    return HabilitationRequestView(
+        number=row.number,  # type: ignore[attr-defined]
+        status=row.status,  # type: ignore[attr-defined]
+        provider_name=row.provider["name"],  # type: ignore[attr-defined]
+        provider_siret=row.provider["siret"],  # type: ignore[attr-defined]
+        submitted_at=row.submitted_at,  # type: ignore[attr-defined]
+        persons=persons,
+    )
+
+
+async def _process(info: GraphQLInfo, number: str, action: str, **arguments: object) -> ProcessingPayload:
+    claims = await require_caf_agent(info.context)
+    actor = Actor(caf_code=claims.caf_code or "", agent_number=claims.agent_number)
+    now = datetime.now(UTC)
+    created: list[str] = []
+    try:
+        async with info.context.sessions() as session, session.begin():
+            if action == "sent":
+                await processing.mark_convention_sent(session, number, actor, now)
+            elif action == "signed":
+                await processing.record_signed_convention(session, number, arguments["convention"], actor, now)  # type: ignore[arg-type]
+            elif action == "reject":
+                await processing.reject_request(session, number, str(arguments["reason"]), actor, now)
+            else:
+                made = await processing.activate(
+                    session, number, actor, issuing=_issuing(info), now=now, signal=info.context.signal
+                )
+                created = [account.identifier for account in made]
+            row = await processing.get_request(session, number, actor)
+    except ProcessingError as error:
+        return ProcessingPayload(request=None, accounts=[], user_errors=[_error("requestNumber", error)])
+    return ProcessingPayload(request=_view(row), accounts=created, user_errors=[])
+
+
+def _issuing(info: GraphQLInfo) -> PasswordIssuing:
+    if info.context.issuing is None:
+        raise ConfigurationError("GATEWAY_NOTIFIER_PUBLIC_KEY is not configured: passwords cannot be issued")
+    return info.context.issuing
+
+
+def _error(field: str, error: ProcessingError) -> UserErrorType:
+    return UserErrorType(field=field, message=str(error), code=error.code)
+
+
+@strawberry.type
+class CafQueries:
+    @strawberry.field(description="Les demandes d'habilitation adressées à votre Caf.")
+    async def habilitation_requests(
+        self, info: GraphQLInfo, status: str | None = None, first: int = 50
+    ) -> list[HabilitationRequestView]:
+        claims = await require_caf_agent(info.context)
+        if not 1 <= first <= MAX_LIST:
+            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
+        async with info.context.sessions() as session:
+            rows = await processing.list_requests(session, claims.caf_code or "", status, first)
+        return [_view(row) for row in rows]
+
+    @strawberry.field(description="Le journal des connexions des agents des fournisseurs de votre territoire.")
+    async def connection_log(
+        self, info: GraphQLInfo, agent_number: str | None = None, days: int = 30, first: int = 100
+    ) -> list[ConnectionLogEntry]:
+        claims = await require_caf_agent(info.context)
+        if not 1 <= first <= MAX_LIST or not 1 <= days <= 366:
+            raise InvalidArgumentError(f"first: between 1 and {MAX_LIST}; days: between 1 and 366")
+        since = datetime.now(UTC) - timedelta(days=days)
+        log, acc = connection_log.c, accounts_table.c
+        query = (
+            select(log.at, log.identifier, acc.agent_number, log.event, log.address, log.user_agent)
+            .select_from(connection_log.join(accounts_table, acc.id == log.account_id))
+            .join(providers, providers.c.id == acc.provider_id)
+            .where(providers.c.caf_code == claims.caf_code, log.at >= since)
+            .order_by(log.at.desc())
+            .limit(first)
+        )
+        if agent_number:
+            query = query.where(acc.agent_number == agent_number)
+        async with info.context.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            ConnectionLogEntry(at=r[0], identifier=r[1], agent_number=r[2], event=r[3], address=r[4], user_agent=r[5])
+            for r in rows
+        ]
+
+
+@strawberry.type
+class CafMutations:
+    @strawberry.mutation(description="La convention a été envoyée par voie postale au fournisseur.")
+    async def mark_convention_sent(self, info: GraphQLInfo, input: RequestActionInput) -> ProcessingPayload:
+        return await _process(info, input.request_number, "sent")
+
+    @strawberry.mutation(description="La convention signée est revenue : date, lieu, signataires, délibération.")
+    async def record_signed_convention(self, info: GraphQLInfo, input: SignedConventionInput) -> ProcessingPayload:
+        convention = SignedConvention(
+            signed_on=input.signed_on, place=input.place, signatories=input.signatories,
+            deliberation_reference=input.deliberation_reference, deliberation_date=input.deliberation_date,
+        )  # fmt: skip
+        return await _process(info, input.request_number, "signed", convention=convention)
+
+    @strawberry.mutation(description="Refuser la demande, avec son motif.")
+    async def reject_habilitation_request(self, info: GraphQLInfo, input: RejectRequestInput) -> ProcessingPayload:
+        return await _process(info, input.request_number, "reject", reason=input.reason)
+
+    @strawberry.mutation(description="Activer : un compte par personne, un mot de passe envoyé à chacune.")
+    async def activate_habilitation(self, info: GraphQLInfo, input: RequestActionInput) -> ProcessingPayload:
+        return await _process(info, input.request_number, "activate")
+
+    @strawberry.mutation(description="Désactiver un agent d'un fournisseur de votre territoire (fin de mission…).")
+    async def deactivate_agent(self, info: GraphQLInfo, input: DeactivateAgentInput) -> DeactivateAgentPayload:
+        claims = await require_caf_agent(info.context)
+        if not input.reason.strip():
+            error = UserErrorType(field="reason", message="Indiquez le motif.", code="REQUIRED")
+            return DeactivateAgentPayload(agent_number=None, user_errors=[error])
+        acc = accounts_table.c
+        query = (
+            select(acc.id)
+            .select_from(accounts_table.join(providers, providers.c.id == acc.provider_id))
+            .where(acc.agent_number == input.agent_number, providers.c.caf_code == claims.caf_code)
+        )
+        async with info.context.sessions() as session, session.begin():
+            account_id = await session.scalar(query)
+            if account_id is None:
+                error = UserErrorType(
+                    field="agentNumber", message="Agent introuvable pour votre Caf.", code="NOT_FOUND"
+                )
+                return DeactivateAgentPayload(agent_number=None, user_errors=[error])
+            await accounts.deactivate_agent(
+                session, account_id, reason=input.reason, by_agent=claims.agent_number, now=datetime.now(UTC),
+                signal=info.context.signal,
+            )  # fmt: skip
+        return DeactivateAgentPayload(agent_number=input.agent_number, user_errors=[])

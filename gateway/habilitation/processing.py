@@ -1,0 +1,165 @@
+"""The Caf processes habilitation requests of its territory (convention art. 3-1, 3-2, 5).
+
+    SOUMISE ──(convention posted)──► CONVENTION_ENVOYEE ──(signed convention back)──► CONVENTION_RECUE ──► ACTIVEE
+       └────────────────────────────── (refused, with a reason) ──────────────────────────────► REJETEE
+
+Activation creates one account per named person, with rights per establishment (operating information on the
+listed establishments, availabilities on the listed crèches), and e-mails each a generated password.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent
+from gateway.accounts.tables import account_rights
+from gateway.catalogue import repositories as catalogue
+from gateway.catalogue import writes
+from gateway.catalogue.tables import providers
+from gateway.habilitation.tables import conventions, habilitation_requests, request_events
+from shared.errors import PermanentError
+from shared.outbox import OutboxSignal
+
+ALLOWED = {
+    "CONVENTION_ENVOYEE": {"SOUMISE"},
+    "CONVENTION_RECUE": {"SOUMISE", "CONVENTION_ENVOYEE"},
+    "REJETEE": {"SOUMISE", "CONVENTION_ENVOYEE", "CONVENTION_RECUE"},
+    "ACTIVEE": {"CONVENTION_RECUE"},
+}
+
+
+class ProcessingError(PermanentError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Actor:
+    caf_code: str
+    agent_number: str
+
+
+@dataclass(frozen=True)
+class SignedConvention:
+    signed_on: date
+    place: str
+    signatories: Sequence[str]
+    deliberation_reference: str | None = None
+    deliberation_date: date | None = None
+
+
+async def list_requests(session: AsyncSession, caf_code: str, status: str | None, first: int) -> list[Any]:
+    query = select(habilitation_requests).where(habilitation_requests.c.caf_code == caf_code)
+    if status:
+        query = query.where(habilitation_requests.c.status == status)
+    return list((await session.execute(query.order_by(habilitation_requests.c.submitted_at).limit(first))).all())
+
+
+async def get_request(session: AsyncSession, number: str, actor: Actor) -> Any:
+    """The request, if it is the actor's Caf's; another Caf's request is « not found », like a missing one."""
+    row = (await session.execute(select(habilitation_requests).where(habilitation_requests.c.number == number))).first()
+    if row is None or row.caf_code != actor.caf_code:
+        raise ProcessingError("NOT_FOUND", f"Demande {number} introuvable pour votre Caf.")
+    return row
+
+
+async def _move(session: AsyncSession, row: Any, status: str, actor: Actor, now: datetime, note: str | None) -> None:
+    if row.status not in ALLOWED[status]:
+        raise ProcessingError(
+            "INVALID_STATUS", f"La demande est « {row.status} » : impossible de passer à « {status} »."
+        )
+    await session.execute(
+        update(habilitation_requests).where(habilitation_requests.c.id == row.id).values(status=status)
+    )
+    await session.execute(
+        request_events.insert().values(
+            id=str(uuid.uuid4()), request_id=row.id, status=status, at=now, agent_number=actor.agent_number, note=note
+        )
+    )
+
+
+async def mark_convention_sent(session: AsyncSession, number: str, actor: Actor, now: datetime) -> None:
+    await _move(session, await get_request(session, number, actor), "CONVENTION_ENVOYEE", actor, now, "voie postale")
+
+
+async def record_signed_convention(
+    session: AsyncSession, number: str, convention: SignedConvention, actor: Actor, now: datetime
+) -> str:
+    row = await get_request(session, number, actor)
+    if not convention.signatories or not convention.place.strip():
+        raise ProcessingError("REQUIRED", "Indiquez le lieu de signature et les signataires.")
+    await _move(session, row, "CONVENTION_RECUE", actor, now, f"signée le {convention.signed_on:%d/%m/%Y}")
+    convention_id = str(uuid.uuid4())
+    await session.execute(
+        conventions.insert().values(
+            id=convention_id, request_id=row.id, caf_code=row.caf_code, signed_on=convention.signed_on,
+            place=convention.place, signatories=list(convention.signatories),
+            deliberation_reference=convention.deliberation_reference, deliberation_date=convention.deliberation_date,
+            status="EN_VIGUEUR", recorded_at=now,
+        )
+    )  # fmt: skip
+    return convention_id
+
+
+async def reject_request(session: AsyncSession, number: str, reason: str, actor: Actor, now: datetime) -> None:
+    if not reason.strip():
+        raise ProcessingError("REQUIRED", "Indiquez le motif du refus.")
+    await _move(session, await get_request(session, number, actor), "REJETEE", actor, now, reason[:1000])
+
+
+async def activate(
+    session: AsyncSession,
+    number: str,
+    actor: Actor,
+    *,
+    issuing: PasswordIssuing,
+    now: datetime,
+    signal: OutboxSignal | None,
+) -> list[CreatedAccount]:
+    row = await get_request(session, number, actor)
+    await _move(session, row, "ACTIVEE", actor, now, None)
+    provider_id, commune_name, departement = await _provider(session, row)
+    await session.execute(update(conventions).where(conventions.c.request_id == row.id).values(provider_id=provider_id))
+    created = []
+    for person in row.persons:
+        new = NewPerson(person["last_name"], person["first_name"], person["function"], person["email"])
+        account = await create_provider_agent(
+            session, new, provider_id=provider_id, commune_name=commune_name, departement=departement,
+            issuing=issuing, now=now, signal=signal,
+        )  # fmt: skip
+        await _grant(session, account.id, row)
+        created.append(account)
+    return created
+
+
+async def _provider(session: AsyncSession, row: Any) -> tuple[str, str, str]:
+    """The provider named by the request: the catalogue's, by SIRET, or a new one."""
+    snapshot = row.provider
+    siret = snapshot["siret"].replace(" ", "")
+    [commune] = await catalogue.get_communes(session, [snapshot["commune_insee"]])
+    existing = await session.scalar(select(providers.c.id).where(providers.c.siret == siret))
+    if existing is not None:
+        return str(existing), commune.name, commune.departement
+    provider_id = await writes.add_provider(
+        session, name=snapshot["name"], kind=snapshot["kind"], siret=siret, street=snapshot["street"],
+        postal_code=snapshot["postal_code"], commune_insee=commune.insee, email=snapshot["email"],
+        phone=snapshot.get("phone"), representative_name=snapshot["representative_name"],
+        representative_title=snapshot.get("representative_title"), caf_code=row.caf_code,
+    )  # fmt: skip
+    return provider_id, commune.name, commune.departement
+
+
+async def _grant(session: AsyncSession, account_id: str, row: Any) -> None:
+    rights = [(e, "OPERATING_INFO") for e in row.operating_info_establishments]
+    rights += [(e, "AVAILABILITY") for e in row.availability_establishments]
+    if rights:
+        await session.execute(
+            account_rights.insert(),
+            [{"account_id": account_id, "establishment_id": e, "right": r} for e, r in dict.fromkeys(rights)],
+        )
