@@ -119,3 +119,36 @@ async def test_a_permanent_refusal_is_recorded_as_failed_and_not_retried(
     assert "550" in (error or "")
     assert await worker.send_due() == 0
     assert _mails_to(stack.maildir, recipient) == []
+
+
+async def test_while_smtp_is_down_e_mails_wait_then_go_out_once_when_it_is_back(
+    pg_database: DatabaseFactory, engines: EngineFactory, tmp_path: Path
+) -> None:
+    from structures.stack.smtp_sink import start_sink
+    from tests.e2e.processes import free_port
+
+    sessions = create_session_factory(engines(await pg_database("notifier")))
+    port = free_port()
+    processor = EventProcessor(sessions, tables.processed_events, HANDLERS, CollectedDeadLetters())
+    await processor.process(Delivery(to_wire(make_event(make_decided()))))
+    worker = DeliveryWorker(
+        sessions, SmtpSender("127.0.0.1", port, timeout=2), OutboxSignal(), mail_from="caf@example.org", max_attempts=5
+    )
+
+    await worker.send_due()
+    [(status, attempts, error)] = await _statuses(sessions)
+    assert (status, attempts) == ("PENDING", 1)
+    assert "unreachable" in (error or "")
+
+    server = await start_sink("127.0.0.1", port, tmp_path / "maildir")
+    try:
+        async with sessions() as session, session.begin():  # skip the backoff instead of waiting for it
+            await session.execute(tables.deliveries.update().values(next_attempt_at=tables.deliveries.c.created_at))
+        await worker.send_due()
+        await worker.send_due()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    assert [s[:2] for s in await _statuses(sessions)] == [("SENT", 2)]
+    assert len(list((tmp_path / "maildir").glob("*.eml"))) == 1
