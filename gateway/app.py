@@ -91,7 +91,7 @@ def build_authenticator(settings: GatewaySettings) -> Authenticator:
     else:
         seed = decode_key(settings.token_signing_key.get_secret_value(), "GATEWAY_TOKEN_SIGNING_KEY")
     return Authenticator(
-        hashing=PasswordHashing(),
+        hashing=PasswordHashing(workers=settings.password_hashing_workers),
         signer=TokenSigner(seed, lifetime_seconds=settings.access_token_minutes * 60),
         policy=PasswordPolicy(min_length=settings.password_min_length),
         refresh_lifetime=timedelta(hours=settings.refresh_token_hours),

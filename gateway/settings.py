@@ -30,6 +30,8 @@ class GatewaySettings(ServiceSettings):
     start-up: tokens then die with the process and are not shared between processes — fine for development only."""
     access_token_minutes: int = 10
     refresh_token_hours: int = 12
+    password_hashing_workers: int = 1
+    """Threads verifying passwords (argon2id is CPU-bound): a bound on the share of CPU a login storm can take."""
     password_min_length: int = 12
     """Chosen passwords: at least this many characters (never fewer than the convention's 8)."""
     login_failures_per_identifier: int = 20
