@@ -29,6 +29,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
+from gateway.habilitation.conventions import run_daily
 from gateway.settings import GatewaySettings
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
@@ -119,6 +120,14 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
             async with runtime.running():
                 if settings.demo_data:
                     await load_demo_data(runtime.sessions)
+                zone = ZoneInfo(settings.timezone)
+                runtime.spawn(
+                    run_daily(
+                        runtime.sessions, runtime.signal, runtime.stop_event, lambda: datetime.now(zone).date(),
+                        settings.convention_check_seconds,
+                    ),
+                    "conventions",
+                )  # fmt: skip
                 yield
         finally:
             authenticator.hashing.close()

@@ -39,6 +39,8 @@ class GatewaySettings(ServiceSettings):
     login_failures_per_address: int = 100
     login_delay_base_seconds: float = 0.25
     """Progressive delay after the third failure: base × 2^(failures − 3), at most 8 s."""
+    convention_check_seconds: float = 3600.0
+    """How often terminations due and renewal reminders are looked for."""
     timezone: str = "Europe/Paris"
     """Where « today » is, for availabilities."""
 

@@ -7,7 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifier.deliveries import SECRET_PLACEHOLDER, add_delivery
 from notifier.rendering import render
 from shared.consumer import Handler
-from shared.events import AgentDeactivated, Envelope, HabilitationRequested, ModerationDecided, PasswordIssued
+from shared.events import (
+    AgentDeactivated,
+    ConventionNotice,
+    Envelope,
+    HabilitationRequested,
+    ModerationDecided,
+    PasswordIssued,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -88,7 +95,23 @@ async def handle_agent_deactivated(session: AsyncSession, event: Envelope) -> No
     await add_delivery(session, event_id=event.id, kind="agent_deactivated", recipient=deactivated.email, email=email)
 
 
+async def handle_convention_notice(session: AsyncSession, event: Envelope) -> None:
+    """A coming tacit renewal, or a recorded termination, told to the provider."""
+    notice = event.data
+    assert isinstance(notice, ConventionNotice)
+    values = notice.model_dump(mode="json") | {
+        "signed_on": f"{notice.signed_on:%d/%m/%Y}",
+        "renewal_on": f"{notice.renewal_on:%d/%m/%Y}",
+        "notice_deadline": f"{notice.notice_deadline:%d/%m/%Y}",
+    }
+    email = render("convention_notice", values)
+    await add_delivery(
+        session, event_id=event.id, kind="convention_notice", recipient=notice.provider_email, email=email
+    )
+
+
 HANDLERS: dict[str, Handler] = {
+    ConventionNotice.event_type: handle_convention_notice,
     AgentDeactivated.event_type: handle_agent_deactivated,
     PasswordIssued.event_type: handle_password_issued,
     ModerationDecided.event_type: handle_moderation_decided,

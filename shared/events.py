@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -182,9 +182,37 @@ class AgentDeactivated(EventData):
         return str(self.account_id)
 
 
+class ConventionNotice(EventData):
+    """Something the provider must know about its convention: a renewal coming, or a termination recorded."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.convention.notice.v1"
+    topic: ClassVar[Topic] = Topic.ACCOUNTS
+
+    convention_id: uuid.UUID
+    kind: Literal["RENEWAL_REMINDER", "TERMINATION_RECORDED"]
+    provider_name: str
+    provider_email: str
+    caf_label: str
+    signed_on: date
+    renewal_on: date = Field(description="The next échéance (tacit renewal), or the day a termination takes effect.")
+    notice_deadline: date = Field(description="The last day a termination can be received for ``renewal_on``.")
+    terminated_by: Literal["CAF", "FOURNISSEUR"] | None = None
+    letter_reference: str | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.convention_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
     model.event_type: model
-    for model in (OperatingInfoSubmitted, ModerationDecided, HabilitationRequested, PasswordIssued, AgentDeactivated)
+    for model in (
+        OperatingInfoSubmitted,
+        ModerationDecided,
+        HabilitationRequested,
+        PasswordIssued,
+        AgentDeactivated,
+        ConventionNotice,
+    )
 }
 
 

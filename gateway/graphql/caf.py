@@ -5,6 +5,7 @@ answered as « not found ».
 """
 
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 
 import strawberry
 from sqlalchemy import select
@@ -18,7 +19,8 @@ from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError
 from gateway.graphql.types import GraphQLInfo
-from gateway.habilitation import processing
+from gateway.habilitation import conventions, processing
+from gateway.habilitation.conventions import ConventionView
 from gateway.habilitation.processing import Actor, ProcessingError, SignedConvention
 from shared.errors import ConfigurationError
 
@@ -73,6 +75,48 @@ class DeactivateAgentInput:
 class DeactivateAgentPayload:
     agent_number: str | None
     user_errors: list[UserErrorType]
+
+
+@strawberry.enum(description="Qui résilie la convention.")
+class TerminatedBy(Enum):
+    CAF = "CAF"
+    FOURNISSEUR = "FOURNISSEUR"
+
+
+@strawberry.type(description="Une convention d'habilitation : un an, reconduite tacitement (art. 5).")
+class Convention:
+    id: strawberry.ID
+    request_number: str
+    provider_name: str
+    signed_on: date
+    place: str
+    signatories: list[str]
+    deliberation_reference: str | None
+    deliberation_date: date | None
+    status: str
+    next_renewal: date = strawberry.field(description="Prochaine échéance (ou date d'effet de la résiliation).")
+    notice_deadline: date = strawberry.field(
+        description="Date limite de réception d'une résiliation pour cette échéance."
+    )
+    termination_effective_on: date | None
+
+
+@strawberry.input
+class RecordTerminationInput:
+    request_number: str
+    by: TerminatedBy
+    letter_reference: str = strawberry.field(description="Référence de la lettre recommandée avec avis de réception.")
+    received_on: date
+
+
+@strawberry.type
+class RecordTerminationPayload:
+    convention: Convention | None
+    user_errors: list[UserErrorType]
+
+
+def _convention(view: ConventionView) -> Convention:
+    return Convention(id=strawberry.ID(view.id), **{k: v for k, v in vars(view).items() if k != "id"})
 
 
 @strawberry.type(description="Une ligne du journal des connexions (contrôle des connexions par la Caf).")
@@ -172,6 +216,18 @@ class CafQueries:
 
 
 @strawberry.type
+class ConventionQueries:
+    @strawberry.field(description="Les conventions de votre Caf, avec leur échéance et leur date limite de préavis.")
+    async def conventions(self, info: GraphQLInfo, first: int = 100) -> list[Convention]:
+        claims = await require_caf_agent(info.context)
+        if not 1 <= first <= MAX_LIST:
+            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
+        async with info.context.sessions() as session:
+            rows = await conventions.list_conventions(session, claims.caf_code or "", first)
+        return [_convention(conventions.view(row, info.context.today)) for row in rows]
+
+
+@strawberry.type
 class CafMutations:
     @strawberry.mutation(description="La convention a été envoyée par voie postale au fournisseur.")
     async def mark_convention_sent(self, info: GraphQLInfo, input: RequestActionInput) -> ProcessingPayload:
@@ -192,6 +248,25 @@ class CafMutations:
     @strawberry.mutation(description="Activer : un compte par personne, un mot de passe envoyé à chacune.")
     async def activate_habilitation(self, info: GraphQLInfo, input: RequestActionInput) -> ProcessingPayload:
         return await _process(info, input.request_number, "activate")
+
+    @strawberry.mutation(description="Enregistrer une résiliation (LRAR) : effet à l'échéance qu'elle a pu préavertir.")
+    async def record_convention_termination(
+        self,
+        info: GraphQLInfo,
+        input: RecordTerminationInput,
+    ) -> RecordTerminationPayload:
+        claims = await require_caf_agent(info.context)
+        try:
+            async with info.context.sessions() as session, session.begin():
+                row = await conventions.record_termination(
+                    session, input.request_number, claims.caf_code or "", by=input.by.value,
+                    letter_reference=input.letter_reference, received_on=input.received_on, signal=info.context.signal,
+                )  # fmt: skip
+        except ProcessingError as error:
+            return RecordTerminationPayload(convention=None, user_errors=[_error("requestNumber", error)])
+        return RecordTerminationPayload(
+            convention=_convention(conventions.view(row, info.context.today)), user_errors=[]
+        )
 
     @strawberry.mutation(description="Désactiver un agent d'un fournisseur de votre territoire (fin de mission…).")
     async def deactivate_agent(self, info: GraphQLInfo, input: DeactivateAgentInput) -> DeactivateAgentPayload:

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from gateway.graphql.caf import CafMutations, CafQueries
+from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.protection import Limits, schema_extensions
@@ -12,7 +12,7 @@ from gateway.graphql.types import Caf, Commune, Provider
 
 
 @strawberry.type
-class Query(CatalogueQueries, SessionQueries, CafQueries):
+class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries):
     pass
 
 

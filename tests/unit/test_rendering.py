@@ -40,3 +40,29 @@ def test_missing_template_data_is_a_permanent_error_naming_it() -> None:
 
     with pytest.raises(PermanentError, match="establishment_name"):
         render("moderation_decided", values)
+
+
+def test_the_renewal_reminder_gives_the_escautpont_dates() -> None:
+    values = {
+        "kind": "RENEWAL_REMINDER", "provider_name": "Mairie d'Escautpont",
+        "caf_label": "Caisse d'allocations familiales du Nord", "signed_on": "15/12/2023", "renewal_on": "15/12/2024",
+        "notice_deadline": "15/09/2024", "terminated_by": None, "letter_reference": None,
+    }  # fmt: skip
+
+    email = render("convention_notice", values)
+
+    assert email.subject == "Votre convention d'habilitation « STRUCTURES » sera reconduite le 15/12/2024"
+    assert "au plus tard le 15/09/2024 (préavis de trois mois)" in email.text
+
+
+def test_a_recorded_termination_says_when_access_ends() -> None:
+    values = {
+        "kind": "TERMINATION_RECORDED", "provider_name": "Mairie d'Escautpont",
+        "caf_label": "Caisse d'allocations familiales du Nord", "signed_on": "15/12/2023", "renewal_on": "15/12/2025",
+        "notice_deadline": "15/09/2025", "terminated_by": "FOURNISSEUR", "letter_reference": "1A 234 567 8901 2",
+    }  # fmt: skip
+
+    email = render("convention_notice", values)
+
+    assert "Elle prendra effet le 15/12/2025" in email.text
+    assert "à votre initiative, lettre recommandée 1A 234 567 8901 2" in email.text
