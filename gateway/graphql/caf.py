@@ -11,15 +11,16 @@ import strawberry
 from sqlalchemy import select
 
 from gateway.accounts import services as accounts
-from gateway.accounts.services import PasswordIssuing
+from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import accounts as accounts_table
 from gateway.accounts.tables import connection_log
 from gateway.catalogue.tables import providers
-from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.habilitation import PersonInput, UserErrorType
 from gateway.graphql.permissions import require_caf_agent
-from gateway.graphql.relay import InvalidArgumentError
+from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import conventions, processing
+from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
 from gateway.habilitation.conventions import ConventionView
 from gateway.habilitation.processing import Actor, ProcessingError, SignedConvention
 from shared.errors import ConfigurationError
@@ -117,6 +118,51 @@ class RecordTerminationPayload:
 
 def _convention(view: ConventionView) -> Convention:
     return Convention(id=strawberry.ID(view.id), **{k: v for k, v in vars(view).items() if k != "id"})
+
+
+@strawberry.enum(description="Droit d'un agent sur un établissement.")
+class AgentRight(Enum):
+    OPERATING_INFO = "OPERATING_INFO"
+    AVAILABILITY = "AVAILABILITY"
+
+
+@strawberry.input
+class RightChangeInput:
+    agent_number: str
+    establishment_id: strawberry.ID
+    right: AgentRight
+
+
+@strawberry.input(description="Un avenant à la convention : ajouts et retraits d'agents et de droits, daté.")
+class RecordAmendmentInput:
+    request_number: str
+    signed_on: date
+    subject: str
+    add_persons: list[PersonInput] = strawberry.field(default_factory=list)
+    remove_agents: list[str] = strawberry.field(default_factory=list, description="Numéros d'agents à désactiver.")
+    grant: list[RightChangeInput] = strawberry.field(default_factory=list)
+    revoke: list[RightChangeInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RecordAmendmentPayload:
+    accounts: list[str] = strawberry.field(description="Identifiants des comptes créés.")
+    user_errors: list[UserErrorType]
+
+
+def _right_changes(changes: list[RightChangeInput], path: str) -> list[RightChange]:
+    found = []
+    for index, change in enumerate(changes):
+        try:
+            type_name, key = from_global_id(str(change.establishment_id), argument=f"{path}[{index}].establishmentId")
+        except InvalidArgumentError:
+            type_name, key = "", ""
+        if type_name != "Establishment":
+            raise ProcessingError(
+                "INVALID_ID", f"{path}[{index}].establishmentId : identifiant d'établissement invalide."
+            )
+        found.append(RightChange(change.agent_number, key, change.right.value))
+    return found
 
 
 @strawberry.type(description="Une ligne du journal des connexions (contrôle des connexions par la Caf).")
@@ -267,6 +313,30 @@ class CafMutations:
         return RecordTerminationPayload(
             convention=_convention(conventions.view(row, info.context.today)), user_errors=[]
         )
+
+    @strawberry.mutation(description="Enregistrer un avenant (ajout ou retrait d'agents, de droits).")
+    async def record_amendment(
+        self,
+        info: GraphQLInfo,
+        input: RecordAmendmentInput,
+    ) -> RecordAmendmentPayload:
+        claims = await require_caf_agent(info.context)
+        actor = Actor(caf_code=claims.caf_code or "", agent_number=claims.agent_number)
+        try:
+            amendment = Amendment(
+                signed_on=input.signed_on, subject=input.subject,
+                add_persons=[NewPerson(p.last_name, p.first_name, p.function, p.email) for p in input.add_persons],
+                remove_agents=input.remove_agents, grants=_right_changes(input.grant, "grant"),
+                revokes=_right_changes(input.revoke, "revoke"),
+            )  # fmt: skip
+            async with info.context.sessions() as session, session.begin():
+                created = await record_amendment(
+                    session, input.request_number, amendment, actor, issuing=_issuing(info), now=datetime.now(UTC),
+                    signal=info.context.signal,
+                )  # fmt: skip
+        except ProcessingError as error:
+            return RecordAmendmentPayload(accounts=[], user_errors=[_error("input", error)])
+        return RecordAmendmentPayload(accounts=[a.identifier for a in created], user_errors=[])
 
     @strawberry.mutation(description="Désactiver un agent d'un fournisseur de votre territoire (fin de mission…).")
     async def deactivate_agent(self, info: GraphQLInfo, input: DeactivateAgentInput) -> DeactivateAgentPayload:

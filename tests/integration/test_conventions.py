@@ -113,3 +113,49 @@ async def test_only_the_conventions_caf_records_its_termination(sessions: Sessio
                 session, number, "CAF02", by="CAF", letter_reference="X", received_on=date(2024, 6, 1), signal=None
             )
     hashing.close()
+
+
+async def test_an_amendment_adds_and_removes_agents_and_rights_with_its_date(sessions: SessionFactory) -> None:
+    from gateway.accounts.services import NewPerson
+    from gateway.accounts.tables import account_rights
+    from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
+    from gateway.habilitation.tables import amendments
+
+    hashing = PasswordHashing(memory_kib=8, time_cost=1)
+    number = await _activated_convention(sessions, hashing, "mairie@escautpont.example")
+    _, public = generate_key_pair()
+    issuing = PasswordIssuing(hashing, public)
+    alsh = "5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c2003"
+    refused = Amendment(date(2024, 6, 1), "Droits", grants=[RightChange("59-ESC-0001", alsh, "AVAILABILITY")])
+    amendment = Amendment(
+        signed_on=date(2024, 6, 3),
+        subject="Arrivée de la nouvelle directrice de l'accueil de loisirs ; départ de Mme Lefebvre",
+        add_persons=[NewPerson("Martin", "Sophie", "Directrice ALSH", "s.martin@escautpont.example")],
+        remove_agents=["59-ESC-0002"],
+        grants=[RightChange("59-ESC-0001", alsh, "OPERATING_INFO")],
+        revokes=[RightChange("59-ESC-0001", MULTI_ACCUEIL, "AVAILABILITY")],
+    )
+
+    with pytest.raises(processing.ProcessingError, match="que les crèches"):
+        async with sessions() as session, session.begin():
+            await record_amendment(session, number, refused, NORD, issuing=issuing, now=NOW, signal=None)
+    async with sessions() as session, session.begin():
+        created = await record_amendment(session, number, amendment, NORD, issuing=issuing, now=NOW, signal=None)
+
+    assert [a.identifier for a in created] == ["s.martin.escautpont"]
+    async with sessions() as session:
+        status = dict((await session.execute(select(accounts.c.agent_number, accounts.c.status))).all())
+        rights = sorted((await session.execute(
+            select(accounts.c.agent_number, account_rights.c.establishment_id, account_rights.c.right)
+            .join(accounts, accounts.c.id == account_rights.c.account_id)
+            .where(accounts.c.agent_number == "59-ESC-0001")
+        )).all())  # fmt: skip
+        recorded = (await session.execute(select(amendments.c.signed_on, amendments.c.subject))).one()
+    assert status["59-ESC-0002"] == "DESACTIVE"
+    assert status["59-ESC-0003"] == "MDP_PROVISOIRE"
+    assert rights == [
+        ("59-ESC-0001", MULTI_ACCUEIL, "OPERATING_INFO"),
+        ("59-ESC-0001", alsh, "OPERATING_INFO"),
+    ]
+    assert recorded.signed_on == date(2024, 6, 3)
+    hashing.close()
