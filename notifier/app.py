@@ -6,10 +6,16 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 
 from notifier import tables
 from notifier.deliveries import DeliveryWorker
 from notifier.email import EmailSender, FolderSender, SmtpSender
+from notifier.graphql import Context, build_schema
 from notifier.handlers import HANDLERS
 from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
@@ -17,6 +23,7 @@ from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
+from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
 
 
 def spec(settings: NotifierSettings) -> ServiceSpec:
@@ -68,5 +75,24 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
             runtime.spawn(worker.run(runtime.stop_event), "deliveries")
             yield
 
-    routes = health_routes(RuntimeAccessor())
+    graphql = NotifierGraphQL(settings)
+    routes = [*health_routes(RuntimeAccessor()), Route("/graphql", graphql)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
+
+
+class NotifierGraphQL(GraphQL[Context, None]):
+    def __init__(self, settings: NotifierSettings) -> None:
+        super().__init__(build_schema(), graphql_ide=None, allow_queries_via_get=False)
+        self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
+        runtime = RuntimeAccessor()(request)
+        return Context(runtime.sessions, self._claims(request.headers.get("authorization")))
+
+    def _claims(self, header: str | None) -> Claims | None:
+        if self._verifier is None or not header or not header.lower().startswith("bearer "):
+            return None
+        try:
+            return self._verifier.verify(header[7:].strip())
+        except InvalidTokenError:
+            return None

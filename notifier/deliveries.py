@@ -38,6 +38,7 @@ async def add_delivery(
     recipient: str,
     email: RenderedEmail,
     sealed_secret: str | None = None,
+    caf_code: str | None = None,
 ) -> str:
     delivery_id = str(uuid.uuid4())
     now = datetime.now(UTC)
@@ -56,6 +57,7 @@ async def add_delivery(
             next_attempt_at=now,
             message_id=f"<{delivery_id}@{MAIL_DOMAIN}>",
             correlation_id=current_correlation_id(),
+            caf_code=caf_code,
             created_at=now,
         )
     )
@@ -145,6 +147,7 @@ class DeliveryWorker:
         message["To"] = row.recipient
         message["Subject"] = row.subject
         message["Message-ID"] = row.message_id
+        message["X-Structures-Event-Id"] = row.event_id  # the CloudEvent this e-mail answers
         if row.correlation_id:
             message["X-Correlation-Id"] = row.correlation_id
         message.set_content(text)

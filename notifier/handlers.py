@@ -54,7 +54,12 @@ async def handle_habilitation_requested(session: AsyncSession, event: Envelope) 
     }
     email = render("habilitation_receipt", values)
     await add_delivery(
-        session, event_id=event.id, kind="habilitation_receipt", recipient=requested.provider_email, email=email
+        session,
+        event_id=event.id,
+        kind="habilitation_receipt",
+        recipient=requested.provider_email,
+        email=email,
+        caf_code=requested.caf_code,
     )
 
 
@@ -78,6 +83,7 @@ async def handle_password_issued(session: AsyncSession, event: Envelope) -> None
         recipient=issued.email,
         email=email,
         sealed_secret=issued.sealed_password,
+        caf_code=issued.caf_code,
     )
 
 
@@ -92,7 +98,14 @@ async def handle_agent_deactivated(session: AsyncSession, event: Envelope) -> No
         "deactivated_on": deactivated.deactivated_at.astimezone(PARIS).strftime("%d/%m/%Y"),
     }
     email = render("agent_deactivated", values)
-    await add_delivery(session, event_id=event.id, kind="agent_deactivated", recipient=deactivated.email, email=email)
+    await add_delivery(
+        session,
+        event_id=event.id,
+        kind="agent_deactivated",
+        recipient=deactivated.email,
+        email=email,
+        caf_code=deactivated.caf_code,
+    )
 
 
 async def handle_convention_notice(session: AsyncSession, event: Envelope) -> None:
@@ -106,7 +119,12 @@ async def handle_convention_notice(session: AsyncSession, event: Envelope) -> No
     }
     email = render("convention_notice", values)
     await add_delivery(
-        session, event_id=event.id, kind="convention_notice", recipient=notice.provider_email, email=email
+        session,
+        event_id=event.id,
+        kind="convention_notice",
+        recipient=notice.provider_email,
+        email=email,
+        caf_code=notice.caf_code,
     )
 
 

@@ -27,5 +27,7 @@ class NotifierSettings(ServiceSettings):
     sealing_private_key: SecretStr | None = None
     """Base64 Curve25519 private key that opens the generated passwords sealed by the gateway (``structures keys``);
     without it, password e-mails are dead-lettered with the reason."""
+    token_public_key: str | None = None
+    """The gateway's Ed25519 public key (base64url, the ``x`` of its JWKS): Caf agents' tokens for ``/graphql``."""
     max_attempts: int = 8
     """Temporary SMTP failures are retried with backoff this many times before the delivery is marked failed."""

@@ -24,6 +24,7 @@ deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("message_id", String(200), nullable=False),
     Column("correlation_id", String(64), nullable=True),
+    Column("caf_code", String(10), nullable=True, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("event_id", "recipient", name="uq_deliveries_event_recipient"),

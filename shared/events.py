@@ -159,6 +159,7 @@ class PasswordIssued(EventData):
     reason: Literal["ACTIVATION", "RESET", "BOOTSTRAP"]
     sealed_password: str = Field(description="The generated password, sealed with the notifier's public key.")
     expires_at: datetime
+    caf_code: str | None = Field(default=None, description="The Caf whose territory the account belongs to.")
 
     def aggregate_key(self) -> str:
         return str(self.account_id)
@@ -177,6 +178,7 @@ class AgentDeactivated(EventData):
     reason: str
     deactivated_by: str = Field(description="Agent number of the Caf agent, or SYSTEME for a convention's end.")
     deactivated_at: datetime
+    caf_code: str | None = None
 
     def aggregate_key(self) -> str:
         return str(self.account_id)
@@ -198,6 +200,7 @@ class ConventionNotice(EventData):
     notice_deadline: date = Field(description="The last day a termination can be received for ``renewal_on``.")
     terminated_by: Literal["CAF", "FOURNISSEUR"] | None = None
     letter_reference: str | None = None
+    caf_code: str | None = None
 
     def aggregate_key(self) -> str:
         return str(self.convention_id)

@@ -14,6 +14,7 @@ from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import generate_password
 from gateway.accounts.tables import accounts, refresh_tokens
 from gateway.catalogue import repositories as catalogue
+from gateway.catalogue.tables import providers
 from gateway.tables import outbox
 from shared.errors import PermanentError
 from shared.events import AgentDeactivated, PasswordIssued, new_event
@@ -116,9 +117,17 @@ async def deactivate_agent(
     event = AgentDeactivated(
         account_id=uuid.UUID(account.id), agent_number=account.agent_number, email=account.email,
         display_name=f"{account.first_name} {account.last_name}", reason=reason, deactivated_by=by_agent,
-        deactivated_at=now,
+        deactivated_at=now, caf_code=await _caf_of(session, account),
     )  # fmt: skip
     await add_event(session, outbox, new_event(event, source=SOURCE), signal)
+
+
+async def _caf_of(session: AsyncSession, account: Any) -> str | None:
+    """A Caf agent's Caf, or the Caf of a provider agent's provider."""
+    if account.caf_code:
+        return str(account.caf_code)
+    found = await session.scalar(select(providers.c.caf_code).where(providers.c.id == account.provider_id))
+    return None if found is None else str(found)
 
 
 async def _revoke_sessions(session: AsyncSession, account_id: str, now: datetime) -> None:
@@ -174,6 +183,7 @@ async def _issue_password(
         account_id=uuid.UUID(account.id), identifier=account.identifier, agent_number=account.agent_number,
         display_name=f"{account.first_name} {account.last_name}", email=account.email, reason=reason,
         sealed_password=seal(password, issuing.notifier_public_key), expires_at=expires_at,
+        caf_code=await _caf_of(session, account),
     )  # fmt: skip
     del password
     await add_event(session, outbox, new_event(issued, source=SOURCE), signal)

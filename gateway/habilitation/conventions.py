@@ -112,6 +112,7 @@ async def _notice(
         convention_id=uuid.UUID(row.id), kind=kind, provider_name=row.provider["name"],
         provider_email=row.provider["email"], caf_label=caf.label, signed_on=row.signed_on, renewal_on=renewal,
         notice_deadline=ConventionTerm.notice_deadline(renewal), terminated_by=by, letter_reference=letter,
+        caf_code=row.caf_code,
     )  # fmt: skip
     await add_event(session, outbox, new_event(notice, source=SOURCE), signal)
 

@@ -74,6 +74,7 @@ async def test_a_decision_e_mail_is_sent_once_even_when_the_event_comes_twice(
     [mail] = _mails_to(stack.maildir, recipient)
     assert "n'ont pas été validées" in mail["Subject"]
     assert mail["Message-ID"].endswith("@structures.monenfant.example>")
+    assert mail["X-Structures-Event-Id"] == event.id
     assert "Caractère publicitaire déguisé" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert await _statuses(sessions) == [("SENT", 1, None)]
 
