@@ -4,7 +4,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from strawberry.asgi import GraphQL
 from gateway import tables
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import PasswordPolicy
-from gateway.accounts.services import PasswordIssuing
+from gateway.accounts.services import NewPerson, PasswordIssuing, bootstrap_caf_agent
 from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
@@ -34,6 +34,7 @@ from gateway.settings import GatewaySettings
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.http import CorrelationIdMiddleware
+from shared.outbox import OutboxSignal
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import decode_key
 
@@ -102,13 +103,21 @@ def build_authenticator(settings: GatewaySettings) -> Authenticator:
     )
 
 
-async def load_demo_data(sessions: SessionFactory) -> None:
-    """Reference data and the Nord demo, once (each loader does nothing when its data is there)."""
+async def load_demo_data(sessions: SessionFactory, issuing: PasswordIssuing | None, signal: OutboxSignal) -> None:
+    """Reference data, the Nord demo and a Caf du Nord agent, once (each does nothing when already there).
+
+    The demo agent gets a generated password by e-mail like everyone else: no password is written anywhere.
+    """
     async with sessions() as session, session.begin():
         if await load_reference_data(session):
             log.info("reference data loaded (Caf, départements, communes)")
         if await load_demo(session):
             log.info("Nord demo loaded (Escautpont and its neighbours)")
+            if issuing is not None:
+                person = NewPerson("Mathon", "Audrey", "Agent de la Caf du Nord", "a.mathon@caf59.monenfant.example")
+                await bootstrap_caf_agent(
+                    session, person, caf_code="CAF59", issuing=issuing, now=datetime.now(UTC), signal=signal
+                )
 
 
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
@@ -119,7 +128,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         try:
             async with runtime.running():
                 if settings.demo_data:
-                    await load_demo_data(runtime.sessions)
+                    await load_demo_data(runtime.sessions, app.state.issuing, runtime.signal)
                 zone = ZoneInfo(settings.timezone)
                 runtime.spawn(
                     run_daily(

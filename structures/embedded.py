@@ -3,6 +3,7 @@
 No Docker, no Java, no PostgreSQL: e-mails are written to a folder and logged. Data lives under ``.data/``.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ class EmbeddedSettings:
 def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
     """The three services' uvicorn servers, sharing one in-process bus."""
     bus = InProcessBus()
-    private_key, public_key = generate_key_pair()  # this process's own: passwords are sealed even in one process
+    private_key, public_key = _key_pair(embedded.data_dir)  # passwords are sealed even within one process
     gateway = GatewaySettings(
         database_url=embedded.sqlite_url("gateway"),
         port=embedded.gateway_port,
@@ -78,6 +79,19 @@ async def run_embedded(embedded: EmbeddedSettings) -> None:
     await serve_all(build_servers(embedded), on_started=lambda: _announce(embedded))
 
 
+def _key_pair(data_dir: Path) -> tuple[str, str]:
+    """The embedded default's sealing keys, made once and kept beside its data (readable by the owner only)."""
+    path = data_dir / "sealing-keys.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+        return stored["private"], stored["public"]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    private, public = generate_key_pair()
+    path.touch(mode=0o600)
+    path.write_text(json.dumps({"private": private, "public": public}))
+    return private, public
+
+
 def _announce(embedded: EmbeddedSettings) -> None:
     base = f"http://{embedded.host}"
     print(  # noqa: T201 - the command's purpose is to tell the user where things are
@@ -86,6 +100,7 @@ def _announce(embedded: EmbeddedSettings) -> None:
         f"  GraphiQL (moderation):  {base}:{embedded.moderation_port}/graphql\n"
         f"  Notifier health:        {base}:{embedded.notifier_port}/readyz\n"
         f"  Data and e-mails:       {embedded.data_dir.resolve()} (mail/ holds the .eml files)\n"
+        "  Caf du Nord demo agent: a.mathon.caf59 — its generated password is in an e-mail in mail/\n"
         "Stop with Ctrl-C.\n",
         flush=True,
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.e2e.mailbox import password_in, wait_for_mail
 from tests.e2e.processes import ROOT, free_port
 
 
@@ -34,6 +35,14 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
             page = await client.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
             answer = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ service { name } }"})
             near = await client.post(f"http://127.0.0.1:{port}/graphql", json=_near_escautpont_this_week())
+            password = password_in(
+                await wait_for_mail(tmp_path / "data" / "mail", "a.mathon@caf59.monenfant.example", "codes d'accès")
+            )
+            login = """mutation($p: String!) { login(input: {identifier: "a.mathon.caf59", password: $p}) {
+              session { mustChangePassword } } }"""
+            logged_in = await client.post(
+                f"http://127.0.0.1:{port}/graphql", json={"query": login, "variables": {"p": password}}
+            )
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
@@ -45,6 +54,7 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
     assert first["node"]["name"] == "Multi-accueil Les P'tits Mineurs"
     assert first["node"]["operatingInfo"]["openingHours"].startswith("Mo-Fr 07:30-18:30")
     assert first["node"]["availabilities"]
+    assert logged_in.json()["data"]["login"]["session"] == {"mustChangePassword": True}
     output = (tmp_path / "dev.log").read_text()
     assert f"http://127.0.0.1:{port}/graphql" in output
     assert code == 0
