@@ -1,5 +1,10 @@
-"""Handlers of the events the notifier consumes: each records the e-mail(s) to send."""
+"""Handlers of the events the notifier consumes: each records the e-mail to send (the worker sends it).
 
+A handler turns its event into the values of a template; :func:`_record` renders the French e-mail and adds the
+delivery in the event's transaction, so a redelivered event adds nothing.
+"""
+
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +24,28 @@ from shared.events import (
 PARIS = ZoneInfo("Europe/Paris")
 
 
+async def _record(
+    session: AsyncSession,
+    event: Envelope,
+    kind: str,
+    recipient: str,
+    values: dict[str, Any],
+    *,
+    caf_code: str | None = None,
+    sealed_secret: str | None = None,
+) -> None:
+    email = render(kind, values)
+    await add_delivery(
+        session,
+        event_id=event.id,
+        kind=kind,
+        recipient=recipient,
+        email=email,
+        caf_code=caf_code,
+        sealed_secret=sealed_secret,
+    )
+
+
 async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> None:
     """E-mail the submitting agent the moderator's decision and its reasons."""
     decided = event.data
@@ -33,10 +60,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
         "comment": decided.comment,
         "submission_id": str(decided.submission_id),
     }
-    email = render("moderation_decided", values)
-    await add_delivery(
-        session, event_id=event.id, kind="moderation_decided", recipient=decided.submitted_by.email, email=email
-    )
+    await _record(session, event, "moderation_decided", decided.submitted_by.email, values)
 
 
 async def handle_habilitation_requested(session: AsyncSession, event: Envelope) -> None:
@@ -52,15 +76,7 @@ async def handle_habilitation_requested(session: AsyncSession, event: Envelope) 
         "persons": [person.model_dump() for person in requested.persons],
         "representative_name": requested.representative_name,
     }
-    email = render("habilitation_receipt", values)
-    await add_delivery(
-        session,
-        event_id=event.id,
-        kind="habilitation_receipt",
-        recipient=requested.provider_email,
-        email=email,
-        caf_code=requested.caf_code,
-    )
+    await _record(session, event, "habilitation_receipt", requested.provider_email, values, caf_code=requested.caf_code)
 
 
 async def handle_password_issued(session: AsyncSession, event: Envelope) -> None:
@@ -75,16 +91,10 @@ async def handle_password_issued(session: AsyncSession, event: Envelope) -> None
         "password": SECRET_PLACEHOLDER,
         "expires": issued.expires_at.astimezone(PARIS).strftime("%d/%m/%Y à %H h %M"),
     }
-    email = render("password_issued", values)
-    await add_delivery(
-        session,
-        event_id=event.id,
-        kind="password_issued",
-        recipient=issued.email,
-        email=email,
-        sealed_secret=issued.sealed_password,
-        caf_code=issued.caf_code,
-    )
+    await _record(
+        session, event, "password_issued", issued.email, values,
+        caf_code=issued.caf_code, sealed_secret=issued.sealed_password,
+    )  # fmt: skip
 
 
 async def handle_agent_deactivated(session: AsyncSession, event: Envelope) -> None:
@@ -97,15 +107,7 @@ async def handle_agent_deactivated(session: AsyncSession, event: Envelope) -> No
         "reason": deactivated.reason,
         "deactivated_on": deactivated.deactivated_at.astimezone(PARIS).strftime("%d/%m/%Y"),
     }
-    email = render("agent_deactivated", values)
-    await add_delivery(
-        session,
-        event_id=event.id,
-        kind="agent_deactivated",
-        recipient=deactivated.email,
-        email=email,
-        caf_code=deactivated.caf_code,
-    )
+    await _record(session, event, "agent_deactivated", deactivated.email, values, caf_code=deactivated.caf_code)
 
 
 async def handle_convention_notice(session: AsyncSession, event: Envelope) -> None:
@@ -117,21 +119,13 @@ async def handle_convention_notice(session: AsyncSession, event: Envelope) -> No
         "renewal_on": f"{notice.renewal_on:%d/%m/%Y}",
         "notice_deadline": f"{notice.notice_deadline:%d/%m/%Y}",
     }
-    email = render("convention_notice", values)
-    await add_delivery(
-        session,
-        event_id=event.id,
-        kind="convention_notice",
-        recipient=notice.provider_email,
-        email=email,
-        caf_code=notice.caf_code,
-    )
+    await _record(session, event, "convention_notice", notice.provider_email, values, caf_code=notice.caf_code)
 
 
 HANDLERS: dict[str, Handler] = {
-    ConventionNotice.event_type: handle_convention_notice,
-    AgentDeactivated.event_type: handle_agent_deactivated,
-    PasswordIssued.event_type: handle_password_issued,
     ModerationDecided.event_type: handle_moderation_decided,
     HabilitationRequested.event_type: handle_habilitation_requested,
+    PasswordIssued.event_type: handle_password_issued,
+    AgentDeactivated.event_type: handle_agent_deactivated,
+    ConventionNotice.event_type: handle_convention_notice,
 }

@@ -6,8 +6,6 @@ import re
 import subprocess
 import sys
 import uuid
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -21,20 +19,11 @@ from shared.events import Topic, physical_topic
 from shared.sealing import generate_key_pair
 from tests.catalogue_data import fill_catalogue
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.e2e.mailbox import wait_for_mail
 from tests.e2e.processes import ROOT, ServiceProcess
 from tests.kafka_tools import read_topic
 
 pytestmark = pytest.mark.e2e
-
-
-async def _mail_to(maildir: Path, recipient: str, timeout: float = 40) -> EmailMessage:
-    async with asyncio.timeout(timeout):
-        while True:
-            for path in maildir.glob("*.eml"):  # noqa: ASYNC240 - a test polling a folder
-                mail = message_from_bytes(path.read_bytes(), policy=policy.default)
-                if mail["To"] == recipient:
-                    return mail
-            await asyncio.sleep(0.2)
 
 
 async def test_the_first_caf_agent_receives_a_sealed_generated_password(
@@ -75,7 +64,7 @@ async def test_the_first_caf_agent_receives_a_sealed_generated_password(
         result = await asyncio.to_thread(
             subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
         )
-        mail = await _mail_to(stack.maildir, email)
+        mail = await wait_for_mail(stack.maildir, email, "codes d'accès")
     finally:
         gateway.stop()
         notifier.stop()

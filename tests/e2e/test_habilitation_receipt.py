@@ -1,10 +1,7 @@
 """The Escautpont story, first step, on the real stack: the request's receipt reaches the provider's mailbox."""
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -14,20 +11,11 @@ from gateway.habilitation.challenges import issue_challenge
 from shared.db import create_session_factory
 from tests.catalogue_data import fill_catalogue
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.e2e.mailbox import wait_for_mail
 from tests.e2e.processes import ServiceProcess
 from tests.integration.test_habilitation_request import REQUEST, escautpont_request
 
 pytestmark = pytest.mark.e2e
-
-
-async def _mail_to(maildir: Path, recipient: str, timeout: float = 30) -> EmailMessage:
-    async with asyncio.timeout(timeout):
-        while True:
-            for path in maildir.glob("*.eml"):  # noqa: ASYNC240 - a test polling a folder
-                mail = message_from_bytes(path.read_bytes(), policy=policy.default)
-                if mail["To"] == recipient:
-                    return mail
-            await asyncio.sleep(0.2)
 
 
 async def test_a_habilitation_request_gets_its_receipt_by_e_mail(
@@ -63,7 +51,7 @@ async def test_a_habilitation_request_gets_its_receipt_by_e_mail(
             ).json()
 
         number = answer["data"]["requestHabilitation"]["request"]["number"]
-        mail = await _mail_to(stack.maildir, mailbox)
+        mail = await wait_for_mail(stack.maildir, mailbox, "Accusé de réception")
     finally:
         gateway.stop()
         notifier.stop()
