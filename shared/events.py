@@ -206,6 +206,31 @@ class ConventionNotice(EventData):
         return str(self.convention_id)
 
 
+class PublishedAvailability(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: date
+    slot: str
+    places: int
+    age_group: str | None = None
+    care_kind: str
+
+
+class AvailabilitiesPublished(EventData):
+    """An EAJE's availabilities were published (cancel and replace for the dates covered). Public data only."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.availabilities.published.v1"
+    topic: ClassVar[Topic] = Topic.PUBLICATIONS
+
+    establishment_id: uuid.UUID
+    dates: list[date] = Field(description="The dates this publication replaces.")
+    availabilities: list[PublishedAvailability]
+    published_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
     model.event_type: model
     for model in (
@@ -215,6 +240,7 @@ EVENT_TYPES: Mapping[str, type[EventData]] = {
         PasswordIssued,
         AgentDeactivated,
         ConventionNotice,
+        AvailabilitiesPublished,
     )
 }
 

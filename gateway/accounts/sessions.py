@@ -245,6 +245,11 @@ async def active_session(session: AsyncSession, claims: Claims) -> bool:
     return account_ok is not None and not revoked
 
 
+async def log_entry(session: AsyncSession, claims: Claims, event: str, client: Client, now: datetime) -> None:
+    """Record an agent's entry (« SAISIE_DISPONIBILITES », « SAISIE_MODALITES ») in the connection log."""
+    await _log(session, claims.account_id, claims.agent_number, event, client, now)
+
+
 async def _log(
     session: AsyncSession, account_id: str | None, identifier: str, event: str, client: Client, now: datetime
 ) -> None:

@@ -2,6 +2,7 @@
 
 import strawberry
 
+from gateway.graphql.agent import AgentMutations
 from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
@@ -17,7 +18,7 @@ class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries):
 
 
 @strawberry.type
-class Mutation(HabilitationMutations, SessionMutations, CafMutations):
+class Mutation(HabilitationMutations, SessionMutations, CafMutations, AgentMutations):
     pass
 
 

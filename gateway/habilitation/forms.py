@@ -11,18 +11,14 @@ from dataclasses import dataclass, field
 from stdnum.fr import siret as siret_number
 
 from gateway.catalogue.vocabulary import Category, ProviderKind
+from gateway.user_errors import UserError
+
+__all__ = ["HabilitationForm", "Known", "PersonForm", "ProviderForm", "UserError", "validate"]
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 .-]{10,20}$")
 MAX_PERSONS = 50
 MAX_ESTABLISHMENTS = 200
-
-
-@dataclass(frozen=True)
-class UserError:
-    field: str
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)
