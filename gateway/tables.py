@@ -19,3 +19,6 @@ __all__ += ["habilitation_tables"]
 from gateway.accounts import tables as account_tables  # noqa: E402
 
 __all__ += ["account_tables"]
+from gateway.submissions import tables as submission_tables  # noqa: E402
+
+__all__ += ["submission_tables"]

@@ -85,6 +85,12 @@ class OperatingInfoSubmitted(EventData):
     submitted_by: AgentRef
     submitted_at: datetime
     document: dict[str, Any] = Field(description="The full proposed operating information (cancel and replace).")
+    published_version: int | None = Field(default=None, description="The version published when submitted.")
+    published_document: dict[str, Any] | None = Field(default=None, description="That version, for the diff.")
+    base_document: dict[str, Any] | None = Field(
+        default=None,
+        description="The version the agent started from, when older than the published one (three-way diff).",
+    )
 
     def aggregate_key(self) -> str:
         return str(self.establishment_id)

@@ -26,7 +26,9 @@ class OpeningSlot(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.closes <= self.opens:
-            raise ValueError(f"{self.day.label}: closing time {self.closes:%H:%M} is not after {self.opens:%H:%M}")
+            raise ValueError(
+                f"{self.day.label} : la fermeture ({self.closes:%H:%M}) doit suivre l'ouverture ({self.opens:%H:%M})"
+            )
         return self
 
 
@@ -38,7 +40,7 @@ class DatedClosure(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end < self.start:
-            raise ValueError(f"closure {self.label!r} ends before it starts")
+            raise ValueError(f"la fermeture « {self.label} » se termine avant de commencer")
         return self
 
 
@@ -91,7 +93,7 @@ class OperatingInfoDocument(_Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.age_min and self.age_max and self.age_min.in_months() > self.age_max.in_months():
-            raise ValueError("the minimum age is above the maximum age")
+            raise ValueError("l'âge minimum dépasse l'âge maximum")
         if ClosurePeriod.JAMAIS in self.closure_periods and len(self.closure_periods) > 1:
-            raise ValueError("« jamais » (never closed) cannot be combined with closure periods")
+            raise ValueError("« jamais » ne se combine pas avec des périodes de fermeture")
         return self

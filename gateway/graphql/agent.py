@@ -1,18 +1,21 @@
 """What provider agents do: publish availabilities (at once) and submit operating information (moderated)."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import strawberry
+from sqlalchemy import select
 
 from gateway.accounts.sessions import log_entry
 from gateway.catalogue.publishing import AvailabilityEntry, publish_availabilities
 from gateway.catalogue.vocabulary import Channel
-from gateway.graphql.enums import AgeGroup, CareKind, Slot
+from gateway.graphql.enums import AgeGroup, AgeUnit, CareKind, ClosurePeriod, Funding, Slot, Weekday
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import UserErrorType
-from gateway.graphql.permissions import require_right
+from gateway.graphql.permissions import require_agent, require_right
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.types import GraphQLInfo
+from gateway.submissions.services import submit_operating_info
+from gateway.submissions.tables import submissions
 
 
 @strawberry.input(description="Des places libres un jour donné.")
@@ -72,3 +75,140 @@ class AgentMutations:
         return PublishAvailabilitiesPayload(
             establishment=Establishment.from_record(record) if record else None, user_errors=[]
         )
+
+
+@strawberry.input
+class OpeningSlotInput:
+    day: Weekday
+    opens: time
+    closes: time
+
+
+@strawberry.input
+class AgeInput:
+    value: int
+    unit: AgeUnit
+
+
+@strawberry.input
+class DatedClosureInput:
+    start: date
+    end: date
+    label: str = ""
+
+
+@strawberry.input
+class ServedCommuneInput:
+    name: str
+    postal_code: str
+
+
+@strawberry.input(description="Les modalités de fonctionnement complètes : elles remplaceront la version publiée.")
+class OperatingInfoInput:
+    opening_hours: list[OpeningSlotInput] = strawberry.field(default_factory=list)
+    hours_note: str | None = None
+    by_appointment: bool = False
+    closure_periods: list[ClosurePeriod] = strawberry.field(default_factory=list)
+    dated_closures: list[DatedClosureInput] = strawberry.field(default_factory=list)
+    closed_on_public_holidays: bool = True
+    age_min: AgeInput | None = None
+    age_max: AgeInput | None = None
+    capacity: int | None = None
+    meals_provided: bool | None = None
+    nappies_provided: bool | None = None
+    disability_welcome: str | None = None
+    project: str | None = None
+    provider_presentation: str | None = None
+    team: str | None = None
+    national_fee_scale: bool = False
+    fees: str | None = None
+    funding: list[Funding] = strawberry.field(default_factory=list)
+    admission_conditions: str | None = None
+    registration: str | None = None
+    eligible_work_communes: list[str] = strawberry.field(default_factory=list)
+    eligible_home_communes: list[str] = strawberry.field(default_factory=list)
+    served_communes: list[ServedCommuneInput] = strawberry.field(default_factory=list)
+    care_kinds: list[CareKind] = strawberry.field(default_factory=list)
+    languages: list[str] = strawberry.field(default_factory=list)
+    accessibility_url: str | None = None
+
+
+@strawberry.input
+class SubmitOperatingInfoInput:
+    establishment_id: strawberry.ID
+    operating_info: OperatingInfoInput
+    based_on_version: int | None = strawberry.field(default=None, description="La version modifiée par l'agent.")
+    idempotency_key: str | None = strawberry.field(default=None, description="Rejouer la requête ne crée rien de plus.")
+
+
+@strawberry.type(description="Une saisie de modalités de fonctionnement, en attente ou décidée par la Caf.")
+class Submission:
+    id: strawberry.ID
+    status: str = strawberry.field(description="PENDING, SUPERSEDED, APPROVED ou REJECTED.")
+    version: int
+    submitted_at: datetime
+    reasons: list[str] | None = None
+    comment: str | None = None
+
+
+@strawberry.type
+class SubmitOperatingInfoPayload:
+    submission: Submission | None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class AgentSubmissionMutations:
+    @strawberry.mutation(description="Soumettre les modalités de fonctionnement à la validation de la Caf.")
+    async def submit_operating_info(
+        self,
+        info: GraphQLInfo,
+        input: SubmitOperatingInfoInput,
+    ) -> SubmitOperatingInfoPayload:
+        context = info.context
+        establishment_id = establishment_key(input.establishment_id)
+        claims = await require_right(context, establishment_id, "OPERATING_INFO")
+        now = datetime.now(UTC)
+        async with context.sessions() as session, session.begin():
+            result = await submit_operating_info(
+                session, claims.account_id, establishment_id, strawberry.asdict(input.operating_info),
+                based_on_version=input.based_on_version, idempotency_key=input.idempotency_key, now=now,
+                signal=context.signal,
+            )  # fmt: skip
+            if not isinstance(result, list):
+                await log_entry(session, claims, "SAISIE_MODALITES", context.client, now)
+        if isinstance(result, list):
+            errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in result]
+            return SubmitOperatingInfoPayload(submission=None, user_errors=errors)
+        submission = Submission(
+            id=strawberry.ID(result.id), status=result.status, version=result.version, submitted_at=result.submitted_at
+        )
+        return SubmitOperatingInfoPayload(submission=submission, user_errors=[])
+
+
+@strawberry.type
+class AgentQueries:
+    @strawberry.field(description="Mes saisies de modalités de fonctionnement, les plus récentes d'abord.")
+    async def my_submissions(self, info: GraphQLInfo, first: int = 20) -> list[Submission]:
+        claims = await require_agent(info.context)
+        if not 1 <= first <= 100:
+            raise InvalidArgumentError("first: must be between 1 and 100")
+        query = (
+            select(submissions)
+            .where(submissions.c.account_id == claims.account_id)
+            .order_by(submissions.c.submitted_at.desc())
+            .limit(first)
+        )
+        async with info.context.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            Submission(
+                id=strawberry.ID(r.id),
+                status=r.status,
+                version=r.version,
+                submitted_at=r.submitted_at,
+                reasons=r.reasons,
+                comment=r.comment,
+            )
+            for r in rows
+        ]

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from gateway.graphql.agent import AgentMutations
+from gateway.graphql.agent import AgentMutations, AgentQueries, AgentSubmissionMutations
 from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
@@ -13,12 +13,12 @@ from gateway.graphql.types import Caf, Commune, Provider
 
 
 @strawberry.type
-class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries):
+class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries, AgentQueries):
     pass
 
 
 @strawberry.type
-class Mutation(HabilitationMutations, SessionMutations, CafMutations, AgentMutations):
+class Mutation(HabilitationMutations, SessionMutations, CafMutations, AgentMutations, AgentSubmissionMutations):
     pass
 
 

@@ -56,9 +56,11 @@ async def _gateway(
                 provider_id=MAIRIE_ESCAUTPONT, commune_name="Escautpont", departement="59", issuing=issuing, now=now,
             )  # fmt: skip
             await session.execute(
-                account_rights.insert().values(
-                    account_id=marie.id, establishment_id=MULTI_ACCUEIL, right="AVAILABILITY"
-                )
+                account_rights.insert(),
+                [
+                    {"account_id": marie.id, "establishment_id": MULTI_ACCUEIL, "right": right}
+                    for right in ("AVAILABILITY", "OPERATING_INFO")
+                ],
             )
             await services.bootstrap_caf_agent(
                 session, NewPerson("Mathon", "Audrey", "Caf", "a.mathon@caf59.example"), caf_code="CAF59",

@@ -89,9 +89,9 @@ def test_availability_states() -> None:
 
 
 def test_an_impossible_document_is_refused_with_the_reason() -> None:
-    with pytest.raises(ValueError, match="closing time 07:00 is not after 08:00"):
+    with pytest.raises(ValueError, match=r"lundi : la fermeture \(07:00\) doit suivre l'ouverture \(08:00\)"):
         OperatingInfoDocument(opening_hours=[OpeningSlot(day=Weekday.LUNDI, opens=time(8), closes=time(7))])
-    with pytest.raises(ValueError, match="minimum age is above the maximum age"):
+    with pytest.raises(ValueError, match="l'âge minimum dépasse l'âge maximum"):
         OperatingInfoDocument(age_min=Age(value=4, unit=AgeUnit.AN), age_max=Age(value=10, unit=AgeUnit.MOIS))
 
 

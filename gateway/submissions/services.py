@@ -1,0 +1,164 @@
+"""Use case: an agent submits an establishment's full operating information for the Caf's validation.
+
+The document is validated at once (a refused submission is never queued). At most one submission waits per
+establishment: a newer one supersedes it. An idempotency key makes a retried request harmless. The event carries
+the published version (and the one the agent started from, when older) so moderators see a field-by-field diff.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.accounts.tables import accounts
+from gateway.catalogue.documents import OperatingInfoDocument
+from gateway.catalogue.tables import departements, establishments, operating_info_versions
+from gateway.submissions.tables import submissions
+from gateway.tables import outbox
+from gateway.user_errors import UserError
+from shared.events import AgentRef, OperatingInfoSubmitted, new_event
+from shared.outbox import OutboxSignal, add_event
+
+SOURCE = "/structures/gateway"
+MESSAGES = {
+    "missing": "Champ obligatoire.",
+    "string_too_long": "Texte trop long.",
+    "too_long": "Trop d'éléments.",
+    "enum": "Valeur inconnue.",
+    "time_parsing": "Heure invalide (HH:MM).",
+    "date_from_datetime_parsing": "Date invalide (AAAA-MM-JJ).",
+    "greater_than_equal": "Valeur trop petite.",
+    "less_than_equal": "Valeur trop grande.",
+    "url_parsing": "Adresse web invalide.",
+    "string_pattern_mismatch": "Format invalide.",
+}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    id: str
+    status: str
+    version: int
+    submitted_at: datetime
+
+
+def document_errors(raw: dict[str, Any]) -> tuple[OperatingInfoDocument | None, list[UserError]]:
+    try:
+        return OperatingInfoDocument.model_validate(raw), []
+    except ValidationError as error:
+        return None, [_user_error(e) for e in error.errors()]
+
+
+def _user_error(error: Any) -> UserError:
+    path = "document" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ") if error["type"] == "value_error" else None
+    return UserError(path, error["type"].upper(), message or MESSAGES.get(error["type"], "Valeur invalide."))
+
+
+async def submit_operating_info(
+    session: AsyncSession,
+    account_id: str,
+    establishment_id: str,
+    raw_document: dict[str, Any],
+    *,
+    based_on_version: int | None,
+    idempotency_key: str | None,
+    now: datetime,
+    signal: OutboxSignal | None,
+) -> Submitted | list[UserError]:
+    if idempotency_key:
+        existing = await _by_key(session, account_id, idempotency_key)
+        if existing is not None:
+            return existing
+    document, errors = document_errors(raw_document)
+    if document is None:
+        return errors
+    published = await _published(session, establishment_id)
+    latest = await session.scalar(
+        select(func.max(operating_info_versions.c.version)).where(
+            operating_info_versions.c.establishment_id == establishment_id
+        )
+    )
+    if based_on_version is not None and not 1 <= based_on_version <= (latest or 0):
+        return [UserError("basedOnVersion", "UNKNOWN_VERSION", "Version de départ inconnue.")]
+    await session.execute(
+        update(submissions)
+        .where(submissions.c.establishment_id == establishment_id, submissions.c.status == "PENDING")
+        .values(status="SUPERSEDED", decided_at=now)
+    )
+    account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
+    stored = document.model_dump(mode="json", exclude_defaults=True)
+    submitted = Submitted(str(uuid.uuid4()), "PENDING", (latest or 0) + 1, now)
+    await session.execute(
+        submissions.insert().values(
+            id=submitted.id, establishment_id=establishment_id, account_id=account_id,
+            agent_number=account.agent_number, status="PENDING", version=submitted.version,
+            based_on_version=based_on_version, document=stored, idempotency_key=idempotency_key, submitted_at=now,
+        )
+    )  # fmt: skip
+    event = await _event(session, submitted, establishment_id, account, stored, published, based_on_version)
+    await add_event(session, outbox, new_event(event, source=SOURCE), signal)
+    return submitted
+
+
+async def _by_key(session: AsyncSession, account_id: str, key: str) -> Submitted | None:
+    row = (
+        await session.execute(
+            select(submissions).where(submissions.c.account_id == account_id, submissions.c.idempotency_key == key)
+        )
+    ).first()
+    return None if row is None else Submitted(row.id, row.status, row.version, row.submitted_at)
+
+
+async def _published(session: AsyncSession, establishment_id: str) -> Any:
+    query = select(operating_info_versions).where(
+        operating_info_versions.c.establishment_id == establishment_id, operating_info_versions.c.status == "PUBLISHED"
+    )
+    return (await session.execute(query)).first()
+
+
+async def _event(
+    session: AsyncSession,
+    submitted: Submitted,
+    establishment_id: str,
+    account: Any,
+    stored: dict[str, Any],
+    published: Any,
+    based_on: int | None,
+) -> OperatingInfoSubmitted:
+    place = (
+        await session.execute(
+            select(
+                establishments.c.name,
+                establishments.c.provider_id,
+                establishments.c.departement,
+                departements.c.caf_code,
+            )
+            .join(departements, departements.c.code == establishments.c.departement)
+            .where(establishments.c.id == establishment_id)
+        )
+    ).one()
+    base_document = None
+    if based_on is not None and published is not None and based_on < published.version:
+        base_document = await session.scalar(
+            select(operating_info_versions.c.document).where(
+                operating_info_versions.c.establishment_id == establishment_id,
+                operating_info_versions.c.version == based_on,
+            )
+        )
+    return OperatingInfoSubmitted(
+        submission_id=uuid.UUID(submitted.id), establishment_id=uuid.UUID(establishment_id),
+        establishment_name=place.name, provider_id=uuid.UUID(place.provider_id), caf_code=place.caf_code,
+        departement=place.departement, version=submitted.version, based_on_version=based_on,
+        submitted_by=AgentRef(
+            agent_number=account.agent_number, email=account.email,
+            display_name=f"{account.first_name} {account.last_name}",
+        ),
+        submitted_at=submitted.submitted_at, document=stored,
+        published_version=published.version if published is not None else None,
+        published_document=published.document if published is not None else None, base_document=base_document,
+    )  # fmt: skip
