@@ -1,9 +1,12 @@
 """Handlers of the events the moderation service consumes (``handle_<event>``)."""
 
 import logging
+from dataclasses import asdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation.checks.diff import diff_documents
+from moderation.checks.rules import check_document
 from moderation.queue import repositories
 from shared.consumer import Handler
 from shared.events import Envelope, OperatingInfoSubmitted
@@ -17,7 +20,11 @@ async def handle_operating_info_submitted(session: AsyncSession, event: Envelope
     assert isinstance(submitted, OperatingInfoSubmitted)
     if await repositories.get_item_id_by_submission(session, submitted.submission_id) is not None:
         return
-    item_id = await repositories.add_pending_item(session, submitted, event_id=event.id)
+    flags = [asdict(flag) | {"label": flag.label} for flag in check_document(submitted.document)]
+    changes = diff_documents(submitted.published_document, submitted.document, submitted.base_document)
+    item_id = await repositories.add_pending_item(
+        session, submitted, event_id=event.id, flags=flags, diff=[asdict(change) for change in changes]
+    )
     log.info(
         "submission queued for review", extra={"review_item_id": item_id, "submission_id": str(submitted.submission_id)}
     )

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,14 @@ async def get_item_id_by_submission(session: AsyncSession, submission_id: uuid.U
     return None if found is None else str(found)
 
 
-async def add_pending_item(session: AsyncSession, submitted: OperatingInfoSubmitted, *, event_id: str) -> str:
+async def add_pending_item(
+    session: AsyncSession,
+    submitted: OperatingInfoSubmitted,
+    *,
+    event_id: str,
+    flags: list[dict[str, Any]],
+    diff: list[dict[str, Any]],
+) -> str:
     item_id = str(uuid.uuid4())
     await session.execute(
         review_items.insert().values(
@@ -31,6 +39,9 @@ async def add_pending_item(session: AsyncSession, submitted: OperatingInfoSubmit
             based_on_version=submitted.based_on_version,
             submitted_by=submitted.submitted_by.model_dump(mode="json"),
             document=submitted.document,
+            published_version=submitted.published_version,
+            flags=flags,
+            diff=diff,
             status="PENDING",
             submitted_at=submitted.submitted_at,
             received_at=datetime.now(UTC),

@@ -1,0 +1,93 @@
+"""Automated checks for the content rules of convention art. 2, run when a submission enters the queue.
+
+They flag, they do not decide: each flag names the rule (the refusal reasons of art. 2), the field, the excerpt
+and a severity, and a moderator decides. Pure functions over the submitted document.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+RULE_LABELS = {
+    "PUBLICITE_DEGUISEE": "Caractère publicitaire déguisé",
+    "CONTENU_TENDANCIEUX_OU_ERRONE": "Caractère tendancieux ou erroné",
+    "INJURIEUX_DIFFAMATOIRE": "Contenu injurieux, diffamatoire, calomnieux, raciste ou xénophobe",
+    "PROSELYTISME": "Diffusion philosophique, politique, syndicale ou confessionnelle",
+    "VIRUS_OU_CODE_MALVEILLANT": "Virus ou application de nature à perturber le service",
+    "CHAINE_DE_LETTRES": "Chaîne de lettres",
+}
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str
+    field: str
+    excerpt: str
+    severity: str  # HIGH (very likely a breach) or MEDIUM (worth a look)
+
+    @property
+    def label(self) -> str:
+        return RULE_LABELS[self.rule]
+
+
+def _patterns(*expressions: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{e})" for e in expressions), re.IGNORECASE)
+
+
+RULES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("PUBLICITE_DEGUISEE", "HIGH", _patterns(
+        r"-\s?\d{1,2}\s?%", r"\d{1,2}\s?%\s+de\s+(?:réduction|remise)", r"\bcode\s+promo", r"\bpromo(?:tion)?s?\b",
+        r"\bsoldes\b", r"\boffre\s+(?:spéciale|exceptionnelle|limitée)", r"\binscrivez-vous\s+vite\b", r"\bprofitez\b",
+        r"\bnotre\s+partenaire\b",
+    )),
+    ("CONTENU_TENDANCIEUX_OU_ERRONE", "MEDIUM", _patterns(
+        r"\bla\s+meilleure\s+crèche\b", r"\bn°\s?1\b", r"\bnuméro\s+un\b", r"\b100\s?%\s+garanti",
+        r"\bgaranti(?:e|s)?\s+sans\b",
+        r"\bseule?\s+crèche\s+(?:de|du|en)\b", r"\brecommandée?\s+par\s+(?:tous|les\s+médecins)\b",
+    )),
+    ("INJURIEUX_DIFFAMATOIRE", "HIGH", _patterns(
+        r"\bconnards?\b", r"\bcrétins?\b", r"\babrutis?\b", r"\bdébiles?\b", r"\bescrocs?\b", r"\bvoleurs?\b",
+        r"\bincompétents?\b", r"\bminables?\b",
+    )),
+    ("PROSELYTISME", "MEDIUM", _patterns(
+        r"\bvotez\b", r"\bélections?\b", r"\bcandidate?s?\b", r"\bmeeting\b", r"\bsyndiquez-vous\b", r"\bgrève\b",
+        r"\bprière\b", r"\bprier\b", r"\bdieu\b", r"\bévangile\b", r"\bconvertissez\b", r"\bla\s+vraie\s+foi\b",
+    )),
+    ("VIRUS_OU_CODE_MALVEILLANT", "HIGH", _patterns(
+        r"<\s*script", r"javascript\s*:", r"\bon(?:error|load|click)\s*=", r"data\s*:\s*text/html",
+        r"https?://\S+\.(?:exe|bat|scr|msi|apk|js|vbs)\b", r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|t\.co)/",
+        r"https?://\d{1,3}(?:\.\d{1,3}){3}",
+    )),
+    ("CHAINE_DE_LETTRES", "MEDIUM", _patterns(
+        r"\bfaites\s+suivre\b", r"\btransférez\s+ce\s+message\b", r"\benvoyez[- ]le\s+à\s+\d+\s+personnes\b",
+        r"\bpartagez\s+à\s+tous\s+vos\s+contacts\b", r"\bsinon\s+vous\s+aurez\s+(?:malheur|malchance)\b",
+    )),
+]  # fmt: skip
+
+
+def check_document(document: dict[str, Any]) -> list[Flag]:
+    """Every flag raised by the text of ``document`` (each rule at most once per field)."""
+    flags = []
+    for path, text in _texts(document, "document"):
+        for rule, severity, pattern in RULES:
+            match = pattern.search(text)
+            if match:
+                flags.append(Flag(rule, path, _excerpt(text, match.start(), match.end()), severity))
+    return flags
+
+
+def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{path}[{index}]")
+
+
+def _excerpt(text: str, start: int, end: int, around: int = 40) -> str:
+    left, right = max(0, start - around), min(len(text), end + around)
+    return ("…" if left else "") + text[left:right].strip() + ("…" if right < len(text) else "")
