@@ -4,6 +4,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -31,8 +32,10 @@ from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.settings import GatewaySettings
+from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
+from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
 from shared.outbox import OutboxSignal
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
@@ -43,6 +46,8 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     outbox=tables.outbox,
     processed_events=tables.processed_events,
+    handlers=DECISION_HANDLERS,
+    topics=(Topic.MODERATION_DECIDED.value,),
     # Reads keep being served while Kafka is down; events wait in the outbox and readiness says so.
     kafka_required_for_readiness=False,
 )
@@ -123,7 +128,7 @@ async def load_demo_data(sessions: SessionFactory, issuing: PasswordIssuing | No
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = ServiceRuntime(SPEC, settings, bus)
+        runtime = ServiceRuntime(replace(SPEC, consumer_group=settings.consumer_group), settings, bus)
         app.state.runtime = runtime
         try:
             async with runtime.running():

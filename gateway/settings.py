@@ -10,6 +10,8 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore", frozen=True)
 
     port: int = 8000
+    consumer_group: str = "structures-gateway"
+    """Kafka consumer group applying the moderators' decisions."""
     graphiql: bool = True
     """Serve the GraphiQL IDE on ``GET /graphql`` (never in production)."""
     introspection: bool = True

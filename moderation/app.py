@@ -19,13 +19,27 @@ from shared.bus import InProcessBus
 from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
+from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
 
 _runtime_of = RuntimeAccessor()
 
 
 class ModerationGraphQL(GraphQL[Context, None]):
+    def __init__(self, settings: ModerationSettings) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+        self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
+
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
-        return Context(sessions=_runtime_of(request).sessions)
+        runtime = _runtime_of(request)
+        return Context(runtime.sessions, self._claims(request.headers.get("authorization")), runtime.signal)
+
+    def _claims(self, header: str | None) -> Claims | None:
+        if self._verifier is None or not header or not header.lower().startswith("bearer "):
+            return None
+        try:
+            return self._verifier.verify(header[7:].strip())
+        except InvalidTokenError:
+            return None
 
 
 def spec(settings: ModerationSettings) -> ServiceSpec:
@@ -48,6 +62,6 @@ def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None)
         async with runtime.running():
             yield
 
-    graphql = ModerationGraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    graphql = ModerationGraphQL(settings)
     routes = [*health_routes(_runtime_of), Route("/graphql", graphql)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])

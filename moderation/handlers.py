@@ -2,12 +2,13 @@
 
 import logging
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation.checks.diff import diff_documents
 from moderation.checks.rules import check_document
-from moderation.queue import repositories
+from moderation.queue import repositories, services
 from shared.consumer import Handler
 from shared.events import Envelope, OperatingInfoSubmitted
 
@@ -25,6 +26,9 @@ async def handle_operating_info_submitted(session: AsyncSession, event: Envelope
     item_id = await repositories.add_pending_item(
         session, submitted, event_id=event.id, flags=flags, diff=[asdict(change) for change in changes]
     )
+    now = datetime.now(UTC)
+    await services.record(session, item_id, "CREATED", submitted.submitted_by.agent_number, now)
+    await services.supersede_older(session, str(submitted.establishment_id), item_id, now)
     log.info(
         "submission queued for review", extra={"review_item_id": item_id, "submission_id": str(submitted.submission_id)}
     )

@@ -11,3 +11,5 @@ class ModerationSettings(ServiceSettings):
     port: int = 8001
     consumer_group: str = "structures-moderation"
     graphiql: bool = True
+    token_public_key: str | None = None
+    """The gateway's Ed25519 public key (base64url, the ``x`` of its JWKS): moderators' tokens."""

@@ -1,6 +1,6 @@
 """The moderation database's tables (owned by the moderation service alone)."""
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
 
 from shared.consumer import define_processed_events_table
 from shared.outbox import define_outbox_table
@@ -30,4 +30,24 @@ review_items = Table(
     Column("status", String(20), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("flag_count", Integer, nullable=False, server_default="0"),
+    Column("row_version", Integer, nullable=False, server_default="1"),
+    Column("claimed_by", String(40), nullable=True),
+    Column("claim_expires_at", DateTime(timezone=True), nullable=True),
+    Column("decided_by", String(40), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("reasons", JSON, nullable=True),
+    Column("comment", Text, nullable=True),
 )
+
+review_history = Table(
+    "review_history",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("item_id", String(36), ForeignKey("review_items.id"), nullable=False, index=True),
+    Column("action", String(20), nullable=False),
+    Column("agent_number", String(40), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=True),
+)
+"""Each item's story: CREATED, CLAIMED, RELEASED, APPROVED, REJECTED, SUPERSEDED — when and by whom."""

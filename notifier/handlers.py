@@ -20,6 +20,7 @@ from shared.events import (
     ModerationDecided,
     PasswordIssued,
 )
+from shared.refusal_reasons import reason_label
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -56,7 +57,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
         "establishment_name": decided.establishment_name,
         "version": decided.version,
         "decision": decided.decision,
-        "reasons": decided.reasons,
+        "reasons": [reason_label(code) for code in decided.reasons],
         "comment": decided.comment,
         "submission_id": str(decided.submission_id),
     }

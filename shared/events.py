@@ -237,6 +237,21 @@ class AvailabilitiesPublished(EventData):
         return str(self.establishment_id)
 
 
+class OperatingInfoPublished(EventData):
+    """A new version of an establishment's operating information is public. Public data only."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.operating-info.published.v1"
+    topic: ClassVar[Topic] = Topic.PUBLICATIONS
+
+    establishment_id: uuid.UUID
+    version: int
+    opening_hours: str = Field(description="OpenStreetMap opening_hours of the published version.")
+    published_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
     model.event_type: model
     for model in (
@@ -247,6 +262,7 @@ EVENT_TYPES: Mapping[str, type[EventData]] = {
         AgentDeactivated,
         ConventionNotice,
         AvailabilitiesPublished,
+        OperatingInfoPublished,
     )
 }
 

@@ -3,14 +3,17 @@
 No Docker, no Java, no PostgreSQL: e-mails are written to a folder and logged. Data lives under ``.data/``.
 """
 
+import base64
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 from pydantic import SecretStr
 
+from gateway.accounts.tokens import TokenSigner
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from moderation.app import create_app as create_moderation
@@ -39,12 +42,14 @@ class EmbeddedSettings:
 def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
     """The three services' uvicorn servers, sharing one in-process bus."""
     bus = InProcessBus()
-    private_key, public_key = _key_pair(embedded.data_dir)  # passwords are sealed even within one process
+    keys = _keys(embedded.data_dir)  # passwords are sealed and tokens signed even within one process
+    token_public_key = TokenSigner(base64.b64decode(keys["signing"])).jwks()["keys"][0]["x"]
     gateway = GatewaySettings(
         database_url=embedded.sqlite_url("gateway"),
         port=embedded.gateway_port,
         demo_data=True,
-        notifier_public_key=public_key,
+        notifier_public_key=keys["public"],
+        token_signing_key=SecretStr(keys["signing"]),
         bus="inprocess",
         host=embedded.host,
         log_format="text",
@@ -52,6 +57,7 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
     moderation = ModerationSettings(
         database_url=embedded.sqlite_url("moderation"),
         port=embedded.moderation_port,
+        token_public_key=token_public_key,
         bus="inprocess",
         host=embedded.host,
         log_format="text",
@@ -60,7 +66,8 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
         database_url=embedded.sqlite_url("notifier"),
         port=embedded.notifier_port,
         email_transport="folder",
-        sealing_private_key=SecretStr(private_key),
+        sealing_private_key=SecretStr(keys["private"]),
+        token_public_key=token_public_key,
         mail_dir=embedded.data_dir / "mail",
         bus="inprocess",
         host=embedded.host,
@@ -79,17 +86,18 @@ async def run_embedded(embedded: EmbeddedSettings) -> None:
     await serve_all(build_servers(embedded), on_started=lambda: _announce(embedded))
 
 
-def _key_pair(data_dir: Path) -> tuple[str, str]:
-    """The embedded default's sealing keys, made once and kept beside its data (readable by the owner only)."""
-    path = data_dir / "sealing-keys.json"
+def _keys(data_dir: Path) -> dict[str, str]:
+    """The embedded default's keys (sealing pair, token signing seed), made once and kept beside its data."""
+    path = data_dir / "keys.json"
     if path.exists():
-        stored = json.loads(path.read_text())
-        return stored["private"], stored["public"]
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
     data_dir.mkdir(parents=True, exist_ok=True)
     private, public = generate_key_pair()
+    keys = {"private": private, "public": public, "signing": base64.b64encode(os.urandom(32)).decode()}
     path.touch(mode=0o600)
-    path.write_text(json.dumps({"private": private, "public": public}))
-    return private, public
+    path.write_text(json.dumps(keys))
+    return keys
 
 
 def _announce(embedded: EmbeddedSettings) -> None:

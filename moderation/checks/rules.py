@@ -9,14 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-RULE_LABELS = {
-    "PUBLICITE_DEGUISEE": "Caractère publicitaire déguisé",
-    "CONTENU_TENDANCIEUX_OU_ERRONE": "Caractère tendancieux ou erroné",
-    "INJURIEUX_DIFFAMATOIRE": "Contenu injurieux, diffamatoire, calomnieux, raciste ou xénophobe",
-    "PROSELYTISME": "Diffusion philosophique, politique, syndicale ou confessionnelle",
-    "VIRUS_OU_CODE_MALVEILLANT": "Virus ou application de nature à perturber le service",
-    "CHAINE_DE_LETTRES": "Chaîne de lettres",
-}
+from shared.refusal_reasons import REFUSAL_REASONS
 
 
 @dataclass(frozen=True)
@@ -28,7 +21,7 @@ class Flag:
 
     @property
     def label(self) -> str:
-        return RULE_LABELS[self.rule]
+        return REFUSAL_REASONS[self.rule]
 
 
 def _patterns(*expressions: str) -> re.Pattern[str]:

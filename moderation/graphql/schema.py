@@ -1,18 +1,64 @@
-"""The moderators' GraphQL API (the review queue is this service's data and nobody else's)."""
+"""The moderators' GraphQL API (the review queue is this service's data and nobody else's).
+
+Caf agents only, authenticated with the gateway's access tokens (verified with ``MODERATION_TOKEN_PUBLIC_KEY``),
+and only on items of their Caf's territory.
+"""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from moderation import __version__
-from moderation.queue import repositories
+from moderation.queue import repositories, services
+from moderation.queue.services import Moderator, QueueError
 from shared.db import SessionFactory
+from shared.errors import PermanentError
+from shared.outbox import OutboxSignal
+from shared.refusal_reasons import REFUSAL_REASONS
+from shared.tokens import Claims
+
+
+class NotAllowedError(PermanentError):
+    code = "FORBIDDEN"
 
 
 @dataclass(frozen=True)
 class Context:
     sessions: SessionFactory
+    claims: Claims | None = None
+    signal: OutboxSignal | None = None
+
+
+ModerationInfo = Info[Context, None]
+
+
+@strawberry.enum(description="Motifs de refus ou de retrait (convention, article 2).")
+class RefusalReason(Enum):
+    PUBLICITE_DEGUISEE = "PUBLICITE_DEGUISEE"
+    CONTENU_TENDANCIEUX_OU_ERRONE = "CONTENU_TENDANCIEUX_OU_ERRONE"
+    INJURIEUX_DIFFAMATOIRE = "INJURIEUX_DIFFAMATOIRE"
+    PROSELYTISME = "PROSELYTISME"
+    VIRUS_OU_CODE_MALVEILLANT = "VIRUS_OU_CODE_MALVEILLANT"
+    CHAINE_DE_LETTRES = "CHAINE_DE_LETTRES"
+    ATTEINTE_DROITS_TIERS = "ATTEINTE_DROITS_TIERS"
+    NON_CONFORME_MISSION_SERVICE_PUBLIC = "NON_CONFORME_MISSION_SERVICE_PUBLIC"
+    AUTRE = "AUTRE"
+
+
+for _reason in RefusalReason.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _reason.description = REFUSAL_REASONS[_reason.value]
+
+
+def _moderator(info: ModerationInfo) -> Moderator:
+    claims = info.context.claims
+    if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code or claims.temporary:
+        raise NotAllowedError("Réservé aux modérateurs de la Caf, avec un jeton d'accès valide.")
+    return Moderator(claims.caf_code, claims.agent_number)
 
 
 @strawberry.type(description="What answers at this endpoint.")
@@ -26,6 +72,72 @@ class QueueStats:
     pending: int = strawberry.field(description="Submissions waiting for a moderator's decision.")
 
 
+@strawberry.type(description="Un signalement automatique (article 2) : la règle, le champ, l'extrait.")
+class ContentFlag:
+    rule: str
+    label: str
+    field: str
+    excerpt: str
+    severity: str
+
+
+@strawberry.type(
+    description="Un champ modifié par la proposition (avec la version de départ si elle est plus ancienne)."
+)
+class FieldChange:
+    field: str
+    published: JSON | None
+    proposed: JSON | None
+    base: JSON | None
+    conflict: bool
+
+
+@strawberry.type(description="Une étape de la vie de l'élément.")
+class HistoryEntry:
+    action: str
+    agent_number: str | None
+    at: datetime
+    note: str | None
+
+
+@strawberry.type(description="Une saisie de modalités de fonctionnement à valider.")
+class ReviewItem:
+    id: strawberry.ID
+    establishment_name: str
+    version: int
+    submitted_at: datetime
+    submitted_by: str = strawberry.field(description="Numéro d'identification de l'agent.")
+    status: str
+    row_version: int = strawberry.field(description="À renvoyer avec chaque décision (version optimiste).")
+    claimed_by: str | None
+    claim_expires_at: datetime | None
+    flags: list[ContentFlag]
+    changes: list[FieldChange]
+    proposed: JSON
+
+    @strawberry.field(description="L'historique : créé, pris en charge, relâché, décidé, par qui.")
+    async def history(self, info: ModerationInfo) -> list[HistoryEntry]:
+        async with info.context.sessions() as session:
+            rows = await services.history(session, str(self.id))
+        return [HistoryEntry(action=r.action, agent_number=r.agent_number, at=r.at, note=r.note) for r in rows]
+
+
+def _item(row: Any) -> ReviewItem:
+    return ReviewItem(
+        id=strawberry.ID(row.id), establishment_name=row.establishment_name, version=row.version,
+        submitted_at=row.submitted_at, submitted_by=row.submitted_by["agent_number"], status=row.status,
+        row_version=row.row_version, claimed_by=row.claimed_by, claim_expires_at=row.claim_expires_at,
+        flags=[ContentFlag(**flag) for flag in row.flags], changes=[FieldChange(**change) for change in row.diff],
+        proposed=row.document,
+    )  # fmt: skip
+
+
+@strawberry.type
+class DecisionPayload:
+    item: ReviewItem | None
+    user_errors: list[str] = strawberry.field(description="Codes des refus (STALE, NOT_CLAIMED, CLAIMED…).")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The service answering this API and its version.")
@@ -33,10 +145,72 @@ class Query:
         return ServiceInfo(name="structures-moderation", version=__version__)
 
     @strawberry.field(description="How many submissions wait in the review queue.")
-    async def queue_stats(self, info: Info[Context, None]) -> QueueStats:
+    async def queue_stats(self, info: ModerationInfo) -> QueueStats:
         async with info.context.sessions() as session:
             return QueueStats(pending=await repositories.count_pending(session))
 
+    @strawberry.field(description="La file de votre Caf : les plus anciennes d'abord, ou les signalées d'abord.")
+    async def review_queue(
+        self, info: ModerationInfo, flagged_first: bool = False, first: int = 50
+    ) -> list[ReviewItem]:
+        moderator = _moderator(info)
+        if not 1 <= first <= 200:
+            raise NotAllowedError("first: must be between 1 and 200")
+        async with info.context.sessions() as session:
+            rows = await services.list_queue(session, moderator.caf_code, flagged_first=flagged_first, first=first)
+        return [_item(row) for row in rows]
+
+
+async def _act(info: ModerationInfo, item_id: strawberry.ID, action: Any) -> DecisionPayload:
+    moderator = _moderator(info)
+    try:
+        async with info.context.sessions() as session, session.begin():
+            await action(session, str(item_id), moderator, datetime.now(UTC))
+    except QueueError as error:
+        return DecisionPayload(item=None, user_errors=[error.code])
+    async with info.context.sessions() as session:
+        row = await repositories.get_item(session, str(item_id))
+    return DecisionPayload(item=_item(row), user_errors=[])
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Prendre en charge (bail de 15 minutes).")
+    async def claim_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:
+        return await _act(info, id, lambda s, i, m, now: services.claim(s, i, row_version, m, now))
+
+    @strawberry.mutation(description="Relâcher un élément pris en charge.")
+    async def release_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:
+        return await _act(info, id, lambda s, i, m, now: services.release(s, i, row_version, m, now))
+
+    @strawberry.mutation(description="Valider : la version sera publiée.")
+    async def approve_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:
+        signal = info.context.signal
+        return await _act(
+            info, id, lambda s, i, m, now: services.decide(
+                s, i, row_version, m, "APPROVED", reasons=[], comment=None, now=now, signal=signal
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Refuser, avec un ou plusieurs motifs de l'article 2 et un commentaire pour l'agent."
+    )
+    async def reject_review_item(
+        self,
+        info: ModerationInfo,
+        id: strawberry.ID,
+        row_version: int,
+        reasons: list[RefusalReason],
+        comment: str | None = None,
+    ) -> DecisionPayload:
+        codes = [reason.value for reason in reasons]
+        signal = info.context.signal
+        return await _act(
+            info, id, lambda s, i, m, now: services.decide(
+                s, i, row_version, m, "REJECTED", reasons=codes, comment=comment, now=now, signal=signal
+            ),
+        )  # fmt: skip
+
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query)
+    return strawberry.Schema(query=Query, mutation=Mutation)

@@ -41,6 +41,7 @@ async def add_pending_item(
             document=submitted.document,
             published_version=submitted.published_version,
             flags=flags,
+            flag_count=len(flags),
             diff=diff,
             status="PENDING",
             submitted_at=submitted.submitted_at,
@@ -55,3 +56,7 @@ async def count_pending(session: AsyncSession) -> int:
         select(func.count()).select_from(review_items).where(review_items.c.status == "PENDING")
     )
     return int(count or 0)
+
+
+async def get_item(session: AsyncSession, item_id: str) -> Any:
+    return (await session.execute(select(review_items).where(review_items.c.id == item_id))).one()

@@ -1,0 +1,145 @@
+"""The moderators' use cases: claim an item (a lease that expires), decide it, see the queue and its history.
+
+A decision names the item's ``row_version``: a moderator deciding on a stale view is refused, never applied
+twice. Decisions leave through the outbox (``ModerationDecided``) for the gateway and the notifier.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from moderation.tables import outbox, review_history, review_items
+from shared.errors import PermanentError
+from shared.events import AgentRef, ModerationDecided, new_event
+from shared.outbox import OutboxSignal, add_event
+from shared.refusal_reasons import REFUSAL_REASONS
+
+LEASE = timedelta(minutes=15)
+SOURCE = "/structures/moderation"
+
+
+class QueueError(PermanentError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Moderator:
+    caf_code: str
+    agent_number: str
+
+
+async def record(
+    session: AsyncSession, item_id: str, action: str, agent: str | None, now: datetime, note: str | None = None
+) -> None:
+    await session.execute(
+        review_history.insert().values(
+            id=str(uuid.uuid4()), item_id=item_id, action=action, agent_number=agent, at=now, note=note
+        )
+    )
+
+
+async def _item(session: AsyncSession, item_id: str, moderator: Moderator, row_version: int) -> Any:
+    row = (await session.execute(select(review_items).where(review_items.c.id == item_id).with_for_update())).first()
+    if row is None or row.caf_code != moderator.caf_code:
+        raise QueueError("NOT_FOUND", "Élément introuvable dans la file de votre Caf.")
+    if row.status != "PENDING":
+        raise QueueError("ALREADY_DECIDED", f"Cet élément n'attend plus de décision ({row.status}).")
+    if row.row_version != row_version:
+        raise QueueError("STALE", "L'élément a changé depuis votre lecture : rechargez-le.")
+    return row
+
+
+def _held_by_other(row: Any, moderator: Moderator, now: datetime) -> bool:
+    expires = row.claim_expires_at
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=now.tzinfo)
+    return bool(row.claimed_by and row.claimed_by != moderator.agent_number and expires and expires > now)
+
+
+async def claim(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
+    row = await _item(session, item_id, moderator, row_version)
+    if _held_by_other(row, moderator, now):
+        raise QueueError("CLAIMED", f"Déjà pris en charge par {row.claimed_by}.")
+    await session.execute(
+        update(review_items).where(review_items.c.id == item_id).values(
+            claimed_by=moderator.agent_number, claim_expires_at=now + LEASE, row_version=row.row_version + 1
+        )
+    )  # fmt: skip
+    await record(session, item_id, "CLAIMED", moderator.agent_number, now)
+
+
+async def release(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
+    row = await _item(session, item_id, moderator, row_version)
+    if row.claimed_by != moderator.agent_number:
+        raise QueueError("NOT_CLAIMED", "Vous n'avez pas pris cet élément en charge.")
+    await session.execute(
+        update(review_items).where(review_items.c.id == item_id).values(
+            claimed_by=None, claim_expires_at=None, row_version=row.row_version + 1
+        )
+    )  # fmt: skip
+    await record(session, item_id, "RELEASED", moderator.agent_number, now)
+
+
+async def decide(
+    session: AsyncSession,
+    item_id: str,
+    row_version: int,
+    moderator: Moderator,
+    decision: Literal["APPROVED", "REJECTED"],
+    *,
+    reasons: list[str],
+    comment: str | None,
+    now: datetime,
+    signal: OutboxSignal | None,
+) -> None:
+    row = await _item(session, item_id, moderator, row_version)
+    if row.claimed_by != moderator.agent_number or _held_by_other(row, moderator, now):
+        raise QueueError("NOT_CLAIMED", "Prenez l'élément en charge avant de décider.")
+    if decision == "REJECTED" and not reasons:
+        raise QueueError("REASON_REQUIRED", "Un refus indique au moins un motif de l'article 2.")
+    unknown = [r for r in reasons if r not in REFUSAL_REASONS]
+    if unknown:
+        raise QueueError("UNKNOWN_REASON", f"Motif inconnu : {', '.join(unknown)}.")
+    await session.execute(
+        update(review_items).where(review_items.c.id == item_id).values(
+            status=decision, decided_by=moderator.agent_number, decided_at=now, reasons=reasons, comment=comment,
+            row_version=row.row_version + 1,
+        )
+    )  # fmt: skip
+    await record(session, item_id, decision, moderator.agent_number, now, comment)
+    decided = ModerationDecided(
+        submission_id=uuid.UUID(row.submission_id), establishment_id=uuid.UUID(row.establishment_id),
+        establishment_name=row.establishment_name, version=row.version, decision=decision, reasons=reasons,
+        comment=comment, moderator_number=moderator.agent_number, decided_at=now,
+        submitted_by=AgentRef.model_validate(row.submitted_by),
+    )  # fmt: skip
+    await add_event(session, outbox, new_event(decided, source=SOURCE), signal)
+
+
+async def supersede_older(session: AsyncSession, establishment_id: str, keep: str, now: datetime) -> None:
+    older = select(review_items.c.id).where(
+        review_items.c.establishment_id == establishment_id,
+        review_items.c.status == "PENDING",
+        review_items.c.id != keep,
+    )
+    for item_id in (await session.execute(older)).scalars():
+        await session.execute(update(review_items).where(review_items.c.id == item_id).values(status="SUPERSEDED"))
+        await record(session, item_id, "SUPERSEDED", None, now)
+
+
+async def list_queue(session: AsyncSession, caf_code: str, *, flagged_first: bool, first: int) -> list[Any]:
+    query = select(review_items).where(review_items.c.caf_code == caf_code, review_items.c.status == "PENDING")
+    flagged = case((review_items.c.flag_count > 0, 0), else_=1)
+    order = [flagged, review_items.c.submitted_at] if flagged_first else [review_items.c.submitted_at]
+    return list((await session.execute(query.order_by(*order).limit(first))).all())
+
+
+async def history(session: AsyncSession, item_id: str) -> list[Any]:
+    query = select(review_history).where(review_history.c.item_id == item_id).order_by(review_history.c.at)
+    return list((await session.execute(query)).all())
