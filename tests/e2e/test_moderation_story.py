@@ -1,0 +1,193 @@
+"""Issue 5's story on the real stack: availabilities at once; operating information through the Caf's moderation."""
+
+import asyncio
+import base64
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.accounts import services
+from gateway.accounts.hashing import PasswordHashing
+from gateway.accounts.services import NewPerson, PasswordIssuing
+from gateway.accounts.tables import account_rights
+from gateway.accounts.tokens import TokenSigner
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
+from gateway.graphql.relay import to_global_id
+from shared.db import create_session_factory
+from shared.events import Topic, physical_topic
+from shared.sealing import generate_key_pair
+from tests.catalogue_data import fill_catalogue
+from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.e2e.mailbox import text_of, wait_for_mail
+from tests.e2e.processes import ServiceProcess
+from tests.e2e.test_escautpont_story import Api
+from tests.integration.test_availability_publication import PUBLISH, _entry, open_days
+from tests.integration.test_operating_info_submission import INFO, SUBMIT
+from tests.kafka_tools import read_topic
+
+pytestmark = pytest.mark.e2e
+TEMPORARY = "Tmp4Pass"
+QUEUE = """{ reviewQueue(flaggedFirst: true) { id rowVersion establishmentName flags { rule label field excerpt }
+  changes { field } } }"""
+CLAIM = "mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { rowVersion } userErrors } }"
+REJECT = """mutation($id: ID!, $v: Int!) { rejectReviewItem(id: $id, rowVersion: $v, reasons: [PUBLICITE_DEGUISEE],
+  comment: "Merci de retirer la promotion de votre partenaire.") { item { status } userErrors } }"""
+APPROVE = "mutation($id: ID!, $v: Int!) { approveReviewItem(id: $id, rowVersion: $v) { item { status } userErrors } }"
+HOURS_NOW = '{ node(id: "%s") { ... on Establishment { operatingInfo { version openingHours fees } } } }'
+
+
+async def _accounts(
+    gateway_url: str, public_key: str, engines: EngineFactory, mails: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marie (rights on the multi-accueil) and a Caf du Nord moderator, as activation would have made them."""
+    monkeypatch.setattr(services, "generate_password", lambda: TEMPORARY)
+    hashing = PasswordHashing()
+    try:
+        async with create_session_factory(engines(gateway_url))() as session, session.begin():
+            issuing, now = PasswordIssuing(hashing, public_key), datetime.now(UTC)
+            marie = await services.create_provider_agent(
+                session, NewPerson("Dupont", "Marie", "Directrice", mails["marie"]), provider_id=MAIRIE_ESCAUTPONT,
+                commune_name="Escautpont", departement="59", issuing=issuing, now=now,
+            )  # fmt: skip
+            await session.execute(
+                account_rights.insert(),
+                [
+                    {"account_id": marie.id, "establishment_id": MULTI_ACCUEIL, "right": r}
+                    for r in ("AVAILABILITY", "OPERATING_INFO")
+                ],
+            )
+            await services.bootstrap_caf_agent(
+                session,
+                NewPerson("Mathon", "Audrey", "Modératrice", mails["caf"]),
+                caf_code="CAF59",
+                issuing=issuing,
+                now=now,
+            )
+    finally:
+        hashing.close()
+
+
+async def test_publish_submit_moderate_reject_resubmit_approve(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    urls = {name: await pg_database(name) for name in ("gateway", "moderation", "notifier")}
+    await fill_catalogue(urls["gateway"])
+    private_key, public_key = generate_key_pair()
+    seed = os.urandom(32)
+    token_key = TokenSigner(seed).jwks()["keys"][0]["x"]
+    run = uuid.uuid4().hex[:6]
+    mails = {"marie": f"marie-{run}@escautpont.example", "caf": f"caf-{run}@caf59.example"}
+    await _accounts(urls["gateway"], public_key, engines, mails, monkeypatch)
+    common = {
+        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka,
+        "KAFKA_TOPIC_NAMESPACE": kafka_namespace,
+        "OUTBOX_POLL_SECONDS": "0.2",
+    }
+
+    def env(prefix: str, **extra: str) -> dict[str, str]:
+        values = {f"{prefix}_{k}": v for k, v in common.items()} | {f"{prefix}_DATABASE_URL": urls[prefix.lower()]}
+        return (
+            values
+            | {f"{prefix}_CONSUMER_GROUP": f"{kafka_namespace}-{prefix.lower()}"}
+            | {f"{prefix}_{k}": v for k, v in extra.items()}
+        )
+
+    signing = base64.b64encode(seed).decode()
+    gateway_env = env("GATEWAY", NOTIFIER_PUBLIC_KEY=public_key, TOKEN_SIGNING_KEY=signing)
+    gateway = ServiceProcess("gateway", gateway_env, tmp_path / "g.log")
+    moderation = ServiceProcess("moderation", env("MODERATION", TOKEN_PUBLIC_KEY=token_key), tmp_path / "m.log")
+    notifier = ServiceProcess(
+        "notifier", env("NOTIFIER", SMTP_HOST=stack.smtp_host, SMTP_PORT=str(stack.smtp_port),
+                        SEALING_PRIVATE_KEY=private_key), tmp_path / "n.log",
+    )  # fmt: skip
+    try:
+        for process in (notifier, moderation, gateway):
+            process.start()
+            await process.wait_ready()
+        api, moderators = Api(gateway.url), Api(moderation.url)
+        marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
+        caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
+        crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+
+        # Availabilities: published at once.
+        [day] = open_days(1)
+        published = await api.call(PUBLISH, marie, id=crèche, a=[_entry(day, 2)])
+        assert published["data"]["publishAvailabilities"]["userErrors"] == []
+        window = f'availabilities(from: "{day}", to: "{day}") {{ places }}'
+        public = await api.call(f'{{ node(id: "{crèche}") {{ ... on Establishment {{ {window} }} }} }}')
+        assert public["data"]["node"]["availabilities"] == [{"places": 2}]
+
+        # New hours with a promotional sentence: flagged in the Caf's queue, with the excerpt and the diff.
+        promo = INFO | {"fees": "Inscrivez-vous vite, -20 % sur les couches de notre partenaire Bébé+ !"}
+        first = (await api.call(SUBMIT, marie, id=crèche, info=promo))["data"]["submitOperatingInfo"]
+        assert first["userErrors"] == []
+        item = await _wait_for_item(moderators, caf)
+        assert item["establishmentName"] == "Multi-accueil Les P'tits Mineurs"
+        assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "document.fees")]
+        assert "-20 %" in item["flags"][0]["excerpt"]
+        assert {"fees", "opening_hours"} <= {c["field"] for c in item["changes"]}
+
+        # Claimed and rejected with that reason: the agent is told why.
+        claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]
+        stale = (await moderators.call(REJECT, caf, id=item["id"], v=item["rowVersion"]))["data"]["rejectReviewItem"]
+        assert stale["userErrors"] == ["STALE"]
+        rejected = (await moderators.call(REJECT, caf, id=item["id"], v=claimed["item"]["rowVersion"]))["data"][
+            "rejectReviewItem"
+        ]
+        assert rejected == {"item": {"status": "REJECTED"}, "userErrors": []}
+        refusal = await wait_for_mail(stack.maildir, mails["marie"], "n'ont pas été validées")
+        assert "Caractère publicitaire déguisé" in text_of(refusal)
+        assert "Merci de retirer la promotion de votre partenaire." in text_of(refusal)
+
+        # Resubmitted cleanly, approved: the public view shows the new hours, and the publication is announced.
+        second = (await api.call(SUBMIT, marie, id=crèche, info=INFO))["data"]["submitOperatingInfo"]
+        assert second["userErrors"] == []
+        clean = await _wait_for_item(moderators, caf)
+        assert clean["flags"] == []
+        claimed = (await moderators.call(CLAIM, caf, id=clean["id"], v=clean["rowVersion"]))["data"]["claimReviewItem"]
+        approved = (await moderators.call(APPROVE, caf, id=clean["id"], v=claimed["item"]["rowVersion"]))["data"]
+        assert approved["approveReviewItem"]["item"]["status"] == "APPROVED"
+        info = await _wait_for_version(api, crèche, 2)
+        assert info["openingHours"].startswith("Mo-Fr 07:30-18:00")
+        assert info["fees"] == INFO["fees"]
+        announced = await read_topic(stack.kafka, physical_topic(Topic.PUBLICATIONS, kafka_namespace), expected=2)
+        kinds = [dict(r.headers)["ce_type"].decode() for r in announced]
+        assert kinds == [
+            "fr.monenfant.structures.availabilities.published.v1",
+            "fr.monenfant.structures.operating-info.published.v1",
+        ]
+        assert json.loads(announced[1].value)["version"] == 2
+        mine = await api.call("{ mySubmissions { status } }", marie)
+        assert [s["status"] for s in mine["data"]["mySubmissions"]] == ["APPROVED", "REJECTED"]
+    finally:
+        for process in (gateway, moderation, notifier):
+            process.stop()
+
+
+async def _wait_for_item(moderators: Api, token: str, timeout: float = 30) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            queue = (await moderators.call(QUEUE, token))["data"]["reviewQueue"]
+            if queue:
+                item: dict[str, Any] = queue[0]
+                return item
+            await asyncio.sleep(0.2)
+
+
+async def _wait_for_version(api: Api, crèche: str, version: int, timeout: float = 30) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            info: dict[str, Any] = (await api.call(HOURS_NOW % crèche))["data"]["node"]["operatingInfo"]
+            if info["version"] == version:
+                return info
+            await asyncio.sleep(0.2)
