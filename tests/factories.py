@@ -25,7 +25,7 @@ def make_submitted(**overrides: Any) -> OperatingInfoSubmitted:
         "establishment_id": ESCAUTPONT_MULTI_ACCUEIL,
         "establishment_name": "Multi-accueil Les P'tits Mineurs",
         "provider_id": MAIRIE_ESCAUTPONT,
-        "caf_code": "NORD",
+        "caf_code": "CAF59",
         "departement": "59",
         "version": 2,
         "based_on_version": 1,
