@@ -72,6 +72,28 @@ class QueueStats:
     pending: int = strawberry.field(description="Submissions waiting for a moderator's decision.")
 
 
+@strawberry.type(description="La file de votre Caf : profondeur et âge.")
+class QueueDepthView:
+    pending: int
+    flagged: int
+    oldest_submitted_at: datetime | None
+    oldest_age_hours: float | None = strawberry.field(description="Âge de la plus ancienne saisie en attente.")
+
+
+@strawberry.input(description="Filtres de la file.")
+class QueueFilterInput:
+    flagged: bool | None = None
+    establishment_id: str | None = None
+    provider_id: str | None = None
+    submitted_before: datetime | None = None
+
+
+@strawberry.type
+class BulkApprovePayload:
+    approved: list[strawberry.ID]
+    skipped: list[strawberry.ID] = strawberry.field(description="Signalés, déjà décidés ou pris par un autre.")
+
+
 @strawberry.type(description="Un signalement automatique (article 2) : la règle, le champ, l'extrait.")
 class ContentFlag:
     rule: str
@@ -151,14 +173,32 @@ class Query:
 
     @strawberry.field(description="La file de votre Caf : les plus anciennes d'abord, ou les signalées d'abord.")
     async def review_queue(
-        self, info: ModerationInfo, flagged_first: bool = False, first: int = 50
+        self,
+        info: ModerationInfo,
+        flagged_first: bool = False,
+        first: int = 50,
+        filter: QueueFilterInput | None = None,
     ) -> list[ReviewItem]:
         moderator = _moderator(info)
         if not 1 <= first <= 200:
             raise NotAllowedError("first: must be between 1 and 200")
+        where = services.QueueFilter(**vars(filter)) if filter else None
         async with info.context.sessions() as session:
-            rows = await services.list_queue(session, moderator.caf_code, flagged_first=flagged_first, first=first)
+            rows = await services.list_queue(
+                session, moderator.caf_code, flagged_first=flagged_first, first=first, where=where
+            )
         return [_item(row) for row in rows]
+
+    @strawberry.field(description="Profondeur de la file de votre Caf et âge de la plus ancienne saisie.")
+    async def queue_depth(self, info: ModerationInfo) -> QueueDepthView:
+        moderator = _moderator(info)
+        async with info.context.sessions() as session:
+            depth = await services.depth(session, moderator.caf_code)
+        oldest = depth.oldest_submitted_at
+        age = round((datetime.now(UTC) - oldest).total_seconds() / 3600, 2) if oldest else None
+        return QueueDepthView(
+            pending=depth.pending, flagged=depth.flagged, oldest_submitted_at=oldest, oldest_age_hours=age
+        )
 
 
 async def _act(info: ModerationInfo, item_id: strawberry.ID, action: Any) -> DecisionPayload:
@@ -212,5 +252,26 @@ class Mutation:
         )  # fmt: skip
 
 
+@strawberry.type
+class BulkMutation:
+    @strawberry.mutation(description="Valider en lot les saisies sans aucun signalement.")
+    async def bulk_approve_unflagged(self, info: ModerationInfo, ids: list[strawberry.ID]) -> BulkApprovePayload:
+        moderator = _moderator(info)
+        if len(ids) > 100:
+            raise NotAllowedError("ids: at most 100 at a time")
+        async with info.context.sessions() as session, session.begin():
+            approved, skipped = await services.approve_unflagged(
+                session, moderator, [str(i) for i in ids], datetime.now(UTC), info.context.signal
+            )
+        return BulkApprovePayload(
+            approved=[strawberry.ID(i) for i in approved], skipped=[strawberry.ID(i) for i in skipped]
+        )
+
+
+@strawberry.type
+class Mutations(Mutation, BulkMutation):
+    pass
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    return strawberry.Schema(query=Query, mutation=Mutations)

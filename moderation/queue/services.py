@@ -6,10 +6,10 @@ twice. Decisions leave through the outbox (``ModerationDecided``) for the gatewa
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation.tables import outbox, review_history, review_items
@@ -133,8 +133,27 @@ async def supersede_older(session: AsyncSession, establishment_id: str, keep: st
         await record(session, item_id, "SUPERSEDED", None, now)
 
 
-async def list_queue(session: AsyncSession, caf_code: str, *, flagged_first: bool, first: int) -> list[Any]:
+@dataclass(frozen=True)
+class QueueFilter:
+    flagged: bool | None = None
+    establishment_id: str | None = None
+    provider_id: str | None = None
+    submitted_before: datetime | None = None
+
+
+async def list_queue(
+    session: AsyncSession, caf_code: str, *, flagged_first: bool, first: int, where: QueueFilter | None = None
+) -> list[Any]:
     query = select(review_items).where(review_items.c.caf_code == caf_code, review_items.c.status == "PENDING")
+    given = where or QueueFilter()
+    if given.flagged is not None:
+        query = query.where(review_items.c.flag_count > 0 if given.flagged else review_items.c.flag_count == 0)
+    if given.establishment_id:
+        query = query.where(review_items.c.establishment_id == given.establishment_id)
+    if given.provider_id:
+        query = query.where(review_items.c.provider_id == given.provider_id)
+    if given.submitted_before:
+        query = query.where(review_items.c.submitted_at < given.submitted_before)
     flagged = case((review_items.c.flag_count > 0, 0), else_=1)
     order = [flagged, review_items.c.submitted_at] if flagged_first else [review_items.c.submitted_at]
     return list((await session.execute(query.order_by(*order).limit(first))).all())
@@ -143,3 +162,49 @@ async def list_queue(session: AsyncSession, caf_code: str, *, flagged_first: boo
 async def history(session: AsyncSession, item_id: str) -> list[Any]:
     query = select(review_history).where(review_history.c.item_id == item_id).order_by(review_history.c.at)
     return list((await session.execute(query)).all())
+
+
+async def approve_unflagged(
+    session: AsyncSession, moderator: Moderator, item_ids: list[str], now: datetime, signal: OutboxSignal | None
+) -> tuple[list[str], list[str]]:
+    """Approve each listed item that has no flag and is not held by another moderator: (approved, skipped)."""
+    approved, skipped = [], []
+    for item_id in item_ids:
+        row = (await session.execute(select(review_items).where(review_items.c.id == item_id))).first()
+        if row is None or row.caf_code != moderator.caf_code or row.status != "PENDING" or row.flag_count:
+            skipped.append(item_id)
+            continue
+        if _held_by_other(row, moderator, now):
+            skipped.append(item_id)
+            continue
+        await claim(session, item_id, row.row_version, moderator, now)
+        await decide(
+            session, item_id, row.row_version + 1, moderator, "APPROVED", reasons=[], comment=None, now=now,
+            signal=signal,
+        )  # fmt: skip
+        approved.append(item_id)
+    return approved, skipped
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    pending: int
+    flagged: int
+    oldest_submitted_at: datetime | None
+
+
+async def depth(session: AsyncSession, caf_code: str) -> QueueDepth:
+    pending = (review_items.c.caf_code == caf_code) & (review_items.c.status == "PENDING")
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(review_items.c.flag_count > 0),
+                func.min(review_items.c.submitted_at),
+            ).where(pending)
+        )
+    ).one()
+    oldest = row[2]
+    if oldest is not None and oldest.tzinfo is None:  # SQLite keeps no offset; the service stores UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return QueueDepth(int(row[0]), int(row[1]), oldest)

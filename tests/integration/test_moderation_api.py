@@ -1,6 +1,7 @@
 """The moderators' API: only Caf agents of the item's Caf act (S16); stale decisions are refused; leases."""
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,3 +92,32 @@ async def test_a_claim_is_exclusive_and_a_decision_on_a_stale_view_is_refused(
     assert stale["userErrors"] == ["STALE"]
     assert approved["approveReviewItem"]["item"]["status"] == "APPROVED"
     assert twice["approveReviewItem"]["userErrors"] == ["ALREADY_DECIDED"]
+
+
+async def test_bulk_approval_takes_only_unflagged_items_and_the_queue_reports_its_depth(
+    moderation: tuple[httpx.AsyncClient, TokenSigner],
+) -> None:
+    client, signer = moderation
+    nord = _token(signer, "CAF_AGENT", "CAF59")
+    app: Any = client._transport.app  # type: ignore[attr-defined]
+    promo = make_submitted(
+        establishment_id=uuid.uuid4(), submitted_at=datetime.now(UTC), document={"fees": "Code promo : -20 % !"}
+    )
+    processor = EventProcessor(app.state.runtime.sessions, processed_events, HANDLERS, CollectedDeadLetters())
+    await processor.process(Delivery(to_wire(make_event(promo))))
+    queue = (await _gql(client, "{ reviewQueue(flaggedFirst: true) { id flags { rule } } }", nord))["data"][
+        "reviewQueue"
+    ]
+    flagged, clean = queue[0]["id"], queue[1]["id"]
+
+    bulk = await _gql(client, "mutation($ids: [ID!]!) { bulkApproveUnflagged(ids: $ids) { approved skipped } }", nord,
+                      ids=[flagged, clean])  # fmt: skip
+    depth = await _gql(client, "{ queueDepth { pending flagged oldestAgeHours } }", nord)
+    only_flagged = await _gql(client, "{ reviewQueue(filter: {flagged: true}) { id } }", nord)
+
+    assert queue[0]["flags"] == [{"rule": "PUBLICITE_DEGUISEE"}]
+    assert bulk["data"]["bulkApproveUnflagged"] == {"approved": [clean], "skipped": [flagged]}
+    assert depth["data"]["queueDepth"]["pending"] == 1
+    assert depth["data"]["queueDepth"]["flagged"] == 1
+    assert depth["data"]["queueDepth"]["oldestAgeHours"] >= 0
+    assert only_flagged["data"]["reviewQueue"] == [{"id": flagged}]
