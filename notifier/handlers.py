@@ -19,6 +19,7 @@ from shared.events import (
     HabilitationRequested,
     ModerationDecided,
     PasswordIssued,
+    WithdrawalNotice,
 )
 from shared.refusal_reasons import reason_label
 
@@ -123,10 +124,29 @@ async def handle_convention_notice(session: AsyncSession, event: Envelope) -> No
     await _record(session, event, "convention_notice", notice.provider_email, values, caf_code=notice.caf_code)
 
 
+async def handle_withdrawal_notice(session: AsyncSession, event: Envelope) -> None:
+    """E-mail each responsible agent that the Caf withdrew the published information, with the art. 2 reasons."""
+    notice = event.data
+    assert isinstance(notice, WithdrawalNotice)
+    for agent in notice.recipients:
+        values = {
+            "display_name": agent.display_name,
+            "agent_number": agent.agent_number,
+            "establishment_name": notice.establishment_name,
+            "version": notice.version,
+            "reasons": [reason_label(code) for code in notice.reasons],
+            "comment": notice.comment,
+            "withdrawn_on": notice.withdrawn_at.astimezone(PARIS).strftime("%d/%m/%Y"),
+            "withdrawn_by": notice.withdrawn_by,
+        }
+        await _record(session, event, "operating_info_withdrawn", agent.email, values, caf_code=notice.caf_code)
+
+
 HANDLERS: dict[str, Handler] = {
     ModerationDecided.event_type: handle_moderation_decided,
     HabilitationRequested.event_type: handle_habilitation_requested,
     PasswordIssued.event_type: handle_password_issued,
     AgentDeactivated.event_type: handle_agent_deactivated,
     ConventionNotice.event_type: handle_convention_notice,
+    WithdrawalNotice.event_type: handle_withdrawal_notice,
 }

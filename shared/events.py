@@ -252,6 +252,40 @@ class OperatingInfoPublished(EventData):
         return str(self.establishment_id)
 
 
+class OperatingInfoWithdrawn(EventData):
+    """A Caf withdrew an establishment's published operating information (convention art. 2). Public data only."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.operating-info.withdrawn.v1"
+    topic: ClassVar[Topic] = Topic.PUBLICATIONS
+
+    establishment_id: uuid.UUID
+    version: int = Field(ge=1, description="The version no longer public.")
+    withdrawn_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
+class WithdrawalNotice(EventData):
+    """Tell the provider's agents that the Caf withdrew their published information, and why (internal)."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.moderation.withdrawal-notice.v1"
+    topic: ClassVar[Topic] = Topic.MODERATION_DECIDED
+
+    establishment_id: uuid.UUID
+    establishment_name: str
+    version: int = Field(ge=1)
+    reasons: list[str] = Field(min_length=1)
+    comment: str | None = None
+    withdrawn_by: str = Field(description="Numéro d'identification de l'agent de la Caf.")
+    withdrawn_at: datetime
+    caf_code: str
+    recipients: list[AgentRef]
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
 EVENT_TYPES: Mapping[str, type[EventData]] = {
     model.event_type: model
     for model in (
@@ -263,6 +297,8 @@ EVENT_TYPES: Mapping[str, type[EventData]] = {
         ConventionNotice,
         AvailabilitiesPublished,
         OperatingInfoPublished,
+        OperatingInfoWithdrawn,
+        WithdrawalNotice,
     )
 }
 

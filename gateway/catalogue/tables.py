@@ -125,6 +125,10 @@ operating_info_versions = Table(
     Column("age_max_months", Integer, nullable=True),
     Column("published_at", DateTime(timezone=True), nullable=False),
     Column("agent_number", String(40), nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawn_by", String(40), nullable=True),
+    Column("withdrawal_reasons", JSON, nullable=True),
+    Column("withdrawal_comment", Text, nullable=True),
     UniqueConstraint("establishment_id", "version", name="uq_operating_info_version"),
     Index(
         "ix_operating_info_published",

@@ -15,6 +15,7 @@ from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import accounts as accounts_table
 from gateway.accounts.tables import connection_log
 from gateway.catalogue.tables import providers
+from gateway.graphql.agent import establishment_key
 from gateway.graphql.habilitation import PersonInput, UserErrorType
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
@@ -23,7 +24,9 @@ from gateway.habilitation import conventions, processing
 from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
 from gateway.habilitation.conventions import ConventionView
 from gateway.habilitation.processing import Actor, ProcessingError, SignedConvention
+from gateway.submissions.withdrawal import Withdrawal, withdraw_operating_info
 from shared.errors import ConfigurationError
+from shared.refusal_reasons import REFUSAL_REASONS
 
 MAX_LIST = 200
 
@@ -75,6 +78,19 @@ class DeactivateAgentInput:
 @strawberry.type
 class DeactivateAgentPayload:
     agent_number: str | None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.input(description="Retirer des informations publiées contraires à l'article 2 de la convention.")
+class WithdrawOperatingInfoInput:
+    establishment_id: strawberry.ID
+    reasons: list[str] = strawberry.field(description="Motifs de l'article 2 : " + ", ".join(REFUSAL_REASONS) + ".")
+    comment: str | None = strawberry.field(default=None, description="Explication adressée au fournisseur.")
+
+
+@strawberry.type
+class WithdrawOperatingInfoPayload:
+    withdrawn_version: int | None
     user_errors: list[UserErrorType]
 
 
@@ -362,3 +378,21 @@ class CafMutations:
                 signal=info.context.signal,
             )  # fmt: skip
         return DeactivateAgentPayload(agent_number=input.agent_number, user_errors=[])
+
+    @strawberry.mutation(description="Retirer les informations publiées d'un établissement (article 2), avec motifs.")
+    async def withdraw_operating_info(
+        self, info: GraphQLInfo, input: WithdrawOperatingInfoInput
+    ) -> WithdrawOperatingInfoPayload:
+        claims = await require_caf_agent(info.context)
+        withdrawal = Withdrawal(
+            establishment_id=establishment_key(input.establishment_id), caf_code=claims.caf_code or "",
+            agent_number=claims.agent_number, reasons=input.reasons, comment=input.comment,
+        )  # fmt: skip
+        async with info.context.sessions() as session, session.begin():
+            result = await withdraw_operating_info(
+                session, withdrawal, now=datetime.now(UTC), signal=info.context.signal
+            )
+        if isinstance(result, list):
+            errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in result]
+            return WithdrawOperatingInfoPayload(withdrawn_version=None, user_errors=errors)
+        return WithdrawOperatingInfoPayload(withdrawn_version=result, user_errors=[])

@@ -75,7 +75,7 @@ async def test_s4_batched_requests_are_refused(gateway: Client) -> None:
 async def test_s5_no_unbounded_list_in_the_schema(gateway: Client) -> None:
     bounded_by_argument = {
         "establishments": "first", "communes": "first", "cafs": "first", "nodes": "ids",
-        "habilitationRequests": "first", "connectionLog": "first", "conventions": "first",
+        "habilitationRequests": "first", "connectionLog": "first", "conventions": "first", "mySubmissions": "first",
     }  # fmt: skip
     async with gateway() as client:
         schema = await _post(

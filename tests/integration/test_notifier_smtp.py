@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,7 +17,7 @@ from notifier.email import SmtpSender
 from notifier.handlers import HANDLERS
 from shared.consumer import Delivery, EventProcessor
 from shared.db import SessionFactory, create_session_factory
-from shared.events import to_wire
+from shared.events import WithdrawalNotice, new_event, to_wire
 from shared.outbox import OutboxSignal
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.factories import make_agent, make_decided, make_event
@@ -77,6 +78,33 @@ async def test_a_decision_e_mail_is_sent_once_even_when_the_event_comes_twice(
     assert mail["X-Structures-Event-Id"] == event.id
     assert "Caractère publicitaire déguisé" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert await _statuses(sessions) == [("SENT", 1, None)]
+
+
+async def test_a_withdrawal_notice_reaches_each_responsible_agent_once_with_the_reasons(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+) -> None:
+    sessions = create_session_factory(engines(await pg_database("notifier")))
+    tag = uuid.uuid4().hex[:8]
+    agents = [make_agent(email=f"{who}-{tag}@escautpont.example", agent_number=f"59-ESC-{n}")
+              for n, who in (("0001", "marie"), ("0002", "paul"))]  # fmt: skip
+    notice = WithdrawalNotice(
+        establishment_id=uuid.uuid4(), establishment_name="Multi-accueil Les P'tits Mineurs", version=3,
+        reasons=["PUBLICITE_DEGUISEE", "AUTRE"], comment="Un code promo figure dans les tarifs.",
+        withdrawn_by="CAF59-0001", withdrawn_at=datetime.now(UTC), caf_code="CAF59", recipients=agents,
+    )  # fmt: skip
+    event = new_event(notice, source="/tests")
+
+    worker = await _deliver(sessions, stack, event, event)
+    assert await worker.send_due() == 2
+
+    for agent in agents:
+        [mail] = _mails_to(stack.maildir, agent.email)
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert mail["Subject"] == "La Caf a retiré les informations publiées sur « Multi-accueil Les P'tits Mineurs »"
+        assert "Caractère publicitaire déguisé" in text
+        assert "Autre motif" in text
+        assert "Commentaire de la Caf : Un code promo figure dans les tarifs." in text
+        assert f"votre numéro d'agent : {agent.agent_number}" in text
 
 
 async def test_a_temporary_refusal_is_retried_and_the_e_mail_sent_once(
