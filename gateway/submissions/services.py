@@ -70,6 +70,9 @@ async def submit_operating_info(
     now: datetime,
     signal: OutboxSignal | None,
 ) -> Submitted | list[UserError]:
+    # One submission at a time per establishment: the supersede-then-insert below and the idempotency look-up must
+    # see each other's commits (otherwise two concurrent ones both insert a PENDING row, or the same key twice).
+    await session.execute(select(establishments.c.id).where(establishments.c.id == establishment_id).with_for_update())
     if idempotency_key:
         existing = await _by_key(session, account_id, idempotency_key)
         if existing is not None:

@@ -80,3 +80,15 @@ class ServiceProcess:
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def service_env(prefix: str, database_url: str, kafka: str, namespace: str, **extra: str) -> dict[str, str]:
+    """The environment of one service on the test stack: its database, the broker, its topics and group."""
+    values = {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_TOPIC_NAMESPACE": namespace,
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "CONSUMER_GROUP": f"{namespace}-{prefix.lower()}",
+    }
+    return {f"{prefix}_{key}": value for key, value in (values | extra).items()}

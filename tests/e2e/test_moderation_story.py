@@ -24,7 +24,7 @@ from shared.sealing import generate_key_pair
 from tests.catalogue_data import fill_catalogue
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.e2e.mailbox import text_of, wait_for_mail
-from tests.e2e.processes import ServiceProcess
+from tests.e2e.processes import ServiceProcess, service_env
 from tests.e2e.test_escautpont_story import Api
 from tests.integration.test_availability_publication import PUBLISH, _entry, open_days
 from tests.integration.test_operating_info_submission import INFO, SUBMIT
@@ -88,19 +88,9 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     run = uuid.uuid4().hex[:6]
     mails = {"marie": f"marie-{run}@escautpont.example", "caf": f"caf-{run}@caf59.example"}
     await _accounts(urls["gateway"], public_key, engines, mails, monkeypatch)
-    common = {
-        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka,
-        "KAFKA_TOPIC_NAMESPACE": kafka_namespace,
-        "OUTBOX_POLL_SECONDS": "0.2",
-    }
 
     def env(prefix: str, **extra: str) -> dict[str, str]:
-        values = {f"{prefix}_{k}": v for k, v in common.items()} | {f"{prefix}_DATABASE_URL": urls[prefix.lower()]}
-        return (
-            values
-            | {f"{prefix}_CONSUMER_GROUP": f"{kafka_namespace}-{prefix.lower()}"}
-            | {f"{prefix}_{k}": v for k, v in extra.items()}
-        )
+        return service_env(prefix, urls[prefix.lower()], stack.kafka, kafka_namespace, **extra)
 
     signing = base64.b64encode(seed).decode()
     gateway_env = env("GATEWAY", NOTIFIER_PUBLIC_KEY=public_key, TOKEN_SIGNING_KEY=signing)

@@ -1,0 +1,171 @@
+"""Fault tests of quality.md on the real stack, each judged by a checker that counts lost and duplicated effects.
+
+R1: the gateway is killed with SIGKILL at random points while agents submit; every acknowledged submission must
+reach the moderation queue exactly once, and nothing a client retried (same idempotency key) may appear twice.
+"""
+
+import asyncio
+import base64
+import os
+import random
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from gateway.catalogue.demo import MULTI_ACCUEIL
+from gateway.graphql.relay import to_global_id
+from gateway.submissions.tables import submissions
+from moderation.tables import review_history, review_items
+from shared.db import create_session_factory
+from shared.sealing import generate_key_pair
+from tests.catalogue_data import fill_catalogue
+from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.e2e.processes import ServiceProcess, service_env
+from tests.e2e.test_escautpont_story import Api
+from tests.e2e.test_moderation_story import TEMPORARY, _accounts
+from tests.integration.test_operating_info_submission import INFO, SUBMIT
+
+pytestmark = pytest.mark.e2e
+SUBMISSIONS = 1_000
+CLIENTS = 8
+KILLS = 3
+
+
+@dataclass
+class Checker:
+    """What the clients were told, against what the services hold."""
+
+    acknowledged: dict[str, str] = field(default_factory=dict)  # idempotency key -> submission id
+    attempts: int = 0
+    error_answers: list[object] = field(default_factory=list)  # the gateway answered, but with an error
+
+    def lost(self, queued: dict[str, int]) -> list[str]:
+        return [sid for sid in self.acknowledged.values() if sid not in queued]
+
+    @staticmethod
+    def duplicated(counts: dict[str, int]) -> list[str]:
+        return [key for key, count in counts.items() if count != 1]
+
+
+async def _submit_until_acknowledged(api: Api, token: str, key: str, checker: Checker) -> None:
+    crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+    document = INFO | {"fees": f"Barème national des participations familiales (saisie {key})."}
+    while True:
+        checker.attempts += 1
+        try:
+            body = await api.call(SUBMIT, token, id=crèche, info=document, key=key)
+        except (httpx.TransportError, ValueError):  # killed mid-request, or not up yet: retry the same key
+            await asyncio.sleep(0.1)
+            continue
+        result = (body.get("data") or {}).get("submitOperatingInfo")
+        if result and result["submission"]:
+            assert result["userErrors"] == []
+            checker.acknowledged[key] = result["submission"]["id"]
+            return
+        checker.error_answers.append(body.get("errors") or result)
+        await asyncio.sleep(0.1)  # nothing acknowledged: the client retries
+
+
+async def _kill_at_random_points(gateway: ServiceProcess, checker: Checker, seed: int) -> int:
+    rng = random.Random(seed)
+    points = sorted(rng.sample(range(50, SUBMISSIONS - 50), KILLS))
+    for point in points:
+        while len(checker.acknowledged) < point:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(rng.uniform(0, 0.05))  # anywhere in the request, the commit or the outbox relay
+        gateway.kill()
+        gateway.start()
+        await gateway.wait_ready()
+    return len(points)
+
+
+async def test_r1_gateway_killed_during_a_thousand_submissions_loses_and_duplicates_nothing(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    urls = {name: await pg_database(name) for name in ("gateway", "moderation")}
+    await fill_catalogue(urls["gateway"])
+    _, public_key = generate_key_pair()
+    run = uuid.uuid4().hex[:6]
+    mails = {"marie": f"marie-{run}@escautpont.example", "caf": f"caf-{run}@caf59.example"}
+    await _accounts(urls["gateway"], public_key, engines, mails, monkeypatch)
+    signing = base64.b64encode(os.urandom(32)).decode()
+    gateway = ServiceProcess(
+        "gateway",
+        service_env("GATEWAY", urls["gateway"], stack.kafka, kafka_namespace,
+                    NOTIFIER_PUBLIC_KEY=public_key, TOKEN_SIGNING_KEY=signing),
+        tmp_path / "g.log",
+    )  # fmt: skip
+    moderation = ServiceProcess(
+        "moderation", service_env("MODERATION", urls["moderation"], stack.kafka, kafka_namespace), tmp_path / "m.log"
+    )
+    checker = Checker()
+    try:
+        for process in (moderation, gateway):
+            process.start()
+            await process.wait_ready()
+        api = Api(gateway.url)
+        token = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
+        keys = asyncio.Queue[str]()
+        for n in range(SUBMISSIONS):
+            keys.put_nowait(f"r1-{run}-{n:04d}")
+
+        async def client() -> None:
+            while not keys.empty():
+                await _submit_until_acknowledged(api, token, keys.get_nowait(), checker)
+
+        async with asyncio.TaskGroup() as group:  # a failed restart stops the clients too
+            kills = group.create_task(_kill_at_random_points(gateway, checker, seed=int(run, 16)))
+            for _ in range(CLIENTS):
+                group.create_task(client())
+        assert kills.result() == KILLS
+
+        queued = await _wait_for_queue(engines(urls["moderation"]), expected=SUBMISSIONS)
+        gateway_db = create_session_factory(engines(urls["gateway"]))
+        async with gateway_db() as session:
+            key = submissions.c.idempotency_key
+            per_key: dict[str, int] = dict((await session.execute(select(key, func.count()).group_by(key))).all())
+        created = await _created_entries(engines(urls["moderation"]))
+    finally:
+        for process in (gateway, moderation):
+            process.stop()
+
+    assert len(checker.acknowledged) == SUBMISSIONS
+    assert checker.lost(queued) == [], "acknowledged submissions missing from the moderation queue"
+    assert Checker.duplicated(queued) == [], "a submission queued twice"
+    assert Checker.duplicated(per_key) == [], "a retried request stored twice"
+    assert Checker.duplicated(created) == [], "a review item created twice"
+    assert set(queued) == set(checker.acknowledged.values()), "the queue holds submissions nobody was told about"
+    assert checker.attempts > SUBMISSIONS, "no request was in flight when the gateway was killed"
+    assert checker.error_answers[:3] == [], "a running gateway answered with an error (e.g. concurrent submissions)"
+
+
+async def _wait_for_queue(engine: object, expected: int, timeout: float = 90) -> dict[str, int]:
+    sessions = create_session_factory(engine)  # type: ignore[arg-type]
+    query = select(review_items.c.submission_id, func.count()).group_by(review_items.c.submission_id)
+    async with asyncio.timeout(timeout):
+        while True:
+            async with sessions() as session:
+                counts: dict[str, int] = dict((await session.execute(query)).all())
+            if len(counts) >= expected:
+                return {str(k): int(v) for k, v in counts.items()}
+            await asyncio.sleep(0.5)
+
+
+async def _created_entries(engine: object) -> dict[str, int]:
+    sessions = create_session_factory(engine)  # type: ignore[arg-type]
+    query = (
+        select(review_history.c.item_id, func.count())
+        .where(review_history.c.action == "CREATED")
+        .group_by(review_history.c.item_id)
+    )
+    async with sessions() as session:
+        return {str(k): int(v) for k, v in (await session.execute(query)).all()}
