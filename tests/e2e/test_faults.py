@@ -2,13 +2,19 @@
 
 R1: the gateway is killed with SIGKILL at random points while agents submit; every acknowledged submission must
 reach the moderation queue exactly once, and nothing a client retried (same idempotency key) may appear twice.
+R5: the broker is frozen (SIGSTOP) for 30 s under load; the gateway keeps acknowledging submissions, and all of
+them reach the queue, once, within 60 s of the broker's return.
 """
 
 import asyncio
 import base64
 import os
 import random
+import signal
+import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +28,8 @@ from gateway.submissions.tables import submissions
 from moderation.tables import review_history, review_items
 from shared.db import create_session_factory
 from shared.sealing import generate_key_pair
+from structures.stack.layout import StackLayout
+from structures.stack.state import load_state
 from tests.catalogue_data import fill_catalogue
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.e2e.processes import ServiceProcess, service_env
@@ -148,16 +156,19 @@ async def test_r1_gateway_killed_during_a_thousand_submissions_loses_and_duplica
     assert checker.error_answers[:3] == [], "a running gateway answered with an error (e.g. concurrent submissions)"
 
 
-async def _wait_for_queue(engine: object, expected: int, timeout: float = 90) -> dict[str, int]:
+async def _queue_counts(engine: object) -> dict[str, int]:
+    """Review items per submission id in the moderation database."""
     sessions = create_session_factory(engine)  # type: ignore[arg-type]
     query = select(review_items.c.submission_id, func.count()).group_by(review_items.c.submission_id)
+    async with sessions() as session:
+        return {str(k): int(v) for k, v in (await session.execute(query)).all()}
+
+
+async def _wait_for_queue(engine: object, expected: int, timeout: float = 90) -> dict[str, int]:
     async with asyncio.timeout(timeout):
-        while True:
-            async with sessions() as session:
-                counts: dict[str, int] = dict((await session.execute(query)).all())
-            if len(counts) >= expected:
-                return {str(k): int(v) for k, v in counts.items()}
+        while len(counts := await _queue_counts(engine)) < expected:
             await asyncio.sleep(0.5)
+    return counts
 
 
 async def _created_entries(engine: object) -> dict[str, int]:
@@ -169,3 +180,88 @@ async def _created_entries(engine: object) -> dict[str, int]:
     )
     async with sessions() as session:
         return {str(k): int(v) for k, v in (await session.execute(query)).all()}
+
+
+@asynccontextmanager
+async def _services(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, namespace: str, folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Api, str, dict[str, str]]]:  # fmt: skip
+    """Gateway and moderation as processes on fresh databases; yields the API, Marie's token and the DB URLs."""
+    urls = {name: await pg_database(name) for name in ("gateway", "moderation")}
+    await fill_catalogue(urls["gateway"])
+    _, public_key = generate_key_pair()
+    run = uuid.uuid4().hex[:6]
+    mails = {"marie": f"marie-{run}@escautpont.example", "caf": f"caf-{run}@caf59.example"}
+    await _accounts(urls["gateway"], public_key, engines, mails, monkeypatch)
+    signing = base64.b64encode(os.urandom(32)).decode()
+    extra = {"NOTIFIER_PUBLIC_KEY": public_key, "TOKEN_SIGNING_KEY": signing}
+    gateway = ServiceProcess(
+        "gateway", service_env("GATEWAY", urls["gateway"], stack.kafka, namespace, **extra), folder / "g.log"
+    )
+    moderation = ServiceProcess(
+        "moderation", service_env("MODERATION", urls["moderation"], stack.kafka, namespace), folder / "m.log"
+    )
+    try:
+        for process in (moderation, gateway):
+            process.start()
+            await process.wait_ready()
+        api = Api(gateway.url)
+        yield api, await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps"), urls
+    finally:
+        for process in (gateway, moderation):
+            process.stop()
+
+
+@asynccontextmanager
+async def _broker_frozen() -> AsyncIterator[None]:
+    pid = load_state(StackLayout.discover().state_file).kafka.pid
+    assert pid is not None, "the stack's Kafka is not running"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+async def test_r5_kafka_frozen_30_s_under_load_submissions_go_on_and_all_arrive_within_60_s(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checker = Checker()
+    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (api, token, urls):
+        run = uuid.uuid4().hex[:6]
+        sent = 0
+
+        async def load(seconds: float, per_second: int = 10) -> float:
+            """Submit at a steady pace; returns the slowest acknowledgement, in seconds."""
+            nonlocal sent
+            slowest, deadline = 0.0, time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                await _submit_until_acknowledged(api, token, f"r5-{run}-{sent:04d}", checker)
+                sent += 1
+                slowest = max(slowest, time.monotonic() - started)
+                await asyncio.sleep(max(0.0, 1 / per_second - (time.monotonic() - started)))
+            return slowest
+
+        await load(3)
+        async with _broker_frozen():
+            slowest_during_outage = await load(30)
+            sent_while_away, queued_while_away = sent, len(await _queue_counts(engines(urls["moderation"])))
+        back = time.monotonic()
+        await load(3)
+        queued = await _wait_for_queue(engines(urls["moderation"]), expected=sent, timeout=60)
+        caught_up = time.monotonic() - back
+
+    assert queued_while_away < sent_while_away - 250, "the broker was not really away"
+    assert checker.error_answers[:3] == [], "the gateway refused submissions while Kafka was away"
+    assert slowest_during_outage < 2.0, "submissions must not wait for the broker"
+    assert len(checker.acknowledged) == sent > 300
+    assert checker.lost(queued) == []
+    assert Checker.duplicated(queued) == []
+    assert caught_up < 60
