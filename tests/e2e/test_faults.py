@@ -99,29 +99,10 @@ async def test_r1_gateway_killed_during_a_thousand_submissions_loses_and_duplica
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    urls = {name: await pg_database(name) for name in ("gateway", "moderation")}
-    await fill_catalogue(urls["gateway"])
-    _, public_key = generate_key_pair()
-    run = uuid.uuid4().hex[:6]
-    mails = {"marie": f"marie-{run}@escautpont.example", "caf": f"caf-{run}@caf59.example"}
-    await _accounts(urls["gateway"], public_key, engines, mails, monkeypatch)
-    signing = base64.b64encode(os.urandom(32)).decode()
-    gateway = ServiceProcess(
-        "gateway",
-        service_env("GATEWAY", urls["gateway"], stack.kafka, kafka_namespace,
-                    NOTIFIER_PUBLIC_KEY=public_key, TOKEN_SIGNING_KEY=signing),
-        tmp_path / "g.log",
-    )  # fmt: skip
-    moderation = ServiceProcess(
-        "moderation", service_env("MODERATION", urls["moderation"], stack.kafka, kafka_namespace), tmp_path / "m.log"
-    )
     checker = Checker()
-    try:
-        for process in (moderation, gateway):
-            process.start()
-            await process.wait_ready()
-        api = Api(gateway.url)
-        token = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
+    run = uuid.uuid4().hex[:6]
+    services = _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch)
+    async with services as (api, token, urls, gateway):
         keys = asyncio.Queue[str]()
         for n in range(SUBMISSIONS):
             keys.put_nowait(f"r1-{run}-{n:04d}")
@@ -142,9 +123,6 @@ async def test_r1_gateway_killed_during_a_thousand_submissions_loses_and_duplica
             key = submissions.c.idempotency_key
             per_key: dict[str, int] = dict((await session.execute(select(key, func.count()).group_by(key))).all())
         created = await _created_entries(engines(urls["moderation"]))
-    finally:
-        for process in (gateway, moderation):
-            process.stop()
 
     assert len(checker.acknowledged) == SUBMISSIONS
     assert checker.lost(queued) == [], "acknowledged submissions missing from the moderation queue"
@@ -186,8 +164,8 @@ async def _created_entries(engine: object) -> dict[str, int]:
 async def _services(
     stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, namespace: str, folder: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[tuple[Api, str, dict[str, str]]]:  # fmt: skip
-    """Gateway and moderation as processes on fresh databases; yields the API, Marie's token and the DB URLs."""
+) -> AsyncIterator[tuple[Api, str, dict[str, str], ServiceProcess]]:  # fmt: skip
+    """Gateway and moderation processes on fresh databases: the API, Marie's token, the DB URLs, the gateway."""
     urls = {name: await pg_database(name) for name in ("gateway", "moderation")}
     await fill_catalogue(urls["gateway"])
     _, public_key = generate_key_pair()
@@ -207,7 +185,8 @@ async def _services(
             process.start()
             await process.wait_ready()
         api = Api(gateway.url)
-        yield api, await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps"), urls
+        token = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
+        yield api, token, urls, gateway
     finally:
         for process in (gateway, moderation):
             process.stop()
@@ -233,7 +212,7 @@ async def test_r5_kafka_frozen_30_s_under_load_submissions_go_on_and_all_arrive_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     checker = Checker()
-    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (api, token, urls):
+    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (api, token, urls, _):
         run = uuid.uuid4().hex[:6]
         sent = 0
 
