@@ -47,17 +47,20 @@ class ServiceProcess:
                 start_new_session=True,
             )
 
-    async def wait_ready(self, timeout: float = 60.0, *, status: int = 200) -> dict[str, object]:
+    async def wait_ready(
+        self, timeout: float = 60.0, *, status: int = 200, report: str | None = None
+    ) -> dict[str, object]:
+        """Poll /readyz until it answers ``status`` (and, if given, a ``report`` such as "ready", not "degraded")."""
         async with httpx.AsyncClient() as client, asyncio.timeout(timeout):
             while True:
                 if self.process is not None and self.process.poll() is not None:
                     raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
                 try:
                     response = await client.get(f"{self.url}/readyz")
-                    if response.status_code == status:
-                        body: dict[str, object] = response.json()
+                    body: dict[str, object] = response.json()
+                    if response.status_code == status and report in (None, body.get("status")):
                         return body
-                except httpx.TransportError:
+                except (httpx.TransportError, ValueError):  # not listening yet, or not JSON yet
                     pass
                 await asyncio.sleep(0.2)
 
