@@ -7,7 +7,6 @@ according to its published hours. The publication event carries public data only
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -17,7 +16,8 @@ from gateway.catalogue import writes
 from gateway.catalogue.calendar import closed_on
 from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.tables import establishments, operating_info_versions
-from gateway.catalogue.vocabulary import AgeGroup, CareKind, Category, Channel, Slot
+from gateway.catalogue.vocabulary import AgeGroup, Category, Channel, Slot
+from gateway.catalogue.writes import NewAvailability
 from gateway.tables import outbox
 from gateway.user_errors import UserError
 from shared.events import AvailabilitiesPublished, PublishedAvailability, new_event
@@ -29,19 +29,10 @@ MAX_BATCH = 500
 SOURCE = "/structures/gateway"
 
 
-@dataclass(frozen=True)
-class AvailabilityEntry:
-    day: date
-    slot: Slot
-    places: int
-    age_group: AgeGroup | None = None
-    care_kind: CareKind = CareKind.OCCASIONNEL
-
-
 async def publish_availabilities(
     session: AsyncSession,
     establishment_id: str,
-    batch: Sequence[AvailabilityEntry],
+    batch: Sequence[NewAvailability],
     *,
     agent_number: str,
     channel: Channel,
@@ -57,9 +48,8 @@ async def publish_availabilities(
     errors = validate_batch(batch, document, row.departement, today)
     if errors:
         return errors
-    items = [writes.NewAvailability(e.day, e.slot, e.places, e.age_group, e.care_kind) for e in batch]
     await writes.replace_availabilities(
-        session, establishment_id, items, communicated_at=now, channel=channel, agent_number=agent_number
+        session, establishment_id, batch, communicated_at=now, channel=channel, agent_number=agent_number
     )
     published = AvailabilitiesPublished(
         establishment_id=uuid.UUID(establishment_id),
@@ -81,7 +71,7 @@ async def publish_availabilities(
 
 
 def validate_batch(
-    batch: Sequence[AvailabilityEntry], document: OperatingInfoDocument | None, departement: str, today: date
+    batch: Sequence[NewAvailability], document: OperatingInfoDocument | None, departement: str, today: date
 ) -> list[UserError]:
     if not batch or len(batch) > MAX_BATCH:
         return [UserError("availabilities", "BATCH_SIZE", f"Entre 1 et {MAX_BATCH} disponibilités par envoi.")]
@@ -98,7 +88,7 @@ def validate_batch(
 
 
 def _entry_errors(
-    entry: AvailabilityEntry, path: str, document: OperatingInfoDocument | None, departement: str, today: date
+    entry: NewAvailability, path: str, document: OperatingInfoDocument | None, departement: str, today: date
 ) -> list[UserError]:
     errors = []
     earliest = today + timedelta(days=NOTICE_DAYS)

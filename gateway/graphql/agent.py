@@ -6,8 +6,9 @@ import strawberry
 from sqlalchemy import select
 
 from gateway.accounts.sessions import log_entry
-from gateway.catalogue.publishing import AvailabilityEntry, publish_availabilities
+from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.vocabulary import Channel
+from gateway.catalogue.writes import NewAvailability
 from gateway.graphql.enums import AgeGroup, AgeUnit, CareKind, ClosurePeriod, Funding, Slot, Weekday
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import UserErrorType
@@ -59,7 +60,7 @@ class AgentMutations:
         context = info.context
         establishment_id = establishment_key(input.establishment_id)
         claims = await require_right(context, establishment_id, "AVAILABILITY")
-        batch = [AvailabilityEntry(a.date, a.slot, a.places, a.age_group, a.care_kind) for a in input.availabilities]
+        batch = [NewAvailability(a.date, a.slot, a.places, a.age_group, a.care_kind) for a in input.availabilities]
         now = datetime.now(UTC)
         async with context.sessions() as session, session.begin():
             errors = await publish_availabilities(

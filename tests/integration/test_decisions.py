@@ -21,6 +21,21 @@ from tests.factories import make_agent
 HOURS = [{"day": "LUNDI", "opens": "08:00", "closes": "17:00"}]
 
 
+async def _marie(sessions: SessionFactory) -> str:
+    """An Escautpont agent; returns the account id."""
+    hashing = PasswordHashing(memory_kib=8, time_cost=1)
+    try:
+        async with sessions() as session, session.begin():
+            agent = await create_provider_agent(
+                session, NewPerson("Dupont", "Marie", "Directrice", "m@escautpont.example"),
+                provider_id=MAIRIE_ESCAUTPONT, commune_name="Escautpont", departement="59",
+                issuing=PasswordIssuing(hashing, generate_key_pair()[1]), now=datetime.now(UTC),
+            )  # fmt: skip
+    finally:
+        hashing.close()
+    return agent.id
+
+
 async def _submit(sessions: SessionFactory, account_id: str, fees: str) -> Submitted:
     async with sessions() as session, session.begin():
         result = await submit_operating_info(
@@ -59,15 +74,9 @@ async def test_r9_a_late_approval_of_a_superseded_submission_publishes_nothing(
     catalogue_url: str, engines: EngineFactory
 ) -> None:
     sessions = create_session_factory(engines(catalogue_url))
-    hashing = PasswordHashing(memory_kib=8, time_cost=1)
-    async with sessions() as session, session.begin():
-        agent = await create_provider_agent(
-            session, NewPerson("Dupont", "Marie", "Directrice", "m@escautpont.example"), provider_id=MAIRIE_ESCAUTPONT,
-            commune_name="Escautpont", departement="59", issuing=PasswordIssuing(hashing, generate_key_pair()[1]),
-            now=datetime.now(UTC),
-        )  # fmt: skip
-    older = await _submit(sessions, agent.id, "Ancienne proposition")
-    newer = await _submit(sessions, agent.id, "Nouvelle proposition")
+    agent_id = await _marie(sessions)
+    older = await _submit(sessions, agent_id, "Ancienne proposition")
+    newer = await _submit(sessions, agent_id, "Nouvelle proposition")
 
     await _decide(sessions, newer)
     await _decide(sessions, older)  # arrives late, out of order
@@ -81,21 +90,14 @@ async def test_r9_a_late_approval_of_a_superseded_submission_publishes_nothing(
         versions = (await session.execute(select(operating_info_versions.c.version, operating_info_versions.c.status)
                     .where(operating_info_versions.c.establishment_id == MULTI_ACCUEIL))).all()  # fmt: skip
     assert sorted(versions) == [(1, "ARCHIVED"), (2, "PUBLISHED")]
-    hashing.close()
 
 
 async def test_a_rejection_records_its_reasons_and_leaves_the_published_version(
     catalogue_url: str, engines: EngineFactory
 ) -> None:
     sessions = create_session_factory(engines(catalogue_url))
-    hashing = PasswordHashing(memory_kib=8, time_cost=1)
-    async with sessions() as session, session.begin():
-        agent = await create_provider_agent(
-            session, NewPerson("Dupont", "Marie", "Directrice", "m@escautpont.example"), provider_id=MAIRIE_ESCAUTPONT,
-            commune_name="Escautpont", departement="59", issuing=PasswordIssuing(hashing, generate_key_pair()[1]),
-            now=datetime.now(UTC),
-        )  # fmt: skip
-    submitted = await _submit(sessions, agent.id, "-20 % chez notre partenaire")
+    agent_id = await _marie(sessions)
+    submitted = await _submit(sessions, agent_id, "-20 % chez notre partenaire")
 
     await _decide(sessions, submitted, "REJECTED")
 
@@ -103,4 +105,3 @@ async def test_a_rejection_records_its_reasons_and_leaves_the_published_version(
     async with sessions() as session:
         row = (await session.execute(select(submissions))).one()
     assert (row.status, row.reasons) == ("REJECTED", ["AUTRE"])
-    hashing.close()
