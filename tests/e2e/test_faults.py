@@ -2,6 +2,9 @@
 
 R1: the gateway is killed with SIGKILL at random points while agents submit; every acknowledged submission must
 reach the moderation queue exactly once, and nothing a client retried (same idempotency key) may appear twice.
+R2: the outbox relay is killed after Kafka acknowledged a batch but before the rows were marked sent (a trigger
+holds the marking on an advisory lock the test owns); the batch is published again, Kafka holds it twice, the
+queue once.
 R5: the broker is frozen (SIGSTOP) for 30 s under load; the gateway keeps acknowledging submissions, and all of
 them reach the queue, once, within 60 s of the broker's return.
 """
@@ -13,11 +16,13 @@ import random
 import signal
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +32,7 @@ from gateway.graphql.relay import to_global_id
 from gateway.submissions.tables import submissions
 from moderation.tables import review_history, review_items
 from shared.db import create_session_factory
+from shared.events import Topic, physical_topic
 from shared.sealing import generate_key_pair
 from structures.stack.layout import StackLayout
 from structures.stack.state import load_state
@@ -36,6 +42,7 @@ from tests.e2e.processes import ServiceProcess, service_env
 from tests.e2e.test_escautpont_story import Api
 from tests.e2e.test_moderation_story import TEMPORARY, _accounts
 from tests.integration.test_operating_info_submission import INFO, SUBMIT
+from tests.kafka_tools import read_topic
 
 pytestmark = pytest.mark.e2e
 SUBMISSIONS = 1_000
@@ -190,6 +197,80 @@ async def _services(
     finally:
         for process in (gateway, moderation):
             process.stop()
+
+
+@asynccontextmanager
+async def _marking_sent_held(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """Until the block exits, the relay's ``UPDATE outbox SET sent_at`` waits on an advisory lock held here."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    await connection.execute(_HOLD_MARKING)
+    await connection.execute("SELECT pg_advisory_lock($1)", _HOLD_LOCK)
+    try:
+        yield connection
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", _HOLD_LOCK)
+        await connection.execute("DROP TRIGGER hold_marking_sent ON outbox; DROP FUNCTION hold_marking_sent()")
+        await connection.close()
+
+
+_HOLD_LOCK = 0x52_32  # "R2"
+_HOLD_MARKING = f"""
+CREATE FUNCTION hold_marking_sent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared({_HOLD_LOCK});
+    RETURN NEW;
+END $$;
+CREATE TRIGGER hold_marking_sent BEFORE UPDATE OF sent_at ON outbox FOR EACH ROW EXECUTE FUNCTION hold_marking_sent();
+"""
+
+
+async def _unsent(connection: asyncpg.Connection) -> set[str]:
+    rows = await connection.fetch("SELECT event_id FROM outbox WHERE sent_at IS NULL")
+    return {row["event_id"] for row in rows}
+
+
+async def test_r2_relay_killed_after_publishing_before_marking_sent_the_queue_holds_each_event_once(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checker = Checker()
+    run = uuid.uuid4().hex[:6]
+    services = _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch)
+    async with services as (api, token, urls, gateway):
+        moderation_db = engines(urls["moderation"])
+        async with _marking_sent_held(urls["gateway"]) as held:
+            async with asyncio.timeout(30):  # the set-up's events (passwords issued) leave before the trigger
+                while await _unsent(held):
+                    await asyncio.sleep(0.2)
+            for n in range(20):
+                await _submit_until_acknowledged(api, token, f"r2-{run}-{n:02d}", checker)
+            # The relay published a first batch and now waits to mark it: those submissions reach the queue.
+            await _wait_for_queue(moderation_db, expected=1, timeout=30)
+            await asyncio.sleep(1)  # no further batch may leave while the first one is held
+            published_unmarked = await _queue_counts(moderation_db)
+            unsent = await _unsent(held)
+            gateway.kill()  # SIGKILL between "Kafka acknowledged" and "marked sent"
+        gateway.start()
+        await gateway.wait_ready(report="ready")
+        queued = await _wait_for_queue(moderation_db, expected=20, timeout=60)
+        topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, kafka_namespace)
+        on_kafka = await read_topic(stack.kafka, topic, expected=20 + len(published_unmarked))
+        created = await _created_entries(moderation_db)
+
+    per_event = Counter(dict(record.headers)["ce_id"].decode() for record in on_kafka)
+    duplicated_on_kafka = {event for event, count in per_event.items() if count > 1}
+    assert 1 <= len(published_unmarked) < 20, "the held batch should be part of the submissions, not all of them"
+    assert len(unsent) == 20, "every event was still unmarked when the relay died"
+    assert set(per_event) == unsent, "Kafka holds exactly the submitted events"
+    assert len(duplicated_on_kafka) == len(published_unmarked), "the held batch was published again after restart"
+    assert checker.lost(queued) == []
+    assert Checker.duplicated(queued) == [], "a redelivered event created a second review item"
+    assert Checker.duplicated(created) == []
+    assert len(checker.acknowledged) == 20
 
 
 @asynccontextmanager
