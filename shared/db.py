@@ -9,15 +9,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.errors import ConfigurationError
 
 SessionFactory = async_sessionmaker[AsyncSession]
+_CONNECT_SECONDS = 5
 
 # Alembic keeps the running migration in module globals: two migrations may not run at once in one process.
 _alembic_lock = threading.Lock()
@@ -32,7 +35,16 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise ConfigurationError(f"unsupported database {parsed.get_backend_name()!r}: use PostgreSQL or SQLite")
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # A database that does not answer must give errors, not hangs: connecting gives up after a few seconds, and so
+    # does waiting for a pooled connection.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=_CONNECT_SECONDS,
+        connect_args={"timeout": _CONNECT_SECONDS},
+    )
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -81,3 +93,28 @@ def _ensure_sqlite_folder(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+
+
+_UNAVAILABLE = (
+    ConnectionError,  # refused, reset, aborted
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # class 08: connection exceptions
+    asyncpg.CannotConnectNowError,  # starting up, shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.InterfaceError,  # "connection is closed"
+)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` means the database cannot be reached right now (worth retrying), not a bug."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

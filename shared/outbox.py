@@ -12,6 +12,7 @@ events of one aggregate leave in commit order.
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "structures_outbox"
 _ADVISORY_LOCK_ID = 0x5354_5255  # "STRU": one relay at a time per database
 _WAKE_KEY = "structures_outbox_wake"
+_LISTEN_RETRY_SECONDS = 5.0
 
 
 def define_outbox_table(metadata: MetaData) -> Table:
@@ -149,10 +151,17 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; transient failures are logged and retried with backoff."""
-        listener = await self._listen() if is_postgresql(self._engine) else None
+        listener: _NotifyListener | None = None
+        listen_again_at = 0.0  # after a failed LISTEN, wait a little before the next attempt
         backoff = self._poll_seconds
         try:
             while not stop.is_set():
+                deaf = listener is None or listener.closed  # first time, or PostgreSQL restarted: listen again
+                if deaf and is_postgresql(self._engine) and time.monotonic() >= listen_again_at:
+                    if listener is not None:
+                        await listener.close()
+                    listener = await self._listen()
+                    listen_again_at = 0.0 if listener else time.monotonic() + _LISTEN_RETRY_SECONDS
                 try:
                     sent = await self.relay_once()
                 except Exception as exc:  # noqa: BLE001 - loop boundary: keep relaying after any failure
@@ -239,20 +248,33 @@ def _to_message(row: Any) -> WireMessage:
 class _NotifyListener:
     """A dedicated PostgreSQL connection LISTENing on the outbox channel; sets the signal on each NOTIFY."""
 
-    def __init__(self, connection: Any, signal: OutboxSignal) -> None:
+    def __init__(self, connection: Any, raw: Any, signal: OutboxSignal) -> None:
         self._connection = connection
+        self._raw = raw
         self._signal = signal
 
     @classmethod
     async def open(cls, engine: AsyncEngine, signal: OutboxSignal) -> "_NotifyListener":
         connection = await engine.connect()
-        raw = await connection.get_raw_connection()
-        listener = cls(connection, signal)
-        await raw.driver_connection.add_listener(NOTIFY_CHANNEL, listener._notified)  # type: ignore[union-attr]
+        raw = (await connection.get_raw_connection()).driver_connection
+        listener = cls(connection, raw, signal)
+        await raw.add_listener(NOTIFY_CHANNEL, listener._notified)  # type: ignore[union-attr]
+        raw.add_termination_listener(listener._lost)  # type: ignore[union-attr]
         return listener
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._raw.is_closed())
 
     def _notified(self, *_args: Any) -> None:
         self._signal.set()
 
+    def _lost(self, *_args: Any) -> None:
+        """The connection died (server restart, network): wake the relay so it listens again at once."""
+        self._signal.set()
+
     async def close(self) -> None:
-        await self._connection.close()
+        try:
+            await self._connection.close()
+        except Exception as exc:  # noqa: BLE001 - closing a connection the server already dropped
+            log.debug("outbox listener close failed", extra={"error": str(exc)})

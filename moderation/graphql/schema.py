@@ -18,6 +18,7 @@ from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
 from shared.db import SessionFactory
 from shared.errors import PermanentError
+from shared.graphql_errors import PublicErrors
 from shared.outbox import OutboxSignal
 from shared.refusal_reasons import REFUSAL_REASONS
 from shared.tokens import Claims
@@ -274,4 +275,4 @@ class Mutations(Mutation, BulkMutation):
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutations)
+    return strawberry.Schema(query=Query, mutation=Mutations, extensions=[PublicErrors])

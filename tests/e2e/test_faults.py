@@ -5,6 +5,8 @@ reach the moderation queue exactly once, and nothing a client retried (same idem
 R2: the outbox relay is killed after Kafka acknowledged a batch but before the rows were marked sent (a trigger
 holds the marking on an advisory lock the test owns); the batch is published again, Kafka holds it twice, the
 queue once.
+R6: PostgreSQL is stopped for 6 s under load and started again; requests during the outage get errors quickly
+(no hang), the gateway acknowledges again within 10 s of the database's return, and no submission is half-written.
 R5: the broker is frozen (SIGSTOP) for 30 s under load; the gateway keeps acknowledging submissions, and all of
 them reach the queue, once, within 60 s of the broker's return.
 """
@@ -27,15 +29,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from gateway import tables as gateway_tables
 from gateway.catalogue.demo import MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
 from gateway.submissions.tables import submissions
 from moderation.tables import review_history, review_items
 from shared.db import create_session_factory
-from shared.events import Topic, physical_topic
+from shared.events import OperatingInfoSubmitted, Topic, physical_topic
 from shared.sealing import generate_key_pair
 from structures.stack.layout import StackLayout
-from structures.stack.state import load_state
+from structures.stack.postgres import Postgres
+from structures.stack.state import load_state, save_state
 from tests.catalogue_data import fill_catalogue
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.e2e.processes import ServiceProcess, service_env
@@ -325,3 +329,105 @@ async def test_r5_kafka_frozen_30_s_under_load_submissions_go_on_and_all_arrive_
     assert checker.lost(queued) == []
     assert Checker.duplicated(queued) == []
     assert caught_up < 60
+
+
+@dataclass
+class Attempt:
+    started: float
+    seconds: float
+    acknowledged: bool
+    error: str | None = None  # the GraphQL error code, or the transport error
+
+
+async def _attempt(api: Api, token: str, key: str, checker: Checker) -> Attempt:
+    """One submission request, timed; a request that hangs for 15 s counts as a failure of the test."""
+    crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+    document = INFO | {"fees": f"Barème national des participations familiales (saisie {key})."}
+    started = time.monotonic()
+    checker.attempts += 1
+    try:
+        async with asyncio.timeout(15):
+            body = await api.call(SUBMIT, token, id=crèche, info=document, key=key)
+    except (httpx.TransportError, ValueError) as error:
+        checker.error_answers.append(repr(error))
+        return Attempt(started, time.monotonic() - started, False, type(error).__name__)
+    result = (body.get("data") or {}).get("submitOperatingInfo")
+    if result and result["submission"]:
+        checker.acknowledged[key] = result["submission"]["id"]
+        return Attempt(started, time.monotonic() - started, True)
+    errors = body.get("errors") or [{"extensions": {"code": "USER_ERRORS"}}]
+    checker.error_answers.append(errors)
+    return Attempt(started, time.monotonic() - started, False, errors[0].get("extensions", {}).get("code"))
+
+
+@asynccontextmanager
+async def _postgres_stopped() -> AsyncIterator[None]:
+    """The stack's PostgreSQL is stopped (fast shutdown) for the block, then started again on its port."""
+    layout = StackLayout.discover()
+    state = load_state(layout.state_file)
+    postgres = Postgres(layout, state.postgres)
+    await asyncio.to_thread(postgres.down)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(postgres.up, set())
+        save_state(layout.state_file, state)
+
+
+async def test_r6_postgresql_restarted_errors_not_hangs_recovery_within_10_s_nothing_half_written(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checker = Checker()
+    attempts: list[Attempt] = []
+    run = uuid.uuid4().hex[:6]
+    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (api, token, urls, _):
+        stop_load = asyncio.Event()
+
+        async def load(per_second: int = 5) -> None:
+            """A new key per second slot; a key that failed is retried in the next slot, as a client would."""
+            n = 0
+            while not stop_load.is_set():
+                key = f"r6-{run}-{n:04d}"
+                attempt = await _attempt(api, token, key, checker)
+                attempts.append(attempt)
+                n += attempt.acknowledged
+                await asyncio.sleep(max(0.0, 1 / per_second - attempt.seconds))
+
+        loader = asyncio.create_task(load())
+        await asyncio.sleep(3)
+        async with _postgres_stopped():
+            down_at = time.monotonic()
+            await asyncio.sleep(6)
+        back_at = time.monotonic()
+        await asyncio.sleep(12)
+        stop_load.set()
+        await loader
+
+        queued = await _wait_for_queue(engines(urls["moderation"]), expected=len(checker.acknowledged), timeout=60)
+        gateway_db = create_session_factory(engines(urls["gateway"]))
+        async with gateway_db() as session:
+            stored = {str(sid) for sid in (await session.scalars(select(submissions.c.id))).all()}
+            outbox_events = await session.scalar(
+                select(func.count())
+                .select_from(gateway_tables.outbox)
+                .where(gateway_tables.outbox.c.event_type == OperatingInfoSubmitted.event_type)
+            )
+
+    during = [a for a in attempts if down_at <= a.started < back_at - 1]
+    after = [a for a in attempts if a.started >= back_at and a.acknowledged]
+    assert during, "no request was made while the database was away"
+    assert not any(a.acknowledged for a in during), "the database was not really away"
+    assert {a.error for a in during} == {"SERVICE_UNAVAILABLE"}, "the outage must be told as such, to retry"
+    assert max(a.seconds for a in during) < 6, "a request hung while the database was away"
+    assert after, "nothing was acknowledged after the database came back"
+    assert after[0].started - back_at < 10, "the gateway did not recover within 10 s"
+    assert all(a.acknowledged for a in attempts if a.started > back_at + 10), "errors went on after recovery"
+    assert checker.lost(queued) == []
+    assert Checker.duplicated(queued) == []
+    assert stored == set(checker.acknowledged.values()), "a submission was stored but never acknowledged, or lost"
+    assert outbox_events == len(stored), "a submission was stored without its event (half-written)"

@@ -125,7 +125,7 @@ async def test_s7_an_unexpected_error_is_generic_and_logged_with_the_request_id(
     assert "SELECT" not in response.text
     assert "Traceback" not in response.text
     assert response.headers["x-request-id"] == "req-s7-0001"
-    logged = [r for r in caplog.records if r.name == "gateway.graphql.protection"]
+    logged = [r for r in caplog.records if r.name == "shared.graphql_errors"]
     assert logged[0].__dict__["request_id"] == "req-s7-0001"
     assert "SELECT secret" in str(logged[0].exc_info[1])  # type: ignore[index]
 

@@ -1,12 +1,13 @@
 """The transactional outbox on SQLite and real PostgreSQL (published to an in-memory recorder)."""
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gateway import tables
-from shared.db import create_engine, create_session_factory
+from shared.db import SessionFactory, create_engine, create_session_factory
 from shared.errors import TransientError
 from shared.events import WireMessage, from_wire
 from shared.outbox import OutboxRelay, OutboxSignal, add_event
@@ -81,3 +82,37 @@ async def test_the_committing_session_wakes_the_relay(gateway_db) -> None:  # ty
         assert not signal._event.is_set(), "not before the commit"
 
     assert signal._event.is_set()
+
+
+async def test_the_relay_listens_again_after_losing_its_postgresql_connection(pg_database: DatabaseFactory) -> None:
+    """After a PostgreSQL restart, NOTIFY from another process must wake the relay again, not only the poll."""
+    engine = create_engine(await pg_database("gateway"))
+    sessions = create_session_factory(engine)
+    recorder, stop, signal = Recorder(), asyncio.Event(), OutboxSignal()
+    relay = OutboxRelay(engine, sessions, tables.outbox, recorder, signal, poll_seconds=60)
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await _notified_event_is_published(sessions, recorder, expected=1)
+        async with sessions() as session, session.begin():  # the server drops the relay's LISTEN connection
+            dropped = await session.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) "
+                    "FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            )
+        assert dropped == 1
+        await _notified_event_is_published(sessions, recorder, expected=2)
+    finally:
+        stop.set()
+        signal.set()
+        await running
+        await engine.dispose()
+
+
+async def _notified_event_is_published(sessions: SessionFactory, recorder: Recorder, expected: int) -> None:
+    """Stage an event as another process would (NOTIFY, no in-process signal); the relay must publish it at once."""
+    async with asyncio.timeout(5):
+        async with sessions() as session, session.begin():
+            await add_event(session, tables.outbox, make_event())
+        while len(recorder.messages) < expected:
+            await asyncio.sleep(0.05)

@@ -1,0 +1,67 @@
+"""What callers of a GraphQL service see when something goes wrong, for every service of the project.
+
+* expected errors (a bad argument, a refused operation: :class:`~shared.errors.PermanentError`) reach the client as
+  they are, with ``extensions.code`` (``BAD_USER_INPUT`` unless the error names another);
+* the database being unreachable (stopped, restarting, connection lost) is a temporary state, not a bug: the
+  client gets « Service temporarily unavailable » with ``SERVICE_UNAVAILABLE`` and may retry; it is logged
+  without a traceback;
+* anything else becomes « Unexpected error » with the request id, and is logged with its traceback;
+* « Did you mean … ? » suggestions can be hidden (production).
+"""
+
+import logging
+import re
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from shared.db import is_database_unavailable
+from shared.errors import PermanentError
+from shared.logging import current_correlation_id
+
+log = logging.getLogger(__name__)
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$")
+
+
+class PublicErrors(MaskErrors):
+    """Masks unexpected errors (keeping the request id), labels expected ones, hides suggestions if asked."""
+
+    def __init__(self, *, suggestions: bool = True) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message="Unexpected error.")
+        self._suggestions = suggestions
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = current_correlation_id() or "-"
+        masked = super().anonymise_error(error)
+        if error.original_error is not None and is_database_unavailable(error.original_error):
+            log.warning(
+                "database unavailable during a GraphQL operation",
+                extra={"path": error.path, "request_id": request_id, "error": type(error.original_error).__name__},
+            )
+            masked.message = f"Service temporarily unavailable, retry in a few seconds (request id {request_id})."
+            masked.extensions = {"code": "SERVICE_UNAVAILABLE", "requestId": request_id}
+            return masked
+        log.error(
+            "unexpected GraphQL error",
+            exc_info=error.original_error,
+            extra={"path": error.path, "request_id": request_id},
+        )
+        masked.message = f"Unexpected error (request id {request_id})."
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._public(error) for error in super()._process_errors(errors)]
+
+    def _public(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, PermanentError):
+            code = getattr(error.original_error, "code", "BAD_USER_INPUT")
+            error.extensions = {**(error.extensions or {}), "code": code}
+        elif error.original_error is None and not self._suggestions:
+            error.message = _SUGGESTION.sub("", error.message)
+        return error
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, PermanentError | GraphQLError)

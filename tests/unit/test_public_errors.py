@@ -1,0 +1,75 @@
+"""What a GraphQL caller is told when something fails: expected errors as they are, the database being away as a
+retryable SERVICE_UNAVAILABLE, anything else masked with the request id (both services)."""
+
+import asyncpg
+import pytest
+import strawberry
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from moderation.graphql.schema import Context, build_schema
+from shared.db import create_engine, create_session_factory, is_database_unavailable
+from shared.graphql_errors import PublicErrors
+from shared.tokens import Claims
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connect call failed"),
+        TimeoutError(),
+        asyncpg.CannotConnectNowError("the database system is shutting down"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        DBAPIError("SELECT 1", None, Exception("closed"), connection_invalidated=True),
+    ],
+)
+def test_errors_of_an_unreachable_database_are_recognised(error: BaseException) -> None:
+    assert is_database_unavailable(error)
+
+
+def test_a_cause_chain_is_followed_and_ordinary_errors_are_not_outages() -> None:
+    wrapped = RuntimeError("while fetching")
+    wrapped.__cause__ = ConnectionResetError()
+    assert is_database_unavailable(wrapped)
+    assert not is_database_unavailable(IntegrityError("INSERT", None, Exception("duplicate key")))
+    assert not is_database_unavailable(KeyError("x"))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def broken(self) -> str:
+        raise RuntimeError("password=hunter2 in a stack trace")
+
+    @strawberry.field
+    def away(self) -> str:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+
+async def test_unexpected_errors_are_masked_and_outages_are_told_as_retryable() -> None:
+    schema = strawberry.Schema(query=Query, extensions=[PublicErrors])
+
+    broken = (await schema.execute("{ broken }")).errors
+    away = (await schema.execute("{ away }")).errors
+
+    assert broken is not None
+    assert away is not None
+    assert broken[0].message.startswith("Unexpected error (request id")
+    assert "hunter2" not in str(broken[0].formatted)
+    assert broken[0].extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "-"}
+    assert away[0].message.startswith("Service temporarily unavailable, retry in a few seconds")
+    assert "5432" not in away[0].message
+    assert away[0].extensions == {"code": "SERVICE_UNAVAILABLE", "requestId": "-"}
+
+
+async def test_the_moderation_api_says_service_unavailable_when_its_database_is_away() -> None:
+    engine = create_engine("postgresql+asyncpg://structures:x@127.0.0.1:1/moderation")  # nothing listens on port 1
+    moderator = Claims("a1", "s1", "CAF_AGENT", "CAF59-0001", "CAF59", None, temporary=False, expires_at=2**40)
+    try:
+        result = await build_schema().execute(
+            "{ queueDepth { pending } }", context_value=Context(create_session_factory(engine), moderator)
+        )
+    finally:
+        await engine.dispose()
+
+    assert result.errors is not None
+    assert result.errors[0].extensions == {"code": "SERVICE_UNAVAILABLE", "requestId": "-"}
