@@ -17,6 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway import tables
 from gateway.accounts.hashing import PasswordHashing
@@ -28,15 +31,20 @@ from gateway.catalogue.demo import load_demo
 from gateway.catalogue.reference_data import load_reference_data
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
+from gateway.graphql.permissions import require_agent
 from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
+from gateway.publications.feed import PublicationFeed
+from gateway.publications.sources import FeedWriter
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
+from shared.errors import PermanentError
 from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
+from shared.kafka import KafkaBroadcastReader
 from shared.outbox import OutboxSignal
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import decode_key
@@ -66,8 +74,31 @@ class GatewayGraphQL(GraphQL[Context, None]):
             suggestions=not settings.production,
         )
         ide: Literal["graphiql"] | None = "graphiql" if settings.graphiql and not settings.production else None
-        super().__init__(build_schema(limits), graphql_ide=ide, allow_queries_via_get=True)
+        super().__init__(
+            build_schema(limits),
+            graphql_ide=ide,
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # S9: only graphql-transport-ws
+            connection_init_wait_timeout=timedelta(seconds=settings.connection_init_seconds),
+            max_subscriptions_per_connection=settings.subscriptions_per_connection,
+            allowed_origins=settings.websocket_allowed_origins,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
         self._zone = ZoneInfo(settings.timezone)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authentication happens here, once per connection: ``{"authorization": "Bearer <access token>"}``."""
+        params = context.connection_params or {}
+        header = params.get("authorization")
+        context.claims = _claims(context.authenticator, header if isinstance(header, str) else None)
+        try:
+            await require_agent(context)
+        except PermanentError as error:
+            raise ConnectionRejectionError(
+                {"code": getattr(error, "code", "FORBIDDEN"), "message": str(error)}
+            ) from None
+        return UNSET  # type: ignore[no-any-return]
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         runtime = _runtime_of(request)
@@ -78,7 +109,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
         client = Client(request.client.host if request.client else None, request.headers.get("user-agent"))
         claims = _claims(auth, request.headers.get("authorization"))
         issuing: PasswordIssuing | None = request.app.state.issuing
-        return Context(runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing)
+        feed: PublicationFeed = request.app.state.feed
+        return Context(
+            runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed
+        )
 
 
 def _claims(auth: Authenticator, header: str | None) -> Claims | None:
@@ -125,6 +159,25 @@ async def load_demo_data(sessions: SessionFactory, issuing: PasswordIssuing | No
                 )
 
 
+def _follow_publications(
+    runtime: ServiceRuntime, settings: GatewaySettings, feed: PublicationFeed, bus: InProcessBus | None
+) -> None:
+    """Feed this process's subscribers from every publication: the public topic, or the in-process bus."""
+    writer = FeedWriter(feed)
+    runtime.gauges["publication_subscribers"] = lambda: feed.subscribers
+    if bus is not None:
+        bus.listen(Topic.PUBLICATIONS, writer)
+        return
+    reader = KafkaBroadcastReader(
+        Topic.PUBLICATIONS,
+        writer,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        namespace=settings.kafka_topic_namespace,
+        client_id="structures-gateway-publications",
+    )
+    runtime.spawn(reader.run(runtime.stop_event), "publications")
+
+
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -132,6 +185,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         app.state.runtime = runtime
         try:
             async with runtime.running():
+                _follow_publications(runtime, settings, feed, bus)
                 if settings.demo_data:
                     await load_demo_data(runtime.sessions, app.state.issuing, runtime.signal)
                 zone = ZoneInfo(settings.timezone)
@@ -147,6 +201,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
             authenticator.hashing.close()
 
     authenticator = build_authenticator(settings)
+    feed = PublicationFeed(settings.subscriber_buffer)
 
     async def jwks(_request: Request) -> JSONResponse:
         return JSONResponse(authenticator.signer.jwks(), headers={"cache-control": "public, max-age=300"})
@@ -160,6 +215,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
     app.state.authenticator = authenticator
+    app.state.feed = feed
     app.state.issuing = (
         PasswordIssuing(
             authenticator.hashing, settings.notifier_public_key, timedelta(hours=settings.password_lifetime_hours)

@@ -45,6 +45,14 @@ class GatewaySettings(ServiceSettings):
     """How often terminations due and renewal reminders are looked for."""
     timezone: str = "Europe/Paris"
     """Where « today » is, for availabilities."""
+    subscriptions_per_connection: int = 10
+    """Operations a WebSocket connection may run at once (graphql-transport-ws)."""
+    subscriber_buffer: int = 256
+    """Publications waiting for one subscriber; a subscriber that falls further behind is cut off."""
+    websocket_allowed_origins: tuple[str, ...] = ()
+    """Other origins whose pages may open a WebSocket (same-origin and non-browser clients always may)."""
+    connection_init_seconds: float = 10.0
+    """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
 
     @property
     def production(self) -> bool:

@@ -12,7 +12,7 @@ its effects are committed — nothing accepted is lost if the process stops, it 
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from shared.consumer import Delivery, EventProcessor
@@ -35,6 +35,7 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._subscribers: dict[str, list[EventProcessor]] = defaultdict(list)
+        self._listeners: dict[str, list[Callable[[Sequence[WireMessage]], None]]] = defaultdict(list)
         self._offsets: dict[str, int] = defaultdict(int)
         self._lock = asyncio.Lock()
         self.dead_letters: list[WireMessage] = []
@@ -42,6 +43,10 @@ class InProcessBus:
     def subscribe(self, topics: Sequence[str], processor: EventProcessor) -> None:
         for topic in topics:
             self._subscribers[topic].append(processor)
+
+    def listen(self, topic: str, on_messages: Callable[[Sequence[WireMessage]], None]) -> None:
+        """Also hand every message of ``topic`` to ``on_messages`` (a live fan-out, like Kafka's group-less reader)."""
+        self._listeners[topic].append(on_messages)
 
     async def publish(self, messages: Sequence[WireMessage]) -> None:
         async with self._lock:
@@ -60,6 +65,8 @@ class InProcessBus:
         self._offsets[message.topic] = offset + 1
         for processor in self._subscribers.get(message.topic, ()):
             await processor.process(Delivery(message=message, offset=offset))
+        for on_messages in self._listeners.get(message.topic, ()):
+            on_messages([message])
 
 
 class DeadLetterSink:

@@ -212,6 +212,16 @@ class ConventionNotice(EventData):
         return str(self.convention_id)
 
 
+class PublicPlace(BaseModel):
+    """Where a published establishment is and what it is: what integrators filter publications on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    departement: str = Field(description="Code du département (« 59 », « 2A », « 974 »).")
+    commune_insee: str = Field(description="Code INSEE de la commune.")
+    category: str = Field(description="Catégorie : EAJE, ALSH, RAM, LAEP, ASSISTANT_MATERNEL…")
+
+
 class PublishedAvailability(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -229,6 +239,7 @@ class AvailabilitiesPublished(EventData):
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
 
     establishment_id: uuid.UUID
+    place: PublicPlace
     dates: list[date] = Field(description="The dates this publication replaces.")
     availabilities: list[PublishedAvailability]
     published_at: datetime
@@ -244,6 +255,7 @@ class OperatingInfoPublished(EventData):
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
 
     establishment_id: uuid.UUID
+    place: PublicPlace
     version: int
     opening_hours: str = Field(description="OpenStreetMap opening_hours of the published version.")
     published_at: datetime
@@ -259,6 +271,7 @@ class OperatingInfoWithdrawn(EventData):
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
 
     establishment_id: uuid.UUID
+    place: PublicPlace
     version: int = Field(ge=1, description="The version no longer public.")
     withdrawn_at: datetime
 

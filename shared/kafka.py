@@ -1,4 +1,5 @@
-"""Kafka adapters: the idempotent producer behind the outbox, and the consumer loop with manual commits.
+"""Kafka adapters: the idempotent producer behind the outbox, the consumer loop with manual commits, and the
+group-less reader that gives every process every message of a topic (live fan-outs).
 
 Topic names inside the services are logical (``structures.….v1``); these adapters add and strip the configured
 namespace at the edge.
@@ -6,7 +7,8 @@ namespace at the edge.
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -189,3 +191,93 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
             await stop.wait()
     except TimeoutError:
         pass
+
+
+class KafkaBroadcastReader:
+    """Reads every partition of one topic without a consumer group: each process gets every message.
+
+    For fan-outs where each process serves its own clients (GraphQL subscribers). It starts from the messages
+    written since the reader was created (so a topic created later loses nothing of what came after start-up), and
+    after a broker failure resumes from where it stopped. No offsets are committed: nothing durable depends on it.
+    """
+
+    def __init__(
+        self,
+        topic: str,
+        on_messages: Callable[[Sequence[WireMessage]], None],
+        *,
+        bootstrap_servers: str,
+        namespace: str = "",
+        client_id: str = "structures",
+    ) -> None:
+        self._logical = topic
+        self._topic = physical_topic(topic, namespace)
+        self._on_messages = on_messages
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        self._since_ms = int(time.time() * 1000)
+        self._positions: dict[TopicPartition, int] = {}
+        self.connected = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self._read(stop)
+            except KafkaError as error:
+                self.connected = False
+                log.warning("Kafka broadcast reader failed, reconnecting", extra={"error": repr(error)})
+                await _sleep_unless(stop, 2.0)
+
+    async def _read(self, stop: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            metadata_max_age_ms=5_000,
+        )
+        await consumer.start()
+        try:
+            partitions = await self._partitions(consumer, stop)
+            if not partitions:
+                return
+            consumer.assign(partitions)
+            await self._seek(consumer, partitions)
+            self.connected = True
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                for partition, records in batches.items():
+                    self._on_messages([self._message(record) for record in records])
+                    self._positions[partition] = records[-1].offset + 1
+        finally:
+            self.connected = False
+            await consumer.stop()
+
+    async def _partitions(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> list[TopicPartition]:
+        """The topic's partitions, waiting for the topic to exist (it is created by its first message)."""
+        while not stop.is_set():
+            await consumer.topics()  # refreshes the metadata
+            found = consumer.partitions_for_topic(self._topic)
+            if found:
+                return [TopicPartition(self._topic, p) for p in sorted(found)]
+            self.connected = True  # the broker answers; the topic has no message yet
+            await _sleep_unless(stop, 0.5)
+        return []
+
+    async def _seek(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+        fresh = [tp for tp in partitions if tp not in self._positions]
+        for tp in partitions:
+            if tp in self._positions:
+                consumer.seek(tp, self._positions[tp])
+        if not fresh:
+            return
+        ends = await consumer.end_offsets(fresh)  # before the time lookup: nothing can slip between the two
+        found = await consumer.offsets_for_times(dict.fromkeys(fresh, self._since_ms))
+        for tp in fresh:
+            stamp = found.get(tp)
+            consumer.seek(tp, stamp.offset if stamp is not None else ends[tp])
+
+    def _message(self, record: Any) -> WireMessage:
+        return WireMessage(
+            topic=self._logical, key=record.key or b"", value=record.value, headers=tuple(record.headers or ())
+        )

@@ -7,7 +7,7 @@ gives it its tables and event handlers, and mounts :func:`health_routes`.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,8 @@ class ServiceRuntime:
         )
         self.consumer: ConsumerLoop | None = self._make_consumer() if spec.topics else None
         self._tasks: list[asyncio.Task[None]] = []
+        self.gauges: dict[str, Callable[[], object]] = {}
+        """Figures of the service reported by ``/readyz`` (e.g. the gateway's open subscriptions)."""
 
     def _make_publisher(self) -> Publisher:
         if self.settings.bus == "inprocess":
@@ -143,6 +145,7 @@ class ServiceRuntime:
         database_ok = await self._database_ok(report)
         report["kafka"] = self._kafka_state()
         report["outbox_backlog"] = await self.relay.backlog() if database_ok and self.relay is not None else None
+        report |= {name: gauge() for name, gauge in self.gauges.items()}
         kafka_ok = report["kafka"] in ("connected", "in-process")
         ready = database_ok and (kafka_ok or not self.spec.kafka_required_for_readiness)
         report["status"] = "ready" if ready and kafka_ok else "degraded" if ready else "unavailable"

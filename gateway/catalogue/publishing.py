@@ -53,6 +53,7 @@ async def publish_availabilities(
     )
     published = AvailabilitiesPublished(
         establishment_id=uuid.UUID(establishment_id),
+        place=writes.public_place(row),
         dates=sorted({e.day for e in batch}),
         availabilities=[
             PublishedAvailability(

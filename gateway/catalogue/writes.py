@@ -17,6 +17,20 @@ from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.domain import osm_opening_hours
 from gateway.catalogue.tables import availabilities, establishments, operating_info_versions, providers
 from gateway.catalogue.vocabulary import AgeGroup, CareKind, Channel, Slot
+from shared.events import PublicPlace
+
+
+def public_place(row: Any) -> PublicPlace:
+    """The public place of an ``establishments`` row (or any row with its departement, commune and category)."""
+    return PublicPlace(departement=row.departement, commune_insee=row.commune_insee, category=row.category)
+
+
+async def load_public_place(session: AsyncSession, establishment_id: str) -> PublicPlace:
+    e = establishments.c
+    row = (
+        await session.execute(select(e.departement, e.commune_insee, e.category).where(e.id == establishment_id))
+    ).one()
+    return public_place(row)
 
 
 async def add_provider(session: AsyncSession, **values: Any) -> str:

@@ -7,11 +7,12 @@ from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims
 from gateway.graphql.loaders import Loaders
+from gateway.publications.feed import PublicationFeed
 from shared.db import SessionFactory
 from shared.outbox import OutboxSignal
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
     sessions: SessionFactory
     loaders: Loaders
@@ -25,6 +26,15 @@ class Context:
     client: Client = field(default_factory=lambda: Client(None, None))
     issuing: PasswordIssuing | None = None
     """How generated passwords are issued (``None`` when GATEWAY_NOTIFIER_PUBLIC_KEY is not set)."""
+    feed: PublicationFeed | None = None
+    """This process's live publications (subscriptions)."""
+    connection_params: dict[str, object] | None = None
+    """A WebSocket's ``connection_init`` payload (set by strawberry; read once, at connection)."""
+
+    @property
+    def publication_feed(self) -> PublicationFeed:
+        assert self.feed is not None, "the gateway app always provides the publication feed"
+        return self.feed
 
     @property
     def authenticator(self) -> Authenticator:

@@ -9,6 +9,7 @@ from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
+from gateway.graphql.subscriptions import Subscription
 from gateway.graphql.types import Caf, Commune, Provider
 
 
@@ -26,6 +27,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Establishment, Commune, Caf, Provider],
         extensions=schema_extensions(limits or Limits()),
     )

@@ -59,6 +59,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
     await session.execute(update(submissions).where(submissions.c.id == row.id).values(status="APPROVED", **values))
     announced = OperatingInfoPublished(
         establishment_id=uuid.UUID(row.establishment_id), version=version,
+        place=await writes.load_public_place(session, row.establishment_id),
         opening_hours=osm_opening_hours(document), published_at=now,
     )  # fmt: skip
     await add_event(session, outbox, new_event(announced, source=SOURCE))

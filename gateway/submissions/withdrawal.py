@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue.tables import departements, establishments, operating_info_versions
+from gateway.catalogue.writes import public_place
 from gateway.tables import outbox
 from gateway.user_errors import UserError
 from shared.events import AgentRef, OperatingInfoWithdrawn, WithdrawalNotice, new_event
@@ -58,7 +59,12 @@ async def withdraw_operating_info(
         return errors
     place = (
         await session.execute(
-            select(establishments.c.name)
+            select(
+                establishments.c.name,
+                establishments.c.departement,
+                establishments.c.commune_insee,
+                establishments.c.category,
+            )
             .join(departements, departements.c.code == establishments.c.departement)
             .where(establishments.c.id == withdrawal.establishment_id, departements.c.caf_code == withdrawal.caf_code)
         )
@@ -81,7 +87,9 @@ async def withdraw_operating_info(
     }  # fmt: skip
     await session.execute(update(operating_info_versions).where(versions.id == published.id).values(**withdrawn))
     establishment_id = uuid.UUID(withdrawal.establishment_id)
-    public = OperatingInfoWithdrawn(establishment_id=establishment_id, version=published.version, withdrawn_at=now)
+    public = OperatingInfoWithdrawn(
+        establishment_id=establishment_id, place=public_place(place), version=published.version, withdrawn_at=now
+    )
     notice = WithdrawalNotice(
         establishment_id=establishment_id, establishment_name=place.name, version=published.version,
         reasons=withdrawal.reasons, comment=withdrawal.comment, withdrawn_by=withdrawal.agent_number,

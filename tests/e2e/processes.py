@@ -34,6 +34,10 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "MODERATION_", "NOTIFIER_"))}
         env |= self.env | {f"{self.name.upper()}_PORT": str(self.port), f"{self.name.upper()}_LOG_FORMAT": "json"}
@@ -48,9 +52,15 @@ class ServiceProcess:
             )
 
     async def wait_ready(
-        self, timeout: float = 60.0, *, status: int = 200, report: str | None = None
+        self,
+        timeout: float = 60.0,
+        *,
+        status: int = 200,
+        report: str | None = None,
+        gauge: tuple[str, int] | None = None,
     ) -> dict[str, object]:
-        """Poll /readyz until it answers ``status`` (and, if given, a ``report`` such as "ready", not "degraded")."""
+        """Poll /readyz until it answers ``status`` (and, if given, a ``report`` such as "ready", not "degraded",
+        and a ``gauge`` of the report at least at the given value)."""
         async with httpx.AsyncClient() as client, asyncio.timeout(timeout):
             while True:
                 if self.process is not None and self.process.poll() is not None:
@@ -58,7 +68,8 @@ class ServiceProcess:
                 try:
                     response = await client.get(f"{self.url}/readyz")
                     body: dict[str, object] = response.json()
-                    if response.status_code == status and report in (None, body.get("status")):
+                    reached = gauge is None or int(body.get(gauge[0], 0)) >= gauge[1]  # type: ignore[call-overload]
+                    if response.status_code == status and report in (None, body.get("status")) and reached:
                         return body
                 except (httpx.TransportError, ValueError):  # not listening yet, or not JSON yet
                     pass

@@ -29,6 +29,7 @@ from tests.e2e.test_escautpont_story import Api
 from tests.integration.test_availability_publication import PUBLISH, _entry, open_days
 from tests.integration.test_operating_info_submission import INFO, SUBMIT
 from tests.kafka_tools import read_topic
+from tests.subscriptions import collect
 
 pytestmark = pytest.mark.e2e
 TEMPORARY = "Tmp4Pass"
@@ -108,6 +109,9 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
         marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
         caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
         crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+        followed: list[dict[str, Any]] = []  # an integrator following this crèche live, over graphql-transport-ws
+        subscriber = asyncio.create_task(collect(gateway.ws_url, caf, {"establishmentIds": [crèche]}, followed))
+        await gateway.wait_ready(report="ready", gauge=("publication_subscribers", 1))
 
         # Availabilities: published at once.
         [day] = open_days(1)
@@ -157,6 +161,15 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
             "fr.monenfant.structures.operating-info.published.v1",
         ]
         assert json.loads(announced[1].value)["version"] == 2
+        async with asyncio.timeout(10):  # ...and reaches the subscriber through the gateway's live feed
+            while len(followed) < 2:
+                await asyncio.sleep(0.05)
+        assert [(e["type"], e["data"].get("version")) for e in followed] == [
+            ("AVAILABILITIES_PUBLISHED", None),
+            ("OPERATING_INFO_PUBLISHED", 2),
+        ]
+        assert [e["id"] for e in followed] == [dict(r.headers)["ce_id"].decode() for r in announced]
+        subscriber.cancel()
         mine = await api.call("{ mySubmissions { status } }", marie)
         assert [s["status"] for s in mine["data"]["mySubmissions"]] == ["APPROVED", "REJECTED"]
     finally:

@@ -42,10 +42,10 @@ def open_days(count: int, *, after: int = 3) -> list[date]:
 
 @contextlib.asynccontextmanager
 async def _gateway(
-    sqlite_catalogue: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_catalogue: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     _, public = generate_key_pair()
-    async with gateway_client(sqlite_catalogue, folder)(notifier_public_key=public) as client:
+    async with gateway_client(sqlite_catalogue, folder)(notifier_public_key=public, **settings) as client:
         app: Any = client.app  # type: ignore[attr-defined]
         monkeypatch.setattr(services, "generate_password", lambda: TEMPORARY)
         issuing = PasswordIssuing(app.state.authenticator.hashing, public)

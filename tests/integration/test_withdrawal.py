@@ -56,7 +56,8 @@ async def test_a_withdrawal_hides_the_published_information_and_tells_the_agents
     assert after is None
     assert again["data"]["withdrawOperatingInfo"]["userErrors"][0]["code"] == "NOTHING_PUBLISHED"
     assert events["withdrawn"]["version"] == 1
-    assert set(events["withdrawn"]) == {"establishment_id", "version", "withdrawn_at"}  # public data only
+    assert set(events["withdrawn"]) == {"establishment_id", "place", "version", "withdrawn_at"}  # public data only
+    assert events["withdrawn"]["place"] == {"departement": "59", "commune_insee": "59207", "category": "EAJE"}
     notice = events["withdrawal-notice"]
     assert notice["reasons"] == ["PUBLICITE_DEGUISEE"]
     assert [r["email"] for r in notice["recipients"]] == ["m.dupont@escautpont.example"]

@@ -1,0 +1,155 @@
+"""The per-process fan-out of publication events to the subscribers connected to this gateway process.
+
+Every gateway process reads the whole public topic (no consumer group: each one needs every event, see
+:mod:`gateway.publications.sources`) and hands each event to :meth:`PublicationFeed.deliver`, which puts it in the
+bounded buffer of every subscriber whose filter matches. Delivery never waits for a subscriber: one whose buffer
+is full is cut off (told it was too slow) instead of slowing down the others.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.events import (
+    AvailabilitiesPublished,
+    Envelope,
+    OperatingInfoPublished,
+    OperatingInfoWithdrawn,
+    PublicPlace,
+)
+
+log = logging.getLogger(__name__)
+
+
+class PublicationType(StrEnum):
+    AVAILABILITIES_PUBLISHED = AvailabilitiesPublished.event_type
+    OPERATING_INFO_PUBLISHED = OperatingInfoPublished.event_type
+    OPERATING_INFO_WITHDRAWN = OperatingInfoWithdrawn.event_type
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One public event, as subscribers receive it."""
+
+    id: str
+    type: PublicationType
+    establishment_id: str
+    place: PublicPlace
+    occurred_at: datetime
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: Envelope) -> "Publication | None":
+        """The publication carried by ``event``, or None for an event type subscribers do not follow."""
+        data = event.data
+        if not isinstance(data, AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn):
+            return None
+        payload = data.model_dump(mode="json", exclude={"establishment_id", "place"})
+        return cls(event.id, PublicationType(event.type), str(data.establishment_id), data.place, event.time, payload)
+
+
+@dataclass(frozen=True)
+class PublicationFilter:
+    """What one subscriber follows; an empty criterion matches everything, criteria combine with AND."""
+
+    departements: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    establishment_ids: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    types: frozenset[PublicationType] = frozenset()
+
+    def matches(self, publication: Publication) -> bool:
+        place = publication.place
+        return (
+            _allows(self.departements, place.departement)
+            and _allows(self.communes, place.commune_insee)
+            and _allows(self.establishment_ids, publication.establishment_id)
+            and _allows(self.categories, place.category)
+            and _allows(self.types, publication.type)
+        )
+
+
+def _allows(wanted: frozenset[Any], value: Any) -> bool:
+    return not wanted or value in wanted
+
+
+class SubscriberTooSlowError(Exception):
+    """The subscriber's buffer overflowed: it missed events and must reconnect."""
+
+
+_CUT_OFF = object()
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One subscription's bounded buffer; iterate it to receive the matching publications in order."""
+
+    filter: PublicationFilter
+    capacity: int
+    _queue: asyncio.Queue[Any] = field(init=False)
+    overflowed: bool = False
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(self.capacity + 1)  # one more slot for the cut-off mark
+
+    def offer(self, publication: Publication) -> bool:
+        """Buffer ``publication`` without waiting; False when the subscriber is too slow and was cut off."""
+        if self.overflowed:
+            return False
+        if self._queue.qsize() >= self.capacity:
+            self.overflowed = True
+            self._queue.put_nowait(_CUT_OFF)
+            return False
+        self._queue.put_nowait(publication)
+        return True
+
+    def __aiter__(self) -> "Subscriber":
+        return self
+
+    async def __anext__(self) -> Publication:
+        item = await self._queue.get()
+        if item is _CUT_OFF:
+            raise SubscriberTooSlowError
+        assert isinstance(item, Publication)
+        return item
+
+
+class PublicationFeed:
+    """The subscribers of this process and the fan-out to them."""
+
+    def __init__(self, buffer_size: int = 256) -> None:
+        self._subscribers: set[Subscriber] = set()
+        self._buffer_size = buffer_size
+        self.delivered = 0
+        self.cut_off = 0
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    @asynccontextmanager
+    async def subscribe(self, wanted: PublicationFilter) -> AsyncIterator[Subscriber]:
+        subscriber = Subscriber(wanted, self._buffer_size)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    def deliver(self, publications: Iterable[Publication]) -> None:
+        """Hand each publication to every matching subscriber; never waits."""
+        for publication in publications:
+            for subscriber in tuple(self._subscribers):
+                if not subscriber.filter.matches(publication):
+                    continue
+                if subscriber.offer(publication):
+                    self.delivered += 1
+                elif subscriber.overflowed:
+                    self._subscribers.discard(subscriber)
+                    self.cut_off += 1
+                    log.warning("publication subscriber too slow, cut off", extra={"buffer": subscriber.capacity})

@@ -1,0 +1,171 @@
+"""``Subscription.publications`` over graphql-transport-ws (S9), with a standard client library (gql).
+
+The gateway runs in-process on SQLite with the in-process bus, served by uvicorn on loopback so a real WebSocket
+client connects; the same code path is exercised on Kafka by the end-to-end tests.
+"""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import websockets
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError
+
+from gateway.catalogue.demo import MULTI_ACCUEIL
+from gateway.graphql.relay import to_global_id
+from tests.e2e.processes import free_port
+from tests.integration.test_availability_publication import PUBLISH, _entry, _gateway, _token, open_days
+from tests.subscriptions import PUBLICATIONS, collect, transport
+
+CRECHE = to_global_id("Establishment", MULTI_ACCUEIL)
+
+
+@contextlib.asynccontextmanager
+async def _served(client: httpx.AsyncClient) -> AsyncIterator[tuple[str, Any]]:
+    """The in-process app (lifespan already running) behind a real uvicorn server on loopback."""
+    app: Any = client.app  # type: ignore[attr-defined]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{port}/graphql", app
+    finally:
+        server.should_exit = True
+        await serving
+
+
+@pytest.fixture
+async def gateway(
+    sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[httpx.AsyncClient, str, Any, str]]:
+    async with _gateway(sqlite_catalogue, tmp_path, monkeypatch) as client, _served(client) as (url, app):
+        yield client, url, app, await _token(client, "m.dupont.escautpont")
+
+
+async def _subscribed(app: Any, count: int) -> None:
+    async with asyncio.timeout(5):
+        while app.state.feed.subscribers < count:
+            await asyncio.sleep(0.01)
+
+
+async def test_subscribers_receive_the_publications_they_follow_with_public_data_only(
+    gateway: tuple[httpx.AsyncClient, str, Any, str],
+) -> None:
+    client, url, app, token = gateway
+    nord, pas_de_calais, withdrawals = [], [], []  # type: ignore[var-annotated]
+    tasks = [
+        asyncio.create_task(collect(url, token, {"departements": ["59"], "establishmentIds": [CRECHE]}, nord)),
+        asyncio.create_task(collect(url, token, {"departements": ["62"]}, pas_de_calais)),
+        asyncio.create_task(collect(url, token, {"types": ["OPERATING_INFO_WITHDRAWN"]}, withdrawals)),
+    ]
+    try:
+        await _subscribed(app, 3)
+        day = open_days(1)[0]
+        headers = {"authorization": f"Bearer {token}"}
+        published = await client.post(
+            "/graphql", json={"query": PUBLISH, "variables": {"id": CRECHE, "a": [_entry(day, 2)]}}, headers=headers
+        )
+        assert published.json()["data"]["publishAvailabilities"]["userErrors"] == []
+        async with asyncio.timeout(5):
+            while not nord:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # time for a wrongly matching subscriber to get it too
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    [event] = nord
+    assert event["type"] == "AVAILABILITIES_PUBLISHED"
+    assert (event["establishmentId"], event["departement"], event["communeInsee"]) == (CRECHE, "59", "59207")
+    assert event["category"] == "EAJE"
+    assert event["data"]["availabilities"] == [
+        {"date": day.isoformat(), "slot": "JOURNEE", "places": 2, "age_group": None, "care_kind": "OCCASIONNEL"}
+    ]
+    text = json.dumps(event)
+    assert "Dupont" not in text
+    assert "escautpont.example" not in text
+    assert "agent" not in text.lower()
+    assert pas_de_calais == []
+    assert withdrawals == []
+
+
+async def test_s9_authentication_happens_in_connection_init(gateway: tuple[httpx.AsyncClient, str, Any, str]) -> None:
+    _client, url, _app, _token = gateway
+    for bad in (None, "not-a-token"):
+        with pytest.raises(TransportConnectionFailed) as refused:  # noqa: PT012
+            async with Client(transport=transport(url, bad)) as session:
+                async for _ in session.subscribe(GraphQLRequest(PUBLICATIONS)):
+                    pass
+        closed = refused.value.__cause__
+        assert isinstance(closed, websockets.ConnectionClosed)
+        assert closed.rcvd is not None
+        assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+
+
+async def _raw(url: str, subprotocol: str = "graphql-transport-ws", **kwargs: Any) -> Any:
+    return await websockets.connect(url, subprotocols=[subprotocol], **kwargs)  # type: ignore[list-item]
+
+
+async def test_s9_nothing_before_connection_init_and_only_graphql_transport_ws(
+    gateway: tuple[httpx.AsyncClient, str, Any, str],
+) -> None:
+    _client, url, _app, _token = gateway
+    subscribe = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { publications { id } }"}}
+
+    early = await _raw(url)
+    await early.send(json.dumps(subscribe))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await early.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4401  # Unauthorized: subscribe before connection_init
+
+    legacy = await _raw(url, "graphql-ws")  # the legacy subscriptions-transport-ws protocol is refused
+    with pytest.raises(websockets.ConnectionClosed) as refused:
+        await legacy.recv()
+    assert refused.value.rcvd is not None
+    assert refused.value.rcvd.code == 4406
+
+    foreign = {"origin": "https://evil.example"}
+    with pytest.raises(websockets.InvalidHandshake):  # a page of another origin may not open it
+        await _raw(url, additional_headers=foreign)
+
+
+async def test_s9_a_connection_without_init_is_closed_and_the_subscriptions_are_capped(
+    sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = {"connection_init_seconds": 0.5, "subscriptions_per_connection": 2}
+    async with (
+        _gateway(sqlite_catalogue, tmp_path, monkeypatch, **settings) as client,
+        _served(client) as (url, _app),
+    ):
+        token = await _token(client, "m.dupont.escautpont")
+        silent = await _raw(url)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(silent.recv(), 5)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4408  # connection initialisation timeout
+
+        async with Client(transport=transport(url, token)) as session:
+            running = [asyncio.create_task(_first(session)) for _ in range(2)]
+            await asyncio.sleep(0.3)
+            with pytest.raises(TransportQueryError, match="Subscription limit reached"):
+                await asyncio.wait_for(_first(session), 5)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+async def _first(session: Any) -> Any:
+    async for result in session.subscribe(GraphQLRequest(PUBLICATIONS)):
+        return result
+    return None

@@ -1,0 +1,84 @@
+"""The per-process fan-out of publications: filters, order, and a slow subscriber cut off without slowing others."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from gateway.publications.feed import (
+    Publication,
+    PublicationFeed,
+    PublicationFilter,
+    PublicationType,
+    SubscriberTooSlowError,
+)
+from shared.events import OperatingInfoPublished, PublicPlace, new_event
+
+ESCAUTPONT = PublicPlace(departement="59", commune_insee="59207", category="EAJE")
+ARRAS = PublicPlace(departement="62", commune_insee="62041", category="ALSH")
+
+
+def _publication(place: PublicPlace = ESCAUTPONT, establishment: str | None = None, version: int = 1) -> Publication:
+    data = OperatingInfoPublished(
+        establishment_id=uuid.UUID(establishment) if establishment else uuid.uuid4(), place=place, version=version,
+        opening_hours="Mo-Fr 07:30-18:30", published_at=datetime.now(UTC),
+    )  # fmt: skip
+    publication = Publication.of(new_event(data, source="/test"))
+    assert publication is not None
+    return publication
+
+
+@pytest.mark.parametrize(
+    ("wanted", "matches"),
+    [
+        (PublicationFilter(), True),
+        (PublicationFilter(departements=frozenset({"59", "62"})), True),
+        (PublicationFilter(departements=frozenset({"62"})), False),
+        (PublicationFilter(communes=frozenset({"59207"}), categories=frozenset({"EAJE"})), True),
+        (PublicationFilter(communes=frozenset({"59207"}), categories=frozenset({"ALSH"})), False),
+        (PublicationFilter(types=frozenset({PublicationType.OPERATING_INFO_WITHDRAWN})), False),
+        (PublicationFilter(types=frozenset({PublicationType.OPERATING_INFO_PUBLISHED})), True),
+    ],
+)
+def test_a_filter_combines_its_criteria_and_an_empty_one_matches_all(wanted: PublicationFilter, matches: bool) -> None:
+    assert wanted.matches(_publication()) is matches
+
+
+def test_the_publication_keeps_public_data_and_the_event_id() -> None:
+    publication = _publication()
+    assert publication.type is PublicationType.OPERATING_INFO_PUBLISHED
+    assert set(publication.data) == {"version", "opening_hours", "published_at"}
+
+
+async def test_each_subscriber_gets_what_it_follows_in_order() -> None:
+    feed = PublicationFeed()
+    crèche = str(uuid.uuid4())
+    async with (
+        feed.subscribe(PublicationFilter(departements=frozenset({"59"}))) as nord,
+        feed.subscribe(PublicationFilter(establishment_ids=frozenset({crèche}))) as one,
+    ):
+        sent = [_publication(establishment=crèche, version=1), _publication(ARRAS), _publication(version=3)]
+        feed.deliver(sent)
+        got_nord = [await anext(nord) for _ in range(2)]
+        got_one = await anext(one)
+        assert feed.subscribers == 2
+    assert feed.subscribers == 0
+    assert got_nord == [sent[0], sent[2]]
+    assert got_one == sent[0]
+    assert feed.delivered == 3
+
+
+async def test_a_slow_subscriber_is_cut_off_and_the_others_keep_receiving() -> None:
+    feed = PublicationFeed(buffer_size=3)
+    async with feed.subscribe(PublicationFilter()) as slow, feed.subscribe(PublicationFilter()) as fast:
+        received = []
+        for n in range(5):
+            feed.deliver([_publication(version=n + 1)])
+            received.append(await asyncio.wait_for(anext(fast), 1))
+        kept = [await anext(slow) for _ in range(3)]
+        with pytest.raises(SubscriberTooSlowError):
+            await anext(slow)
+    assert [p.data["version"] for p in received] == [1, 2, 3, 4, 5]
+    assert [p.data["version"] for p in kept] == [1, 2, 3]
+    assert feed.cut_off == 1
