@@ -111,7 +111,9 @@ async def prepare_gateway(url: str, public_key: str) -> list[str]:
     return creches
 
 
-async def drive(api: Api, token: str, creches: list[str], seconds: float, phase: str) -> tuple[dict[str, float], int]:
+async def drive(
+    api: Api, token: str, creches: list[str], seconds: float, phase: str, rate: int = RATE
+) -> tuple[dict[str, float], int]:
     """Open-loop submissions; returns {submission id: acknowledgement time} and the number of failures."""
     acknowledged: dict[str, float] = {}
     failures = 0
@@ -130,8 +132,8 @@ async def drive(api: Api, token: str, creches: list[str], seconds: float, phase:
             failures += 1
 
     tasks, started = [], time.monotonic()
-    for n in range(int(seconds * RATE)):
-        await asyncio.sleep(max(0.0, started + n / RATE - time.monotonic()))
+    for n in range(int(seconds * rate)):
+        await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
     await client.aclose()
