@@ -7,6 +7,8 @@ holds the marking on an advisory lock the test owns); the batch is published aga
 queue once.
 R6: PostgreSQL is stopped for 6 s under load and started again; requests during the outage get errors quickly
 (no hang), the gateway acknowledges again within 10 s of the database's return, and no submission is half-written.
+R3: the moderation consumer is killed after committing five review items of a batch and before committing the
+batch's offsets (the sixth is held by a trigger); the restarted consumer gets the five again and adds nothing.
 R5: the broker is frozen (SIGSTOP) for 30 s under load; the gateway keeps acknowledging submissions, and all of
 them reach the queue, once, within 60 s of the broker's return.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select
 
 from gateway import tables as gateway_tables
@@ -113,7 +116,8 @@ async def test_r1_gateway_killed_during_a_thousand_submissions_loses_and_duplica
     checker = Checker()
     run = uuid.uuid4().hex[:6]
     services = _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch)
-    async with services as (api, token, urls, gateway):
+    async with services as (api, token, urls, processes):
+        gateway = processes["gateway"]
         keys = asyncio.Queue[str]()
         for n in range(SUBMISSIONS):
             keys.put_nowait(f"r1-{run}-{n:04d}")
@@ -175,8 +179,8 @@ async def _created_entries(engine: object) -> dict[str, int]:
 async def _services(
     stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, namespace: str, folder: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[tuple[Api, str, dict[str, str], ServiceProcess]]:  # fmt: skip
-    """Gateway and moderation processes on fresh databases: the API, Marie's token, the DB URLs, the gateway."""
+) -> AsyncIterator[tuple[Api, str, dict[str, str], dict[str, ServiceProcess]]]:  # fmt: skip
+    """Gateway and moderation processes on fresh databases: the API, Marie's token, the DB URLs, the processes."""
     urls = {name: await pg_database(name) for name in ("gateway", "moderation")}
     await fill_catalogue(urls["gateway"])
     _, public_key = generate_key_pair()
@@ -197,7 +201,7 @@ async def _services(
             await process.wait_ready()
         api = Api(gateway.url)
         token = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
-        yield api, token, urls, gateway
+        yield api, token, urls, {"gateway": gateway, "moderation": moderation}
     finally:
         for process in (gateway, moderation):
             process.stop()
@@ -244,8 +248,8 @@ async def test_r2_relay_killed_after_publishing_before_marking_sent_the_queue_ho
     checker = Checker()
     run = uuid.uuid4().hex[:6]
     services = _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch)
-    async with services as (api, token, urls, gateway):
-        moderation_db = engines(urls["moderation"])
+    async with services as (api, token, urls, processes):
+        gateway, moderation_db = processes["gateway"], engines(urls["moderation"])
         async with _marking_sent_held(urls["gateway"]) as held:
             async with asyncio.timeout(30):  # the set-up's events (passwords issued) leave before the trigger
                 while await _unsent(held):
@@ -275,6 +279,84 @@ async def test_r2_relay_killed_after_publishing_before_marking_sent_the_queue_ho
     assert Checker.duplicated(queued) == [], "a redelivered event created a second review item"
     assert Checker.duplicated(created) == []
     assert len(checker.acknowledged) == 20
+
+
+_HOLD_INTAKE = f"""
+CREATE FUNCTION hold_intake() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT count(*) FROM review_items) >= 5 THEN
+        PERFORM pg_advisory_xact_lock_shared({_HOLD_LOCK});
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER hold_intake BEFORE INSERT ON review_items FOR EACH ROW EXECUTE FUNCTION hold_intake();
+"""
+
+
+@asynccontextmanager
+async def _intake_held_after_five(url: str) -> AsyncIterator[None]:
+    """Until the block exits, the moderation consumer commits five review items, then waits inside the sixth."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    await connection.execute(_HOLD_INTAKE)
+    await connection.execute("SELECT pg_advisory_lock($1)", _HOLD_LOCK)
+    try:
+        yield
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", _HOLD_LOCK)
+        await connection.execute("DROP TRIGGER hold_intake ON review_items; DROP FUNCTION hold_intake()")
+        await connection.close()
+
+
+async def _committed_offsets(bootstrap: str, group: str) -> int:
+    """The sum of the offsets ``group`` has committed (0 when none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sum(max(0, meta.offset) for meta in offsets.values())
+
+
+async def test_r3_consumer_killed_after_its_db_commit_before_its_offset_commit_redelivery_has_no_second_effect(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checker = Checker()
+    run = uuid.uuid4().hex[:6]
+    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (
+        api, token, urls, processes,
+    ):  # fmt: skip
+        moderation, moderation_db = processes["moderation"], engines(urls["moderation"])
+        group = processes["moderation"].env["MODERATION_CONSUMER_GROUP"]
+        moderation.stop()  # the batch must wait in Kafka, so that the consumer takes it in one fetch
+        for n in range(30):
+            await _submit_until_acknowledged(api, token, f"r3-{run}-{n:02d}", checker)
+        topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, kafka_namespace)
+        assert len(await read_topic(stack.kafka, topic, expected=30)) == 30
+        async with _intake_held_after_five(urls["moderation"]):
+            moderation.start()
+            await _wait_for_queue(moderation_db, expected=5, timeout=60)
+            await asyncio.sleep(1)  # the sixth is held inside its transaction; the batch's offsets wait for it
+            committed_before_kill = await _committed_offsets(stack.kafka, group)
+            applied_before_kill = len(await _queue_counts(moderation_db))
+            moderation.kill()  # SIGKILL: five effects committed in the database, their offsets not in Kafka
+        moderation.start()
+        await _wait_for_queue(moderation_db, expected=30, timeout=60)
+        await asyncio.sleep(1)  # let any redelivered duplicate land
+        queued = await _queue_counts(moderation_db)
+        created = await _created_entries(moderation_db)
+
+    assert applied_before_kill == 5
+    assert committed_before_kill == 0, "the offsets of the applied events were not committed when it died"
+    assert checker.lost(queued) == []
+    assert Checker.duplicated(queued) == [], "a redelivered event created a second review item"
+    assert Checker.duplicated(created) == []
+    assert len(queued) == 30
 
 
 @asynccontextmanager
