@@ -36,7 +36,8 @@ from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.publications.feed import PublicationFeed
-from gateway.publications.sources import FeedWriter
+from gateway.publications.log import last_position
+from gateway.publications.sources import FeedWriter, fill_gaps
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
 from shared.bus import InProcessBus
@@ -159,23 +160,28 @@ async def load_demo_data(sessions: SessionFactory, issuing: PasswordIssuing | No
                 )
 
 
-def _follow_publications(
+async def _follow_publications(
     runtime: ServiceRuntime, settings: GatewaySettings, feed: PublicationFeed, bus: InProcessBus | None
 ) -> None:
-    """Feed this process's subscribers from every publication: the public topic, or the in-process bus."""
+    """Feed this process's subscribers from every publication: the public topic, or the in-process bus.
+
+    The reader starts before the log's last position is read, so nothing committed after that read is missed."""
     writer = FeedWriter(feed)
     runtime.gauges["publication_subscribers"] = lambda: feed.subscribers
     if bus is not None:
         bus.listen(Topic.PUBLICATIONS, writer)
-        return
-    reader = KafkaBroadcastReader(
-        Topic.PUBLICATIONS,
-        writer,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        namespace=settings.kafka_topic_namespace,
-        client_id="structures-gateway-publications",
-    )
-    runtime.spawn(reader.run(runtime.stop_event), "publications")
+    else:
+        reader = KafkaBroadcastReader(
+            Topic.PUBLICATIONS,
+            writer,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            namespace=settings.kafka_topic_namespace,
+            client_id="structures-gateway-publications",
+        )
+        runtime.spawn(reader.run(runtime.stop_event), "publications")
+    async with runtime.sessions() as session:
+        feed.start_at(await last_position(session) + 1)
+    runtime.spawn(fill_gaps(feed, runtime.sessions, runtime.stop_event), "publication-gaps")
 
 
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
@@ -185,7 +191,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         app.state.runtime = runtime
         try:
             async with runtime.running():
-                _follow_publications(runtime, settings, feed, bus)
+                await _follow_publications(runtime, settings, feed, bus)
                 if settings.demo_data:
                     await load_demo_data(runtime.sessions, app.state.issuing, runtime.signal)
                 zone = ZoneInfo(settings.timezone)

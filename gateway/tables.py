@@ -22,3 +22,6 @@ __all__ += ["account_tables"]
 from gateway.submissions import tables as submission_tables  # noqa: E402
 
 __all__ += ["submission_tables"]
+from gateway.publications import tables as publication_tables  # noqa: E402
+
+__all__ += ["publication_tables"]

@@ -327,6 +327,9 @@ class Envelope(BaseModel):
     time: datetime
     subject: str | None = None
     correlationid: str | None = None
+    sequence: str | None = None
+    """CloudEvents ``sequence`` extension: the publication cursor of a public event (its place in the gateway's
+    publication log), the same string integrators resume from."""
     data: EventData
 
     @property
@@ -378,6 +381,8 @@ def to_wire(event: Envelope) -> WireMessage:
         headers["ce_subject"] = event.subject
     if event.correlationid is not None:
         headers["ce_correlationid"] = event.correlationid
+    if event.sequence is not None:
+        headers["ce_sequence"] = event.sequence
     return WireMessage(
         topic=event.data.topic.value,
         key=event.data.aggregate_key().encode(),
@@ -409,6 +414,7 @@ def from_wire(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Enve
             time=datetime.fromisoformat(attrs["ce_time"]),
             subject=attrs.get("ce_subject"),
             correlationid=attrs.get("ce_correlationid"),
+            sequence=attrs.get("ce_sequence"),
             data=data,
         )
     except ValueError as exc:

@@ -5,8 +5,8 @@ from typing import Any
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
-PUBLICATIONS = """subscription($f: PublicationFilterInput) { publications(filter: $f) {
-  id type establishmentId departement communeInsee category occurredAt data } }"""
+PUBLICATIONS = """subscription($f: PublicationFilterInput, $after: String) { publications(filter: $f, after: $after) {
+  id cursor type establishmentId departement communeInsee category occurredAt data } }"""
 
 
 def transport(url: str, token: str | None) -> WebsocketsTransport:
@@ -18,8 +18,11 @@ def transport(url: str, token: str | None) -> WebsocketsTransport:
     )
 
 
-async def collect(url: str, token: str, wanted: dict[str, Any], into: list[dict[str, Any]]) -> None:
-    """Append every publication matching ``wanted`` to ``into`` until cancelled."""
+async def collect(
+    url: str, token: str, wanted: dict[str, Any], into: list[dict[str, Any]], after: str | None = None
+) -> None:
+    """Append every publication matching ``wanted`` (after the cursor ``after``) to ``into`` until cancelled."""
+    request = GraphQLRequest(PUBLICATIONS, variable_values={"f": wanted, "after": after})
     async with Client(transport=transport(url, token)) as session:
-        async for result in session.subscribe(GraphQLRequest(PUBLICATIONS, variable_values={"f": wanted})):
+        async for result in session.subscribe(request):
             into.append(result["publications"])

@@ -18,10 +18,10 @@ from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.tables import establishments, operating_info_versions
 from gateway.catalogue.vocabulary import AgeGroup, Category, Channel, Slot
 from gateway.catalogue.writes import NewAvailability
-from gateway.tables import outbox
+from gateway.publications.log import record_publication
 from gateway.user_errors import UserError
-from shared.events import AvailabilitiesPublished, PublishedAvailability, new_event
-from shared.outbox import OutboxSignal, add_event
+from shared.events import AvailabilitiesPublished, PublishedAvailability
+from shared.outbox import OutboxSignal
 
 NOTICE_DAYS = 3
 HORIZON_DAYS = 366
@@ -67,7 +67,7 @@ async def publish_availabilities(
         ],
         published_at=now,
     )
-    await add_event(session, outbox, new_event(published, source=SOURCE), signal)
+    await record_publication(session, published, source=SOURCE, signal=signal)
     return []
 
 

@@ -9,12 +9,12 @@ from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
-from gateway.graphql.subscriptions import Subscription
+from gateway.graphql.subscriptions import PublicationQueries, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
 
 
 @strawberry.type
-class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries, AgentQueries):
+class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries, AgentQueries, PublicationQueries):
     pass
 
 

@@ -1,8 +1,10 @@
-"""``Subscription.publications``: public publication events, live, over graphql-transport-ws only.
+"""Publications for integrators: ``Subscription.publications`` (live, graphql-transport-ws only) and the
+``events`` query (polling), with the same cursors and ids as the Kafka messages.
 
-The connection is authenticated once, in ``connection_init`` (see ``GatewayGraphQL.on_ws_connect``); each
-subscription then gets the events of this process's :class:`~gateway.publications.feed.PublicationFeed` that match
-its filter, in the order they were published for each establishment.
+The WebSocket connection is authenticated once, in ``connection_init`` (see ``GatewayGraphQL.on_ws_connect``).
+A subscription with ``after`` first joins the live feed (which buffers), then replays the publication log from the
+cursor up to the log's latest position *p*, then goes on live, skipping what is ≤ *p*: positions follow commit
+order, so nothing is missed or repeated at the seam.
 """
 
 from collections.abc import AsyncGenerator
@@ -17,6 +19,7 @@ from gateway.graphql.permissions import require_agent
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType, SubscriberTooSlowError
+from gateway.publications.log import cursor_of, last_position, position_of, read_after
 from shared.errors import PermanentError
 
 MAX_VALUES_PER_CRITERION = 100
@@ -63,6 +66,9 @@ def _establishment_key(global_id: str) -> str:
 @strawberry.type(description="Une publication : données publiques seulement, jamais de donnée personnelle.")
 class PublicationEvent:
     id: strawberry.ID = strawberry.field(description="Identifiant de l'événement (CloudEvents `id`).")
+    cursor: str = strawberry.field(
+        description="Curseur de reprise (en-tête Kafka `ce_sequence`) : à passer en `after` pour reprendre."
+    )
     type: PublicationKind
     establishment_id: strawberry.ID
     departement: str
@@ -76,6 +82,7 @@ class PublicationEvent:
         place = publication.place
         return cls(
             id=strawberry.ID(publication.id),
+            cursor=cursor_of(publication.position),
             type=PublicationKind[publication.type.name],
             establishment_id=strawberry.ID(to_global_id("Establishment", publication.establishment_id)),
             departement=place.departement,
@@ -90,19 +97,92 @@ class SubscriberTooSlowGraphQLError(PermanentError):
     code = "SUBSCRIBER_TOO_SLOW"
 
 
+REPLAY_PAGE = 500
+
+
+async def _replay(info: GraphQLInfo, after: str, wanted: PublicationFilter) -> AsyncGenerator[Publication | int, None]:
+    """The logged publications after ``after`` matching ``wanted``; last, the position the replay went up to."""
+    async with info.context.sessions() as session:
+        latest = await last_position(session)
+        position = position_of(after, latest)
+        while True:
+            page = await read_after(session, position, wanted, REPLAY_PAGE, until=latest)
+            for publication in page:
+                yield publication
+            if len(page) < REPLAY_PAGE:
+                break
+            position = page[-1].position
+    yield latest
+
+
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Les publications, en direct (graphql-transport-ws).")
+    @strawberry.subscription(description="Les publications, en direct (graphql-transport-ws) ; avec `after`, "
+                             "d'abord celles manquées depuis ce curseur, sans trou ni doublon.")  # fmt: skip
     async def publications(
-        self, info: GraphQLInfo, filter: PublicationFilterInput | None = None
+        self, info: GraphQLInfo, filter: PublicationFilterInput | None = None, after: str | None = None
     ) -> AsyncGenerator[PublicationEvent, None]:
         await require_agent(info.context)
         wanted = (filter or PublicationFilterInput()).to_filter()
-        async with info.context.publication_feed.subscribe(wanted) as subscriber:
+        async with info.context.publication_feed.subscribe(wanted) as subscriber:  # live events wait meanwhile
+            replayed_to = 0
+            if after is not None:
+                async for item in _replay(info, after, wanted):
+                    if isinstance(item, int):
+                        replayed_to = item
+                    else:
+                        yield PublicationEvent.of(item)
             try:
                 async for publication in subscriber:
-                    yield PublicationEvent.of(publication)
+                    if publication.position > replayed_to:
+                        yield PublicationEvent.of(publication)
             except SubscriberTooSlowError:
                 raise SubscriberTooSlowGraphQLError(
-                    "Abonné trop lent : des publications ont été manquées, reconnectez-vous."
+                    "Abonné trop lent : des publications ont été manquées ; reprenez avec `after` et votre dernier "
+                    "curseur."
                 ) from None
+
+
+@strawberry.type
+class PublicationEdge:
+    cursor: str
+    node: PublicationEvent
+
+
+@strawberry.type
+class PublicationPageInfo:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="Le curseur à repasser en `after` : celui de la dernière publication rendue, ou `after`."
+    )
+
+
+@strawberry.type
+class PublicationConnection:
+    edges: list[PublicationEdge]
+    page_info: PublicationPageInfo
+
+
+MAX_PAGE = 100
+
+
+@strawberry.type
+class PublicationQueries:
+    @strawberry.field(description="Les publications après un curseur, dans l'ordre (pour les intégrateurs qui "
+                      "interrogent) ; mêmes curseurs et identifiants que l'abonnement et Kafka.")  # fmt: skip
+    async def events(
+        self, info: GraphQLInfo, after: str | None = None, first: int = MAX_PAGE,
+        filter: PublicationFilterInput | None = None,
+    ) -> PublicationConnection:  # fmt: skip
+        await require_agent(info.context)
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidArgumentError(f"first: between 1 and {MAX_PAGE}")
+        wanted = (filter or PublicationFilterInput()).to_filter()
+        async with info.context.sessions() as session:
+            start = position_of(after, await last_position(session)) if after is not None else 0
+            page = await read_after(session, start, wanted, first + 1)
+        edges = [PublicationEdge(cursor=cursor_of(p.position), node=PublicationEvent.of(p)) for p in page[:first]]
+        end = edges[-1].cursor if edges else after
+        return PublicationConnection(
+            edges=edges, page_info=PublicationPageInfo(has_next_page=len(page) > first, end_cursor=end)
+        )

@@ -1,13 +1,17 @@
 """The per-process fan-out of publication events to the subscribers connected to this gateway process.
 
 Every gateway process reads the whole public topic (no consumer group: each one needs every event, see
-:mod:`gateway.publications.sources`) and hands each event to :meth:`PublicationFeed.deliver`, which puts it in the
-bounded buffer of every subscriber whose filter matches. Delivery never waits for a subscriber: one whose buffer
-is full is cut off (told it was too slow) instead of slowing down the others.
+:mod:`gateway.publications.sources`) and hands each event to :meth:`PublicationFeed.deliver`. Events from several
+partitions arrive in any order; the feed releases them in cursor order (positions are gapless, see
+:mod:`gateway.publications.log`), holding back what comes early; a position still missing after a second is read
+from the publication log (:meth:`PublicationFeed.missing`). Each released event goes into the bounded buffer of
+every subscriber whose filter matches. Delivery never waits for a subscriber: one whose buffer is full is cut off
+(told to resume from its last cursor) instead of slowing down the others.
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,15 +46,22 @@ class Publication:
     place: PublicPlace
     occurred_at: datetime
     data: dict[str, Any]
+    position: int
+    """The cursor's position in the publication log."""
 
     @classmethod
     def of(cls, event: Envelope) -> "Publication | None":
-        """The publication carried by ``event``, or None for an event type subscribers do not follow."""
+        """The publication carried by ``event``; None for other event types, or one without a cursor."""
         data = event.data
         if not isinstance(data, AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn):
             return None
+        if event.sequence is None or not event.sequence.isdigit():
+            return None
         payload = data.model_dump(mode="json", exclude={"establishment_id", "place"})
-        return cls(event.id, PublicationType(event.type), str(data.establishment_id), data.place, event.time, payload)
+        return cls(
+            event.id, PublicationType(event.type), str(data.establishment_id), data.place, event.time, payload,
+            int(event.sequence),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,11 +133,33 @@ class Subscriber:
 class PublicationFeed:
     """The subscribers of this process and the fan-out to them."""
 
-    def __init__(self, buffer_size: int = 256) -> None:
+    def __init__(self, buffer_size: int = 256, gap_seconds: float = 1.0) -> None:
         self._subscribers: set[Subscriber] = set()
         self._buffer_size = buffer_size
+        self._gap_seconds = gap_seconds
+        self._next: int | None = None  # the next position to release; None until :meth:`start_at`
+        self._held: dict[int, Publication] = {}
+        self._gap_since: float | None = None
         self.delivered = 0
         self.cut_off = 0
+
+    @property
+    def next_position(self) -> int | None:
+        return self._next
+
+    def start_at(self, position: int) -> None:
+        """Release from ``position`` on (the publication log's last position + 1 when the process started)."""
+        self._next = position
+        self._held = {p: publication for p, publication in self._held.items() if p >= position}
+        self._release()
+
+    def missing(self) -> list[int]:
+        """Positions held up for longer than the grace period: to be read from the log and delivered."""
+        if self._next is None or not self._held or self._gap_since is None:
+            return []
+        if time.monotonic() - self._gap_since < self._gap_seconds:
+            return []
+        return [p for p in range(self._next, max(self._held)) if p not in self._held][:500]
 
     @property
     def subscribers(self) -> int:
@@ -142,14 +175,27 @@ class PublicationFeed:
             self._subscribers.discard(subscriber)
 
     def deliver(self, publications: Iterable[Publication]) -> None:
-        """Hand each publication to every matching subscriber; never waits."""
+        """Take publications in any order (duplicates ignored); release them in cursor order. Never waits."""
         for publication in publications:
-            for subscriber in tuple(self._subscribers):
-                if not subscriber.filter.matches(publication):
-                    continue
-                if subscriber.offer(publication):
-                    self.delivered += 1
-                elif subscriber.overflowed:
-                    self._subscribers.discard(subscriber)
-                    self.cut_off += 1
-                    log.warning("publication subscriber too slow, cut off", extra={"buffer": subscriber.capacity})
+            if self._next is None or publication.position >= self._next:
+                self._held.setdefault(publication.position, publication)
+        self._release()
+
+    def _release(self) -> None:
+        if self._next is None:
+            return
+        while self._next in self._held:
+            self._fan_out(self._held.pop(self._next))
+            self._next += 1
+        self._gap_since = (self._gap_since or time.monotonic()) if self._held else None
+
+    def _fan_out(self, publication: Publication) -> None:
+        for subscriber in tuple(self._subscribers):
+            if not subscriber.filter.matches(publication):
+                continue
+            if subscriber.offer(publication):
+                self.delivered += 1
+            elif subscriber.overflowed:
+                self._subscribers.discard(subscriber)
+                self.cut_off += 1
+                log.warning("publication subscriber too slow, cut off", extra={"buffer": subscriber.capacity})

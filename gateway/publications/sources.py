@@ -1,9 +1,13 @@
 """Where this process's feed gets its publications: the public Kafka topic, or the in-process bus (embedded)."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
 from gateway.publications.feed import Publication, PublicationFeed
+from gateway.publications.log import read_positions
+from shared.db import SessionFactory
 from shared.errors import EventContractError
 from shared.events import WireMessage, from_wire
 
@@ -27,3 +31,21 @@ class FeedWriter:
             if publication is not None:
                 publications.append(publication)
         self._feed.deliver(publications)
+
+
+async def fill_gaps(feed: PublicationFeed, sessions: SessionFactory, stop: asyncio.Event) -> None:
+    """Deliver from the publication log what the topic has not brought within the grace period.
+
+    It happens when this process's reader was down while an event went by, or when an event takes longer on its
+    partition than a later one on another."""
+    while not stop.is_set():
+        missing = feed.missing()
+        if missing:
+            try:
+                async with sessions() as session:
+                    feed.deliver(await read_positions(session, missing))
+            except Exception as error:  # noqa: BLE001 - loop boundary: try again on the next turn
+                log.warning("publication gap not filled yet", extra={"error": repr(error)})
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(0.25):
+                await stop.wait()

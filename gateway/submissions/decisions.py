@@ -16,12 +16,11 @@ from gateway.catalogue import writes
 from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.domain import osm_opening_hours
 from gateway.catalogue.tables import operating_info_versions
+from gateway.publications.log import record_publication
 from gateway.submissions.tables import submissions
-from gateway.tables import outbox
 from shared.consumer import Handler
 from shared.errors import PermanentError
-from shared.events import Envelope, ModerationDecided, OperatingInfoPublished, new_event
-from shared.outbox import add_event
+from shared.events import Envelope, ModerationDecided, OperatingInfoPublished
 
 log = logging.getLogger(__name__)
 SOURCE = "/structures/gateway"
@@ -62,7 +61,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
         place=await writes.load_public_place(session, row.establishment_id),
         opening_hours=osm_opening_hours(document), published_at=now,
     )  # fmt: skip
-    await add_event(session, outbox, new_event(announced, source=SOURCE))
+    await record_publication(session, announced, source=SOURCE, signal=None)
 
 
 HANDLERS: dict[str, Handler] = {ModerationDecided.event_type: handle_moderation_decided}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue.tables import departements, establishments, operating_info_versions
 from gateway.catalogue.writes import public_place
+from gateway.publications.log import record_publication
 from gateway.tables import outbox
 from gateway.user_errors import UserError
 from shared.events import AgentRef, OperatingInfoWithdrawn, WithdrawalNotice, new_event
@@ -96,8 +97,8 @@ async def withdraw_operating_info(
         withdrawn_at=now, caf_code=withdrawal.caf_code,
         recipients=await _responsible_agents(session, withdrawal.establishment_id),
     )  # fmt: skip
-    await add_event(session, outbox, new_event(public, source=SOURCE), signal)
     await add_event(session, outbox, new_event(notice, source=SOURCE), signal)
+    await record_publication(session, public, source=SOURCE, signal=signal)  # last: it holds the cursor
     return int(published.version)
 
 

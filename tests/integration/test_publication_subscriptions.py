@@ -169,3 +169,69 @@ async def _first(session: Any) -> Any:
     async for result in session.subscribe(GraphQLRequest(PUBLICATIONS)):
         return result
     return None
+
+
+EVENTS = """query($after: String, $first: Int!) { events(after: $after, first: $first) {
+  edges { cursor node { id cursor type data } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def _publish(client: httpx.AsyncClient, token: str, day: Any, places: int) -> None:
+    headers = {"authorization": f"Bearer {token}"}
+    variables = {"id": CRECHE, "a": [_entry(day, places)]}
+    answer = await client.post("/graphql", json={"query": PUBLISH, "variables": variables}, headers=headers)
+    assert answer.json()["data"]["publishAvailabilities"]["userErrors"] == []
+
+
+async def _events(client: httpx.AsyncClient, token: str, **variables: Any) -> Any:
+    headers = {"authorization": f"Bearer {token}"}
+    return (await client.post("/graphql", json={"query": EVENTS, "variables": variables}, headers=headers)).json()
+
+
+async def test_polling_pages_through_the_log_with_the_subscription_s_cursors(
+    gateway: tuple[httpx.AsyncClient, str, Any, str],
+) -> None:
+    client, _url, _app, token = gateway
+    for places, day in enumerate(open_days(3)):
+        await _publish(client, token, day, places)
+
+    first = (await _events(client, token, first=2))["data"]["events"]
+    rest = (await _events(client, token, first=2, after=first["pageInfo"]["endCursor"]))["data"]["events"]
+    nothing_new = (await _events(client, token, first=2, after=rest["pageInfo"]["endCursor"]))["data"]["events"]
+    unknown = await _events(client, token, first=2, after="999")
+    malformed = await _events(client, token, first=2, after="bm90IGEgY3Vyc29y")
+    anonymous = (await client.post("/graphql", json={"query": EVENTS, "variables": {"first": 2}})).json()
+
+    assert [e["cursor"] for e in first["edges"]] == ["1", "2"]
+    assert first["pageInfo"] == {"hasNextPage": True, "endCursor": "2"}
+    assert [e["node"]["data"]["availabilities"][0]["places"] for e in first["edges"] + rest["edges"]] == [0, 1, 2]
+    assert rest["pageInfo"] == {"hasNextPage": False, "endCursor": "3"}
+    assert nothing_new == {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": "3"}}
+    assert unknown["errors"][0]["extensions"]["code"] == "UNKNOWN_CURSOR"
+    assert "999" in unknown["errors"][0]["message"]
+    assert malformed["errors"][0]["extensions"]["code"] == "UNKNOWN_CURSOR"
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_subscriber_resuming_with_its_cursor_gets_what_it_missed_then_live_without_gap_or_repeat(
+    gateway: tuple[httpx.AsyncClient, str, Any, str],
+) -> None:
+    client, url, app, token = gateway
+    days = open_days(5)
+    for places, day in enumerate(days[:3]):  # positions 1, 2, 3 — the subscriber last saw 1
+        await _publish(client, token, day, places)
+    received: list[dict[str, Any]] = []
+    resumed = asyncio.create_task(collect(url, token, {}, received, after="1"))
+    try:
+        await _subscribed(app, 1)
+        await _publish(client, token, days[3], 3)  # live
+        await _publish(client, token, days[4], 4)
+        async with asyncio.timeout(5):
+            while len(received) < 4:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # a repeat would arrive now
+    finally:
+        resumed.cancel()
+        await asyncio.gather(resumed, return_exceptions=True)
+
+    assert [e["cursor"] for e in received] == ["2", "3", "4", "5"]
+    assert [e["data"]["availabilities"][0]["places"] for e in received] == [1, 2, 3, 4]

@@ -19,14 +19,26 @@ ESCAUTPONT = PublicPlace(departement="59", commune_insee="59207", category="EAJE
 ARRAS = PublicPlace(departement="62", commune_insee="62041", category="ALSH")
 
 
-def _publication(place: PublicPlace = ESCAUTPONT, establishment: str | None = None, version: int = 1) -> Publication:
+_positions = iter(range(1, 10_000))
+
+
+def _publication(
+    place: PublicPlace = ESCAUTPONT, establishment: str | None = None, version: int = 1, position: int | None = None
+) -> Publication:
     data = OperatingInfoPublished(
         establishment_id=uuid.UUID(establishment) if establishment else uuid.uuid4(), place=place, version=version,
         opening_hours="Mo-Fr 07:30-18:30", published_at=datetime.now(UTC),
     )  # fmt: skip
-    publication = Publication.of(new_event(data, source="/test"))
+    event = new_event(data, source="/test").model_copy(update={"sequence": str(position or next(_positions))})
+    publication = Publication.of(event)
     assert publication is not None
     return publication
+
+
+def _feed(buffer_size: int = 256, gap_seconds: float = 1.0) -> PublicationFeed:
+    feed = PublicationFeed(buffer_size, gap_seconds)
+    feed.start_at(1)
+    return feed
 
 
 @pytest.mark.parametrize(
@@ -52,13 +64,17 @@ def test_the_publication_keeps_public_data_and_the_event_id() -> None:
 
 
 async def test_each_subscriber_gets_what_it_follows_in_order() -> None:
-    feed = PublicationFeed()
+    feed = _feed()
     crèche = str(uuid.uuid4())
     async with (
         feed.subscribe(PublicationFilter(departements=frozenset({"59"}))) as nord,
         feed.subscribe(PublicationFilter(establishment_ids=frozenset({crèche}))) as one,
     ):
-        sent = [_publication(establishment=crèche, version=1), _publication(ARRAS), _publication(version=3)]
+        sent = [
+            _publication(establishment=crèche, version=1, position=1),
+            _publication(ARRAS, position=2),
+            _publication(version=3, position=3),
+        ]
         feed.deliver(sent)
         got_nord = [await anext(nord) for _ in range(2)]
         got_one = await anext(one)
@@ -70,11 +86,11 @@ async def test_each_subscriber_gets_what_it_follows_in_order() -> None:
 
 
 async def test_a_slow_subscriber_is_cut_off_and_the_others_keep_receiving() -> None:
-    feed = PublicationFeed(buffer_size=3)
+    feed = _feed(buffer_size=3)
     async with feed.subscribe(PublicationFilter()) as slow, feed.subscribe(PublicationFilter()) as fast:
         received = []
         for n in range(5):
-            feed.deliver([_publication(version=n + 1)])
+            feed.deliver([_publication(version=n + 1, position=n + 1)])
             received.append(await asyncio.wait_for(anext(fast), 1))
         kept = [await anext(slow) for _ in range(3)]
         with pytest.raises(SubscriberTooSlowError):
@@ -82,3 +98,36 @@ async def test_a_slow_subscriber_is_cut_off_and_the_others_keep_receiving() -> N
     assert [p.data["version"] for p in received] == [1, 2, 3, 4, 5]
     assert [p.data["version"] for p in kept] == [1, 2, 3]
     assert feed.cut_off == 1
+
+
+async def test_publications_from_several_partitions_are_released_in_cursor_order_once() -> None:
+    feed = _feed()
+    p = {n: _publication(version=n, position=n) for n in range(1, 6)}
+    async with feed.subscribe(PublicationFilter()) as subscriber:
+        feed.deliver([p[2], p[4]])  # partition B was faster
+        assert feed.next_position == 1
+        feed.deliver([p[1], p[3], p[2]])  # partition A, and a redelivered 2
+        feed.deliver([p[5], p[1]])
+        got = [await anext(subscriber) for _ in range(5)]
+    assert [g.position for g in got] == [1, 2, 3, 4, 5]
+    assert feed.next_position == 6
+    assert feed.delivered == 5
+
+
+def test_a_position_still_missing_after_the_grace_period_is_asked_for_and_older_ones_are_ignored() -> None:
+    feed = PublicationFeed(gap_seconds=0.0)
+    feed.deliver([_publication(position=7)])  # before start: held
+    feed.start_at(5)  # the log ended at 4 when the process started
+    assert feed.missing() == [5, 6]
+    feed.deliver([_publication(position=3)])  # already in the log before start-up: not live
+    feed.deliver([_publication(position=5), _publication(position=6)])  # read from the log
+    assert feed.missing() == []
+    assert feed.next_position == 8
+
+
+def test_an_event_without_a_cursor_is_not_a_publication() -> None:
+    data = OperatingInfoPublished(
+        establishment_id=uuid.uuid4(), place=ESCAUTPONT, version=1, opening_hours="Mo-Fr 08:00-18:00",
+        published_at=datetime.now(UTC),
+    )  # fmt: skip
+    assert Publication.of(new_event(data, source="/test")) is None

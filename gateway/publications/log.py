@@ -1,0 +1,121 @@
+"""Recording a publication: its cursor, its row in the publication log and its public event, in one transaction.
+
+Cursors are positions 1, 2, 3… given by ``publication_counter`` with ``UPDATE … RETURNING``, the last statement
+of the publishing transaction: the row stays locked until commit, so positions are gapless (a rolled-back
+transaction gives its number back) and follow commit order (the next publisher waits for this commit). A reader
+that sees position *n* committed therefore sees every position before it — what makes replay-then-live seamless.
+The cursor travels with the event as the CloudEvents ``sequence`` attribute (Kafka header ``ce_sequence``).
+"""
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.publications.feed import Publication, PublicationFilter, PublicationType
+from gateway.publications.tables import publication_counter, publication_log
+from gateway.tables import outbox
+from shared.errors import PermanentError
+from shared.events import (
+    AvailabilitiesPublished,
+    Envelope,
+    OperatingInfoPublished,
+    OperatingInfoWithdrawn,
+    PublicPlace,
+    new_event,
+)
+from shared.outbox import OutboxSignal, add_event
+
+PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn
+
+
+class UnknownCursorError(PermanentError):
+    """A cursor that is not one of ours (never given, or malformed)."""
+
+    code = "UNKNOWN_CURSOR"
+
+
+def cursor_of(position: int) -> str:
+    return str(position)
+
+
+def position_of(cursor: str, last: int) -> int:
+    """The position a cursor stands for; ``UnknownCursorError`` when it was never given (``last`` is the latest)."""
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise UnknownCursorError(f"after: {cursor!r} is not a publication cursor")
+    position = int(cursor)
+    if position > last:
+        raise UnknownCursorError(f"after: cursor {cursor} is unknown (the latest is {last})")
+    return position
+
+
+async def record_publication(
+    session: AsyncSession, data: PublicEvent, *, source: str, signal: OutboxSignal | None
+) -> Envelope:
+    """Give ``data`` its cursor, log it and stage its event; call it last in the publishing transaction."""
+    position = int(
+        await session.scalar(
+            update(publication_counter)
+            .where(publication_counter.c.id == 1)
+            .values(last_position=publication_counter.c.last_position + 1)
+            .returning(publication_counter.c.last_position)
+        )
+        or 0
+    )
+    event = new_event(data, source=source).model_copy(update={"sequence": cursor_of(position)})
+    place = data.place
+    await session.execute(
+        publication_log.insert().values(
+            position=position, event_id=event.id, event_type=event.type, establishment_id=str(data.establishment_id),
+            departement=place.departement, commune_insee=place.commune_insee, category=place.category,
+            occurred_at=event.time, source=source, data=_public_data(data),
+        )
+    )  # fmt: skip
+    await add_event(session, outbox, event, signal)
+    return event
+
+
+def _public_data(data: PublicEvent) -> dict[str, Any]:
+    return data.model_dump(mode="json", exclude={"establishment_id", "place"})
+
+
+async def last_position(session: AsyncSession) -> int:
+    value = await session.scalar(select(func.coalesce(func.max(publication_log.c.position), 0)))
+    return int(value or 0)
+
+
+async def read_after(
+    session: AsyncSession, after: int, wanted: PublicationFilter, limit: int, until: int | None = None
+) -> list[Publication]:
+    """Up to ``limit`` logged publications after ``after`` (and up to ``until``) matching ``wanted``, in order."""
+    log = publication_log.c
+    query = select(publication_log).where(log.position > after).order_by(log.position).limit(limit)
+    if until is not None:
+        query = query.where(log.position <= until)
+    for column, values in (
+        (log.departement, wanted.departements), (log.commune_insee, wanted.communes),
+        (log.establishment_id, wanted.establishment_ids), (log.category, wanted.categories),
+        (log.event_type, {t.value for t in wanted.types}),
+    ):  # fmt: skip
+        if values:
+            query = query.where(column.in_(sorted(values)))
+    return [_publication(row) for row in (await session.execute(query)).all()]
+
+
+async def read_positions(session: AsyncSession, positions: Sequence[int]) -> list[Publication]:
+    """The logged publications at these positions (what the live feed missed), in order."""
+    query = (
+        select(publication_log).where(publication_log.c.position.in_(positions)).order_by(publication_log.c.position)
+    )
+    return [_publication(row) for row in (await session.execute(query)).all()]
+
+
+def _publication(row: Any) -> Publication:
+    occurred_at = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=UTC)  # SQLite
+    place = PublicPlace(departement=row.departement, commune_insee=row.commune_insee, category=row.category)
+    return Publication(
+        id=row.event_id, type=PublicationType(row.event_type), establishment_id=row.establishment_id, place=place,
+        occurred_at=occurred_at, data=dict(row.data), position=int(row.position),
+    )  # fmt: skip
