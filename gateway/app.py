@@ -31,10 +31,11 @@ from gateway.catalogue.demo import load_demo
 from gateway.catalogue.reference_data import load_reference_data
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
-from gateway.graphql.permissions import require_agent
+from gateway.graphql.permissions import require_reader
 from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
+from gateway.integrators.keys import RateLimiter
 from gateway.publications.feed import PublicationFeed
 from gateway.publications.log import last_position
 from gateway.publications.sources import FeedWriter, fill_gaps
@@ -89,13 +90,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self._zone = ZoneInfo(settings.timezone)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Authentication happens here, once per connection: ``{"authorization": "Bearer <access token>"}``."""
+        """Authentication happens here, once per connection: ``{"apiKey": "<integrator key>"}`` or
+        ``{"authorization": "Bearer <access token>"}``; refused with 4403 otherwise."""
         params = context.connection_params or {}
-        header = params.get("authorization")
+        header, api_key = params.get("authorization"), params.get("apiKey")
         context.claims = _claims(context.authenticator, header if isinstance(header, str) else None)
+        context.api_key = api_key if isinstance(api_key, str) else None
         try:
-            await require_agent(context)
+            await require_reader(context)
         except PermanentError as error:
+            log.info("WebSocket connection refused", extra={"reason": getattr(error, "code", "FORBIDDEN")})
             raise ConnectionRejectionError(
                 {"code": getattr(error, "code", "FORBIDDEN"), "message": str(error)}
             ) from None
@@ -112,8 +116,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         issuing: PasswordIssuing | None = request.app.state.issuing
         feed: PublicationFeed = request.app.state.feed
         return Context(
-            runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed
-        )
+            runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
+            api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
+        )  # fmt: skip
 
 
 def _claims(auth: Authenticator, header: str | None) -> Claims | None:
@@ -222,6 +227,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
     app.state.authenticator = authenticator
     app.state.feed = feed
+    app.state.rate_limiter = RateLimiter(settings.integrator_requests_per_second, settings.integrator_burst)
     app.state.issuing = (
         PasswordIssuing(
             authenticator.hashing, settings.notifier_public_key, timedelta(hours=settings.password_lifetime_hours)

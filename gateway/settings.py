@@ -51,6 +51,10 @@ class GatewaySettings(ServiceSettings):
     """Publications waiting for one subscriber; a subscriber that falls further behind is cut off."""
     websocket_allowed_origins: tuple[str, ...] = ()
     """Other origins whose pages may open a WebSocket (same-origin and non-browser clients always may)."""
+    integrator_requests_per_second: float = 10.0
+    """Requests (queries, subscriptions, connections) one API key may make per second on average…"""
+    integrator_burst: int = 20
+    """…and in a burst. Beyond, the answer is RATE_LIMITED with the seconds to wait."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
 

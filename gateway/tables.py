@@ -25,3 +25,6 @@ __all__ += ["submission_tables"]
 from gateway.publications import tables as publication_tables  # noqa: E402
 
 __all__ += ["publication_tables"]
+from gateway.integrators import tables as integrator_tables  # noqa: E402
+
+__all__ += ["integrator_tables"]

@@ -7,6 +7,8 @@ from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims
 from gateway.graphql.loaders import Loaders
+from gateway.integrators.keys import RateLimiter
+from gateway.integrators.services import Integrator
 from gateway.publications.feed import PublicationFeed
 from shared.db import SessionFactory
 from shared.outbox import OutboxSignal
@@ -30,6 +32,11 @@ class Context:
     """This process's live publications (subscriptions)."""
     connection_params: dict[str, object] | None = None
     """A WebSocket's ``connection_init`` payload (set by strawberry; read once, at connection)."""
+    api_key: str | None = None
+    """The API key presented (``X-Api-Key`` header, or ``apiKey`` in ``connection_init``), not yet checked."""
+    integrator: Integrator | None = None
+    """The integrator behind ``api_key``, once checked (``permissions.require_reader``)."""
+    rate_limiter: RateLimiter | None = None
 
     @property
     def publication_feed(self) -> PublicationFeed:

@@ -1,11 +1,17 @@
 """Who may do what: the gateway's authorisation policy, in one place (architecture §4)."""
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from gateway.accounts import sessions
 from gateway.accounts.tables import account_rights
 from gateway.accounts.tokens import Claims
 from gateway.graphql.context import Context
+from gateway.integrators import services as integrators
+from gateway.integrators.services import Integrator
+from gateway.publications.feed import PublicationFilter
 from shared.errors import PermanentError
 
 
@@ -58,3 +64,37 @@ async def require_right(context: Context, establishment_id: str, right: str) -> 
     if held is None:
         raise ForbiddenError("Vous n'êtes pas habilité(e) à cette saisie pour cet établissement.")
     return claims
+
+
+class RateLimitedError(PermanentError):
+    """Too many requests for one API key."""
+
+    code = "RATE_LIMITED"
+
+
+async def require_reader(context: Context) -> Integrator | None:
+    """Who may read publications: a signed-in agent (None is returned) or an integrator with a valid API key."""
+    if context.api_key is None:
+        await require_agent(context)
+        return None
+    integrator = context.integrator
+    if integrator is None:
+        async with context.sessions() as session, session.begin():
+            integrator = await integrators.authenticate(session, context.api_key, datetime.now(UTC))
+        if integrator is None:
+            raise AuthenticationError("Clé d'API invalide ou révoquée.")
+        context.integrator = integrator
+    wait = context.rate_limiter.take(integrator.key_id) if context.rate_limiter else 0.0
+    if wait:
+        raise RateLimitedError(f"Trop de requêtes pour cette clé d'API : réessayez dans {wait:.1f} s.")
+    return integrator
+
+
+def within_scope(wanted: PublicationFilter, integrator: Integrator | None) -> PublicationFilter:
+    """An integrator reads its départements only: its filter is narrowed to them, never widened beyond."""
+    if integrator is None:
+        return wanted
+    outside = wanted.departements - integrator.departements
+    if outside:
+        raise ForbiddenError(f"Hors du périmètre de votre clé d'API : {', '.join(sorted(outside))}.")
+    return replace(wanted, departements=wanted.departements or integrator.departements)

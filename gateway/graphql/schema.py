@@ -6,6 +6,7 @@ from gateway.graphql.agent import AgentMutations, AgentQueries, AgentSubmissionM
 from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
+from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
 from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
@@ -14,12 +15,16 @@ from gateway.graphql.types import Caf, Commune, Provider
 
 
 @strawberry.type
-class Query(CatalogueQueries, SessionQueries, CafQueries, ConventionQueries, AgentQueries, PublicationQueries):
+class Query(
+    CatalogueQueries, SessionQueries, CafQueries, ConventionQueries, AgentQueries, PublicationQueries, IntegratorQueries
+):
     pass
 
 
 @strawberry.type
-class Mutation(HabilitationMutations, SessionMutations, CafMutations, AgentMutations, AgentSubmissionMutations):
+class Mutation(
+    HabilitationMutations, SessionMutations, CafMutations, AgentMutations, AgentSubmissionMutations, IntegratorMutations
+):
     pass
 
 

@@ -15,7 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.catalogue.vocabulary import Category
-from gateway.graphql.permissions import require_agent
+from gateway.graphql.permissions import require_reader, within_scope
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType, SubscriberTooSlowError
@@ -122,8 +122,8 @@ class Subscription:
     async def publications(
         self, info: GraphQLInfo, filter: PublicationFilterInput | None = None, after: str | None = None
     ) -> AsyncGenerator[PublicationEvent, None]:
-        await require_agent(info.context)
-        wanted = (filter or PublicationFilterInput()).to_filter()
+        integrator = await require_reader(info.context)
+        wanted = within_scope((filter or PublicationFilterInput()).to_filter(), integrator)
         async with info.context.publication_feed.subscribe(wanted) as subscriber:  # live events wait meanwhile
             replayed_to = 0
             if after is not None:
@@ -174,10 +174,10 @@ class PublicationQueries:
         self, info: GraphQLInfo, after: str | None = None, first: int = MAX_PAGE,
         filter: PublicationFilterInput | None = None,
     ) -> PublicationConnection:  # fmt: skip
-        await require_agent(info.context)
+        integrator = await require_reader(info.context)
         if not 1 <= first <= MAX_PAGE:
             raise InvalidArgumentError(f"first: between 1 and {MAX_PAGE}")
-        wanted = (filter or PublicationFilterInput()).to_filter()
+        wanted = within_scope((filter or PublicationFilterInput()).to_filter(), integrator)
         async with info.context.sessions() as session:
             start = position_of(after, await last_position(session)) if after is not None else 0
             page = await read_after(session, start, wanted, first + 1)

@@ -131,3 +131,18 @@ def test_an_event_without_a_cursor_is_not_a_publication() -> None:
         published_at=datetime.now(UTC),
     )  # fmt: skip
     assert Publication.of(new_event(data, source="/test")) is None
+
+
+def test_an_integrator_s_filter_is_narrowed_to_its_departements_never_widened() -> None:
+    from gateway.graphql.permissions import ForbiddenError, within_scope
+    from gateway.integrators.services import Integrator
+
+    hainaut = Integrator("i1", "k1", "Portail du Hainaut", frozenset({"59"}))
+    everything = within_scope(PublicationFilter(), hainaut)
+    with pytest.raises(ForbiddenError, match="62"):
+        within_scope(PublicationFilter(departements=frozenset({"59", "62"})), hainaut)
+
+    assert everything.departements == {"59"}
+    assert not everything.matches(_publication(ARRAS))
+    assert everything.matches(_publication(ESCAUTPONT))
+    assert within_scope(PublicationFilter(), None) == PublicationFilter()  # agents: no narrowing

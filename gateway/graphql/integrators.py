@@ -1,0 +1,120 @@
+"""Caf agents manage the integrators of their territory: accounts, API keys shown once, revocation."""
+
+from datetime import UTC, datetime
+
+import strawberry
+
+from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.permissions import require_caf_agent
+from gateway.graphql.types import GraphQLInfo
+from gateway.integrators import services
+from gateway.integrators.services import NewIntegrator
+
+
+@strawberry.type(description="Une clé d'API (le secret n'est montré qu'à sa création).")
+class ApiKeyView:
+    id: strawberry.ID
+    created_at: datetime
+    created_by: str
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@strawberry.type(description="Un intégrateur (éditeur, portail) lisant les données publiées de son périmètre.")
+class IntegratorView:
+    id: strawberry.ID
+    name: str
+    contact_email: str
+    departements: list[str]
+    created_at: datetime
+    keys: list[ApiKeyView]
+
+
+@strawberry.type
+class ApiKeyPayload:
+    integrator_id: strawberry.ID | None
+    key_id: strawberry.ID | None
+    api_key: str | None = strawberry.field(description="La clé, affichée cette fois seulement : à transmettre.")
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    revoked: bool
+    user_errors: list[UserErrorType]
+
+
+@strawberry.input
+class IntegratorInput:
+    name: str
+    contact_email: str
+    departements: list[str] = strawberry.field(description="Départements lisibles, dans le territoire de la Caf.")
+
+
+@strawberry.type
+class IntegratorQueries:
+    @strawberry.field(description="Les intégrateurs de votre Caf et leurs clés (agents de la Caf).")
+    async def integrators(self, info: GraphQLInfo) -> list[IntegratorView]:
+        claims = await require_caf_agent(info.context)
+        async with info.context.sessions() as session:
+            found = await services.list_integrators(session, str(claims.caf_code))
+        return [
+            IntegratorView(
+                id=strawberry.ID(row.id), name=row.name, contact_email=row.contact_email,
+                departements=list(row.departements), created_at=row.created_at,
+                keys=[
+                    ApiKeyView(id=strawberry.ID(k.id), created_at=k.created_at, created_by=k.created_by,
+                               last_used_at=k.last_used_at, revoked_at=k.revoked_at)
+                    for k in keys
+                ],
+            )
+            for row, keys in found
+        ]  # fmt: skip
+
+
+def _not_found(field: str) -> list[UserErrorType]:
+    return [UserErrorType(field=field, code="NOT_FOUND", message="Introuvable parmi les intégrateurs de votre Caf.")]
+
+
+@strawberry.type
+class IntegratorMutations:
+    @strawberry.mutation(description="Créer un intégrateur et sa première clé d'API (agents de la Caf).")
+    async def create_integrator(self, info: GraphQLInfo, input: IntegratorInput) -> ApiKeyPayload:
+        claims = await require_caf_agent(info.context)
+        request = NewIntegrator(input.name, input.contact_email, input.departements)
+        async with info.context.sessions() as session, session.begin():
+            created = await services.create_integrator(
+                session, request, caf_code=str(claims.caf_code), agent_number=claims.agent_number,
+                now=datetime.now(UTC),
+            )  # fmt: skip
+        if isinstance(created, list):
+            errors = [UserErrorType(field=e.field, code=e.code, message=e.message) for e in created]
+            return ApiKeyPayload(integrator_id=None, key_id=None, api_key=None, user_errors=errors)
+        integrator_id, key = created
+        return ApiKeyPayload(
+            integrator_id=strawberry.ID(integrator_id), key_id=strawberry.ID(key.id), api_key=key.secret,
+            user_errors=[],
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Une nouvelle clé pour un intégrateur (rotation) ; l'ancienne reste valable "
+                         "jusqu'à sa révocation.")  # fmt: skip
+    async def create_api_key(self, info: GraphQLInfo, integrator_id: strawberry.ID) -> ApiKeyPayload:
+        claims = await require_caf_agent(info.context)
+        async with info.context.sessions() as session, session.begin():
+            if await services.owned_integrator(session, str(integrator_id), str(claims.caf_code)) is None:
+                return ApiKeyPayload(integrator_id=None, key_id=None, api_key=None, user_errors=_not_found("id"))
+            key = await services.issue_key(
+                session, str(integrator_id), agent_number=claims.agent_number, now=datetime.now(UTC)
+            )
+        return ApiKeyPayload(integrator_id=integrator_id, key_id=strawberry.ID(key.id), api_key=key.secret,
+                             user_errors=[])  # fmt: skip
+
+    @strawberry.mutation(description="Révoquer une clé d'API : elle est refusée aussitôt.")
+    async def revoke_api_key(self, info: GraphQLInfo, key_id: strawberry.ID) -> RevokeApiKeyPayload:
+        claims = await require_caf_agent(info.context)
+        async with info.context.sessions() as session, session.begin():
+            revoked = await services.revoke_key(
+                session, str(key_id), caf_code=str(claims.caf_code), agent_number=claims.agent_number,
+                now=datetime.now(UTC),
+            )  # fmt: skip
+        return RevokeApiKeyPayload(revoked=revoked, user_errors=[] if revoked else _not_found("keyId"))

@@ -1,0 +1,151 @@
+"""Integrators: accounts managed by their Caf, API keys shown once and stored hashed, scoped to départements,
+revocable, rate-limited, usable for the events query (X-Api-Key) and the subscription (connection_init)."""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportConnectionFailed
+from gql.transport.websockets import WebsocketsTransport
+from sqlalchemy import select
+
+from gateway.accounts import services
+from gateway.accounts.services import NewPerson, PasswordIssuing
+from gateway.integrators.tables import api_keys
+from shared.sealing import generate_key_pair
+from tests.integration.test_availability_publication import TEMPORARY, _gateway, _token, open_days
+from tests.integration.test_publication_subscriptions import EVENTS, _publish, _served, _subscribed
+from tests.subscriptions import PUBLICATIONS
+
+CREATE = """mutation($name: String!, $mail: String!, $d: [String!]!) { createIntegrator(input: {name: $name,
+  contactEmail: $mail, departements: $d}) { integratorId keyId apiKey userErrors { field code message } } }"""
+ROTATE = "mutation($id: ID!) { createApiKey(integratorId: $id) { keyId apiKey userErrors { code } } }"
+REVOKE = "mutation($id: ID!) { revokeApiKey(keyId: $id) { revoked userErrors { code } } }"
+LIST = "{ integrators { name departements keys { id lastUsedAt revokedAt } } }"
+
+
+async def _gql(client: httpx.AsyncClient, query: str, *, token: str | None = None, key: str | None = None,
+               **variables: Any) -> Any:  # fmt: skip
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    headers |= {"x-api-key": key} if key else {}
+    return (await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)).json()
+
+
+@pytest.fixture
+async def gateway(sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    settings = {"integrator_requests_per_second": 1, "integrator_burst": 5}
+    async with _gateway(sqlite_catalogue, tmp_path, monkeypatch, **settings) as client, _served(client) as (url, app):
+        _, public = generate_key_pair()
+        async with app.state.runtime.sessions() as session, session.begin():
+            await services.bootstrap_caf_agent(
+                session, NewPerson("Lefebvre", "Paul", "Caf", "p.lefebvre@caf62.example"), caf_code="CAF62",
+                issuing=PasswordIssuing(app.state.authenticator.hashing, public), now=datetime.now(UTC),
+            )  # fmt: skip
+        people = {"marie": "m.dupont.escautpont", "nord": "a.mathon.caf59", "pas_de_calais": "p.lefebvre.caf62"}
+        tokens = {name: await _token(client, identifier) for name, identifier in people.items()}
+        yield client, url, app, tokens
+
+
+async def test_a_caf_creates_an_integrator_of_its_territory_whose_key_is_shown_once_and_stored_hashed(
+    gateway: Any,
+) -> None:
+    client, _url, app, tokens = gateway
+    created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail du Hainaut", mail="api@hainaut.example",
+                          d=["59"]))["data"]["createIntegrator"]  # fmt: skip
+    outside = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@x.example",
+                          d=["59", "62"]))["data"]["createIntegrator"]  # fmt: skip
+    by_provider = await _gql(client, CREATE, token=tokens["marie"], name="X", mail="x@x.example", d=["59"])
+    listed = (await _gql(client, LIST, token=tokens["nord"]))["data"]["integrators"]
+    elsewhere = (await _gql(client, LIST, token=tokens["pas_de_calais"]))["data"]["integrators"]
+    async with app.state.runtime.sessions() as session:
+        stored = (await session.execute(select(api_keys))).all()
+
+    assert created["userErrors"] == []
+    assert created["apiKey"].startswith(f"stk_{created['keyId']}_")
+    assert [(e["field"], e["code"]) for e in outside["userErrors"]] == [("departements", "OUTSIDE_TERRITORY")]
+    assert by_provider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert listed == [{"name": "Portail du Hainaut", "departements": ["59"],
+                       "keys": [{"id": created["keyId"], "lastUsedAt": None, "revokedAt": None}]}]  # fmt: skip
+    assert elsewhere == []
+    assert len(stored) == 1
+    assert created["apiKey"] not in str(tuple(stored[0]))
+    assert created["apiKey"].split("_")[2] not in str(tuple(stored[0]))
+
+
+async def test_an_integrator_reads_its_departements_only_and_a_revoked_key_is_refused_at_once(gateway: Any) -> None:
+    client, url, app, tokens = gateway
+    created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail du Hainaut", mail="api@hainaut.example",
+                          d=["59"]))["data"]["createIntegrator"]  # fmt: skip
+    key = created["apiKey"]
+    await _publish(client, tokens["marie"], open_days(1)[0], 2)
+
+    polled = (await _gql(client, EVENTS, key=key, first=10))["data"]["events"]
+    widened = await _gql(client, EVENTS.replace("first: $first)", 'first: $first, filter: {departements: ["62"]})'),
+                         key=key, first=10)  # fmt: skip
+    agent_only = await _gql(client, "{ mySubmissions { id } }", key=key)
+    other_caf = (await _gql(client, REVOKE, token=tokens["pas_de_calais"], id=created["keyId"]))["data"]["revokeApiKey"]
+    listed = (await _gql(client, LIST, token=tokens["nord"]))["data"]["integrators"]
+
+    received: list[Any] = []
+    transport = WebsocketsTransport(url=url, init_payload={"apiKey": key},
+                                    subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])  # fmt: skip
+
+    async def follow() -> None:
+        async with Client(transport=transport) as session:
+            async for result in session.subscribe(GraphQLRequest(PUBLICATIONS, variable_values={"after": "0"})):
+                received.append(result["publications"])
+
+    following = asyncio.create_task(follow())
+    await _subscribed(app, 1)
+    async with asyncio.timeout(5):
+        while not received:
+            await asyncio.sleep(0.01)
+    following.cancel()
+    await asyncio.gather(following, return_exceptions=True)
+
+    revoked = (await _gql(client, REVOKE, token=tokens["nord"], id=created["keyId"]))["data"]["revokeApiKey"]
+    after_revocation = await _gql(client, EVENTS, key=key, first=10)
+    refused_transport = WebsocketsTransport(url=url, init_payload={"apiKey": key},
+                                            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])  # fmt: skip
+    with pytest.raises(TransportConnectionFailed) as refused:  # noqa: PT012
+        async with Client(transport=refused_transport) as session:
+            async for _ in session.subscribe(GraphQLRequest(PUBLICATIONS)):
+                pass
+
+    assert [(e["cursor"], e["node"]["type"]) for e in polled["edges"]] == [("1", "AVAILABILITIES_PUBLISHED")]
+    assert widened["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert agent_only["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert other_caf == {"revoked": False, "userErrors": [{"code": "NOT_FOUND"}]}
+    assert listed[0]["keys"][0]["lastUsedAt"] is not None
+    assert [e["cursor"] for e in received] == ["1"]
+    assert revoked == {"revoked": True, "userErrors": []}
+    assert after_revocation["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    closed = refused.value.__cause__
+    assert isinstance(closed, websockets.ConnectionClosed)
+    assert closed.rcvd is not None
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+
+
+async def test_each_key_is_rate_limited_with_a_clear_error_and_rotation_gives_a_second_key(gateway: Any) -> None:
+    client, _url, _app, tokens = gateway
+    created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@portail.example",
+                          d=["59"]))["data"]["createIntegrator"]  # fmt: skip
+    rotated = (await _gql(client, ROTATE, token=tokens["nord"], id=created["integratorId"]))["data"]["createApiKey"]
+    answers = [await _gql(client, EVENTS, key=created["apiKey"], first=1) for _ in range(7)]
+    other_key = await _gql(client, EVENTS, key=rotated["apiKey"], first=1)
+    wrong = await _gql(client, EVENTS, key="stk_0123456789abcdef_not-the-secret", first=1)
+
+    limited = [a for a in answers if "errors" in a]
+    assert len(limited) >= 1
+    assert len([a for a in answers if a.get("data")]) == 5  # the burst
+    assert limited[0]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "réessayez dans" in limited[0]["errors"][0]["message"]
+    assert rotated["apiKey"] != created["apiKey"]
+    assert other_key["data"]["events"]["edges"] == []  # the other key has its own budget
+    assert wrong["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert TEMPORARY not in str(answers)
