@@ -31,7 +31,7 @@ def new_key() -> NewKey:
 
 def key_id_of(presented: str) -> str | None:
     """The id part of a presented key, or None when it does not even look like one of ours."""
-    parts = presented.split("_")
+    parts = presented.split("_", 2)  # the secret itself may contain "_" (URL-safe base64)
     if len(parts) != 3 or parts[0] != PREFIX or len(parts[1]) != 16 or len(presented) > 100:
         return None
     return parts[1]
