@@ -2,8 +2,6 @@
 revocable, rate-limited, usable for the events query (X-Api-Key) and the subscription (connection_init)."""
 
 import asyncio
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,12 +12,9 @@ from gql.transport.exceptions import TransportConnectionFailed
 from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy import select
 
-from gateway.accounts import services
-from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.integrators.tables import api_keys
-from shared.sealing import generate_key_pair
-from tests.integration.test_availability_publication import TEMPORARY, _gateway, _token, open_days
-from tests.integration.test_publication_subscriptions import EVENTS, _publish, _served, _subscribed
+from tests.integration.test_availability_publication import TEMPORARY, open_days
+from tests.integration.test_publication_subscriptions import EVENTS, _publish, _subscribed
 from tests.subscriptions import PUBLICATIONS
 
 CREATE = """mutation($name: String!, $mail: String!, $d: [String!]!) { createIntegrator(input: {name: $name,
@@ -36,25 +31,10 @@ async def _gql(client: httpx.AsyncClient, query: str, *, token: str | None = Non
     return (await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)).json()
 
 
-@pytest.fixture
-async def gateway(sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    settings = {"integrator_requests_per_second": 1, "integrator_burst": 5}
-    async with _gateway(sqlite_catalogue, tmp_path, monkeypatch, **settings) as client, _served(client) as (url, app):
-        _, public = generate_key_pair()
-        async with app.state.runtime.sessions() as session, session.begin():
-            await services.bootstrap_caf_agent(
-                session, NewPerson("Lefebvre", "Paul", "Caf", "p.lefebvre@caf62.example"), caf_code="CAF62",
-                issuing=PasswordIssuing(app.state.authenticator.hashing, public), now=datetime.now(UTC),
-            )  # fmt: skip
-        people = {"marie": "m.dupont.escautpont", "nord": "a.mathon.caf59", "pas_de_calais": "p.lefebvre.caf62"}
-        tokens = {name: await _token(client, identifier) for name, identifier in people.items()}
-        yield client, url, app, tokens
-
-
 async def test_a_caf_creates_an_integrator_of_its_territory_whose_key_is_shown_once_and_stored_hashed(
-    gateway: Any,
+    caf_gateway: Any,
 ) -> None:
-    client, _url, app, tokens = gateway
+    client, _url, app, tokens = caf_gateway
     created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail du Hainaut", mail="api@hainaut.example",
                           d=["59"]))["data"]["createIntegrator"]  # fmt: skip
     outside = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@x.example",
@@ -77,8 +57,8 @@ async def test_a_caf_creates_an_integrator_of_its_territory_whose_key_is_shown_o
     assert created["apiKey"].split("_")[2] not in str(tuple(stored[0]))
 
 
-async def test_an_integrator_reads_its_departements_only_and_a_revoked_key_is_refused_at_once(gateway: Any) -> None:
-    client, url, app, tokens = gateway
+async def test_an_integrator_reads_its_departements_only_and_a_revoked_key_is_refused_at_once(caf_gateway: Any) -> None:
+    client, url, app, tokens = caf_gateway
     created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail du Hainaut", mail="api@hainaut.example",
                           d=["59"]))["data"]["createIntegrator"]  # fmt: skip
     key = created["apiKey"]
@@ -131,8 +111,8 @@ async def test_an_integrator_reads_its_departements_only_and_a_revoked_key_is_re
     assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
 
 
-async def test_each_key_is_rate_limited_with_a_clear_error_and_rotation_gives_a_second_key(gateway: Any) -> None:
-    client, _url, _app, tokens = gateway
+async def test_each_key_is_rate_limited_with_a_clear_error_and_rotation_gives_a_second_key(caf_gateway: Any) -> None:
+    client, _url, _app, tokens = caf_gateway
     created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@portail.example",
                           d=["59"]))["data"]["createIntegrator"]  # fmt: skip
     rotated = (await _gql(client, ROTATE, token=tokens["nord"], id=created["integratorId"]))["data"]["createApiKey"]

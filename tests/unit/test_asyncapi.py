@@ -1,0 +1,93 @@
+"""The AsyncAPI 3 document: committed as generated, valid AsyncAPI 3.0.0, and true to the event models and to
+what actually goes on the wire."""
+
+import gzip
+import json
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from shared.asyncapi import DOCUMENT, render, render_yaml
+from shared.events import (
+    EVENT_TYPES,
+    AvailabilitiesPublished,
+    Envelope,
+    OperatingInfoPublished,
+    PublicPlace,
+    PublishedAvailability,
+    Topic,
+    new_event,
+    to_wire,
+)
+from tests.factories import make_decided, make_event, make_submitted
+
+SPEC_SCHEMA = Path(__file__).resolve().parents[1] / "asyncapi" / "asyncapi-3.0.0.schema.json.gz"
+PLACE = PublicPlace(departement="59", commune_insee="59207", category="EAJE")
+
+
+def _publication(data: Any, cursor: str) -> Envelope:
+    return new_event(data, source="/structures/gateway").model_copy(update={"sequence": cursor})
+
+
+SAMPLES = [
+    make_event(make_submitted()),
+    make_event(make_decided()),
+    _publication(OperatingInfoPublished(establishment_id=uuid.uuid4(), place=PLACE, version=3,
+                                        opening_hours="Mo-Fr 07:30-18:30", published_at=datetime.now(UTC)), "41"),
+    _publication(AvailabilitiesPublished(
+        establishment_id=uuid.uuid4(), place=PLACE, dates=[date(2026, 12, 7)], published_at=datetime.now(UTC),
+        availabilities=[PublishedAvailability(date=date(2026, 12, 7), slot="JOURNEE", places=2, care_kind="REGULIER")],
+    ), "42"),
+]  # fmt: skip
+
+
+def test_the_committed_document_is_the_generated_one() -> None:
+    assert DOCUMENT.read_text(encoding="utf-8") == render_yaml(), "run `python -m shared.asyncapi` and commit it"
+
+
+def test_the_document_is_valid_asyncapi_3() -> None:
+    spec = json.loads(gzip.decompress(SPEC_SCHEMA.read_bytes()))
+    document = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+
+    jsonschema.Draft7Validator(spec).validate(document)
+    assert document["asyncapi"] == "3.0.0"
+
+
+def test_every_topic_and_event_type_is_described_with_the_model_s_schema() -> None:
+    document = render()
+    messages, schemas = document["components"]["messages"], document["components"]["schemas"]
+    addresses = {channel["address"] for channel in document["channels"].values()}
+
+    assert {topic.value for topic in Topic} | {f"{topic.value}.dlq" for topic in Topic} == addresses
+    for event_type, model in EVENT_TYPES.items():
+        message = messages[model.__name__]
+        assert message["name"] == event_type
+        assert message["headers"]["properties"]["ce_type"]["const"] == event_type
+        expected = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        expected.pop("$defs", None)
+        assert schemas[model.__name__] == expected
+        channel = next(c for c in document["channels"].values() if c["address"] == model.topic.value)
+        assert model.__name__ in channel["messages"]
+    for operation in document["operations"].values():
+        channel = operation["channel"]["$ref"].split("/")[-1]
+        for ref in operation["messages"]:
+            assert ref["$ref"].startswith(f"#/channels/{channel}/messages/")
+            assert ref["$ref"].split("/")[-1] in document["channels"][channel]["messages"]
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.type)
+def test_what_goes_on_the_wire_validates_against_the_document(event: Envelope) -> None:
+    document = render()
+    wire = to_wire(event)
+    message = document["components"]["messages"][type(event.data).__name__]
+    root = {"components": document["components"]}
+
+    jsonschema.Draft202012Validator(root | message["payload"]).validate(json.loads(wire.value))
+    jsonschema.Draft202012Validator(message["headers"]).validate({k: v.decode() for k, v in wire.headers})
+    if event.data.topic is Topic.PUBLICATIONS:
+        assert "ce_sequence" in message["headers"]["required"]
