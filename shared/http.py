@@ -30,7 +30,8 @@ class CorrelationIdMiddleware:
             await send(message)
 
         with correlation_scope(request_id):
-            await self.app(scope, receive, send_with_id)
+            # A WebSocket has no response headers: its frames go straight through (thousands per publication).
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
 
 
 def _incoming_id(scope: Scope) -> str | None:

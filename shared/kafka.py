@@ -256,8 +256,10 @@ class KafkaBroadcastReader:
     async def _partitions(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> list[TopicPartition]:
         """The topic's partitions, waiting for the topic to exist (it is created by its first message)."""
         while not stop.is_set():
-            await consumer.topics()  # refreshes the metadata
-            found = consumer.partitions_for_topic(self._topic)
+            # A fresh metadata fetch: the consumer's own view only learns of a new topic at its next periodic
+            # refresh (up to metadata_max_age_ms later), while the publications topic is created by its first event.
+            cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public equivalent
+            found = cluster.partitions_for_topic(self._topic)
             if found:
                 return [TopicPartition(self._topic, p) for p in sorted(found)]
             self.connected = True  # the broker answers; the topic has no message yet

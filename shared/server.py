@@ -37,6 +37,8 @@ def uvicorn_server(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Server:
         http="httptools",
         timeout_graceful_shutdown=20,
         server_header=False,
+        # Subscription frames are small JSON; compressing each one costs more CPU than it saves on the wire.
+        ws_per_message_deflate=False,
     )
     return _Server(config)
 

@@ -10,7 +10,7 @@ from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
 from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
-from gateway.graphql.subscriptions import PublicationQueries, Subscription
+from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
 
 
@@ -35,4 +35,5 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=[Establishment, Commune, Caf, Provider],
         extensions=schema_extensions(limits or Limits()),
+        execution_context_class=SharedEventResults,
     )

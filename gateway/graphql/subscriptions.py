@@ -7,12 +7,18 @@ cursor up to the log's latest position *p*, then goes on live, skipping what is 
 order, so nothing is missed or repeated at the seam.
 """
 
+import asyncio
+import json
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
+from graphql import FieldNode, OperationDefinitionNode, VariableNode, Visitor, visit
+from graphql.execution.values import VariableValues
 from strawberry.scalars import JSON
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.catalogue.vocabulary import Category
 from gateway.graphql.permissions import require_reader, within_scope
@@ -79,6 +85,18 @@ class PublicationEvent:
 
     @classmethod
     def of(cls, publication: Publication) -> "PublicationEvent":
+        """The view of a publication, built once however many subscribers receive it."""
+        view = _VIEWS.get(publication.position)
+        if view is None or view.id != publication.id:
+            if view is not None:
+                _RESULTS.pop(id(view), None)
+            view = _VIEWS[publication.position] = cls._build(publication)
+            while len(_VIEWS) > _VIEWS_KEPT:
+                _RESULTS.pop(id(_VIEWS.pop(next(iter(_VIEWS)))), None)
+        return view
+
+    @classmethod
+    def _build(cls, publication: Publication) -> "PublicationEvent":
         place = publication.place
         return cls(
             id=strawberry.ID(publication.id),
@@ -91,6 +109,63 @@ class PublicationEvent:
             occurred_at=publication.occurred_at,
             data=JSON(publication.data),
         )
+
+
+_VIEWS: dict[int, PublicationEvent] = {}
+_VIEWS_KEPT = 1_000
+_RESULTS: dict[int, dict[tuple[int, str], tuple[Any, Any]]] = {}  # id(view) -> (operation, variables) -> result
+
+
+def _event_variables(operation: OperationDefinitionNode, values: VariableValues) -> str:
+    """The variables an event's execution depends on: those used below the subscription field. The field's own
+    arguments (``filter``, ``after``) only shape the source stream, so subscribers differing there still share."""
+    used = _USED_BELOW_ROOT.get(id(operation))
+    if used is None or used[0] is not operation:
+        names: set[str] = set()
+        for root in operation.selection_set.selections:
+            if isinstance(root, FieldNode) and root.selection_set is not None:
+                visit(root.selection_set, _VariableNames(names))
+        used = _USED_BELOW_ROOT[id(operation)] = (operation, frozenset(names))
+        while len(_USED_BELOW_ROOT) > _VIEWS_KEPT:
+            del _USED_BELOW_ROOT[next(iter(_USED_BELOW_ROOT))]
+    return json.dumps({name: values.coerced.get(name) for name in sorted(used[1])}, default=str)
+
+
+class _VariableNames(Visitor):
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
+        self.names.add(node.name.value)
+
+
+_USED_BELOW_ROOT: dict[int, tuple[OperationDefinitionNode, frozenset[str]]] = {}
+
+
+class SharedEventResults(StrawberryGraphQLCoreExecutionContext):
+    """Executes a subscription event once per distinct operation and variables, for all who subscribed with them.
+
+    Thousands of subscribers usually send the same few documents. The fields of a :class:`PublicationEvent` depend
+    on the publication only (who may see it was decided upstream, in the feed's filter), so the result computed
+    for one subscriber is the result for every subscriber with the same operation (and the same values of the
+    variables used below the subscription field, usually none). Without this,
+    each one costs a full GraphQL execution per publication (quality.md M1)."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        view = self.root_value
+        if not isinstance(view, PublicationEvent) or _VIEWS.get(int(view.cursor)) is not view:
+            return super().execute_operation(serially)
+        memo = _RESULTS.setdefault(id(view), {})
+        key = (id(self.operation), _event_variables(self.operation, self.variable_values))
+        shared = memo.get(key)
+        if shared is not None and shared[0] is self.operation:  # the same parsed document (cached), not a reused id
+            return shared[1]
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            result = asyncio.ensure_future(result)  # a future may be awaited by every subscriber
+        memo[key] = (self.operation, result)
+        return result
 
 
 class SubscriberTooSlowGraphQLError(PermanentError):

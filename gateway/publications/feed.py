@@ -140,6 +140,7 @@ class PublicationFeed:
         self._next: int | None = None  # the next position to release; None until :meth:`start_at`
         self._held: dict[int, Publication] = {}
         self._gap_since: float | None = None
+        self._behind_since: float | None = None
         self.delivered = 0
         self.cut_off = 0
 
@@ -173,6 +174,19 @@ class PublicationFeed:
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
+
+    def behind(self, latest: int) -> list[int]:
+        """Positions the log has (``latest`` is its last) and the topic has not brought within the grace period:
+        the reader started late, the broker is away… Those are read from the log."""
+        if self._next is None or latest < self._next:
+            self._behind_since = None
+            return []
+        now = time.monotonic()
+        if self._behind_since is None:
+            self._behind_since = now
+        if now - self._behind_since < self._gap_seconds:
+            return []
+        return [p for p in range(self._next, min(latest, self._next + 499) + 1) if p not in self._held]
 
     def deliver(self, publications: Iterable[Publication]) -> None:
         """Take publications in any order (duplicates ignored); release them in cursor order. Never waits."""
