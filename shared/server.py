@@ -6,6 +6,7 @@ the relay stops, engines close); the process then exits with status 0.
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
@@ -55,6 +56,10 @@ async def serve_all(servers: Sequence[uvicorn.Server], on_started: Callable[[], 
         _stop_all(servers)
         await asyncio.gather(*tasks, return_exceptions=True)
         raise SystemExit(3)
+    # What start-up allocated (modules, schema, reference data) lives as long as the process: keep it out of the
+    # garbage collector's full passes, which otherwise walk it again and again and pause the loop (fan-outs).
+    gc.collect()
+    gc.freeze()
     if on_started is not None:
         on_started()
     await asyncio.gather(*tasks)

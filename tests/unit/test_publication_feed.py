@@ -146,3 +146,15 @@ def test_an_integrator_s_filter_is_narrowed_to_its_departements_never_widened() 
     assert not everything.matches(_publication(ARRAS))
     assert everything.matches(_publication(ESCAUTPONT))
     assert within_scope(PublicationFilter(), None) == PublicationFilter()  # agents: no narrowing
+
+
+async def test_when_the_topic_lags_behind_the_log_the_missing_positions_are_asked_for_after_the_grace_period() -> None:
+    feed = PublicationFeed(gap_seconds=0.05)
+    feed.start_at(4)
+    assert feed.behind(3) == []  # up to date
+    assert feed.behind(6) == []  # behind, but the topic may bring them any moment
+    await asyncio.sleep(0.06)
+    assert feed.behind(6) == [4, 5, 6]  # still behind after the grace period: read them from the log
+    feed.deliver([_publication(position=n) for n in (4, 5, 6)])
+    assert feed.behind(6) == []
+    assert feed.next_position == 7
