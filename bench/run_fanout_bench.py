@@ -34,17 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalogue_bench.environment import RESULTS, ensure_stack, machine
-from run_submission_bench import TEMPORARY, _temporary, fresh_database, summary
+from run_submission_bench import TEMPORARY, fresh_database, prepare_gateway, summary
 
-from gateway.accounts import services
-from gateway.accounts.hashing import PasswordHashing
-from gateway.accounts.services import NewPerson, PasswordIssuing
-from gateway.accounts.tables import account_rights
-from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
-from shared.db import create_engine, create_session_factory
 from shared.sealing import generate_key_pair
-from tests.catalogue_data import fill_catalogue
 from tests.e2e.processes import ServiceProcess, free_port, service_env
 from tests.e2e.test_escautpont_story import Api
 from tests.integration.test_availability_publication import PUBLISH, _entry, open_days
@@ -52,28 +45,6 @@ from tests.integration.test_availability_publication import PUBLISH, _entry, ope
 CONNECTIONS = 200
 PER_CONNECTION = 10
 SUBSCRIBE = "subscription { publications { id cursor type occurredAt data } }"
-
-
-async def prepare_gateway(url: str, public_key: str) -> None:
-    await fill_catalogue(url)
-    engine = create_engine(url)
-    hashing = PasswordHashing()
-    vars(services)["generate_password"] = _temporary
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            agent = await services.create_provider_agent(
-                session, NewPerson("Dupont", "Marie", "Directrice", "m.dupont@escautpont.example"),
-                provider_id=MAIRIE_ESCAUTPONT, commune_name="Escautpont", departement="59",
-                issuing=PasswordIssuing(hashing, public_key), now=datetime.now(UTC),
-            )  # fmt: skip
-            await session.execute(
-                account_rights.insert().values(
-                    account_id=agent.id, establishment_id=MULTI_ACCUEIL, right="AVAILABILITY"
-                )
-            )
-    finally:
-        hashing.close()
-        await engine.dispose()
 
 
 class Subscribers:
@@ -144,7 +115,7 @@ async def system(stack: Any, events: int, folder: Path) -> dict[str, Any]:
     await fresh_database(stack.admin_dsn, "bench_m1_gateway")
     url = stack.sqlalchemy_url("bench_m1_gateway")
     _, public_key = generate_key_pair()
-    await prepare_gateway(url, public_key)
+    [creche] = await prepare_gateway(url, public_key, creches=1, right="AVAILABILITY")
     extra = {"NOTIFIER_PUBLIC_KEY": public_key, "TOKEN_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode()}
     gateway = ServiceProcess("gateway", service_env("GATEWAY", url, stack.kafka, f"bench{uuid.uuid4().hex[:8]}",
                              **extra), folder / "gateway.log")  # fmt: skip
@@ -167,7 +138,7 @@ async def system(stack: Any, events: int, folder: Path) -> dict[str, Any]:
             await gateway.wait_ready(gauge=("publication_subscribers", CONNECTIONS * PER_CONNECTION))
             open_seconds = time.monotonic() - opened
             cursors = await _publish_every_second(
-                gateway.url, token, days[published : published + events + 1], position=published
+                gateway.url, token, creche, days[published : published + events + 1], position=published
             )  # the log is fresh: the n-th publication has cursor n
             published += events + 1
             await asyncio.sleep(2.0)
@@ -186,9 +157,9 @@ async def system(stack: Any, events: int, folder: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _publish_every_second(url: str, token: str, days: list[Any], position: int) -> list[str]:
+async def _publish_every_second(url: str, token: str, creche: str, days: list[Any], position: int) -> list[str]:
     """Publish one batch of availabilities a second after log position ``position``; returns their cursors."""
-    crèche, cursors = to_global_id("Establishment", MULTI_ACCUEIL), []
+    crèche, cursors = to_global_id("Establishment", creche), []
     async with httpx.AsyncClient(base_url=url, headers={"authorization": f"Bearer {token}"}) as client:
         for n, day in enumerate(days):
             variables = {"id": crèche, "a": [_entry(day, n % 5)]}

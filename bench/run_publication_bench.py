@@ -35,24 +35,16 @@ import asyncpg
 import httpx
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalogue_bench.environment import RESULTS, ensure_stack, machine
-from run_submission_bench import TEMPORARY, _temporary, drive, fresh_database, summary
+from run_submission_bench import TEMPORARY, drive, fresh_database, prepare_gateway, summary
 
-from gateway.accounts import services
-from gateway.accounts.hashing import PasswordHashing
-from gateway.accounts.services import NewPerson, PasswordIssuing
-from gateway.accounts.tables import account_rights
 from gateway.accounts.tokens import TokenSigner
-from gateway.catalogue.demo import MAIRIE_ESCAUTPONT
 from gateway.graphql.relay import to_global_id
-from shared.db import create_engine, create_session_factory
 from shared.sealing import generate_key_pair
-from tests.catalogue_data import fill_catalogue
 from tests.e2e.processes import ServiceProcess, free_port, service_env
 from tests.e2e.test_escautpont_story import Api
 from tests.integration.test_operating_info_submission import INFO, SUBMIT
@@ -64,38 +56,6 @@ BACKGROUND_RATE = 20
 PEER_SECONDS = 60
 CLAIM = "mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { rowVersion } userErrors } }"
 APPROVE = "mutation($id: ID!, $v: Int!) { approveReviewItem(id: $id, rowVersion: $v) { item { status } userErrors } }"
-
-
-async def prepare_gateway(url: str, public_key: str) -> tuple[list[str], list[str]]:
-    """Catalogue, an agent with OPERATING_INFO on 40 crèches and a Caf du Nord moderator; (approved, background)."""
-    await fill_catalogue(url)
-    engine = create_engine(url)
-    hashing = PasswordHashing()
-    vars(services)["generate_password"] = _temporary  # this script's own accounts get a known first password
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            issuing, now = PasswordIssuing(hashing, public_key), datetime.now(UTC)
-            agent = await services.create_provider_agent(
-                session, NewPerson("Dupont", "Marie", "Directrice", "m.dupont@escautpont.example"),
-                provider_id=MAIRIE_ESCAUTPONT, commune_name="Escautpont", departement="59", issuing=issuing, now=now,
-            )  # fmt: skip
-            await services.bootstrap_caf_agent(
-                session, NewPerson("Mathon", "Audrey", "Modératrice", "a.mathon@caf59.example"), caf_code="CAF59",
-                issuing=issuing, now=now,
-            )  # fmt: skip
-            rows = await session.execute(
-                text("SELECT id FROM establishments WHERE provider_id = :p AND category = 'EAJE' ORDER BY id LIMIT :n"),
-                {"p": MAIRIE_ESCAUTPONT, "n": 2 * CRECHES},
-            )
-            creches = [str(r[0]) for r in rows]
-            await session.execute(
-                account_rights.insert(),
-                [{"account_id": agent.id, "establishment_id": c, "right": "OPERATING_INFO"} for c in creches],
-            )
-    finally:
-        hashing.close()
-        await engine.dispose()
-    return creches[:CRECHES], creches[CRECHES:]
 
 
 class Approvals:
@@ -158,7 +118,8 @@ async def system(stack: Any, seconds: float, folder: Path) -> dict[str, Any]:
         await fresh_database(stack.admin_dsn, database)
     urls = {name: stack.sqlalchemy_url(database) for name, database in names.items()}
     _, public_key = generate_key_pair()
-    approved_creches, background_creches = await prepare_gateway(urls["gateway"], public_key)
+    creches = await prepare_gateway(urls["gateway"], public_key, creches=2 * CRECHES, caf_agent=True)
+    approved_creches, background_creches = creches[:CRECHES], creches[CRECHES:]
     seed = os.urandom(32)
     namespace = f"bench{uuid.uuid4().hex[:8]}"
     gateway_extra = {"NOTIFIER_PUBLIC_KEY": public_key, "TOKEN_SIGNING_KEY": base64.b64encode(seed).decode()}

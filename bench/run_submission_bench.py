@@ -83,32 +83,39 @@ async def fresh_database(admin_dsn: str, name: str) -> None:
         await connection.close()
 
 
-async def prepare_gateway(url: str, public_key: str) -> list[str]:
-    """The catalogue, and an Escautpont agent holding OPERATING_INFO on its first crèches; returns their ids."""
+async def prepare_gateway(
+    url: str, public_key: str, *, creches: int = CRECHES, right: str = "OPERATING_INFO", caf_agent: bool = False
+) -> list[str]:
+    """The catalogue, an Escautpont agent holding ``right`` on the provider's first ``creches`` crèches (and a Caf
+    du Nord agent if asked), all with the known first password; returns the crèches' ids."""
     await fill_catalogue(url)
     engine = create_engine(url)
     hashing = PasswordHashing()
-    vars(services)["generate_password"] = _temporary  # this script's own agent gets a known first password
+    vars(services)["generate_password"] = _temporary  # this script's own accounts get a known first password
     try:
         async with create_session_factory(engine)() as session, session.begin():
+            issuing, now = PasswordIssuing(hashing, public_key), datetime.now(UTC)
             agent = await services.create_provider_agent(
                 session, NewPerson("Dupont", "Marie", "Directrice", "m.dupont@escautpont.example"),
-                provider_id=MAIRIE_ESCAUTPONT, commune_name="Escautpont", departement="59",
-                issuing=PasswordIssuing(hashing, public_key), now=datetime.now(UTC),
+                provider_id=MAIRIE_ESCAUTPONT, commune_name="Escautpont", departement="59", issuing=issuing, now=now,
             )  # fmt: skip
+            if caf_agent:
+                await services.bootstrap_caf_agent(
+                    session, NewPerson("Mathon", "Audrey", "Modératrice", "a.mathon@caf59.example"),
+                    caf_code="CAF59", issuing=issuing, now=now,
+                )  # fmt: skip
             rows = await session.execute(
                 text("SELECT id FROM establishments WHERE provider_id = :p AND category = 'EAJE' ORDER BY id LIMIT :n"),
-                {"p": MAIRIE_ESCAUTPONT, "n": CRECHES},
+                {"p": MAIRIE_ESCAUTPONT, "n": creches},
             )
-            creches = [str(r[0]) for r in rows]
+            ids = [str(r[0]) for r in rows]
             await session.execute(
-                account_rights.insert(),
-                [{"account_id": agent.id, "establishment_id": c, "right": "OPERATING_INFO"} for c in creches],
+                account_rights.insert(), [{"account_id": agent.id, "establishment_id": c, "right": right} for c in ids]
             )
     finally:
         hashing.close()
         await engine.dispose()
-    return creches
+    return ids
 
 
 async def drive(

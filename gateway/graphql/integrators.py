@@ -6,9 +6,12 @@ import strawberry
 
 from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_caf_agent
+from gateway.graphql.relay import InvalidArgumentError
 from gateway.graphql.types import GraphQLInfo
 from gateway.integrators import services
 from gateway.integrators.services import NewIntegrator
+
+MAX_LIST = 200
 
 
 @strawberry.type(description="Une clé d'API (le secret n'est montré qu'à sa création).")
@@ -53,11 +56,14 @@ class IntegratorInput:
 
 @strawberry.type
 class IntegratorQueries:
-    @strawberry.field(description="Les intégrateurs de votre Caf et leurs clés (agents de la Caf).")
-    async def integrators(self, info: GraphQLInfo) -> list[IntegratorView]:
+    @strawberry.field(description="Les intégrateurs de votre Caf et leurs clés, les plus anciens d'abord (agents de "
+                      "la Caf) ; au plus 200.")  # fmt: skip
+    async def integrators(self, info: GraphQLInfo, first: int = MAX_LIST) -> list[IntegratorView]:
         claims = await require_caf_agent(info.context)
+        if not 1 <= first <= MAX_LIST:
+            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
         async with info.context.sessions() as session:
-            found = await services.list_integrators(session, str(claims.caf_code))
+            found = await services.list_integrators(session, str(claims.caf_code), limit=first)
         return [
             IntegratorView(
                 id=strawberry.ID(row.id), name=row.name, contact_email=row.contact_email,

@@ -109,12 +109,15 @@ async def authenticate(session: AsyncSession, presented: str, now: datetime) -> 
     return Integrator(row.integrator_id, key_id, row.name, frozenset(row.departements))
 
 
-async def list_integrators(session: AsyncSession, caf_code: str) -> list[tuple[Any, list[Any]]]:
-    rows = (
-        await session.execute(
-            select(integrators).where(integrators.c.caf_code == caf_code).order_by(integrators.c.created_at)
-        )
-    ).all()
+async def list_integrators(session: AsyncSession, caf_code: str, *, limit: int) -> list[tuple[Any, list[Any]]]:
+    """This Caf's first ``limit`` integrators (oldest first), each with its keys."""
+    query = (
+        select(integrators)
+        .where(integrators.c.caf_code == caf_code)
+        .order_by(integrators.c.created_at, integrators.c.id)
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
     keys = (
         await session.execute(
             select(api_keys).where(api_keys.c.integrator_id.in_([r.id for r in rows])).order_by(api_keys.c.created_at)

@@ -73,6 +73,28 @@ class Checker:
         return [key for key, count in counts.items() if count != 1]
 
 
+@dataclass
+class Running:
+    """Gateway and moderation running as processes on fresh databases, with Marie signed in."""
+
+    api: Api
+    token: str
+    urls: dict[str, str]
+    processes: dict[str, ServiceProcess]
+    stack: Stack
+    engines: EngineFactory
+    namespace: str
+
+
+@pytest.fixture
+async def services(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, kafka_namespace: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Running]:  # fmt: skip
+    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as running:
+        yield Running(*running, stack=stack, engines=engines, namespace=kafka_namespace)
+
+
 async def _submit_until_acknowledged(api: Api, token: str, key: str, checker: Checker) -> None:
     crèche = to_global_id("Establishment", MULTI_ACCUEIL)
     document = INFO | {"fees": f"Barème national des participations familiales (saisie {key})."}
@@ -106,38 +128,32 @@ async def _kill_at_random_points(gateway: ServiceProcess, checker: Checker, seed
 
 
 async def test_r1_gateway_killed_during_a_thousand_submissions_loses_and_duplicates_nothing(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    services: Running,
 ) -> None:
     checker = Checker()
     run = uuid.uuid4().hex[:6]
-    services = _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch)
-    async with services as (api, token, urls, processes):
-        gateway = processes["gateway"]
-        keys = asyncio.Queue[str]()
-        for n in range(SUBMISSIONS):
-            keys.put_nowait(f"r1-{run}-{n:04d}")
+    api, token, urls, processes = services.api, services.token, services.urls, services.processes
+    gateway = processes["gateway"]
+    keys = asyncio.Queue[str]()
+    for n in range(SUBMISSIONS):
+        keys.put_nowait(f"r1-{run}-{n:04d}")
 
-        async def client() -> None:
-            while not keys.empty():
-                await _submit_until_acknowledged(api, token, keys.get_nowait(), checker)
+    async def client() -> None:
+        while not keys.empty():
+            await _submit_until_acknowledged(api, token, keys.get_nowait(), checker)
 
-        async with asyncio.TaskGroup() as group:  # a failed restart stops the clients too
-            kills = group.create_task(_kill_at_random_points(gateway, checker, seed=int(run, 16)))
-            for _ in range(CLIENTS):
-                group.create_task(client())
-        assert kills.result() == KILLS
+    async with asyncio.TaskGroup() as group:  # a failed restart stops the clients too
+        kills = group.create_task(_kill_at_random_points(gateway, checker, seed=int(run, 16)))
+        for _ in range(CLIENTS):
+            group.create_task(client())
+    assert kills.result() == KILLS
 
-        queued = await _wait_for_queue(engines(urls["moderation"]), expected=SUBMISSIONS)
-        gateway_db = create_session_factory(engines(urls["gateway"]))
-        async with gateway_db() as session:
-            key = submissions.c.idempotency_key
-            per_key: dict[str, int] = dict((await session.execute(select(key, func.count()).group_by(key))).all())
-        created = await _created_entries(engines(urls["moderation"]))
+    queued = await _wait_for_queue(services.engines(urls["moderation"]), expected=SUBMISSIONS)
+    gateway_db = create_session_factory(services.engines(urls["gateway"]))
+    async with gateway_db() as session:
+        key = submissions.c.idempotency_key
+        per_key: dict[str, int] = dict((await session.execute(select(key, func.count()).group_by(key))).all())
+    created = await _created_entries(services.engines(urls["moderation"]))
 
     assert len(checker.acknowledged) == SUBMISSIONS
     assert checker.lost(queued) == [], "acknowledged submissions missing from the moderation queue"
@@ -238,36 +254,30 @@ async def _unsent(connection: asyncpg.Connection) -> set[str]:
 
 
 async def test_r2_relay_killed_after_publishing_before_marking_sent_the_queue_holds_each_event_once(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    services: Running,
 ) -> None:
     checker = Checker()
     run = uuid.uuid4().hex[:6]
-    services = _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch)
-    async with services as (api, token, urls, processes):
-        gateway, moderation_db = processes["gateway"], engines(urls["moderation"])
-        async with _marking_sent_held(urls["gateway"]) as held:
-            async with asyncio.timeout(30):  # the set-up's events (passwords issued) leave before the trigger
-                while await _unsent(held):
-                    await asyncio.sleep(0.2)
-            for n in range(20):
-                await _submit_until_acknowledged(api, token, f"r2-{run}-{n:02d}", checker)
-            # The relay published a first batch and now waits to mark it: those submissions reach the queue.
-            await _wait_for_queue(moderation_db, expected=1, timeout=30)
-            await asyncio.sleep(1)  # no further batch may leave while the first one is held
-            published_unmarked = await _queue_counts(moderation_db)
-            unsent = await _unsent(held)
-            gateway.kill()  # SIGKILL between "Kafka acknowledged" and "marked sent"
-        gateway.start()
-        await gateway.wait_ready(report="ready")
-        queued = await _wait_for_queue(moderation_db, expected=20, timeout=60)
-        topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, kafka_namespace)
-        on_kafka = await read_topic(stack.kafka, topic, expected=20 + len(published_unmarked))
-        created = await _created_entries(moderation_db)
+    api, token, urls, processes = services.api, services.token, services.urls, services.processes
+    gateway, moderation_db = processes["gateway"], services.engines(urls["moderation"])
+    async with _marking_sent_held(urls["gateway"]) as held:
+        async with asyncio.timeout(30):  # the set-up's events (passwords issued) leave before the trigger
+            while await _unsent(held):
+                await asyncio.sleep(0.2)
+        for n in range(20):
+            await _submit_until_acknowledged(api, token, f"r2-{run}-{n:02d}", checker)
+        # The relay published a first batch and now waits to mark it: those submissions reach the queue.
+        await _wait_for_queue(moderation_db, expected=1, timeout=30)
+        await asyncio.sleep(1)  # no further batch may leave while the first one is held
+        published_unmarked = await _queue_counts(moderation_db)
+        unsent = await _unsent(held)
+        gateway.kill()  # SIGKILL between "Kafka acknowledged" and "marked sent"
+    gateway.start()
+    await gateway.wait_ready(report="ready")
+    queued = await _wait_for_queue(moderation_db, expected=20, timeout=60)
+    topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, services.namespace)
+    on_kafka = await read_topic(services.stack.kafka, topic, expected=20 + len(published_unmarked))
+    created = await _created_entries(moderation_db)
 
     per_event = Counter(dict(record.headers)["ce_id"].decode() for record in on_kafka)
     duplicated_on_kafka = {event for event, count in per_event.items() if count > 1}
@@ -319,37 +329,30 @@ async def _committed_offsets(bootstrap: str, group: str) -> int:
 
 
 async def test_r3_consumer_killed_after_its_db_commit_before_its_offset_commit_redelivery_has_no_second_effect(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    services: Running,
 ) -> None:
     checker = Checker()
     run = uuid.uuid4().hex[:6]
-    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (
-        api, token, urls, processes,
-    ):  # fmt: skip
-        moderation, moderation_db = processes["moderation"], engines(urls["moderation"])
-        group = processes["moderation"].env["MODERATION_CONSUMER_GROUP"]
-        moderation.stop()  # the batch must wait in Kafka, so that the consumer takes it in one fetch
-        for n in range(30):
-            await _submit_until_acknowledged(api, token, f"r3-{run}-{n:02d}", checker)
-        topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, kafka_namespace)
-        assert len(await read_topic(stack.kafka, topic, expected=30)) == 30
-        async with _intake_held_after_five(urls["moderation"]):
-            moderation.start()
-            await _wait_for_queue(moderation_db, expected=5, timeout=60)
-            await asyncio.sleep(1)  # the sixth is held inside its transaction; the batch's offsets wait for it
-            committed_before_kill = await _committed_offsets(stack.kafka, group)
-            applied_before_kill = len(await _queue_counts(moderation_db))
-            moderation.kill()  # SIGKILL: five effects committed in the database, their offsets not in Kafka
+    api, token, urls, processes = services.api, services.token, services.urls, services.processes
+    moderation, moderation_db = processes["moderation"], services.engines(urls["moderation"])
+    group = processes["moderation"].env["MODERATION_CONSUMER_GROUP"]
+    moderation.stop()  # the batch must wait in Kafka, so that the consumer takes it in one fetch
+    for n in range(30):
+        await _submit_until_acknowledged(api, token, f"r3-{run}-{n:02d}", checker)
+    topic = physical_topic(Topic.OPERATING_INFO_SUBMITTED, services.namespace)
+    assert len(await read_topic(services.stack.kafka, topic, expected=30)) == 30
+    async with _intake_held_after_five(urls["moderation"]):
         moderation.start()
-        await _wait_for_queue(moderation_db, expected=30, timeout=60)
-        await asyncio.sleep(1)  # let any redelivered duplicate land
-        queued = await _queue_counts(moderation_db)
-        created = await _created_entries(moderation_db)
+        await _wait_for_queue(moderation_db, expected=5, timeout=60)
+        await asyncio.sleep(1)  # the sixth is held inside its transaction; the batch's offsets wait for it
+        committed_before_kill = await _committed_offsets(services.stack.kafka, group)
+        applied_before_kill = len(await _queue_counts(moderation_db))
+        moderation.kill()  # SIGKILL: five effects committed in the database, their offsets not in Kafka
+    moderation.start()
+    await _wait_for_queue(moderation_db, expected=30, timeout=60)
+    await asyncio.sleep(1)  # let any redelivered duplicate land
+    queued = await _queue_counts(moderation_db)
+    created = await _created_entries(moderation_db)
 
     assert applied_before_kill == 5
     assert committed_before_kill == 0, "the offsets of the applied events were not committed when it died"
@@ -371,38 +374,33 @@ async def _broker_frozen() -> AsyncIterator[None]:
 
 
 async def test_r5_kafka_frozen_30_s_under_load_submissions_go_on_and_all_arrive_within_60_s(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    services: Running,
 ) -> None:
     checker = Checker()
-    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (api, token, urls, _):
-        run = uuid.uuid4().hex[:6]
-        sent = 0
+    api, token, urls = services.api, services.token, services.urls
+    run = uuid.uuid4().hex[:6]
+    sent = 0
 
-        async def load(seconds: float, per_second: int = 10) -> float:
-            """Submit at a steady pace; returns the slowest acknowledgement, in seconds."""
-            nonlocal sent
-            slowest, deadline = 0.0, time.monotonic() + seconds
-            while time.monotonic() < deadline:
-                started = time.monotonic()
-                await _submit_until_acknowledged(api, token, f"r5-{run}-{sent:04d}", checker)
-                sent += 1
-                slowest = max(slowest, time.monotonic() - started)
-                await asyncio.sleep(max(0.0, 1 / per_second - (time.monotonic() - started)))
-            return slowest
+    async def load(seconds: float, per_second: int = 10) -> float:
+        """Submit at a steady pace; returns the slowest acknowledgement, in seconds."""
+        nonlocal sent
+        slowest, deadline = 0.0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            await _submit_until_acknowledged(api, token, f"r5-{run}-{sent:04d}", checker)
+            sent += 1
+            slowest = max(slowest, time.monotonic() - started)
+            await asyncio.sleep(max(0.0, 1 / per_second - (time.monotonic() - started)))
+        return slowest
 
-        await load(3)
-        async with _broker_frozen():
-            slowest_during_outage = await load(30)
-            sent_while_away, queued_while_away = sent, len(await _queue_counts(engines(urls["moderation"])))
-        back = time.monotonic()
-        await load(3)
-        queued = await _wait_for_queue(engines(urls["moderation"]), expected=sent, timeout=60)
-        caught_up = time.monotonic() - back
+    await load(3)
+    async with _broker_frozen():
+        slowest_during_outage = await load(30)
+        sent_while_away, queued_while_away = sent, len(await _queue_counts(services.engines(urls["moderation"])))
+    back = time.monotonic()
+    await load(3)
+    queued = await _wait_for_queue(services.engines(urls["moderation"]), expected=sent, timeout=60)
+    caught_up = time.monotonic() - back
 
     assert queued_while_away < sent_while_away - 250, "the broker was not really away"
     assert checker.error_answers[:3] == [], "the gateway refused submissions while Kafka was away"
@@ -457,48 +455,43 @@ async def _postgres_stopped() -> AsyncIterator[None]:
 
 
 async def test_r6_postgresql_restarted_errors_not_hangs_recovery_within_10_s_nothing_half_written(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    services: Running,
 ) -> None:
     checker = Checker()
     attempts: list[Attempt] = []
     run = uuid.uuid4().hex[:6]
-    async with _services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as (api, token, urls, _):
-        stop_load = asyncio.Event()
+    api, token, urls = services.api, services.token, services.urls
+    stop_load = asyncio.Event()
 
-        async def load(per_second: int = 5) -> None:
-            """A new key per second slot; a key that failed is retried in the next slot, as a client would."""
-            n = 0
-            while not stop_load.is_set():
-                key = f"r6-{run}-{n:04d}"
-                attempt = await _attempt(api, token, key, checker)
-                attempts.append(attempt)
-                n += attempt.acknowledged
-                await asyncio.sleep(max(0.0, 1 / per_second - attempt.seconds))
+    async def load(per_second: int = 5) -> None:
+        """A new key per second slot; a key that failed is retried in the next slot, as a client would."""
+        n = 0
+        while not stop_load.is_set():
+            key = f"r6-{run}-{n:04d}"
+            attempt = await _attempt(api, token, key, checker)
+            attempts.append(attempt)
+            n += attempt.acknowledged
+            await asyncio.sleep(max(0.0, 1 / per_second - attempt.seconds))
 
-        loader = asyncio.create_task(load())
-        await asyncio.sleep(3)
-        async with _postgres_stopped():
-            down_at = time.monotonic()
-            await asyncio.sleep(6)
-        back_at = time.monotonic()
-        await asyncio.sleep(12)
-        stop_load.set()
-        await loader
+    loader = asyncio.create_task(load())
+    await asyncio.sleep(3)
+    async with _postgres_stopped():
+        down_at = time.monotonic()
+        await asyncio.sleep(6)
+    back_at = time.monotonic()
+    await asyncio.sleep(12)
+    stop_load.set()
+    await loader
 
-        queued = await _wait_for_queue(engines(urls["moderation"]), expected=len(checker.acknowledged), timeout=60)
-        gateway_db = create_session_factory(engines(urls["gateway"]))
-        async with gateway_db() as session:
-            stored = {str(sid) for sid in (await session.scalars(select(submissions.c.id))).all()}
-            outbox_events = await session.scalar(
-                select(func.count())
-                .select_from(gateway_tables.outbox)
-                .where(gateway_tables.outbox.c.event_type == OperatingInfoSubmitted.event_type)
-            )
+    queued = await _wait_for_queue(services.engines(urls["moderation"]), expected=len(checker.acknowledged), timeout=60)
+    gateway_db = create_session_factory(services.engines(urls["gateway"]))
+    async with gateway_db() as session:
+        stored = {str(sid) for sid in (await session.scalars(select(submissions.c.id))).all()}
+        outbox_events = await session.scalar(
+            select(func.count())
+            .select_from(gateway_tables.outbox)
+            .where(gateway_tables.outbox.c.event_type == OperatingInfoSubmitted.event_type)
+        )
 
     during = [a for a in attempts if down_at <= a.started < back_at - 1]
     after = [a for a in attempts if a.started >= back_at and a.acknowledged]
