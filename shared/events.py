@@ -279,6 +279,28 @@ class OperatingInfoWithdrawn(EventData):
         return str(self.establishment_id)
 
 
+class EstablishmentChanged(EventData):
+    """An establishment was created, updated or closed in its Caf's register. Public data only."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.establishment.changed.v1"
+    topic: ClassVar[Topic] = Topic.PUBLICATIONS
+
+    establishment_id: uuid.UUID
+    place: PublicPlace
+    change: Literal["CREATED", "UPDATED", "CLOSED"]
+    name: str
+    eaje_type: str | None = None
+    postal_code: str
+    latitude: float
+    longitude: float
+    capacity: int | None = None
+    closed_on: date | None = Field(default=None, description="From this day on it is no longer listed.")
+    changed_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.establishment_id)
+
+
 class WithdrawalNotice(EventData):
     """Tell the provider's agents that the Caf withdrew their published information, and why (internal)."""
 
@@ -312,6 +334,7 @@ EVENT_TYPES: Mapping[str, type[EventData]] = {
         OperatingInfoPublished,
         OperatingInfoWithdrawn,
         WithdrawalNotice,
+        EstablishmentChanged,
     )
 }
 

@@ -78,8 +78,13 @@ def distance2(area: Area) -> ColumnElement[float]:
     return case((terms[0] <= terms[1], terms[0]), else_=terms[1])
 
 
+def _open_on(today: date) -> ColumnElement[bool]:
+    """Listed: not closed, or closing after ``today``."""
+    return or_(E.c.closed_on.is_(None), E.c.closed_on > today)
+
+
 def _conditions(search: EstablishmentSearch) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [_open_on(search.today)]
     if search.departement:
         conditions.append(E.c.departement == search.departement)
     if search.commune_insee:
@@ -147,7 +152,7 @@ async def list_establishments(
 
 
 async def get_establishments(session: AsyncSession, ids: Sequence[str], today: date) -> list[EstablishmentRecord]:
-    rows = (await session.execute(_page_select(today).where(E.c.id.in_(list(ids))))).all()
+    rows = (await session.execute(_page_select(today).where(E.c.id.in_(list(ids)), _open_on(today)))).all()
     return [_establishment(row, (row.name, row.id)) for row in rows]
 
 

@@ -105,6 +105,8 @@ establishments = Table(
     Column("capacity", Integer, nullable=True),
     Column("availability_updated_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("closure_reason", Text, nullable=True),
     Index("ix_establishments_name", "name", "id"),
     Index("ix_establishments_commune", "commune_insee", "name", "id"),
     Index("ix_establishments_departement", "departement", "name", "id"),

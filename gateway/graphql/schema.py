@@ -9,6 +9,7 @@ from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
 from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import CatalogueQueries
+from gateway.graphql.register import RegisterMutations
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
@@ -23,7 +24,13 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    HabilitationMutations, SessionMutations, CafMutations, AgentMutations, AgentSubmissionMutations, IntegratorMutations
+    HabilitationMutations,
+    SessionMutations,
+    CafMutations,
+    AgentMutations,
+    AgentSubmissionMutations,
+    IntegratorMutations,
+    RegisterMutations,
 ):
     pass
 

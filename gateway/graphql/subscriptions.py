@@ -36,6 +36,7 @@ class PublicationKind(Enum):
     AVAILABILITIES_PUBLISHED = PublicationType.AVAILABILITIES_PUBLISHED.name
     OPERATING_INFO_PUBLISHED = PublicationType.OPERATING_INFO_PUBLISHED.name
     OPERATING_INFO_WITHDRAWN = PublicationType.OPERATING_INFO_WITHDRAWN.name
+    ESTABLISHMENT_CHANGED = PublicationType.ESTABLISHMENT_CHANGED.name
 
 
 @strawberry.input(description="What to follow; each given criterion narrows the others (AND), each list is an OR.")

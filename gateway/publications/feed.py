@@ -22,6 +22,7 @@ from typing import Any
 from shared.events import (
     AvailabilitiesPublished,
     Envelope,
+    EstablishmentChanged,
     OperatingInfoPublished,
     OperatingInfoWithdrawn,
     PublicPlace,
@@ -34,6 +35,7 @@ class PublicationType(StrEnum):
     AVAILABILITIES_PUBLISHED = AvailabilitiesPublished.event_type
     OPERATING_INFO_PUBLISHED = OperatingInfoPublished.event_type
     OPERATING_INFO_WITHDRAWN = OperatingInfoWithdrawn.event_type
+    ESTABLISHMENT_CHANGED = EstablishmentChanged.event_type
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ class Publication:
     def of(cls, event: Envelope) -> "Publication | None":
         """The publication carried by ``event``; None for other event types, or one without a cursor."""
         data = event.data
-        if not isinstance(data, AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn):
+        if not isinstance(
+            data, AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
+        ):
             return None
         if event.sequence is None or not event.sequence.isdigit():
             return None

@@ -21,6 +21,7 @@ from shared.errors import PermanentError
 from shared.events import (
     AvailabilitiesPublished,
     Envelope,
+    EstablishmentChanged,
     OperatingInfoPublished,
     OperatingInfoWithdrawn,
     PublicPlace,
@@ -28,7 +29,7 @@ from shared.events import (
 )
 from shared.outbox import OutboxSignal, add_event
 
-PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn
+PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
 
 
 class UnknownCursorError(PermanentError):
