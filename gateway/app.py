@@ -88,6 +88,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self._zone = ZoneInfo(settings.timezone)
+        self._recheck_seconds = settings.subscription_recheck_seconds
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authentication happens here, once per connection: ``{"apiKey": "<integrator key>"}`` or
@@ -118,6 +119,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return Context(
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
+            recheck_seconds=self._recheck_seconds,
         )  # fmt: skip
 
 

@@ -55,6 +55,8 @@ class GatewaySettings(ServiceSettings):
     """Requests (queries, subscriptions, connections) one API key may make per second on average…"""
     integrator_burst: int = 20
     """…and in a burst. Beyond, the answer is RATE_LIMITED with the seconds to wait."""
+    subscription_recheck_seconds: float = 60.0
+    """How often an open subscription checks its API key or session again (a revocation ends it within that time)."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
 

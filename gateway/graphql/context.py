@@ -37,6 +37,8 @@ class Context:
     integrator: Integrator | None = None
     """The integrator behind ``api_key``, once checked (``permissions.require_reader``)."""
     rate_limiter: RateLimiter | None = None
+    recheck_seconds: float = 60.0
+    """How often an open subscription checks that its key or session is still valid."""
 
     @property
     def publication_feed(self) -> PublicationFeed:

@@ -98,3 +98,15 @@ def within_scope(wanted: PublicationFilter, integrator: Integrator | None) -> Pu
     if outside:
         raise ForbiddenError(f"Hors du périmètre de votre clé d'API : {', '.join(sorted(outside))}.")
     return replace(wanted, departements=wanted.departements or integrator.departements)
+
+
+async def still_allowed(context: Context) -> bool:
+    """For a long-lived subscription: is the key it was opened with still valid, or the agent's session still
+    active (not logged out, not deactivated)?"""
+    if context.api_key is not None:
+        async with context.sessions() as session, session.begin():
+            return await integrators.authenticate(session, context.api_key, datetime.now(UTC)) is not None
+    if context.claims is None:
+        return False
+    async with context.sessions() as session:
+        return bool(await sessions.active_session(session, context.claims))

@@ -9,6 +9,7 @@ order, so nothing is missed or repeated at the seam.
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
@@ -21,10 +22,16 @@ from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.catalogue.vocabulary import Category
-from gateway.graphql.permissions import require_reader, within_scope
+from gateway.graphql.permissions import require_reader, still_allowed, within_scope
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
-from gateway.publications.feed import Publication, PublicationFilter, PublicationType, SubscriberTooSlowError
+from gateway.publications.feed import (
+    Publication,
+    PublicationFilter,
+    PublicationType,
+    Subscriber,
+    SubscriberTooSlowError,
+)
 from gateway.publications.log import cursor_of, last_position, position_of, read_after
 from shared.errors import PermanentError
 
@@ -209,7 +216,7 @@ class Subscription:
                     else:
                         yield PublicationEvent.of(item)
             try:
-                async for publication in subscriber:
+                async for publication in _while_allowed(info, subscriber):
                     if publication.position > replayed_to:
                         yield PublicationEvent.of(publication)
             except SubscriberTooSlowError:
@@ -217,6 +224,28 @@ class Subscription:
                     "Abonné trop lent : des publications ont été manquées ; reprenez avec `after` et votre dernier "
                     "curseur."
                 ) from None
+
+
+class AccessRevokedError(PermanentError):
+    code = "UNAUTHENTICATED"
+
+
+async def _while_allowed(info: GraphQLInfo, subscriber: Subscriber) -> AsyncGenerator[Publication, None]:
+    """The subscriber's publications, as long as the caller may still read them: the key or the session is checked
+    again every ``GATEWAY_SUBSCRIPTION_RECHECK_SECONDS``, so a revoked key, a logout or a deactivation ends the
+    subscription on every gateway process, not only new connections."""
+    interval = info.context.recheck_seconds
+    next_check = time.monotonic() + interval
+    while True:
+        try:
+            async with asyncio.timeout(max(0.0, next_check - time.monotonic())):
+                publication = await anext(subscriber)
+        except TimeoutError:
+            if not await still_allowed(info.context):
+                raise AccessRevokedError("Accès révoqué (clé d'API ou session) : l'abonnement est terminé.") from None
+            next_check = time.monotonic() + interval
+            continue
+        yield publication
 
 
 @strawberry.type

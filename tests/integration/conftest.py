@@ -16,8 +16,9 @@ from tests.integration.test_publication_subscriptions import _served
 @pytest.fixture
 async def caf_gateway(sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The gateway in-process behind uvicorn (WebSockets work), with Marie, a Caf du Nord and a Caf du
-    Pas-de-Calais agent signed in; API keys limited to 1 request/s after a burst of 5."""
-    settings = {"integrator_requests_per_second": 1, "integrator_burst": 5}
+    Pas-de-Calais agent signed in; API keys limited to 1 request/s after a burst of 5; open subscriptions check
+    their key or session every 0.2 s."""
+    settings = {"integrator_requests_per_second": 1, "integrator_burst": 5, "subscription_recheck_seconds": 0.2}
     async with _gateway(sqlite_catalogue, tmp_path, monkeypatch, **settings) as client, _served(client) as (url, app):
         _, public = generate_key_pair()
         async with app.state.runtime.sessions() as session, session.begin():

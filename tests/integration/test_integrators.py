@@ -8,7 +8,7 @@ import httpx
 import pytest
 import websockets
 from gql import Client, GraphQLRequest
-from gql.transport.exceptions import TransportConnectionFailed
+from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy import select
 
@@ -129,3 +129,34 @@ async def test_each_key_is_rate_limited_with_a_clear_error_and_rotation_gives_a_
     assert other_key["data"]["events"]["edges"] == []  # the other key has its own budget
     assert wrong["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert TEMPORARY not in str(answers)
+
+
+async def test_an_open_subscription_ends_when_its_key_is_revoked_or_its_agent_logs_out(caf_gateway: Any) -> None:
+    client, url, app, tokens = caf_gateway
+    created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@portail.example",
+                          d=["59"]))["data"]["createIntegrator"]  # fmt: skip
+    integrator = asyncio.create_task(_follow(url, {"apiKey": created["apiKey"]}))
+    agent = asyncio.create_task(_follow(url, {"authorization": f"Bearer {tokens['marie']}"}))
+    await _subscribed(app, 2)
+    await asyncio.sleep(0.5)  # a few checks pass while both are still allowed
+    assert not integrator.done()
+    assert not agent.done()
+
+    await _gql(client, REVOKE, token=tokens["nord"], id=created["keyId"])
+    await _gql(client, "mutation { logout { ok } }", token=tokens["marie"])
+    async with asyncio.timeout(5):
+        ended = await asyncio.gather(integrator, agent, return_exceptions=True)
+
+    for error in ended:
+        assert isinstance(error, TransportQueryError)
+        assert "Accès révoqué" in str(error)
+    assert app.state.feed.subscribers == 0
+
+
+async def _follow(url: str, init: dict[str, str]) -> None:
+    transport = WebsocketsTransport(
+        url=url, init_payload=init, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
+    )
+    async with Client(transport=transport) as session:
+        async for _ in session.subscribe(GraphQLRequest(PUBLICATIONS)):
+            pass
