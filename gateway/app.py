@@ -47,6 +47,7 @@ from shared.errors import PermanentError
 from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
 from shared.kafka import KafkaBroadcastReader
+from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxSignal
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import decode_key
@@ -66,7 +67,7 @@ log = logging.getLogger(__name__)
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, metrics: ServiceMetrics) -> None:
         limits = Limits(
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
@@ -77,7 +78,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         )
         ide: Literal["graphiql"] | None = "graphiql" if settings.graphiql and not settings.production else None
         super().__init__(
-            build_schema(limits),
+            build_schema(limits, metrics),
             graphql_ide=ide,
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # S9: only graphql-transport-ws
@@ -175,6 +176,13 @@ async def _follow_publications(
     The reader starts before the log's last position is read, so nothing committed after that read is missed."""
     writer = FeedWriter(feed)
     runtime.gauges["publication_subscribers"] = lambda: feed.subscribers
+
+    async def subscribers() -> float:
+        return feed.subscribers
+
+    runtime.metrics.simple_gauge(
+        "structures_publication_subscribers", "Open publication subscriptions on this process", subscribers
+    )
     if bus is not None:
         bus.listen(Topic.PUBLICATIONS, writer)
     else:
@@ -194,7 +202,7 @@ async def _follow_publications(
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = ServiceRuntime(replace(SPEC, consumer_group=settings.consumer_group), settings, bus)
+        runtime = ServiceRuntime(replace(SPEC, consumer_group=settings.consumer_group), settings, bus, metrics)
         app.state.runtime = runtime
         try:
             async with runtime.running():
@@ -219,7 +227,8 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     async def jwks(_request: Request) -> JSONResponse:
         return JSONResponse(authenticator.signer.jwks(), headers={"cache-control": "public, max-age=300"})
 
-    graphql = GatewayGraphQL(settings)
+    metrics = ServiceMetrics("gateway")
+    graphql = GatewayGraphQL(settings, metrics)
     routes = [
         *health_routes(_runtime_of),
         Route("/.well-known/jwks.json", jwks),

@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -14,10 +15,13 @@ from strawberry.asgi import GraphQL
 from moderation import tables
 from moderation.graphql.schema import Context, build_schema
 from moderation.handlers import HANDLERS
+from moderation.queue import repositories
 from moderation.settings import ModerationSettings
 from shared.bus import InProcessBus
+from shared.db import SessionFactory
 from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
+from shared.metrics import ServiceMetrics
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
 
@@ -25,8 +29,8 @@ _runtime_of = RuntimeAccessor()
 
 
 class ModerationGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: ModerationSettings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    def __init__(self, settings: ModerationSettings, metrics: ServiceMetrics) -> None:
+        super().__init__(build_schema(metrics), graphql_ide="graphiql" if settings.graphiql else None)
         self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
@@ -54,14 +58,34 @@ def spec(settings: ModerationSettings) -> ServiceSpec:
     )
 
 
+def _measure_queue(metrics: ServiceMetrics, sessions: SessionFactory) -> None:
+    async def pending() -> list[tuple[str, int, datetime]]:
+        async with sessions() as session:
+            return await repositories.list_pending_by_caf(session)
+
+    async def depth() -> dict[tuple[str, ...], float]:
+        return {(caf,): count for caf, count, _ in await pending()}
+
+    async def oldest() -> dict[tuple[str, ...], float]:
+        now = datetime.now(UTC)
+        return {(caf,): (now - submitted).total_seconds() for caf, _, submitted in await pending()}
+
+    metrics.gauge("structures_review_queue_depth", "Submissions waiting for a decision, by Caf", depth, ("caf",))
+    metrics.gauge(
+        "structures_review_queue_oldest_seconds", "Age of the oldest submission waiting, by Caf", oldest, ("caf",)
+    )
+
+
 def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = ServiceRuntime(spec(settings), settings, bus)
+        runtime = ServiceRuntime(spec(settings), settings, bus, metrics)
         app.state.runtime = runtime
+        _measure_queue(metrics, runtime.sessions)
         async with runtime.running():
             yield
 
-    graphql = ModerationGraphQL(settings)
+    metrics = ServiceMetrics("moderation")
+    graphql = ModerationGraphQL(settings, metrics)
     routes = [*health_routes(_runtime_of), Route("/graphql", graphql)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])

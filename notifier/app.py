@@ -21,6 +21,7 @@ from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
 from shared.events import Topic
 from shared.http import CorrelationIdMiddleware
+from shared.metrics import ServiceMetrics
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
 from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
@@ -61,7 +62,7 @@ def _secret_opener(settings: NotifierSettings) -> Callable[[str], str] | None:
 def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = ServiceRuntime(spec(settings), settings, bus)
+        runtime = ServiceRuntime(spec(settings), settings, bus, metrics)
         app.state.runtime = runtime
         worker = DeliveryWorker(
             runtime.sessions,
@@ -71,18 +72,31 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
             max_attempts=settings.max_attempts,
             open_secret=_secret_opener(settings),
         )
+        _measure_deliveries(metrics, worker)
         async with runtime.running():
             runtime.spawn(worker.run(runtime.stop_event), "deliveries")
             yield
 
-    graphql = NotifierGraphQL(settings)
+    metrics = ServiceMetrics("notifier")
+    graphql = NotifierGraphQL(settings, metrics)
     routes = [*health_routes(RuntimeAccessor()), Route("/graphql", graphql)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
 
 
+def _measure_deliveries(metrics: ServiceMetrics, worker: DeliveryWorker) -> None:
+    metrics.counter(
+        "structures_emails", "E-mail attempts by outcome: sent, deferred (temporary failure), failed", "outcome",
+        lambda: worker.outcomes,
+    )  # fmt: skip
+    metrics.gauge(
+        "structures_emails_pending", "E-mails waiting to be sent: count, and the oldest one's age in seconds",
+        worker.pending, ("measure",),
+    )  # fmt: skip
+
+
 class NotifierGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: NotifierSettings) -> None:
-        super().__init__(build_schema(), graphql_ide=None, allow_queries_via_get=False)
+    def __init__(self, settings: NotifierSettings, metrics: ServiceMetrics) -> None:
+        super().__init__(build_schema(metrics), graphql_ide=None, allow_queries_via_get=False)
         self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:

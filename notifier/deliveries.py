@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.email import EmailSender
@@ -25,6 +25,7 @@ from shared.logging import correlation_scope, current_correlation_id
 from shared.outbox import OutboxSignal
 
 log = logging.getLogger(__name__)
+_OUTCOMES = {"SENT": "sent", "FAILED": "failed"}
 MAIL_DOMAIN = "structures.monenfant.example"
 SECRET_PLACEHOLDER = "\u27e6secret\u27e7"  # noqa: S105 - a marker, not a password
 """Stands for a sealed secret in stored bodies; replaced in memory, at send time only."""
@@ -81,6 +82,8 @@ class DeliveryWorker:
         self._signal = signal
         self._mail_from = mail_from
         self._max_attempts = max_attempts
+        self.outcomes: dict[str, int] = dict.fromkeys(("sent", "deferred", "failed"), 0)
+        """Attempts by outcome since start (Prometheus ``structures_emails_total``)."""
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -122,6 +125,20 @@ class DeliveryWorker:
             log.info("e-mail sent", extra={"delivery_id": row.id, "message_id": row.message_id, "kind": row.kind})
         async with self._sessions() as session, session.begin():
             await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(**changes))
+        self.outcomes[_OUTCOMES.get(str(changes.get("status")), "deferred")] += 1
+
+    async def pending(self) -> dict[tuple[str, ...], float]:
+        """E-mails waiting to be sent: how many, and how long the oldest has waited (seconds)."""
+        async with self._sessions() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(deliveries.c.created_at)).where(deliveries.c.status == "PENDING")
+                )
+            ).one()
+        if oldest is not None and oldest.tzinfo is None:  # SQLite gives naive UTC datetimes
+            oldest = oldest.replace(tzinfo=UTC)
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        return {("count",): float(count), ("oldest_seconds",): max(age, 0.0)}
 
     def _after_transient(self, attempts: int, error: str) -> dict[str, Any]:
         if attempts >= self._max_attempts:

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from notifier.tables import deliveries
 from shared.db import SessionFactory
 from shared.errors import PermanentError
+from shared.metrics import ServiceMetrics, operation_metrics
 from shared.tokens import Claims
 
 MAX_DELIVERIES = 200
@@ -75,5 +76,5 @@ class Query:
         ]
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query)
+def build_schema(metrics: ServiceMetrics | None = None) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, extensions=[operation_metrics(metrics)] if metrics is not None else [])

@@ -29,6 +29,10 @@ class ConsumerLoop(Protocol):
 
     async def run(self, stop: asyncio.Event) -> None: ...
 
+    async def lag(self) -> dict[tuple[str, ...], float]:
+        """Messages not yet processed, by (topic, partition)."""
+        ...
+
 
 class InProcessBus:
     """A publisher that hands each message to the processors subscribed to its topic, one group at a time."""
@@ -89,6 +93,9 @@ class InProcessConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         await stop.wait()
+
+    async def lag(self) -> dict[tuple[str, ...], float]:
+        return {}  # the in-process bus hands each message over synchronously: nothing waits
 
 
 def dead_letter_publisher(bus: InProcessBus) -> Publisher:

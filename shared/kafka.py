@@ -104,6 +104,7 @@ class KafkaConsumerLoop:
         self._physical = {physical_topic(t, namespace): t for t in topics}
         self._lock = asyncio.Lock()
         self._pending: dict[TopicPartition, int] = {}
+        self._done: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self.connected = False
 
@@ -148,7 +149,7 @@ class KafkaConsumerLoop:
                 if stop.is_set():
                     return
                 await self._processor.process(self._delivery(record))
-                self._pending[partition] = record.offset + 1
+                self._pending[partition] = self._done[partition] = record.offset + 1
 
     def _delivery(self, record: Any) -> Delivery:
         message = WireMessage(
@@ -172,6 +173,27 @@ class KafkaConsumerLoop:
         for tp in offsets:
             self._pending.pop(tp, None)
 
+    async def lag(self) -> dict[tuple[str, ...], float]:
+        """Per partition assigned to this process: the broker's end offset minus the next offset to process."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        lags: dict[tuple[str, ...], float] = {}
+        for tp in consumer.assignment():
+            end = consumer.highwater(tp)
+            if end is None:  # no fetch answered for this partition yet
+                continue
+            done = self._done.get(tp)
+            if done is None:
+                done = await consumer.committed(tp) or 0
+            lags[(self._physical.get(tp.topic, tp.topic), str(tp.partition))] = max(end - done, 0)
+        return lags
+
+    def forget(self, partitions: set[TopicPartition]) -> None:
+        """Partitions given up in a rebalance: their progress is the group's committed offset from now on."""
+        for tp in partitions:
+            self._done.pop(tp, None)
+
 
 class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, loop: KafkaConsumerLoop) -> None:
@@ -180,6 +202,7 @@ class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._loop._lock:
             await self._loop.commit_pending(set(revoked))
+            self._loop.forget(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})

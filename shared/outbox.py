@@ -227,6 +227,19 @@ class OutboxRelay:
             )
         return int(count or 0)
 
+    async def oldest_age(self) -> float:
+        """Seconds the oldest unpublished event has waited (0 when none waits)."""
+        async with self._sessions() as session:
+            oldest = await session.scalar(
+                select(func.min(self._table.c.created_at)).where(self._table.c.sent_at.is_(None))
+            )
+        if oldest is None:
+            return 0.0
+        if oldest.tzinfo is None:  # SQLite returns naive datetimes (stored as UTC)
+            oldest = oldest.replace(tzinfo=UTC)
+        waited: float = (datetime.now(UTC) - oldest).total_seconds()
+        return max(waited, 0.0)
+
     async def _listen(self) -> "_NotifyListener | None":
         try:
             return await _NotifyListener.open(self._engine, self._signal)

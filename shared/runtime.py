@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 
@@ -24,6 +25,7 @@ from shared.consumer import EventProcessor, Handler
 from shared.db import SessionFactory, check_database, create_engine, create_session_factory, upgrade_database
 from shared.errors import TransientError
 from shared.kafka import KafkaConsumerLoop, KafkaPublisher
+from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, OutboxSignal, Publisher
 from shared.settings import ServiceSettings
 
@@ -47,8 +49,15 @@ class ServiceSpec:
 class ServiceRuntime:
     """Owns the engine, the publisher, the outbox relay and the consumer loop of one service."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, bus: InProcessBus | None = None) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: ServiceSettings,
+        bus: InProcessBus | None = None,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
         self.spec = spec
+        self.metrics = metrics or ServiceMetrics(spec.name)
         self.settings = settings
         self.stop_event = asyncio.Event()
         self.signal = OutboxSignal()
@@ -68,10 +77,40 @@ class ServiceRuntime:
             if spec.outbox is not None
             else None
         )
+        self._processor: EventProcessor | None = None
         self.consumer: ConsumerLoop | None = self._make_consumer() if spec.topics else None
         self._tasks: list[asyncio.Task[None]] = []
         self.gauges: dict[str, Callable[[], object]] = {}
         """Figures of the service reported by ``/readyz`` (e.g. the gateway's open subscriptions)."""
+        self._register_metrics()
+
+    def _register_metrics(self) -> None:
+        if self.relay is not None:
+            relay = self.relay
+            self.metrics.simple_gauge(
+                "structures_outbox_backlog", "Events committed but not yet published", lambda: relay.backlog()
+            )
+            self.metrics.simple_gauge(
+                "structures_outbox_oldest_seconds",
+                "Age of the oldest event waiting in the outbox (0 when empty)",
+                lambda: relay.oldest_age(),
+            )
+        if self.consumer is not None:
+            consumer = self.consumer
+            self.metrics.gauge(
+                "structures_consumer_lag",
+                "Messages of the consumer group's partitions not yet processed by this process",
+                consumer.lag,
+                ("topic", "partition"),
+            )
+        if self._processor is not None:
+            counts = self._processor.counts
+            self.metrics.counter(
+                "structures_events",
+                "Consumed events by outcome: applied, duplicate (already applied), ignored, dead-lettered",
+                "outcome",
+                lambda: {outcome.value: count for outcome, count in counts.items()},
+            )
 
     def _make_publisher(self) -> Publisher:
         if self.settings.bus == "inprocess":
@@ -94,6 +133,7 @@ class ServiceRuntime:
             stop=self.stop_event,
             on_applied=self.signal.set,
         )
+        self._processor = processor
         if self._bus is not None:
             return InProcessConsumer(self._bus, self.spec.topics, processor)
         return KafkaConsumerLoop(
@@ -181,7 +221,8 @@ class ServiceRuntime:
 
 
 def health_routes(runtime_of: "RuntimeAccessor") -> list[Route]:
-    """``/healthz`` (the process answers) and ``/readyz`` (database and Kafka, 503 when not ready)."""
+    """``/healthz`` (the process answers), ``/readyz`` (database and Kafka, 503 when not ready) and ``/metrics``
+    (Prometheus)."""
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -190,7 +231,11 @@ def health_routes(runtime_of: "RuntimeAccessor") -> list[Route]:
         ready, report = await runtime_of(request).readiness()
         return JSONResponse(report, status_code=200 if ready else 503)
 
-    return [Route("/healthz", healthz), Route("/readyz", readyz)]
+    async def metrics(request: Request) -> Response:
+        exposition = await runtime_of(request).metrics.exposition()
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
+
+    return [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]
 
 
 class RuntimeAccessor:

@@ -13,6 +13,7 @@ from gateway.graphql.register import RegisterMutations
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
+from shared.metrics import ServiceMetrics, operation_metrics
 
 
 @strawberry.type
@@ -35,12 +36,13 @@ class Mutation(
     pass
 
 
-def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, metrics: ServiceMetrics | None = None) -> strawberry.Schema:
+    timing = [operation_metrics(metrics)] if metrics is not None else []
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Establishment, Commune, Caf, Provider],
-        extensions=schema_extensions(limits or Limits()),
+        extensions=[*timing, *schema_extensions(limits or Limits())],
         execution_context_class=SharedEventResults,
     )

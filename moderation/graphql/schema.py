@@ -19,6 +19,7 @@ from moderation.queue.services import Moderator, QueueError
 from shared.db import SessionFactory
 from shared.errors import PermanentError
 from shared.graphql_errors import PublicErrors
+from shared.metrics import ServiceMetrics, operation_metrics
 from shared.outbox import OutboxSignal
 from shared.refusal_reasons import REFUSAL_REASONS
 from shared.tokens import Claims
@@ -274,5 +275,6 @@ class Mutations(Mutation, BulkMutation):
     pass
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutations, extensions=[PublicErrors])
+def build_schema(metrics: ServiceMetrics | None = None) -> strawberry.Schema:
+    timing = [operation_metrics(metrics)] if metrics is not None else []
+    return strawberry.Schema(query=Query, mutation=Mutations, extensions=[*timing, PublicErrors])

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation.tables import review_items
 from shared.events import OperatingInfoSubmitted
+from shared.logging import current_correlation_id
 
 
 async def get_item_id_by_submission(session: AsyncSession, submission_id: uuid.UUID) -> str | None:
@@ -46,6 +47,7 @@ async def add_pending_item(
             status="PENDING",
             submitted_at=submitted.submitted_at,
             received_at=datetime.now(UTC),
+            correlation_id=current_correlation_id(),
         )
     )
     return item_id
@@ -56,6 +58,20 @@ async def count_pending(session: AsyncSession) -> int:
         select(func.count()).select_from(review_items).where(review_items.c.status == "PENDING")
     )
     return int(count or 0)
+
+
+async def list_pending_by_caf(session: AsyncSession) -> list[tuple[str, int, datetime]]:
+    """Per Caf: how many items wait for a decision and when the oldest was submitted."""
+    rows = await session.execute(
+        select(review_items.c.caf_code, func.count(), func.min(review_items.c.submitted_at))
+        .where(review_items.c.status == "PENDING")
+        .group_by(review_items.c.caf_code)
+    )
+    return [(caf, int(count), _utc(oldest)) for caf, count, oldest in rows]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite keeps no offset
 
 
 async def get_item(session: AsyncSession, item_id: str) -> Any:
