@@ -38,6 +38,7 @@ review_items = Table(
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("reasons", JSON, nullable=True),
     Column("comment", Text, nullable=True),
+    Column("correlation_id", String(64), nullable=True),  # the submission's: its decision carries it on
 )
 
 review_history = Table(

@@ -62,6 +62,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
         opening_hours=osm_opening_hours(document), published_at=now,
     )  # fmt: skip
     await record_publication(session, announced, source=SOURCE, signal=None)
+    log.info("operating info published", extra={"submission_id": row.id, "version": version})
 
 
 HANDLERS: dict[str, Handler] = {ModerationDecided.event_type: handle_moderation_decided}

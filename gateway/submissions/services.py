@@ -5,6 +5,7 @@ establishment: a newer one supersedes it. An idempotency key makes a retried req
 the published version (and the one the agent started from, when older) so moderators see a field-by-field diff.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from gateway.user_errors import UserError
 from shared.events import AgentRef, OperatingInfoSubmitted, new_event
 from shared.outbox import OutboxSignal, add_event
 
+log = logging.getLogger(__name__)
 SOURCE = "/structures/gateway"
 MESSAGES = {
     "missing": "Champ obligatoire.",
@@ -104,7 +106,12 @@ async def submit_operating_info(
         )
     )  # fmt: skip
     event = await _event(session, submitted, establishment_id, account, stored, published, based_on_version)
-    await add_event(session, outbox, new_event(event, source=SOURCE), signal)
+    envelope = new_event(event, source=SOURCE)
+    await add_event(session, outbox, envelope, signal)
+    log.info(
+        "operating info submitted for moderation",
+        extra={"submission_id": submitted.id, "version": submitted.version, "event_id": envelope.id},
+    )
     return submitted
 
 

@@ -4,6 +4,7 @@ A decision names the item's ``row_version``: a moderator deciding on a stale vie
 twice. Decisions leave through the outbox (``ModerationDecided``) for the gateway and the notifier.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from moderation.tables import outbox, review_history, review_items
 from shared.errors import PermanentError
 from shared.events import AgentRef, ModerationDecided, new_event
+from shared.logging import correlation_scope, current_correlation_id
 from shared.outbox import OutboxSignal, add_event
 from shared.refusal_reasons import REFUSAL_REASONS
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)
 SOURCE = "/structures/moderation"
@@ -119,7 +123,16 @@ async def decide(
         comment=comment, moderator_number=moderator.agent_number, decided_at=now,
         submitted_by=AgentRef.model_validate(row.submitted_by),
     )  # fmt: skip
-    await add_event(session, outbox, new_event(decided, source=SOURCE), signal)
+    # The decision continues the submission's story: it carries the submission's correlation id, not the
+    # moderator's request id, so one id follows the change to the publication and the agent's e-mail.
+    event = new_event(decided, source=SOURCE, correlation_id=row.correlation_id)
+    await add_event(session, outbox, event, signal)
+    request_id = current_correlation_id()
+    with correlation_scope(event.correlationid):
+        log.info(
+            "moderation decision recorded",
+            extra={"decision": decision, "item_id": item_id, "event_id": event.id, "request_id": request_id},
+        )
 
 
 async def supersede_older(session: AsyncSession, establishment_id: str, keep: str, now: datetime) -> None:

@@ -34,8 +34,12 @@ class Api:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    async def call(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+    async def call(
+        self, query: str, token: str | None = None, *, request_id: str | None = None, **variables: Any
+    ) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {token}"} if token else {}
+        if request_id is not None:
+            headers["x-request-id"] = request_id
         async with httpx.AsyncClient() as client:
             response = await client.post(
                 f"{self.url}/graphql", json={"query": query, "variables": variables}, headers=headers

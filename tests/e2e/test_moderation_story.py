@@ -2,9 +2,12 @@
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,14 +76,30 @@ async def _accounts(
         hashing.close()
 
 
-async def test_publish_submit_moderate_reject_resubmit_approve(
+@dataclass
+class Story:
+    """The three services of one story as processes, with Marie and a Caf du Nord moderator ready to sign in."""
+
+    gateway: ServiceProcess
+    moderation: ServiceProcess
+    notifier: ServiceProcess
+    urls: dict[str, str]
+    mails: dict[str, str]
+
+    @property
+    def processes(self) -> tuple[ServiceProcess, ServiceProcess, ServiceProcess]:
+        return self.gateway, self.moderation, self.notifier
+
+
+@contextlib.asynccontextmanager
+async def story_services(
     stack: Stack,
     pg_database: DatabaseFactory,
     engines: EngineFactory,
     kafka_namespace: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> AsyncIterator[Story]:
     urls = {name: await pg_database(name) for name in ("gateway", "moderation", "notifier")}
     await fill_catalogue(urls["gateway"])
     private_key, public_key = generate_key_pair()
@@ -95,16 +114,36 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
 
     signing = base64.b64encode(seed).decode()
     gateway_env = env("GATEWAY", NOTIFIER_PUBLIC_KEY=public_key, TOKEN_SIGNING_KEY=signing)
-    gateway = ServiceProcess("gateway", gateway_env, tmp_path / "g.log")
-    moderation = ServiceProcess("moderation", env("MODERATION", TOKEN_PUBLIC_KEY=token_key), tmp_path / "m.log")
-    notifier = ServiceProcess(
-        "notifier", env("NOTIFIER", SMTP_HOST=stack.smtp_host, SMTP_PORT=str(stack.smtp_port),
-                        SEALING_PRIVATE_KEY=private_key), tmp_path / "n.log",
+    story = Story(
+        ServiceProcess("gateway", gateway_env, tmp_path / "g.log"),
+        ServiceProcess("moderation", env("MODERATION", TOKEN_PUBLIC_KEY=token_key), tmp_path / "m.log"),
+        ServiceProcess(
+            "notifier", env("NOTIFIER", SMTP_HOST=stack.smtp_host, SMTP_PORT=str(stack.smtp_port),
+                            SEALING_PRIVATE_KEY=private_key), tmp_path / "n.log",
+        ),
+        urls,
+        mails,
     )  # fmt: skip
     try:
-        for process in (notifier, moderation, gateway):
+        for process in reversed(story.processes):
             process.start()
             await process.wait_ready()
+        yield story
+    finally:
+        for process in story.processes:
+            process.stop()
+
+
+async def test_publish_submit_moderate_reject_resubmit_approve(
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with story_services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as story:
+        gateway, moderation, mails = story.gateway, story.moderation, story.mails
         api, moderators = Api(gateway.url), Api(moderation.url)
         marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
         caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
@@ -172,9 +211,6 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
         subscriber.cancel()
         mine = await api.call("{ mySubmissions { status } }", marie)
         assert [s["status"] for s in mine["data"]["mySubmissions"]] == ["APPROVED", "REJECTED"]
-    finally:
-        for process in (gateway, moderation, notifier):
-            process.stop()
 
 
 async def _wait_for_item(moderators: Api, token: str, timeout: float = 30) -> dict[str, Any]:
