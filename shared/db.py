@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.errors import ConfigurationError
@@ -103,6 +104,7 @@ _UNAVAILABLE = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.InterfaceError,  # "connection is closed"
+    PoolTimeoutError,  # every pooled connection busy for pool_timeout: overloaded now, worth retrying
 )
 
 
