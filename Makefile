@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench compose-tool stack-up stack-down clean
+.PHONY: install run test lint bench soak compose-tool stack-up stack-down clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ compose-tool:
 bench: $(STAMP)
 	$(BIN)/structures stack up
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## R8: the three services for SOAK_MINUTES (30) at half the saturated load; results in bench/results/soak.md.
+SOAK_MINUTES ?= 30
+soak: $(STAMP)
+	$(BIN)/structures stack up
+	$(BIN)/python bench/run_soak.py $(SOAK_MINUTES)
 
 stack-up: $(STAMP)
 	$(BIN)/structures stack up

@@ -70,11 +70,11 @@ class Approvals:
         self.approved: dict[tuple[str, int], float] = {}  # (establishment global id, version) -> answered at
         self.failures: list[str] = []
 
-    async def run(self, creches: list[str], seconds: float, phase: str) -> None:
+    async def run(self, creches: list[str], seconds: float, phase: str, rate: float = RATE) -> None:
         self.pool = await asyncpg.create_pool(self.dsn, min_size=2, max_size=8)
         tasks, started = [], time.monotonic()
-        for n in range(int(seconds * RATE)):
-            await asyncio.sleep(max(0.0, started + n / RATE - time.monotonic()))
+        for n in range(int(seconds * rate)):
+            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
             tasks.append(asyncio.create_task(self.one(creches[n % len(creches)], f"l2-{phase}-{n}")))
         await asyncio.gather(*tasks)
         await self.pool.close()
