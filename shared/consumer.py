@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import SessionFactory
 from shared.errors import PermanentError, TransientError
-from shared.events import Envelope, WireMessage, dead_letter_topic, from_wire
+from shared.events import MAX_EVENT_BYTES, Envelope, WireMessage, dead_letter_topic, from_wire
 from shared.logging import correlation_scope
 from shared.outbox import Publisher
 
@@ -63,7 +63,9 @@ class RetryPolicy:
     """An unexpected exception is retried this many times, then the message is dead-lettered."""
 
 
-_TRANSIENT = (TransientError, exc.OperationalError, exc.InterfaceError, ConnectionError, TimeoutError, OSError)
+_TRANSIENT = (
+    TransientError, exc.OperationalError, exc.InterfaceError, exc.TimeoutError, ConnectionError, TimeoutError, OSError
+)  # fmt: skip  (exc.TimeoutError: no pooled connection free in time, the service is busy, not broken)
 
 
 class EventProcessor:
@@ -154,18 +156,20 @@ class EventProcessor:
         message = delivery.message
         reason = f"{type(error).__name__}: {error}"[:2000]
         log.error("dead-lettering message", extra={"topic": message.topic, "offset": delivery.offset, "reason": reason})
-        extra = (
+        extra: tuple[tuple[str, bytes], ...] = (
             ("dlq_reason", reason.encode()),
             ("dlq_source_topic", message.topic.encode()),
             ("dlq_source_partition", str(delivery.partition).encode()),
             ("dlq_source_offset", str(delivery.offset).encode()),
             ("dlq_at", datetime.now(UTC).isoformat().encode()),
         )
+        value = message.value
+        if value is not None and len(value) > MAX_EVENT_BYTES:
+            # The whole message plus these headers might not fit in Kafka: keep its beginning and say so.
+            extra += (("dlq_value_truncated_from", str(len(value)).encode()),)
+            value = value[:MAX_EVENT_BYTES]
         dead = WireMessage(
-            topic=dead_letter_topic(message.topic),
-            key=message.key,
-            value=message.value,
-            headers=message.headers + extra,
+            topic=dead_letter_topic(message.topic), key=message.key, value=value, headers=message.headers + extra
         )
         await self._publish_dead_letter(dead)
         return Outcome.DEAD_LETTERED

@@ -10,20 +10,25 @@ checks it against the models.
 """
 
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.errors import EventContractError
 from shared.logging import current_correlation_id
 
 SPECVERSION = "1.0"
 SCHEMA_BASE = "https://schemas.structures.monenfant.example/events/"
+MAX_EVENT_BYTES = 900 * 1024
+"""The largest ``data`` an event may carry. Below Kafka's default 1 MiB message limit, so that a dead letter (the
+message plus its ``dlq_*`` headers) always fits; far above what the gateway writes (its request bodies are capped at
+256 KiB and a submission carries at most three documents)."""
 
 
 class Topic(StrEnum):
@@ -211,6 +216,12 @@ class ConventionNotice(EventData):
     def aggregate_key(self) -> str:
         return str(self.convention_id)
 
+    @model_validator(mode="after")
+    def _termination_is_described(self) -> Self:
+        if self.kind == "TERMINATION_RECORDED" and (self.terminated_by is None or not self.letter_reference):
+            raise ValueError("a recorded termination names who terminated (terminated_by) and the letter_reference")
+        return self
+
 
 class PublicPlace(BaseModel):
     """Where a published establishment is and what it is: what integrators filter publications on."""
@@ -385,7 +396,7 @@ class WireMessage:
     def header(self, name: str) -> str | None:
         for key, raw in self.headers:
             if key == name:
-                return raw.decode("utf-8", errors="replace")
+                return raw.decode("utf-8", errors="replace") if raw is not None else None
         return None
 
 
@@ -415,19 +426,26 @@ def to_wire(event: Envelope) -> WireMessage:
 
 
 _REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+"""Event and correlation ids: they key the services' idempotency tables and travel in e-mail headers."""
 
 
 def from_wire(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Envelope:
-    """Parse a binary-mode message, or raise :class:`EventContractError` saying what is wrong."""
+    """Parse a binary-mode message, or raise :class:`EventContractError` saying what is wrong (nothing else)."""
+    if value is not None and len(value) > MAX_EVENT_BYTES:
+        raise EventContractError(f"the value is {len(value)} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event")
     attrs = _decode_headers(headers)
     missing = [name for name in _REQUIRED if name not in attrs]
     if missing:
         raise EventContractError(f"not a CloudEvent: missing header(s) {', '.join(missing)}")
     if attrs["ce_specversion"] != SPECVERSION:
         raise EventContractError(f"unsupported CloudEvents specversion {attrs['ce_specversion']!r}")
+    for name in ("ce_id", "ce_correlationid"):
+        if name in attrs and not _SAFE_ID.fullmatch(attrs[name]):
+            raise EventContractError(f"{name} {attrs[name][:80]!r} is not 1 to 64 of A-Z a-z 0-9 . _ : -")
     model = EVENT_TYPES.get(attrs["ce_type"])
     if model is None:
-        raise EventContractError(f"unknown event type {attrs['ce_type']!r}")
+        raise EventContractError(f"unknown event type {attrs['ce_type'][:200]!r}")
     data = _parse_data(model, value)
     try:
         return Envelope(
@@ -444,11 +462,18 @@ def from_wire(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Enve
         raise EventContractError(f"invalid CloudEvents attribute: {exc}") from None
 
 
-def _decode_headers(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-    try:
-        return {name: raw.decode("utf-8") for name, raw in headers if name.startswith("ce_")}
-    except UnicodeDecodeError:
-        raise EventContractError("a ce_* header is not valid UTF-8") from None
+def _decode_headers(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
+    attrs = {}
+    for name, raw in headers:
+        if not name.startswith("ce_"):
+            continue
+        if raw is None:
+            raise EventContractError(f"the {name} header has no value")
+        try:
+            attrs[name] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EventContractError(f"the {name} header is not valid UTF-8") from None
+    return attrs
 
 
 def _parse_data(model: type[EventData], value: bytes | None) -> EventData:
@@ -456,12 +481,45 @@ def _parse_data(model: type[EventData], value: bytes | None) -> EventData:
         raise EventContractError(f"{model.event_type}: the message has no value")
     try:
         payload = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EventContractError(f"{model.event_type}: the value is not JSON ({exc})") from None
-    try:
-        return model.model_validate(payload)
+        problem = _unstorable_text(payload, "data")
+        if problem is None:
+            return model.model_validate(payload)
+    except UnicodeDecodeError as exc:
+        raise EventContractError(f"{model.event_type}: the value is not JSON, not valid UTF-8 ({exc})") from None
     except ValidationError as exc:
         raise EventContractError(f"{model.event_type}: {_summarise(exc)}") from None
+    except RecursionError:
+        raise EventContractError(f"{model.event_type}: the value is nested too deeply") from None
+    except ValueError as exc:  # json.JSONDecodeError, and integers of more than 4,300 digits
+        raise EventContractError(f"{model.event_type}: the value is not JSON ({exc})") from None
+    raise EventContractError(f"{model.event_type}: {problem}")
+
+
+def _unstorable_text(value: object, path: str) -> str | None:
+    """Where ``value`` holds text that no database or e-mail can carry (a NUL, a lone surrogate), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{path} contains a NUL character"
+        return None if value.isascii() or _is_unicode(value) else f"{path} contains a lone surrogate (not Unicode)"
+    if isinstance(value, dict):
+        children = [(f"{path}.{key}"[:200], part) for key, item in value.items() for part in (key, item)]
+    elif isinstance(value, list):
+        children = [(f"{path}[{index}]"[:200], item) for index, item in enumerate(value)]
+    else:
+        return None
+    for child_path, child in children:
+        problem = _unstorable_text(child, child_path)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _summarise(exc: ValidationError) -> str:

@@ -11,6 +11,7 @@ every subscriber whose filter matches. Delivery never waits for a subscriber: on
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -29,6 +30,8 @@ from shared.events import (
 )
 
 log = logging.getLogger(__name__)
+_POSITION = re.compile(r"[0-9]{1,18}")
+"""A cursor's position: ASCII digits only (``str.isdigit`` also accepts « ² », which ``int`` refuses)."""
 
 
 class PublicationType(StrEnum):
@@ -59,7 +62,7 @@ class Publication:
             data, AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
         ):
             return None
-        if event.sequence is None or not event.sequence.isdigit():
+        if event.sequence is None or not _POSITION.fullmatch(event.sequence):
             return None
         payload = data.model_dump(mode="json", exclude={"establishment_id", "place"})
         return cls(

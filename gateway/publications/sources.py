@@ -15,22 +15,37 @@ log = logging.getLogger(__name__)
 
 
 class FeedWriter:
-    """Turns messages of the public topic into publications for the feed; skips what it cannot read."""
+    """Turns messages of the public topic into publications for the feed; skips what it cannot read.
+
+    The topic has no dead-letter topic of its own: every gateway process reads all of it (each would dead-letter
+    the same message), and the publication log, not the topic, is the truth. A skipped message is logged and
+    counted in :attr:`skipped` by reason (``unreadable``: not a valid event; ``not-a-publication``: another type, or
+    no cursor); the reader goes on, and a real publication it stood for is read from the log (:func:`fill_gaps`).
+    """
 
     def __init__(self, feed: PublicationFeed) -> None:
         self._feed = feed
+        self.skipped: dict[str, int] = {"unreadable": 0, "not-a-publication": 0}
 
     def __call__(self, messages: Sequence[WireMessage]) -> None:
-        publications = []
-        for message in messages:
-            try:
-                publication = Publication.of(from_wire(message.value, message.headers))
-            except EventContractError as error:  # the gateway wrote it; a bad one is logged, never fanned out
-                log.error("unreadable publication event skipped", extra={"error": str(error)})
-                continue
-            if publication is not None:
-                publications.append(publication)
+        publications = [publication for message in messages if (publication := self._read(message)) is not None]
         self._feed.deliver(publications)
+
+    def _read(self, message: WireMessage) -> Publication | None:
+        try:
+            publication = Publication.of(from_wire(message.value, message.headers))
+        except EventContractError as error:
+            self._skip("unreadable", message, str(error))
+            return None
+        if publication is None:
+            self._skip("not-a-publication", message, "not a publication with a cursor (ce_sequence)")
+        return publication
+
+    def _skip(self, reason: str, message: WireMessage, error: str) -> None:
+        self.skipped[reason] += 1
+        log.error(
+            "publication event skipped", extra={"reason": reason, "ce_id": message.header("ce_id"), "error": error}
+        )
 
 
 async def fill_gaps(feed: PublicationFeed, sessions: SessionFactory, stop: asyncio.Event) -> None:

@@ -125,12 +125,15 @@ def test_a_position_still_missing_after_the_grace_period_is_asked_for_and_older_
     assert feed.next_position == 8
 
 
-def test_an_event_without_a_cursor_is_not_a_publication() -> None:
+@pytest.mark.parametrize("sequence", [None, "", "\u00b2", "\u0663", "-1", "9" * 5_000])
+def test_an_event_without_a_cursor_is_not_a_publication(sequence: str | None) -> None:
     data = OperatingInfoPublished(
         establishment_id=uuid.uuid4(), place=ESCAUTPONT, version=1, opening_hours="Mo-Fr 08:00-18:00",
         published_at=datetime.now(UTC),
     )  # fmt: skip
-    assert Publication.of(new_event(data, source="/test")) is None
+    event = new_event(data, source="/test").model_copy(update={"sequence": sequence})
+
+    assert Publication.of(event) is None
 
 
 def test_an_integrator_s_filter_is_narrowed_to_its_departements_never_widened() -> None:
