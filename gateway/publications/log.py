@@ -44,7 +44,8 @@ def cursor_of(position: int) -> str:
 
 def position_of(cursor: str, last: int) -> int:
     """The position a cursor stands for; ``UnknownCursorError`` when it was never given (``last`` is the latest)."""
-    if not cursor.isdigit() or len(cursor) > 18:
+    # ASCII digits only: str.isdigit() also takes « ² » or « ١٢ », which int() refuses or reads as another cursor.
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise UnknownCursorError(f"after: {cursor!r} is not a publication cursor")
     position = int(cursor)
     if position > last:

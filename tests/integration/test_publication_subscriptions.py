@@ -212,6 +212,19 @@ async def test_polling_pages_through_the_log_with_the_subscription_s_cursors(
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_a_cursor_of_digits_other_than_ascii_is_an_unknown_cursor_not_a_server_error(
+    gateway: tuple[httpx.AsyncClient, str, Any, str],
+) -> None:
+    client, _url, _app, token = gateway
+    await _publish(client, token, open_days(1)[0], 2)
+
+    superscript = await _events(client, token, first=2, after="²")  # str.isdigit() is true, int() refuses it (S18)
+    arabic_indic = await _events(client, token, first=2, after="١")  # int() reads it as 1
+
+    assert superscript["errors"][0]["extensions"]["code"] == "UNKNOWN_CURSOR"
+    assert arabic_indic["errors"][0]["extensions"]["code"] == "UNKNOWN_CURSOR"
+
+
 async def test_a_subscriber_resuming_with_its_cursor_gets_what_it_missed_then_live_without_gap_or_repeat(
     gateway: tuple[httpx.AsyncClient, str, Any, str],
 ) -> None:
