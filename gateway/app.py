@@ -45,7 +45,8 @@ from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.errors import PermanentError
 from shared.events import Topic
-from shared.http import CorrelationIdMiddleware
+from shared.graphql_errors import StrictJsonBodies
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
 from shared.kafka import KafkaBroadcastReader
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxSignal
@@ -66,7 +67,7 @@ _runtime_of = RuntimeAccessor()
 log = logging.getLogger(__name__)
 
 
-class GatewayGraphQL(GraphQL[Context, None]):
+class GatewayGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: GatewaySettings, metrics: ServiceMetrics) -> None:
         limits = Limits(
             max_depth=settings.graphql_max_depth,
@@ -183,6 +184,12 @@ async def _follow_publications(
     runtime.metrics.simple_gauge(
         "structures_publication_subscribers", "Open publication subscriptions on this process", subscribers
     )
+    runtime.metrics.counter(
+        "structures_publications_skipped",
+        "Messages of the public topic this process could not fan out, by reason (unreadable, not-a-publication)",
+        "reason",
+        lambda: writer.skipped,
+    )
     if bus is not None:
         bus.listen(Topic.PUBLICATIONS, writer)
     else:
@@ -235,7 +242,11 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(CorrelationIdMiddleware), Middleware(BodyLimitMiddleware)],
+    )
     app.state.authenticator = authenticator
     app.state.feed = feed
     app.state.rate_limiter = RateLimiter(settings.integrator_requests_per_second, settings.integrator_burst)

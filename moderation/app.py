@@ -20,7 +20,8 @@ from moderation.settings import ModerationSettings
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.events import Topic
-from shared.http import CorrelationIdMiddleware
+from shared.graphql_errors import StrictJsonBodies
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
 from shared.metrics import ServiceMetrics
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
@@ -28,7 +29,7 @@ from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
 _runtime_of = RuntimeAccessor()
 
 
-class ModerationGraphQL(GraphQL[Context, None]):
+class ModerationGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: ModerationSettings, metrics: ServiceMetrics) -> None:
         super().__init__(build_schema(metrics), graphql_ide="graphiql" if settings.graphiql else None)
         self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
@@ -88,4 +89,8 @@ def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None)
     metrics = ServiceMetrics("moderation")
     graphql = ModerationGraphQL(settings, metrics)
     routes = [*health_routes(_runtime_of), Route("/graphql", graphql)]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(CorrelationIdMiddleware), Middleware(BodyLimitMiddleware)],
+    )

@@ -20,7 +20,8 @@ from notifier.handlers import HANDLERS
 from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
 from shared.events import Topic
-from shared.http import CorrelationIdMiddleware
+from shared.graphql_errors import StrictJsonBodies
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
 from shared.metrics import ServiceMetrics
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
@@ -80,7 +81,11 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
     metrics = ServiceMetrics("notifier")
     graphql = NotifierGraphQL(settings, metrics)
     routes = [*health_routes(RuntimeAccessor()), Route("/graphql", graphql)]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationIdMiddleware)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(CorrelationIdMiddleware), Middleware(BodyLimitMiddleware)],
+    )
 
 
 def _measure_deliveries(metrics: ServiceMetrics, worker: DeliveryWorker) -> None:
@@ -94,7 +99,7 @@ def _measure_deliveries(metrics: ServiceMetrics, worker: DeliveryWorker) -> None
     )  # fmt: skip
 
 
-class NotifierGraphQL(GraphQL[Context, None]):
+class NotifierGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: NotifierSettings, metrics: ServiceMetrics) -> None:
         super().__init__(build_schema(metrics), graphql_ide=None, allow_queries_via_get=False)
         self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None

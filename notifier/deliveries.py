@@ -120,6 +120,9 @@ class DeliveryWorker:
         except PermanentError as error:
             changes |= {"status": "FAILED", "last_error": str(error)}
             log.error("e-mail refused", extra={"delivery_id": row.id, "error": str(error)})
+        except Exception as error:  # one delivery's boundary: it must not hold up the ones after it
+            log.exception("e-mail attempt failed", extra={"delivery_id": row.id})
+            changes |= self._after_transient(row.attempts + 1, f"{type(error).__name__}: {error}")
         else:
             changes |= {"status": "SENT", "sent_at": datetime.now(UTC), "last_error": None}
             log.info("e-mail sent", extra={"delivery_id": row.id, "message_id": row.message_id, "kind": row.kind})
@@ -160,13 +163,17 @@ class DeliveryWorker:
         if secret is not None:
             text, html = text.replace(SECRET_PLACEHOLDER, secret), html.replace(SECRET_PLACEHOLDER, secret)
         message = EmailMessage()
-        message["From"] = self._mail_from
-        message["To"] = row.recipient
-        message["Subject"] = row.subject
-        message["Message-ID"] = row.message_id
-        message["X-Structures-Event-Id"] = row.event_id  # the CloudEvent this e-mail answers
-        if row.correlation_id:
-            message["X-Correlation-Id"] = row.correlation_id
+        headers = {
+            "From": self._mail_from, "To": row.recipient, "Subject": row.subject, "Message-ID": row.message_id,
+            "X-Structures-Event-Id": row.event_id,  # the CloudEvent this e-mail answers
+            "X-Correlation-Id": row.correlation_id,
+        }  # fmt: skip
+        try:
+            for name, value in headers.items():
+                if value is not None:
+                    message[name] = value
+        except ValueError as error:  # a CR or LF in a value: never sent, whatever the number of attempts
+            raise PermanentError(f"cannot write the {name} header: {error}") from None
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message

@@ -4,6 +4,7 @@ A handler turns its event into the values of a template; :func:`_record` renders
 delivery in the event's transaction, so a redelivered event adds nothing.
 """
 
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifier.deliveries import SECRET_PLACEHOLDER, add_delivery
 from notifier.rendering import render
 from shared.consumer import Handler
+from shared.errors import PermanentError
 from shared.events import (
     AgentDeactivated,
     ConventionNotice,
@@ -24,6 +26,7 @@ from shared.events import (
 from shared.refusal_reasons import reason_label
 
 PARIS = ZoneInfo("Europe/Paris")
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 async def _record(
@@ -41,11 +44,19 @@ async def _record(
         session,
         event_id=event.id,
         kind=kind,
-        recipient=recipient,
+        recipient=_one_address(recipient),
         email=email,
         caf_code=caf_code,
         sealed_secret=sealed_secret,
     )
+
+
+def _one_address(recipient: str) -> str:
+    """``recipient`` if it is one plain e-mail address; a :class:`PermanentError` otherwise (a CR/LF or a comma
+    would add headers or recipients: the event is dead-lettered with the reason instead)."""
+    if len(recipient) > 254 or not _ADDRESS.fullmatch(recipient):
+        raise PermanentError(f"cannot e-mail {recipient[:100]!r}: not one e-mail address")
+    return recipient
 
 
 async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> None:

@@ -16,6 +16,10 @@ _environment = Environment(
 )
 
 
+SUBJECT_LENGTH = 200
+"""Longer subjects (a very long establishment name) are cut with « … »: the deliveries log keeps 300 characters."""
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
@@ -31,4 +35,10 @@ def render(kind: str, values: dict[str, Any]) -> RenderedEmail:
         html = _environment.get_template(f"{kind}.html.j2").render(values)
     except TemplateError as error:
         raise PermanentError(f"cannot render the {kind!r} e-mail: {error}") from None
-    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+    return RenderedEmail(subject=_one_line(subject), text=text, html=html)
+
+
+def _one_line(subject: str) -> str:
+    """The subject on one printable line (no header injection through CR/LF) of at most ``SUBJECT_LENGTH``."""
+    line = "".join(char for char in " ".join(subject.split()) if char.isprintable())
+    return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1].rstrip() + "…"

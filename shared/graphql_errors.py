@@ -6,12 +6,16 @@
   client gets « Service temporarily unavailable » with ``SERVICE_UNAVAILABLE`` and may retry; it is logged
   without a traceback;
 * anything else becomes « Unexpected error » with the request id, and is logged with its traceback;
-* « Did you mean … ? » suggestions can be hidden (production).
+* « Did you mean … ? » suggestions can be hidden (production);
+* a request body that is not a JSON object or array (not UTF-8, not JSON, nested too deeply, a bare string) is a
+  400 naming the problem (:class:`StrictJsonBodies`), never a 500.
 """
 
+import json
 import logging
 import re
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -65,3 +69,30 @@ class PublicErrors(MaskErrors):
 def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(original, PermanentError | GraphQLError)
+
+
+class StrictJsonBodies:
+    """Mixin of a strawberry view: JSON that strawberry would answer with a 500 (or a dropped WebSocket) is refused
+    as JSON that does not parse: a 400 saying why over HTTP, the protocol's 4400 close over a WebSocket."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            raise
+        except UnicodeDecodeError:
+            raise json.JSONDecodeError("it is not valid UTF-8", "", 0) from None
+        except RecursionError:
+            raise json.JSONDecodeError("it is nested too deeply", "", 0) from None
+        except ValueError as error:  # integers of more than 4,300 digits
+            raise json.JSONDecodeError(str(error), "", 0) from None
+
+    def parse_json(self, data: str | bytes) -> object:
+        """A request body (or a GET parameter): a JSON object or array, or a 400 naming the problem."""
+        try:
+            decoded = self.decode_json(data)
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, f"Unable to parse request body as JSON: {error.msg}") from None
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, f"The request must be a JSON object, not {json.dumps(decoded)[:40]}")
+        return decoded

@@ -1,5 +1,6 @@
 """HTTP plumbing common to the services' Starlette apps."""
 
+import json
 import re
 import uuid
 
@@ -40,3 +41,56 @@ def _incoming_id(scope: Scope) -> str | None:
             candidate = value.decode("latin-1")
             return candidate if _SAFE_ID.match(candidate) else None
     return None
+
+
+MAX_BODY_BYTES = 256 * 1024
+"""The largest request body a service reads (an operating-information document is a few kilobytes; its own limits
+keep it far below this). Events stay under :data:`shared.events.MAX_EVENT_BYTES` because of it."""
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a request whose body is over ``max_bytes``, declared or streamed, before the app reads it all."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _BodyTooLargeError:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        message = f"The request body is over {self.max_bytes} bytes."
+        body = json.dumps({"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLargeError(Exception):
+    """Raised through the app when the streamed body passes the limit (apps read the body before answering)."""
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit():
+            return int(value[:19])  # more digits than that is over any limit anyway
+    return 0

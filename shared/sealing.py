@@ -30,7 +30,11 @@ def open_sealed(sealed: str, private_key: str) -> str:
     """The clear text of ``sealed``; :class:`PermanentError` if it was not sealed for this key or was altered."""
     box = SealedBox(PrivateKey(_decode(private_key, "private key")))
     try:
-        return box.decrypt(_decode(sealed, "sealed secret")).decode("utf-8")
+        raw = base64.b64decode(sealed, validate=True)
+    except (binascii.Error, ValueError):  # it came in an event: bad input, not a setting
+        raise PermanentError("the sealed secret is not valid base64") from None
+    try:
+        return box.decrypt(raw).decode("utf-8")
     except (CryptoError, UnicodeDecodeError):
         raise PermanentError("the sealed secret cannot be opened with this key") from None
 
@@ -59,6 +63,6 @@ def _decode(value: str, what: str) -> bytes:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ConfigurationError(f"the {what} is not valid base64") from None
-    if what != "sealed secret" and len(raw) != 32:
+    if len(raw) != 32:
         raise ConfigurationError(f"the {what} must be 32 bytes (base64 of a Curve25519 key)")
     return raw

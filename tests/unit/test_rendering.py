@@ -1,6 +1,6 @@
 import pytest
 
-from notifier.rendering import render
+from notifier.rendering import SUBJECT_LENGTH, render
 from shared.errors import PermanentError
 
 
@@ -66,3 +66,14 @@ def test_a_recorded_termination_says_when_access_ends() -> None:
 
     assert "Elle prendra effet le 15/12/2025" in email.text
     assert "à votre initiative, lettre recommandée 1A 234 567 8901 2" in email.text
+
+
+def test_the_subject_is_one_printable_line_cut_to_its_length() -> None:
+    name = "Crèche\r\nBcc: x@evil.example \u202e" + "Les Petits Mineurs " * 20
+
+    subject = render("moderation_decided", _values(establishment_name=name)).subject
+
+    assert subject.startswith("Vos informations sur « Crèche Bcc: x@evil.example Les Petits Mineurs")
+    assert len(subject) == SUBJECT_LENGTH
+    assert subject.endswith("…")
+    assert subject.isprintable()

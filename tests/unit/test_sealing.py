@@ -26,3 +26,10 @@ def test_sealing_twice_gives_different_ciphertexts() -> None:
 def test_a_malformed_key_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="32 bytes"):
         seal("x", "c2hvcnQ=")
+
+
+def test_a_sealed_secret_that_is_not_base64_is_bad_data_not_a_setting() -> None:
+    private, _ = generate_key_pair()
+
+    with pytest.raises(PermanentError, match="the sealed secret is not valid base64"):
+        open_sealed("pas du base64 !", private)
