@@ -15,6 +15,7 @@ from strawberry.types import Info
 from notifier.tables import deliveries
 from shared.db import SessionFactory
 from shared.errors import PermanentError
+from shared.graphql_errors import PublicErrors
 from shared.metrics import ServiceMetrics, operation_metrics
 from shared.tokens import Claims
 
@@ -53,6 +54,8 @@ class Query:
         claims = info.context.claims
         if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code:
             raise NotAllowedError("Réservé aux agents de la Caf, avec un jeton d'accès valide.")
+        if claims.temporary:  # a session opened with a generated password may only change it (architecture §4)
+            raise NotAllowedError("Mot de passe provisoire : changez-le avant toute autre opération.")
         if not 1 <= first <= MAX_DELIVERIES:
             raise NotAllowedError(f"first: must be between 1 and {MAX_DELIVERIES}")
         query = select(deliveries).where(deliveries.c.caf_code == claims.caf_code)
@@ -77,4 +80,5 @@ class Query:
 
 
 def build_schema(metrics: ServiceMetrics | None = None) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, extensions=[operation_metrics(metrics)] if metrics is not None else [])
+    timing = [operation_metrics(metrics)] if metrics is not None else []
+    return strawberry.Schema(query=Query, extensions=[*timing, PublicErrors])

@@ -1,0 +1,343 @@
+"""The gateway's queries, its public and session mutations, and the subscription, as S16 cells run them."""
+
+import asyncio
+import itertools
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportConnectionFailed
+from gql.transport.websockets import WebsocketsTransport
+
+from gateway.accounts.sessions import RESET_SENT
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
+from gateway.graphql.relay import to_global_id
+from gateway.habilitation.challenges import issue_challenge
+from tests.authorization.specs import Answer, Spec, column, scalar, session_id
+from tests.authorization.tenants import PROVIDERS, someone
+from tests.authorization.world import Identity, World
+
+CRECHE = to_global_id("Establishment", MULTI_ACCUEIL)
+_serial = itertools.count(1)
+
+
+async def _creche(_world: World, _identity: Identity) -> dict[str, Any]:
+    return {"id": CRECHE, "ids": [CRECHE, to_global_id("Provider", MAIRIE_ESCAUTPONT)]}
+
+
+async def _service(answer: Answer) -> None:
+    assert answer.payload["name"] == "structures-gateway"
+
+
+async def _node(answer: Answer) -> None:
+    assert answer.payload["name"] == "Multi-accueil Les P'tits Mineurs"
+
+
+async def _nodes(answer: Answer) -> None:
+    assert [node["name"] for node in answer.payload] == ["Multi-accueil Les P'tits Mineurs", "Mairie d'Escautpont"]
+
+
+async def _establishments(answer: Answer) -> None:
+    assert answer.payload["totalCount"] >= 4
+
+
+async def _communes(answer: Answer) -> None:
+    assert "59207" in {commune["insee"] for commune in answer.payload}
+
+
+async def _cafs(answer: Answer) -> None:
+    assert {"CAF59", "CAF62"} <= {caf["code"] for caf in answer.payload}
+
+
+async def _me(answer: Answer) -> None:
+    assert answer.payload["agentNumber"] == answer.identity.agent_number
+
+
+async def _own_requests(answer: Answer) -> None:
+    own = column(
+        answer.world, "gateway", "SELECT number FROM habilitation_requests WHERE caf_code = ?", answer.identity.caf
+    )
+    assert own
+    assert {request["number"] for request in answer.payload} == own
+
+
+async def _own_log(answer: Answer) -> None:
+    territory = column(
+        answer.world,
+        "gateway",
+        "SELECT a.agent_number FROM accounts a JOIN providers p ON p.id = a.provider_id WHERE p.caf_code = ?",
+        answer.identity.caf,
+    )
+    seen = {entry["agentNumber"] for entry in answer.payload}
+    assert seen
+    assert seen <= territory, seen - territory
+
+
+async def _own_conventions(answer: Answer) -> None:
+    own = column(
+        answer.world,
+        "gateway",
+        "SELECT r.number FROM conventions c JOIN habilitation_requests r ON r.id = c.request_id WHERE c.caf_code = ?",
+        answer.identity.caf,
+    )
+    assert own
+    assert {convention["requestNumber"] for convention in answer.payload} == own
+
+
+async def _own_submissions(answer: Answer) -> None:
+    mine = column(
+        answer.world,
+        "gateway",
+        "SELECT id FROM operating_info_submissions WHERE account_id = ?",
+        answer.identity.account_id,
+    )
+    seen = {submission["id"] for submission in answer.payload}
+    assert seen <= mine, seen - mine
+    assert bool(seen) == bool(mine)
+
+
+def _positions(world: World, where: str = "") -> list[str]:
+    found = world.rows("gateway", f"SELECT position FROM publication_log {where} ORDER BY position")
+    return [str(position) for (position,) in found]
+
+
+async def _all_events(answer: Answer) -> None:
+    assert [edge["cursor"] for edge in answer.payload["edges"]] == _positions(answer.world)[:100]
+
+
+async def _own_events(answer: Answer) -> None:
+    assert _positions(answer.world, "WHERE departement <> '59'"), "nothing outside the scope to leave out"
+    assert [edge["cursor"] for edge in answer.payload["edges"]] == _positions(answer.world, "WHERE departement = '59'")
+    assert {edge["node"]["departement"] for edge in answer.payload["edges"]} == {"59"}
+
+
+async def _own_integrators(answer: Answer) -> None:
+    own = column(answer.world, "gateway", "SELECT id FROM integrators WHERE caf_code = ?", answer.identity.caf)
+    assert own
+    assert {integrator["id"] for integrator in answer.payload} == own
+
+
+async def _request_form(world: World, _identity: Identity) -> dict[str, Any]:
+    async with world.transaction() as session:
+        challenge = await issue_challenge(session, purpose="HABILITATION_REQUEST", now=datetime.now(UTC), text="MATRIX")
+    provider, who = PROVIDERS["A"], someone()
+    return {
+        "input": {
+            "caf": "CAF59",
+            "persons": [
+                {"lastName": who.last_name, "firstName": who.first_name, "function": who.function, "email": who.email}
+            ],
+            "provider": {
+                "name": provider.name,
+                "kind": provider.kind.value,
+                "siret": provider.siret,
+                "street": provider.street,
+                "postalCode": provider.postal_code,
+                "communeInsee": provider.commune_insee,
+                "email": provider.email,
+                "representativeName": provider.representative_name,
+            },
+            "operatingInfoEstablishments": [CRECHE],
+            "availabilityEstablishments": [CRECHE],
+            "challenge": {"id": challenge.id, "answer": "MATRIX"},
+        }
+    }
+
+
+async def _received(answer: Answer) -> None:
+    assert answer.payload["request"]["status"] == "SOUMISE", answer.body
+    answer.world.mark("CAF59", answer.payload["request"]["number"])
+
+
+async def _marie(world: World, _identity: Identity) -> dict[str, Any]:
+    marie = world.people["marie"]
+    return {"i": marie.identifier, "p": marie.password}
+
+
+async def _refresh_token(world: World, _identity: Identity) -> dict[str, Any]:
+    marie = world.people["marie"]
+    return {"t": (await world.login(str(marie.identifier), str(marie.password)))["refreshToken"]}
+
+
+async def _session(answer: Answer) -> None:
+    assert answer.payload["session"]["accessToken"], answer.body
+
+
+async def _reset(world: World, _identity: Identity) -> dict[str, Any]:
+    async with world.transaction() as session:
+        challenge = await issue_challenge(session, purpose="PASSWORD_RESET", now=datetime.now(UTC), text="RESETS")
+    return {"i": world.people["noe"].identifier, "c": challenge.id, "a": "RESETS"}
+
+
+async def _reset_sent(answer: Answer) -> None:
+    assert answer.payload == {"message": RESET_SENT, "userErrors": []}
+
+
+async def _logged_out(answer: Answer) -> None:
+    assert answer.payload == {"ok": True}
+    family = session_id(str(answer.identity.token))
+    live = scalar(
+        answer.world,
+        "gateway",
+        "SELECT count(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL",
+        family,
+    )
+    assert live == 0
+
+
+async def _sign_in_again(answer: Answer) -> None:
+    await answer.world.restore(answer.identity)
+
+
+async def _passwords(_world: World, identity: Identity) -> dict[str, Any]:
+    return {"c": identity.password or "sans mot de passe", "n": f"un autre printemps à Lille n°{next(_serial)}"}
+
+
+async def _password_changed(answer: Answer) -> None:
+    assert answer.payload["userErrors"] == [], answer.body
+    temporary = scalar(
+        answer.world, "gateway", "SELECT password_temporary FROM accounts WHERE id = ?", answer.identity.account_id
+    )
+    assert not temporary
+    answer.identity.password = answer.variables["n"]
+
+
+PUBLICATIONS = "subscription($after: String) { publications(after: $after) { cursor departement type data } }"
+
+
+async def _subscribe(world: World, _document: str, identity: Identity, variables: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``publications`` over graphql-transport-ws until the replay from ``after`` is over (quiet for 0.5 s)."""
+    transport = WebsocketsTransport(
+        url=world.ws_url,
+        init_payload=identity.connection_init(),
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
+    received: list[Any] = []
+
+    async def follow() -> None:
+        async with Client(transport=transport) as session:
+            async for result in session.subscribe(GraphQLRequest(PUBLICATIONS, variable_values=variables)):
+                received.append(result["publications"])
+
+    following = asyncio.create_task(follow())
+    start = quiet = time.monotonic()
+    count = 0
+    while not following.done():
+        await asyncio.sleep(0.02)
+        now = time.monotonic()
+        if len(received) != count:
+            count, quiet = len(received), now
+        if now - quiet >= 0.5 and (received or now - start >= 3):
+            break
+    following.cancel()
+    [outcome] = await asyncio.gather(following, return_exceptions=True)
+    if isinstance(outcome, TransportConnectionFailed):
+        closed = outcome.__cause__
+        return {"closed": str(getattr(getattr(closed, "rcvd", None), "code", closed))}
+    if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
+        raise outcome
+    return {"data": {"publications": received}}
+
+
+async def _from_the_start(_world: World, _identity: Identity) -> dict[str, Any]:
+    return {"after": "0"}
+
+
+async def _all_publications(answer: Answer) -> None:
+    assert [event["cursor"] for event in answer.payload] == _positions(answer.world)
+
+
+async def _own_publications(answer: Answer) -> None:
+    assert _positions(answer.world, "WHERE departement <> '59'"), "nothing outside the scope to leave out"
+    assert [event["cursor"] for event in answer.payload] == _positions(answer.world, "WHERE departement = '59'")
+
+
+QUERIES = {
+    "Query.service": Spec("{ service { name version } }", check=_service),
+    "Query.node": Spec(
+        """query($id: ID!) { node(id: $id) { id ... on Establishment { name phone phone2 email
+      address { oneLine } provider { name } } } }""",
+        _creche,
+        _node,
+    ),
+    "Query.nodes": Spec(
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Establishment { name }
+      ... on Provider { name kind } } }""",
+        _creche,
+        _nodes,
+    ),
+    "Query.establishments": Spec(
+        """{ establishments(first: 5, filter: {communeInsee: "59207"}) { totalCount
+      edges { node { name } } } }""",
+        check=_establishments,
+    ),
+    "Query.communes": Spec('{ communes(search: "Escaut") { insee name } }', check=_communes),
+    "Query.cafs": Spec("{ cafs { code label departements } }", check=_cafs),
+    "Query.me": Spec("{ me { identifier agentNumber kind cafCode } }", check=_me),
+    "Query.habilitationRequests": Spec(
+        """{ habilitationRequests(first: 200) { number status providerName
+      providerSiret persons } }""",
+        own=_own_requests,
+    ),
+    "Query.connectionLog": Spec(
+        """{ connectionLog(first: 200) { at identifier agentNumber event address
+      userAgent } }""",
+        own=_own_log,
+    ),
+    "Query.conventions": Spec(
+        "{ conventions(first: 200) { requestNumber providerName signatories status } }", own=_own_conventions
+    ),
+    "Query.mySubmissions": Spec(
+        "{ mySubmissions(first: 100) { id status version reasons comment } }", own=_own_submissions
+    ),
+    "Query.events": Spec(
+        """{ events(first: 100) { edges { cursor node { id type departement establishmentId data } }
+      pageInfo { hasNextPage } } }""",
+        check=_all_events,
+        own=_own_events,
+    ),
+    "Query.integrators": Spec(
+        """{ integrators { id name contactEmail departements keys { id createdBy lastUsedAt
+      revokedAt } } }""",
+        own=_own_integrators,
+    ),
+    "Mutation.createChallenge": Spec(
+        "mutation { createChallenge(input: {purpose: HABILITATION_REQUEST}) { challenge { id expiresAt } } }"
+    ),
+    "Mutation.requestHabilitation": Spec(
+        """mutation($input: RequestHabilitationInput!) {
+      requestHabilitation(input: $input) { request { number status } userErrors { code } } }""",
+        _request_form,
+        _received,
+    ),
+    "Mutation.login": Spec(
+        """mutation($i: String!, $p: String!) { login(input: {identifier: $i, password: $p}) {
+      session { accessToken refreshToken expiresIn } userErrors { code } } }""",
+        _marie,
+        _session,
+    ),
+    "Mutation.refreshSession": Spec(
+        """mutation($t: String!) { refreshSession(input: {refreshToken: $t}) {
+      session { accessToken refreshToken } userErrors { code } } }""",
+        _refresh_token,
+        _session,
+    ),
+    "Mutation.requestPasswordReset": Spec(
+        """mutation($i: String!, $c: ID!, $a: String!) { requestPasswordReset(
+      input: {identifier: $i, challenge: {id: $c, answer: $a}}) { message userErrors { code } } }""",
+        _reset,
+        _reset_sent,
+    ),
+    "Mutation.logout": Spec("mutation { logout { ok } }", check=_logged_out, after=_sign_in_again),
+    "Mutation.changePassword": Spec(
+        """mutation($c: String!, $n: String!) { changePassword(input: {currentPassword:
+      $c, newPassword: $n}) { session { accessToken } userErrors { code } } }""",
+        _passwords,
+        _password_changed,
+        after=_sign_in_again,
+    ),
+    "Subscription.publications": Spec(
+        PUBLICATIONS, _from_the_start, _all_publications, _own_publications, execute=_subscribe
+    ),
+}
