@@ -63,9 +63,10 @@ class RetryPolicy:
     """An unexpected exception is retried this many times, then the message is dead-lettered."""
 
 
+# exc.TimeoutError: no pooled connection free in time, the service is busy, not broken.
 _TRANSIENT = (
     TransientError, exc.OperationalError, exc.InterfaceError, exc.TimeoutError, ConnectionError, TimeoutError, OSError
-)  # fmt: skip  (exc.TimeoutError: no pooled connection free in time, the service is busy, not broken)
+)  # fmt: skip
 
 
 class EventProcessor:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.errors import EventContractError
 from shared.logging import current_correlation_id
+from shared.text import unstorable_text
 
 SPECVERSION = "1.0"
 SCHEMA_BASE = "https://schemas.structures.monenfant.example/events/"
@@ -481,7 +482,7 @@ def _parse_data(model: type[EventData], value: bytes | None) -> EventData:
         raise EventContractError(f"{model.event_type}: the message has no value")
     try:
         payload = json.loads(value)
-        problem = _unstorable_text(payload, "data")
+        problem = unstorable_text(payload, "data")
         if problem is None:
             return model.model_validate(payload)
     except UnicodeDecodeError as exc:
@@ -493,33 +494,6 @@ def _parse_data(model: type[EventData], value: bytes | None) -> EventData:
     except ValueError as exc:  # json.JSONDecodeError, and integers of more than 4,300 digits
         raise EventContractError(f"{model.event_type}: the value is not JSON ({exc})") from None
     raise EventContractError(f"{model.event_type}: {problem}")
-
-
-def _unstorable_text(value: object, path: str) -> str | None:
-    """Where ``value`` holds text that no database or e-mail can carry (a NUL, a lone surrogate), or None."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return f"{path} contains a NUL character"
-        return None if value.isascii() or _is_unicode(value) else f"{path} contains a lone surrogate (not Unicode)"
-    if isinstance(value, dict):
-        children = [(f"{path}.{key}"[:200], part) for key, item in value.items() for part in (key, item)]
-    elif isinstance(value, list):
-        children = [(f"{path}[{index}]"[:200], item) for index, item in enumerate(value)]
-    else:
-        return None
-    for child_path, child in children:
-        problem = _unstorable_text(child, child_path)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _is_unicode(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _summarise(exc: ValidationError) -> str:

@@ -7,8 +7,9 @@
   without a traceback;
 * anything else becomes « Unexpected error » with the request id, and is logged with its traceback;
 * « Did you mean … ? » suggestions can be hidden (production);
-* a request body that is not a JSON object or array (not UTF-8, not JSON, nested too deeply, a bare string) is a
-  400 naming the problem (:class:`StrictJsonBodies`), never a 500.
+* a request body that is not a JSON object or array (not UTF-8, not JSON, nested too deeply, a bare string) or holds
+  text no database can store (:mod:`shared.text`) is a 400 naming the problem (:class:`StrictJsonBodies`), never a
+  500.
 """
 
 import json
@@ -22,6 +23,7 @@ from strawberry.extensions import MaskErrors
 from shared.db import is_database_unavailable
 from shared.errors import PermanentError
 from shared.logging import current_correlation_id
+from shared.text import unstorable_text
 
 log = logging.getLogger(__name__)
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$")
@@ -95,4 +97,7 @@ class StrictJsonBodies:
             raise HTTPException(400, f"Unable to parse request body as JSON: {error.msg}") from None
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, f"The request must be a JSON object, not {json.dumps(decoded)[:40]}")
+        problem = unstorable_text(decoded, "request")
+        if problem is not None:
+            raise HTTPException(400, f"Unusable request: {problem}")
         return decoded

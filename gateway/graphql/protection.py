@@ -1,6 +1,7 @@
 """What protects the GraphQL endpoint: document limits, bounded caches, error masking, production switches.
 
-* depth, alias and token limits refuse abusive documents during parsing and validation, before any resolver;
+* depth, alias and token limits refuse abusive documents during parsing and validation, before any resolver, and so
+  do string literals no database can store (a NUL, a lone surrogate);
 * parser and validation caches are LRU-bounded, so 10,000 distinct queries cannot grow memory without bound;
 * errors are shown as :mod:`shared.graphql_errors` says (expected ones as they are, the database being away as
   SERVICE_UNAVAILABLE, anything else masked with the request id);
@@ -10,6 +11,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from graphql import GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -23,6 +25,17 @@ from strawberry.extensions import (
 
 from gateway.graphql.single_use import single_use_rule
 from shared.graphql_errors import PublicErrors
+from shared.text import unstorable_text
+
+
+class StorableStringLiterals(ValidationRule):
+    """String literals hold no NUL or lone surrogate (variables are checked with the request body, see
+    :class:`~shared.graphql_errors.StrictJsonBodies`): the database would refuse them with an unexpected error."""
+
+    def enter_string_value(self, node: StringValueNode, *_args: object) -> None:
+        problem = unstorable_text(node.value, "A string literal")
+        if problem is not None:
+            self.report_error(GraphQLError(f"{problem}.", node))
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ def schema_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
         single_use_rule(),
+        StorableStringLiterals,
     ]
     if not limits.introspection:
         rules.extend(DisableIntrospection().validation_rules)

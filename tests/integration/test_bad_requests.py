@@ -38,7 +38,11 @@ BAD_BODIES: dict[str, tuple[bytes, dict[str, str], int, str]] = {
     "text-plain": (json.dumps({"query": QUERY}).encode(), {"content-type": "text/plain"}, 400, "Unsupported content"),
     "no-content-type": (json.dumps({"query": QUERY}).encode(), {}, 400, "Unsupported content type"),
     "oversized": (_body(b'"' + b"a" * MAX_BODY_BYTES + b'"'), JSON, 413, f"over {MAX_BODY_BYTES} bytes"),
+    "nul-in-a-variable": (_body(b'["a\\u0000b"]'), JSON, 400, "request.variables.v[0] contains a NUL character"),
+    "lone-surrogate": (_body(b'["\\ud800"]'), JSON, 400, "request.variables.v[0] contains a lone surrogate"),
 }
+LOGIN = 'mutation { login(input: {identifier: "a\\u0000b", password: "p"}) { __typename } }'
+
 GRAPHQL_ERRORS = {
     "many-ids": (_body(json.dumps(["RXN0YWJsaXNobWVudDox"] * 5_000).encode()), "ids: at most 100 at a time"),
     "nested-within-the-parser-limit": (
@@ -46,6 +50,7 @@ GRAPHQL_ERRORS = {
         "Variable '$v' has invalid value at [0]: ID cannot represent value",
     ),
     "wrong-type": (_body(b'"x"', query="query($v: Int) { cafs(first: $v) { code } }"), "Int cannot represent"),
+    "nul-in-a-literal": (json.dumps({"query": LOGIN}).encode(), "A string literal contains a NUL character."),
 }
 
 
@@ -76,6 +81,7 @@ async def test_bad_request_bodies_get_a_4xx_naming_the_problem_and_the_gateway_k
             for case, (body, _says) in GRAPHQL_ERRORS.items()
         }
         after = await client.post("/graphql", json={"query": QUERY})
+        metrics = (await client.get("/metrics")).text
 
     for case, (status, says) in {case: (status, says) for case, (*_, status, says) in BAD_BODIES.items()}.items():
         assert answers[case][0] == status, (case, answers[case])
@@ -85,6 +91,7 @@ async def test_bad_request_bodies_get_a_4xx_naming_the_problem_and_the_gateway_k
     for case, says in {case: says for case, (_, says) in GRAPHQL_ERRORS.items()}.items():
         assert says in errors[case]["errors"][0]["message"], (case, errors[case])
     assert after.json() == {"data": {"service": {"name": "structures-gateway"}}}
+    assert 'structures_publications_skipped_total{reason="unreadable"} 0.0' in metrics
 
 
 @contextlib.asynccontextmanager
