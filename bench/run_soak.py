@@ -138,9 +138,8 @@ async def saturation(api: Api, token: str, creches: list[str]) -> float:
 
 async def logins(api: Api, seconds: float) -> int:
     """One login per second, open loop; returns how many failed (refused, errored or slower than 30 s)."""
-    query = (
-        "mutation($i: String!, $p: String!) { login(input: {identifier: $i, password: $p}) { session { accessToken } } }"
-    )
+    query = """mutation($i: String!, $p: String!) {
+      login(input: {identifier: $i, password: $p}) { session { accessToken } } }"""
     variables = {"i": "m.dupont.escautpont", "p": PASSWORD}
     failures, started = 0, time.monotonic()
 
