@@ -38,7 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from shared.db import SessionFactory, is_postgresql
-from shared.events import Envelope, WireMessage, to_wire
+from shared.errors import EventContractError
+from shared.events import MAX_EVENT_BYTES, Envelope, WireMessage, to_wire
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,15 @@ class OutboxSignal:
 
 
 async def add_event(session: AsyncSession, table: Table, event: Envelope, signal: OutboxSignal | None = None) -> None:
-    """Stage ``event`` in the outbox within the session's current transaction."""
+    """Stage ``event`` in the outbox within the session's current transaction.
+
+    An event over :data:`~shared.events.MAX_EVENT_BYTES` is refused here, with the caller's transaction: once
+    staged, a message the broker cannot take would stop the relay, and every event behind it, for good."""
     message = to_wire(event)
+    if len(message.value) > MAX_EVENT_BYTES:
+        raise EventContractError(
+            f"{event.type} would be {len(message.value)} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event"
+        )
     await session.execute(
         table.insert().values(
             event_id=event.id,

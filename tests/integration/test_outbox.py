@@ -8,8 +8,8 @@ from sqlalchemy import func, select, text
 
 from gateway import tables
 from shared.db import SessionFactory, create_engine, create_session_factory
-from shared.errors import TransientError
-from shared.events import WireMessage, from_wire
+from shared.errors import EventContractError, TransientError
+from shared.events import MAX_EVENT_BYTES, WireMessage, from_wire
 from shared.outbox import OutboxRelay, OutboxSignal, add_event
 from tests.conftest import DatabaseFactory
 from tests.factories import make_event, make_submitted
@@ -53,6 +53,22 @@ async def test_a_rolled_back_transaction_leaves_nothing_to_publish(gateway_db) -
     async with sessions() as session, session.begin():
         await add_event(session, tables.outbox, make_event())
         await session.rollback()
+
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(tables.outbox)) == 0
+
+
+async def test_an_event_too_big_for_the_broker_is_refused_with_its_transaction_not_staged(gateway_db) -> None:  # type: ignore[no-untyped-def]
+    _engine, sessions = gateway_db
+    huge = make_submitted(document={"project": "x" * (MAX_EVENT_BYTES + 1)})
+
+    async def stage_with_a_small_one() -> None:
+        async with sessions() as session, session.begin():
+            await add_event(session, tables.outbox, make_event())
+            await add_event(session, tables.outbox, make_event(huge))
+
+    with pytest.raises(EventContractError, match="over the 921600-byte limit"):
+        await stage_with_a_small_one()
 
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(tables.outbox)) == 0
