@@ -116,6 +116,9 @@ class EventProcessor:
                 return await self._apply(event, handler)
             except PermanentError as error:
                 return await self._dead_letter(delivery, error)
+            except exc.DataError as error:
+                # The database refuses the values themselves (too long, out of range): no retry changes that.
+                return await self._dead_letter(delivery, _refused_values(error))
             except _TRANSIENT as error:
                 log.warning("transient failure, retrying", extra={"event_id": event.id, "error": repr(error)})
             except Exception as error:
@@ -187,3 +190,9 @@ class EventProcessor:
                 log.warning("dead-letter publish failed, retrying", extra={"error": repr(error)})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry.max_delay)
+
+
+def _refused_values(error: exc.DataError) -> PermanentError:
+    """The database's own words, without the statement and its parameters (they may hold personal data)."""
+    first_line = str(error.orig).splitlines()[0] if error.orig is not None else "invalid value"
+    return PermanentError(f"the database refused a value: {first_line}")

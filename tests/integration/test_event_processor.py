@@ -101,3 +101,24 @@ async def test_a_handler_that_keeps_failing_dead_letters_the_event_without_parti
     assert "ValueError: bug after the insert" in (dead.messages[0].header("dlq_reason") or "")
     assert await _count(moderation_db, tables.review_items) == 0
     assert await _count(moderation_db, tables.processed_events) == 0
+
+
+async def test_values_the_database_refuses_are_dead_lettered_at_once_without_the_statement(moderation_db) -> None:  # type: ignore[no-untyped-def]
+    attempts = 0
+
+    async def too_long(session: AsyncSession, event: Envelope) -> None:
+        nonlocal attempts
+        attempts += 1
+        await handle_operating_info_submitted(session, event)
+        refusal = Exception("value too long for type character varying(3)\nDETAIL: the row")
+        raise exc.DataError("INSERT INTO review_items (departement) VALUES ($1)", ("Pas-de-Calais",), refusal)
+
+    event = make_event()
+    dead = CollectedDeadLetters()
+    processor = EventProcessor(moderation_db, tables.processed_events, {event.type: too_long}, dead, retry=FAST)
+
+    assert await processor.process(Delivery(to_wire(event))) == Outcome.DEAD_LETTERED
+    assert attempts == 1
+    reason = dead.messages[0].header("dlq_reason") or ""
+    assert reason == "PermanentError: the database refused a value: value too long for type character varying(3)"
+    assert await _count(moderation_db, tables.review_items) == 0
