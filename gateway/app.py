@@ -32,7 +32,7 @@ from gateway.catalogue.reference_data import load_reference_data
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
-from gateway.graphql.protection import Limits
+from gateway.graphql.protection import Limits, TransportWsHandler
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.integrators.keys import RateLimiter
@@ -68,6 +68,8 @@ log = logging.getLogger(__name__)
 
 
 class GatewayGraphQL(StrictJsonBodies, GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWsHandler
+
     def __init__(self, settings: GatewaySettings, metrics: ServiceMetrics) -> None:
         limits = Limits(
             max_depth=settings.graphql_max_depth,

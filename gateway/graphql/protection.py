@@ -10,6 +10,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions import (
@@ -22,6 +23,8 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 
 from gateway.graphql.single_use import single_use_rule
 from shared.graphql_errors import PublicErrors
@@ -66,3 +69,14 @@ def schema_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
         lambda: ValidationCache(maxsize=limits.cache_size),
         lambda: PublicErrors(suggestions=limits.suggestions),
     ]
+
+
+class TransportWsHandler(BaseGraphQLTransportWSHandler[Any, None]):
+    """graphql-transport-ws, refusing a message that is JSON but not an object (``[]``, ``"x"``, ``1``) with 4400
+    like any other malformed message, instead of failing on it (strawberry assumes an object)."""
+
+    async def handle_message(self, message: Message) -> None:
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("WebSocket message must be a JSON object")
+            return
+        await super().handle_message(message)

@@ -140,6 +140,28 @@ async def test_s9_nothing_before_connection_init_and_only_graphql_transport_ws(
         await _raw(url, additional_headers=foreign)
 
 
+@pytest.mark.parametrize(
+    "frame",
+    ["not json", b"\xff\xfe\x00binary", "[]", '{"type": "subscribe"}', '{"id": "1", "type": "subscribe"}'],
+    ids=["not-json", "binary-not-utf8", "array", "no-id", "no-payload"],
+)
+async def test_r10_a_malformed_message_closes_its_connection_with_4400_and_the_gateway_goes_on(
+    gateway: tuple[httpx.AsyncClient, str, Any, str], frame: str | bytes
+) -> None:
+    _client, url, _app, token = gateway
+    connection = await _raw(url)
+    await connection.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+    assert json.loads(await connection.recv())["type"] == "connection_ack"
+    await connection.send(frame)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(connection.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4400
+
+    async with Client(transport=transport(url, token)) as session:  # the next subscriber is served as usual
+        assert await session.execute(GraphQLRequest("{ __typename }")) == {"__typename": "Query"}
+
+
 async def test_s9_a_connection_without_init_is_closed_and_the_subscriptions_are_capped(
     sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
