@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from shared.errors import PermanentError
+from shared.text import unstorable_text
 
 
 class InvalidArgumentError(PermanentError):
@@ -23,7 +24,8 @@ def from_global_id(global_id: str, *, argument: str = "id") -> tuple[str, str]:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidArgumentError(f"{argument}: {global_id!r} is not a valid ID") from None
     type_name, _, key = decoded.partition(":")
-    if not type_name or not key:
+    # base64 hides a NUL from the request's own checks: PostgreSQL would refuse it with an unexpected error.
+    if not type_name or not key or unstorable_text(decoded, argument) is not None:
         raise InvalidArgumentError(f"{argument}: {global_id!r} is not a valid ID")
     return type_name, key
 
@@ -39,6 +41,8 @@ def decode_cursor(cursor: str, *, numeric_first: bool) -> tuple[Any, ...]:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidArgumentError("after: not a cursor returned by this API") from None
+    if unstorable_text(value, "after") is not None:  # a JSON « \u0000 » or « \ud800 » no database driver takes
+        raise InvalidArgumentError("after: not a cursor returned by this API")
     first_ok = isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
     if first_ok:
         first_ok = isinstance(value[0], int | float) if numeric_first else isinstance(value[0], str)

@@ -1,5 +1,6 @@
 """The public catalogue API on SQLite and real PostgreSQL: filters, near-me, pagination, cost, bad input."""
 
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,10 @@ query List($first: Int!, $after: String, $filter: EstablishmentFilter) {
 @pytest.fixture
 def client(catalogue_url: str, engines: EngineFactory) -> SchemaClient:
     return SchemaClient(engines(catalogue_url))
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode("utf-8", "surrogatepass")).decode().rstrip("=")
 
 
 def _week(client: SchemaClient) -> dict[str, str]:
@@ -245,3 +250,27 @@ async def test_a_tampered_global_id_is_a_clear_error(client: SchemaClient) -> No
 
     assert errors == ["id: '%%%' is not a valid ID"]
     assert foreign == ["id: 'VXNlcjox' is not the ID of a known type"]
+
+
+NODE, NODES = "query($id: ID!) { node(id: $id) { id } }", "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+PAGE = "query($after: String) { establishments(after: $after) { totalCount } }"
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "message"),
+    [
+        (NODE, {"id": _b64("Establishment:a\x00b")}, "id: "),
+        (NODES, {"ids": [_b64("Commune:5920\x00")]}, "ids: "),
+        (PAGE, {"after": _b64('["a\\u0000b","x"]')}, "after: "),
+        (PAGE, {"after": _b64('["\\ud800","x"]')}, "after: "),
+    ],
+)
+async def test_a_global_id_or_a_cursor_hiding_text_no_database_stores_is_a_clear_error(
+    client: SchemaClient, document: str, variables: dict[str, Any], message: str
+) -> None:
+    # S18: base64 hides a NUL or a lone surrogate from the request's own checks; PostgreSQL refused the NUL and the
+    # driver could not encode the surrogate, both as INTERNAL_SERVER_ERROR.
+    _, errors = await client.run(document, variables)
+
+    assert len(errors) == 1
+    assert errors[0].startswith(message), errors
