@@ -9,7 +9,8 @@
 * « Did you mean … ? » suggestions can be hidden (production);
 * a request body that is not a JSON object or array (not UTF-8, not JSON, nested too deeply, a bare string) or holds
   text no database can store (:mod:`shared.text`) is a 400 naming the problem (:class:`StrictJsonBodies`), never a
-  500.
+  500; so is such text in a string literal of the document (``"\\u0000"``), a validation error
+  (:class:`StorableStringLiterals`).
 """
 
 import json
@@ -17,7 +18,7 @@ import logging
 import re
 
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions import MaskErrors
 
 from shared.db import is_database_unavailable
@@ -101,3 +102,13 @@ class StrictJsonBodies:
         if problem is not None:
             raise HTTPException(400, f"Unusable request: {problem}")
         return decoded
+
+
+class StorableStringLiterals(ValidationRule):
+    """String literals hold no NUL or lone surrogate (variables are checked with the request body, see
+    :class:`StrictJsonBodies`): the database would refuse them with an unexpected error."""
+
+    def enter_string_value(self, node: StringValueNode, *_args: object) -> None:
+        problem = unstorable_text(node.value, "A string literal")
+        if problem is not None:
+            self.report_error(GraphQLError(f"{problem}.", node))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -27,18 +26,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 
 from gateway.graphql.single_use import single_use_rule
-from shared.graphql_errors import PublicErrors
-from shared.text import unstorable_text
-
-
-class StorableStringLiterals(ValidationRule):
-    """String literals hold no NUL or lone surrogate (variables are checked with the request body, see
-    :class:`~shared.graphql_errors.StrictJsonBodies`): the database would refuse them with an unexpected error."""
-
-    def enter_string_value(self, node: StringValueNode, *_args: object) -> None:
-        problem = unstorable_text(node.value, "A string literal")
-        if problem is not None:
-            self.report_error(GraphQLError(f"{problem}.", node))
+from shared.graphql_errors import PublicErrors, StorableStringLiterals
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.extensions import AddValidationRules
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -18,7 +19,7 @@ from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
 from shared.db import SessionFactory
 from shared.errors import PermanentError
-from shared.graphql_errors import PublicErrors
+from shared.graphql_errors import PublicErrors, StorableStringLiterals
 from shared.metrics import ServiceMetrics, operation_metrics
 from shared.outbox import OutboxSignal
 from shared.refusal_reasons import REFUSAL_REASONS
@@ -277,4 +278,8 @@ class Mutations(Mutation, BulkMutation):
 
 def build_schema(metrics: ServiceMetrics | None = None) -> strawberry.Schema:
     timing = [operation_metrics(metrics)] if metrics is not None else []
-    return strawberry.Schema(query=Query, mutation=Mutations, extensions=[*timing, PublicErrors])
+
+    def literals() -> AddValidationRules:  # a NUL would reach PostgreSQL as an unexpected error
+        return AddValidationRules([StorableStringLiterals])
+
+    return strawberry.Schema(query=Query, mutation=Mutations, extensions=[*timing, literals, PublicErrors])

@@ -121,3 +121,16 @@ async def test_bulk_approval_takes_only_unflagged_items_and_the_queue_reports_it
     assert depth["data"]["queueDepth"]["flagged"] == 1
     assert depth["data"]["queueDepth"]["oldestAgeHours"] >= 0
     assert only_flagged["data"]["reviewQueue"] == [{"id": flagged}]
+
+
+async def test_a_string_literal_no_database_stores_is_refused_before_any_resolver(
+    moderation: tuple[httpx.AsyncClient, TokenSigner],
+) -> None:
+    client, signer = moderation
+    nord = _token(signer, "CAF_AGENT", "CAF59")
+
+    # S18: PostgreSQL refuses a NUL in text, so the literal reached the database as an INTERNAL_SERVER_ERROR.
+    claim = await _gql(client, 'mutation { claimReviewItem(id: "a\\u0000b", rowVersion: 1) { userErrors } }', nord)
+
+    assert claim["data"] is None
+    assert claim["errors"][0]["message"] == "A string literal contains a NUL character."
