@@ -16,7 +16,7 @@ from gateway.graphql.relay import to_global_id
 from gateway.habilitation.challenges import issue_challenge
 from tests.authorization.specs import Answer, Spec, column, scalar, session_id
 from tests.authorization.tenants import PROVIDERS, someone
-from tests.authorization.world import Identity, World
+from tests.authorization.world import TEMPORARY, Identity, World
 
 CRECHE = to_global_id("Establishment", MULTI_ACCUEIL)
 _serial = itertools.count(1)
@@ -150,28 +150,65 @@ async def _received(answer: Answer) -> None:
     answer.world.mark("CAF59", answer.payload["request"]["number"])
 
 
-async def _marie(world: World, _identity: Identity) -> dict[str, Any]:
-    marie = world.people["marie"]
-    return {"i": marie.identifier, "p": marie.password}
+def _credentials(world: World, identity: Identity) -> Identity:
+    """Whose credentials a role presents to login, refreshSession and requestPasswordReset: its own; anonymous and
+    the integrator, who have none, those of a provider-A agent who plays no role."""
+    return identity if identity.identifier else world.people["noe"]
 
 
-async def _refresh_token(world: World, _identity: Identity) -> dict[str, Any]:
-    marie = world.people["marie"]
-    return {"t": (await world.login(str(marie.identifier), str(marie.password)))["refreshToken"]}
+def _account(world: World, identity: Identity) -> tuple[Any, ...]:
+    [row] = world.rows("gateway", "SELECT status, password_hash, password_temporary FROM accounts WHERE identifier = ?",
+                       identity.identifier)  # fmt: skip
+    return tuple(row)
+
+
+async def _own_password(world: World, identity: Identity) -> dict[str, Any]:
+    who = _credentials(world, identity)
+    return {"i": who.identifier, "p": who.password}
+
+
+async def _own_refresh_token(world: World, identity: Identity) -> dict[str, Any]:
+    """A fresh refresh token of the role's account; the deactivated agent's is the one it had before (revoked)."""
+    who = _credentials(world, identity)
+    if _account(world, who)[0] == "DESACTIVE":
+        return {"t": who.refresh}
+    return {"t": (await world.login(str(who.identifier), str(who.password)))["refreshToken"]}
 
 
 async def _session(answer: Answer) -> None:
-    assert answer.payload["session"]["accessToken"], answer.body
+    session = answer.payload["session"]
+    assert session["accessToken"], answer.body
+    temporary = _account(answer.world, _credentials(answer.world, answer.identity))[2]
+    assert session["mustChangePassword"] == bool(temporary)
 
 
-async def _reset(world: World, _identity: Identity) -> dict[str, Any]:
+async def _own_reset(world: World, identity: Identity) -> dict[str, Any]:
     async with world.transaction() as session:
         challenge = await issue_challenge(session, purpose="PASSWORD_RESET", now=datetime.now(UTC), text="RESETS")
-    return {"i": world.people["noe"].identifier, "c": challenge.id, "a": "RESETS"}
+    who = _credentials(world, identity)
+    world.targets["hash before reset"] = _account(world, who)[1]
+    return {"i": who.identifier, "c": challenge.id, "a": "RESETS"}
 
 
 async def _reset_sent(answer: Answer) -> None:
+    """The same answer for everyone; a new generated password for an active account only."""
     assert answer.payload == {"message": RESET_SENT, "userErrors": []}
+    status, hashed, temporary = _account(answer.world, _credentials(answer.world, answer.identity))
+    if status == "DESACTIVE":
+        assert hashed == answer.world.targets["hash before reset"], "a deactivated account got a new password"
+    else:
+        assert hashed != answer.world.targets["hash before reset"]
+        assert temporary
+
+
+async def _sign_in_after_reset(answer: Answer) -> None:
+    """The reset ended the role's sessions and gave it a generated password: sign in again (and choose one)."""
+    identity = answer.identity
+    if identity.identifier and _account(answer.world, identity)[0] != "DESACTIVE":
+        identity.password = TEMPORARY
+        await answer.world.sign_in(
+            identity, chosen=None if identity.temporary else f"la Scarpe en hiver n°{next(_serial)}"
+        )
 
 
 async def _logged_out(answer: Answer) -> None:
@@ -203,6 +240,8 @@ async def _password_changed(answer: Answer) -> None:
     answer.identity.password = answer.variables["n"]
 
 
+AUDIT = ("gateway.connection_log",)
+"""A refused login or refresh writes the attempt's line in the connection log (architecture §4): its only effect."""
 PUBLICATIONS = "subscription($after: String) { publications(after: $after) { cursor departement type data } }"
 
 
@@ -313,21 +352,24 @@ QUERIES = {
     ),
     "Mutation.login": Spec(
         """mutation($i: String!, $p: String!) { login(input: {identifier: $i, password: $p}) {
-      session { accessToken refreshToken expiresIn } userErrors { code } } }""",
-        _marie,
+      session { accessToken refreshToken expiresIn mustChangePassword } userErrors { code } } }""",
+        _own_password,
         _session,
+        audit=AUDIT,
     ),
     "Mutation.refreshSession": Spec(
         """mutation($t: String!) { refreshSession(input: {refreshToken: $t}) {
-      session { accessToken refreshToken } userErrors { code } } }""",
-        _refresh_token,
+      session { accessToken refreshToken mustChangePassword } userErrors { code } } }""",
+        _own_refresh_token,
         _session,
+        audit=AUDIT,
     ),
     "Mutation.requestPasswordReset": Spec(
         """mutation($i: String!, $c: ID!, $a: String!) { requestPasswordReset(
       input: {identifier: $i, challenge: {id: $c, answer: $a}}) { message userErrors { code } } }""",
-        _reset,
+        _own_reset,
         _reset_sent,
+        after=_sign_in_after_reset,
     ),
     "Mutation.logout": Spec("mutation { logout { ok } }", check=_logged_out, after=_sign_in_again),
     "Mutation.changePassword": Spec(

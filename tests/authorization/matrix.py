@@ -29,6 +29,8 @@ DENIALS = {
     "forbid": "FORBIDDEN",
     "notfound": "NOT_FOUND",
     "outside": "OUTSIDE_TERRITORY",
+    "invalid": "INVALID_CREDENTIALS",
+    "norefresh": "INVALID_REFRESH_TOKEN",
     "skipped": "SKIPPED",
     "refused": "4403",
 }
@@ -110,28 +112,30 @@ def sdl(service: str) -> str:
     return builders[service]().as_str()
 
 
-def operations(service: str) -> set[str]:
+@cache
+def operations(service: str) -> frozenset[str]:
     """``Query.x``, ``Mutation.y``, ``Subscription.z``: every root field of the service's SDL."""
     schema = parse_sdl(sdl(service))
-    found = set()
+    found: set[str] = set()
     for attribute, kind in ROOTS.items():
         root = getattr(schema, attribute)
         if root is not None:
             found |= {f"{kind}.{name}" for name in root.fields}
-    return found
+    return frozenset(found)
 
 
-def fields(service: str) -> set[str]:
+@cache
+def fields(service: str) -> frozenset[str]:
     """``Type.field`` for every field of every object type of the SDL (roots excepted)."""
     schema = parse_sdl(sdl(service))
     roots = {root.name for root in (schema.query_type, schema.mutation_type, schema.subscription_type) if root}
-    return {
+    return frozenset(
         f"{name}.{field}"
         for name, kind in schema.type_map.items()
         if isinstance(kind, GraphQLObjectType) and not name.startswith("__") and name not in roots
         for field in kind.fields
-    }
+    )
 
 
-def sensitive_fields(service: str) -> set[str]:
-    return {name for name in fields(service) if SENSITIVE.search(name.split(".", 1)[1])}
+def sensitive_fields(service: str) -> frozenset[str]:
+    return frozenset(name for name in fields(service) if SENSITIVE.search(name.split(".", 1)[1]))

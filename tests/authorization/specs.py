@@ -56,6 +56,8 @@ class Spec:
     after: Check | None = None
     """After a ``public`` or ``allowed`` cell, whatever happens: e.g. sign the caller in again after a logout."""
     refusal: Callable[[Any], set[str]] = user_error_codes
+    audit: tuple[str, ...] = ()
+    """Tables (``service.table``) a refused call may still write to: the audit trail of the attempt, nothing else."""
     execute: Execute | None = None
     """Instead of a POST to the service's /graphql (the subscription)."""
 

@@ -48,7 +48,7 @@ REFERENCE_TABLES = {"alembic_version", "cafs", "departements", "communes", "comm
 LOGIN = """mutation($i: String!, $p: String!) { login(input: {identifier: $i, password: $p}) {
   session { accessToken refreshToken } userErrors { code } } }"""
 CHANGE = """mutation($c: String!, $n: String!) { changePassword(input: {currentPassword: $c, newPassword: $n}) {
-  session { accessToken } userErrors { code } } }"""
+  session { accessToken refreshToken } userErrors { code } } }"""
 
 
 @dataclass
@@ -65,6 +65,7 @@ class Identity:
     agent_number: str | None = None
     password: str | None = None
     token: str | None = None
+    refresh: str | None = None
     api_key: str | None = None
     temporary: bool = False
     """Keeps its generated password: after a cell changed it, the world issues a new one."""
@@ -133,11 +134,13 @@ class World:
         """Log in with the current password; with ``chosen``, then replace the generated password by it."""
         assert identity.identifier
         assert identity.password
-        identity.token = (await self.login(identity.identifier, identity.password))["accessToken"]
+        session = await self.login(identity.identifier, identity.password)
         if chosen is not None:
+            identity.token = session["accessToken"]
             changed = await self.gql("gateway", CHANGE, identity, {"c": identity.password, "n": chosen})
-            identity.token = changed["data"]["changePassword"]["session"]["accessToken"]
+            session = changed["data"]["changePassword"]["session"]
             identity.password = chosen
+        identity.token, identity.refresh = session["accessToken"], session["refreshToken"]
 
     async def restore(self, identity: Identity) -> None:
         """Sign ``identity`` in again after a cell logged it out or changed its password; a temporary one gets a
