@@ -26,6 +26,8 @@ from shared.outbox import OutboxSignal, add_event
 
 log = logging.getLogger(__name__)
 SOURCE = "/structures/gateway"
+MAX_IDEMPOTENCY_KEY = 100
+"""The length of ``operating_info_submissions.idempotency_key``."""
 MESSAGES = {
     "missing": "Champ obligatoire.",
     "string_too_long": "Texte trop long.",
@@ -74,8 +76,12 @@ async def submit_operating_info(
 ) -> Submitted | list[UserError]:
     # One submission at a time per establishment: the supersede-then-insert below and the idempotency look-up must
     # see each other's commits (otherwise two concurrent ones both insert a PENDING row, or the same key twice).
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        # "" would skip the look-up yet be stored (the next one breaks the unique key); longer overflows the column.
+        message = f"La clé d'idempotence fait de 1 à {MAX_IDEMPOTENCY_KEY} caractères."
+        return [UserError("idempotencyKey", "INVALID", message)]
     await session.execute(select(establishments.c.id).where(establishments.c.id == establishment_id).with_for_update())
-    if idempotency_key:
+    if idempotency_key is not None:
         existing = await _by_key(session, account_id, idempotency_key)
         if existing is not None:
             return existing

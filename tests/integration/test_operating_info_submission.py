@@ -89,6 +89,21 @@ async def test_a_retried_request_with_its_idempotency_key_creates_nothing_more(c
     assert len(await _events(client)) == 1
 
 
+async def test_an_empty_or_overlong_idempotency_key_is_refused_not_a_server_error(client: httpx.AsyncClient) -> None:
+    token = await _token(client, "m.dupont.escautpont")
+    crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+
+    # S18: "" skipped the look-up but was stored, so the second request broke the unique key (INTERNAL_SERVER_ERROR);
+    # 101 characters overflow the column on PostgreSQL.
+    answers = [await _gql(client, SUBMIT, token, id=crèche, info=INFO, key=key) for key in ("", "", "k" * 101)]
+
+    for answer in answers:
+        payload = answer["data"]["submitOperatingInfo"]
+        assert payload["submission"] is None
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [("idempotencyKey", "INVALID")]
+    assert await _events(client) == []
+
+
 async def test_an_invalid_document_is_refused_field_by_field_and_never_queued(client: httpx.AsyncClient) -> None:
     token = await _token(client, "m.dupont.escautpont")
     broken = INFO | {"openingHours": [{"day": "LUNDI", "opens": "18:00", "closes": "07:30"}], "capacity": -1}
