@@ -135,82 +135,76 @@ async def story_services(
 
 
 async def test_publish_submit_moderate_reject_resubmit_approve(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    stack: Stack, story: Story, kafka_namespace: str
 ) -> None:
-    async with story_services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as story:
-        gateway, moderation, mails = story.gateway, story.moderation, story.mails
-        api, moderators = Api(gateway.url), Api(moderation.url)
-        marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
-        caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
-        crèche = to_global_id("Establishment", MULTI_ACCUEIL)
-        followed: list[dict[str, Any]] = []  # an integrator following this crèche live, over graphql-transport-ws
-        subscriber = asyncio.create_task(collect(gateway.ws_url, caf, {"establishmentIds": [crèche]}, followed))
-        await gateway.wait_ready(report="ready", gauge=("publication_subscribers", 1))
+    gateway, moderation, mails = story.gateway, story.moderation, story.mails
+    api, moderators = Api(gateway.url), Api(moderation.url)
+    marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
+    caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
+    crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+    followed: list[dict[str, Any]] = []  # an integrator following this crèche live, over graphql-transport-ws
+    subscriber = asyncio.create_task(collect(gateway.ws_url, caf, {"establishmentIds": [crèche]}, followed))
+    await gateway.wait_ready(report="ready", gauge=("publication_subscribers", 1))
 
-        # Availabilities: published at once.
-        [day] = open_days(1)
-        published = await api.call(PUBLISH, marie, id=crèche, a=[_entry(day, 2)])
-        assert published["data"]["publishAvailabilities"]["userErrors"] == []
-        window = f'availabilities(from: "{day}", to: "{day}") {{ places }}'
-        public = await api.call(f'{{ node(id: "{crèche}") {{ ... on Establishment {{ {window} }} }} }}')
-        assert public["data"]["node"]["availabilities"] == [{"places": 2}]
+    # Availabilities: published at once.
+    [day] = open_days(1)
+    published = await api.call(PUBLISH, marie, id=crèche, a=[_entry(day, 2)])
+    assert published["data"]["publishAvailabilities"]["userErrors"] == []
+    window = f'availabilities(from: "{day}", to: "{day}") {{ places }}'
+    public = await api.call(f'{{ node(id: "{crèche}") {{ ... on Establishment {{ {window} }} }} }}')
+    assert public["data"]["node"]["availabilities"] == [{"places": 2}]
 
-        # New hours with a promotional sentence: flagged in the Caf's queue, with the excerpt and the diff.
-        promo = INFO | {"fees": "Inscrivez-vous vite, -20 % sur les couches de notre partenaire Bébé+ !"}
-        first = (await api.call(SUBMIT, marie, id=crèche, info=promo))["data"]["submitOperatingInfo"]
-        assert first["userErrors"] == []
-        item = await _wait_for_item(moderators, caf)
-        assert item["establishmentName"] == "Multi-accueil Les P'tits Mineurs"
-        assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "document.fees")]
-        assert "-20 %" in item["flags"][0]["excerpt"]
-        assert {"fees", "opening_hours"} <= {c["field"] for c in item["changes"]}
+    # New hours with a promotional sentence: flagged in the Caf's queue, with the excerpt and the diff.
+    promo = INFO | {"fees": "Inscrivez-vous vite, -20 % sur les couches de notre partenaire Bébé+ !"}
+    first = (await api.call(SUBMIT, marie, id=crèche, info=promo))["data"]["submitOperatingInfo"]
+    assert first["userErrors"] == []
+    item = await _wait_for_item(moderators, caf)
+    assert item["establishmentName"] == "Multi-accueil Les P'tits Mineurs"
+    assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "document.fees")]
+    assert "-20 %" in item["flags"][0]["excerpt"]
+    assert {"fees", "opening_hours"} <= {c["field"] for c in item["changes"]}
 
-        # Claimed and rejected with that reason: the agent is told why.
-        claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]
-        stale = (await moderators.call(REJECT, caf, id=item["id"], v=item["rowVersion"]))["data"]["rejectReviewItem"]
-        assert stale["userErrors"] == ["STALE"]
-        rejected = (await moderators.call(REJECT, caf, id=item["id"], v=claimed["item"]["rowVersion"]))["data"][
-            "rejectReviewItem"
-        ]
-        assert rejected == {"item": {"status": "REJECTED"}, "userErrors": []}
-        refusal = await wait_for_mail(stack.maildir, mails["marie"], "n'ont pas été validées")
-        assert "Caractère publicitaire déguisé" in text_of(refusal)
-        assert "Merci de retirer la promotion de votre partenaire." in text_of(refusal)
+    # Claimed and rejected with that reason: the agent is told why.
+    claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]
+    stale = (await moderators.call(REJECT, caf, id=item["id"], v=item["rowVersion"]))["data"]["rejectReviewItem"]
+    assert stale["userErrors"] == ["STALE"]
+    rejected = (await moderators.call(REJECT, caf, id=item["id"], v=claimed["item"]["rowVersion"]))["data"][
+        "rejectReviewItem"
+    ]
+    assert rejected == {"item": {"status": "REJECTED"}, "userErrors": []}
+    refusal = await wait_for_mail(stack.maildir, mails["marie"], "n'ont pas été validées")
+    assert "Caractère publicitaire déguisé" in text_of(refusal)
+    assert "Merci de retirer la promotion de votre partenaire." in text_of(refusal)
 
-        # Resubmitted cleanly, approved: the public view shows the new hours, and the publication is announced.
-        second = (await api.call(SUBMIT, marie, id=crèche, info=INFO))["data"]["submitOperatingInfo"]
-        assert second["userErrors"] == []
-        clean = await _wait_for_item(moderators, caf)
-        assert clean["flags"] == []
-        claimed = (await moderators.call(CLAIM, caf, id=clean["id"], v=clean["rowVersion"]))["data"]["claimReviewItem"]
-        approved = (await moderators.call(APPROVE, caf, id=clean["id"], v=claimed["item"]["rowVersion"]))["data"]
-        assert approved["approveReviewItem"]["item"]["status"] == "APPROVED"
-        info = await _wait_for_version(api, crèche, 2)
-        assert info["openingHours"].startswith("Mo-Fr 07:30-18:00")
-        assert info["fees"] == INFO["fees"]
-        announced = await read_topic(stack.kafka, physical_topic(Topic.PUBLICATIONS, kafka_namespace), expected=2)
-        kinds = [dict(r.headers)["ce_type"].decode() for r in announced]
-        assert kinds == [
-            "fr.monenfant.structures.availabilities.published.v1",
-            "fr.monenfant.structures.operating-info.published.v1",
-        ]
-        assert json.loads(announced[1].value)["version"] == 2
-        async with asyncio.timeout(10):  # ...and reaches the subscriber through the gateway's live feed
-            while len(followed) < 2:
-                await asyncio.sleep(0.05)
-        assert [(e["type"], e["data"].get("version")) for e in followed] == [
-            ("AVAILABILITIES_PUBLISHED", None),
-            ("OPERATING_INFO_PUBLISHED", 2),
-        ]
-        assert [e["id"] for e in followed] == [dict(r.headers)["ce_id"].decode() for r in announced]
-        subscriber.cancel()
-        mine = await api.call("{ mySubmissions { status } }", marie)
-        assert [s["status"] for s in mine["data"]["mySubmissions"]] == ["APPROVED", "REJECTED"]
+    # Resubmitted cleanly, approved: the public view shows the new hours, and the publication is announced.
+    second = (await api.call(SUBMIT, marie, id=crèche, info=INFO))["data"]["submitOperatingInfo"]
+    assert second["userErrors"] == []
+    clean = await _wait_for_item(moderators, caf)
+    assert clean["flags"] == []
+    claimed = (await moderators.call(CLAIM, caf, id=clean["id"], v=clean["rowVersion"]))["data"]["claimReviewItem"]
+    approved = (await moderators.call(APPROVE, caf, id=clean["id"], v=claimed["item"]["rowVersion"]))["data"]
+    assert approved["approveReviewItem"]["item"]["status"] == "APPROVED"
+    info = await _wait_for_version(api, crèche, 2)
+    assert info["openingHours"].startswith("Mo-Fr 07:30-18:00")
+    assert info["fees"] == INFO["fees"]
+    announced = await read_topic(stack.kafka, physical_topic(Topic.PUBLICATIONS, kafka_namespace), expected=2)
+    kinds = [dict(r.headers)["ce_type"].decode() for r in announced]
+    assert kinds == [
+        "fr.monenfant.structures.availabilities.published.v1",
+        "fr.monenfant.structures.operating-info.published.v1",
+    ]
+    assert json.loads(announced[1].value)["version"] == 2
+    async with asyncio.timeout(10):  # ...and reaches the subscriber through the gateway's live feed
+        while len(followed) < 2:
+            await asyncio.sleep(0.05)
+    assert [(e["type"], e["data"].get("version")) for e in followed] == [
+        ("AVAILABILITIES_PUBLISHED", None),
+        ("OPERATING_INFO_PUBLISHED", 2),
+    ]
+    assert [e["id"] for e in followed] == [dict(r.headers)["ce_id"].decode() for r in announced]
+    subscriber.cancel()
+    mine = await api.call("{ mySubmissions { status } }", marie)
+    assert [s["status"] for s in mine["data"]["mySubmissions"]] == ["APPROVED", "REJECTED"]
 
 
 async def _wait_for_item(moderators: Api, token: str, timeout: float = 30) -> dict[str, Any]:

@@ -4,7 +4,6 @@ e-mail, and every service's Prometheus metrics telling what happened."""
 import asyncio
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,11 +14,11 @@ from sqlalchemy import text
 from gateway.catalogue.demo import MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
 from shared.events import Topic, physical_topic
-from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.conftest import EngineFactory, Stack
 from tests.e2e.mailbox import wait_for_mail
 from tests.e2e.processes import ServiceProcess
 from tests.e2e.test_escautpont_story import Api
-from tests.e2e.test_moderation_story import APPROVE, CLAIM, TEMPORARY, Story, _wait_for_item, story_services
+from tests.e2e.test_moderation_story import APPROVE, CLAIM, TEMPORARY, Story, _wait_for_item
 from tests.integration.test_operating_info_submission import INFO, SUBMIT
 from tests.kafka_tools import read_topic
 
@@ -28,57 +27,49 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 async def test_one_correlation_id_follows_a_submission_to_the_decision_e_mail_and_the_metrics_show_it(
-    stack: Stack,
-    pg_database: DatabaseFactory,
-    engines: EngineFactory,
-    kafka_namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    stack: Stack, story: Story, engines: EngineFactory, kafka_namespace: str
 ) -> None:
     change = f"change-{uuid.uuid4().hex[:12]}"
-    async with story_services(stack, pg_database, engines, kafka_namespace, tmp_path, monkeypatch) as story:
-        api, moderators = Api(story.gateway.url), Api(story.moderation.url)
-        marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
-        caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
-        crèche = to_global_id("Establishment", MULTI_ACCUEIL)
+    api, moderators = Api(story.gateway.url), Api(story.moderation.url)
+    marie = await api.first_login("m.dupont.escautpont", TEMPORARY, "les P'tits Mineurs au printemps")
+    caf = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord à Lille, 2026")
+    crèche = to_global_id("Establishment", MULTI_ACCUEIL)
 
-        submitted = await api.call(SUBMIT, marie, request_id=change, id=crèche, info=INFO)
-        assert submitted["data"]["submitOperatingInfo"]["userErrors"] == []
-        item = await _wait_for_item(moderators, caf)
-        claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]
-        # The moderator's own request has its own id: the decision still continues the submission's story.
-        approval = await moderators.call(
-            APPROVE, caf, request_id="moderator-request", id=item["id"], v=claimed["item"]["rowVersion"]
-        )
-        assert approval["data"]["approveReviewItem"]["item"]["status"] == "APPROVED"
-        mail = await wait_for_mail(stack.maildir, story.mails["marie"], "sont publiées")
+    submitted = await api.call(SUBMIT, marie, request_id=change, id=crèche, info=INFO)
+    assert submitted["data"]["submitOperatingInfo"]["userErrors"] == []
+    item = await _wait_for_item(moderators, caf)
+    claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]
+    # The moderator's own request has its own id: the decision still continues the submission's story.
+    approval = await moderators.call(
+        APPROVE, caf, request_id="moderator-request", id=item["id"], v=claimed["item"]["rowVersion"]
+    )
+    assert approval["data"]["approveReviewItem"]["item"]["status"] == "APPROVED"
+    mail = await wait_for_mail(stack.maildir, story.mails["marie"], "sont publiées")
 
-        # The e-mail: the correlation id in its headers, its Message-ID in the notifier's log under that id.
-        assert mail["X-Correlation-Id"] == change
-        sent = [line for line in _log(story.notifier) if line["message"] == "e-mail sent"]
-        assert [line["message_id"] for line in sent if line.get("correlation_id") == change] == [
-            str(mail["Message-ID"]).strip()
-        ]
+    # The e-mail: the correlation id in its headers, its Message-ID in the notifier's log under that id.
+    assert mail["X-Correlation-Id"] == change
+    sent = [line for line in _log(story.notifier) if line["message"] == "e-mail sent"]
+    assert [line["message_id"] for line in sent if line.get("correlation_id") == change] == [
+        str(mail["Message-ID"]).strip()
+    ]
 
-        # The outbox row and every Kafka message of the change carry it.
-        outbox = await _outbox_correlations(engines, story.urls["gateway"])
-        assert outbox["fr.monenfant.structures.operating-info.submitted.v1"] == [change]
-        assert outbox["fr.monenfant.structures.operating-info.published.v1"] == [change]
-        for topic, expected in ((Topic.OPERATING_INFO_SUBMITTED, 1), (Topic.MODERATION_DECIDED, 1)):
-            records = await read_topic(stack.kafka, physical_topic(topic, kafka_namespace), expected=expected)
-            assert [dict(r.headers)["ce_correlationid"].decode() for r in records] == [change], topic
-        published = await read_topic(stack.kafka, physical_topic(Topic.PUBLICATIONS, kafka_namespace), expected=1)
-        assert [dict(r.headers).get("ce_correlationid", b"").decode() for r in published] == [change]
+    # The outbox row and every Kafka message of the change carry it.
+    outbox = await _outbox_correlations(engines, story.urls["gateway"])
+    assert outbox["fr.monenfant.structures.operating-info.submitted.v1"] == [change]
+    assert outbox["fr.monenfant.structures.operating-info.published.v1"] == [change]
+    for topic, expected in ((Topic.OPERATING_INFO_SUBMITTED, 1), (Topic.MODERATION_DECIDED, 1)):
+        records = await read_topic(stack.kafka, physical_topic(topic, kafka_namespace), expected=expected)
+        assert [dict(r.headers)["ce_correlationid"].decode() for r in records] == [change], topic
+    published = await read_topic(stack.kafka, physical_topic(Topic.PUBLICATIONS, kafka_namespace), expected=1)
+    assert [dict(r.headers).get("ce_correlationid", b"").decode() for r in published] == [change]
 
-        # Each service logged its part of the change under the same id, as JSON.
-        assert {"operating info submitted for moderation", "operating info published"} <= _messages(
-            story.gateway, change
-        )
-        assert {"submission queued for review", "moderation decision recorded"} <= _messages(story.moderation, change)
-        decided = [line for line in _log(story.moderation) if line["message"] == "moderation decision recorded"]
-        assert [line.get("request_id") for line in decided] == ["moderator-request"]
+    # Each service logged its part of the change under the same id, as JSON.
+    assert {"operating info submitted for moderation", "operating info published"} <= _messages(story.gateway, change)
+    assert {"submission queued for review", "moderation decision recorded"} <= _messages(story.moderation, change)
+    decided = [line for line in _log(story.moderation) if line["message"] == "moderation decision recorded"]
+    assert [line.get("request_id") for line in decided] == ["moderator-request"]
 
-        await _metrics_tell_the_story(story)
+    await _metrics_tell_the_story(story)
 
 
 async def _metrics_tell_the_story(story: Story) -> None:
