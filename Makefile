@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench soak compose-tool stack-up stack-down clean
+.PHONY: install run test lint bench fuzz fuzz-postgresql soak compose-tool stack-up stack-down clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ compose-tool:
 bench: $(STAMP)
 	$(BIN)/structures stack up
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## S18: schemathesis over both GraphQL services, 100 cases per operation, mode and role (~9 min); bench/results/fuzz.md.
+fuzz: $(STAMP)
+	$(BIN)/python bench/run_fuzz.py $(FUZZ_ARGS)
+
+## The same on PostgreSQL (the local real stack); bench/results/fuzz-postgresql.md.
+fuzz-postgresql: $(STAMP)
+	$(BIN)/structures stack up
+	$(BIN)/python bench/run_fuzz.py $(FUZZ_ARGS) --postgresql
 
 ## R8: the three services for SOAK_MINUTES (30) at half the saturated load; results in bench/results/soak.md.
 SOAK_MINUTES ?= 30
