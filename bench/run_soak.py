@@ -56,6 +56,7 @@ LOGINS_PER_S = 1
 SAMPLE_SECONDS = 10
 PROBE_SECONDS, PROBE_IN_FLIGHT = 20, 16
 PASSWORD = "un banc d'endurance pour les saisies"
+MODERATOR_PASSWORD = "la Caf du Nord modère l'endurance"
 BACKLOGS = ("structures_consumer_lag", "structures_outbox_backlog", "structures_emails_pending")
 
 
@@ -160,6 +161,12 @@ async def logins(api: Api, seconds: float) -> int:
     return failures
 
 
+async def fresh_token(api: Api, identifier: str, password: str) -> str:
+    session = (await api.login(identifier, password))["session"]
+    assert session is not None, f"{identifier} could not sign in again"
+    return str(session["accessToken"])
+
+
 async def commits(pool: asyncpg.Pool, ids: list[str], within: float = 120) -> dict[str, float]:
     async with asyncio.timeout(within):
         while True:
@@ -190,7 +197,7 @@ async def soak(stack: Any, minutes: int, folder: Path) -> dict[str, Any]:
         submitted_to, approved_at = creches[:20], creches[20:]
         api, moderators = Api(services.processes["gateway"].url), Api(services.processes["moderation"].url)
         agent = await api.first_login("m.dupont.escautpont", TEMPORARY, PASSWORD)
-        moderator = await api.first_login("a.mathon.caf59", TEMPORARY, "la Caf du Nord modère l'endurance")
+        moderator = await api.first_login("a.mathon.caf59", TEMPORARY, MODERATOR_PASSWORD)
         saturated = await saturation(api, agent, submitted_to)
         rate = max(1, round(saturated / 2) - DECISIONS_PER_S)
         print(f"soak: saturated at {saturated:.1f} submissions/s; soaking at {rate} + {DECISIONS_PER_S} decisions/s")
@@ -201,6 +208,11 @@ async def soak(stack: Any, minutes: int, folder: Path) -> dict[str, Any]:
         watching = asyncio.create_task(sampler(services, samples, stop, started))
         rounds: list[dict[str, Any]] = []
         for minute in range(minutes):
+            # Access tokens live 10 minutes: like a real client, each one signs in again and carries on.
+            agent = await fresh_token(api, "m.dupont.escautpont", PASSWORD)
+            moderator = await fresh_token(api, "a.mathon.caf59", MODERATOR_PASSWORD)
+            approvals.agent.headers["authorization"] = f"Bearer {agent}"
+            approvals.moderation.headers["authorization"] = f"Bearer {moderator}"
             (acknowledged, failures), login_failures, _ = await asyncio.gather(
                 drive(api, agent, submitted_to, 60, f"soak-{minute}", rate),
                 logins(api, 60),
@@ -208,6 +220,8 @@ async def soak(stack: Any, minutes: int, folder: Path) -> dict[str, Any]:
             )
             received = await commits(pool, list(acknowledged))
             latencies = [(received[sid] - at) * 1000 for sid, at in acknowledged.items()]
+            if not latencies:
+                raise RuntimeError(f"minute {minute + 1}: no submission acknowledged; the services' logs: {folder}")
             rounds.append({"minute": minute + 1, "l1": summary(latencies), "latencies": latencies,
                            "failures": failures, "login_failures": login_failures,
                            "rss_mb": services.rss_mb()})  # fmt: skip

@@ -73,3 +73,6 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # strawberry logs every GraphQL error at ERROR, expected ones included (« log in first », a bad argument): the
+    # soak's logs held thousands. shared.graphql_errors logs the unexpected ones, with their traceback, once.
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
