@@ -5,7 +5,8 @@
 * the system: gateway, moderation and notifier as processes (``structures <service>``) on the local stack's
   PostgreSQL, Kafka and SMTP sink, as in production but on one 2-core machine with the load generator.
 * saturation: first, 20 s of closed-loop submissions (16 in flight) measure how many submissions per second the
-  gateway acknowledges at most; the soak then runs at half of that.
+  whole pipeline carries at most (from the first request to the last review item committed in moderation); the
+  soak then runs at half of that, decisions included.
 * the load, open loop, minute after minute: submissions (L1: acknowledgement → review item committed), a stream of
   decisions (submit → claim → approve, each one published and e-mailed by the notifier over SMTP) at 2/s, counted in
   the half-saturated rate, and one login per second (argon2).
@@ -115,9 +116,11 @@ class Services:
         return found
 
 
-async def saturation(api: Api, token: str, creches: list[str]) -> float:
-    """Closed loop: PROBE_IN_FLIGHT submitters for PROBE_SECONDS; acknowledged submissions per second."""
-    done, deadline = 0, time.monotonic() + PROBE_SECONDS
+async def saturation(api: Api, token: str, creches: list[str], pool: asyncpg.Pool) -> float:
+    """Closed loop: PROBE_IN_FLIGHT submitters for PROBE_SECONDS; submissions per second through the whole pipeline
+    (from the first request to the last review item committed), not only acknowledged by the gateway."""
+    done: list[str] = []
+    deadline = time.monotonic() + PROBE_SECONDS
     client = httpx.AsyncClient(base_url=api.url, headers={"authorization": f"Bearer {token}"}, timeout=30)
 
     async def submitter(k: int) -> None:
@@ -127,14 +130,16 @@ async def saturation(api: Api, token: str, creches: list[str]) -> float:
             crèche = to_global_id("Establishment", creches[(k + n * PROBE_IN_FLIGHT) % len(creches)])
             document = INFO | {"fees": f"Barème national (sonde {k}-{n})."}
             body = await client.post("/graphql", json={"query": SUBMIT, "variables": {"id": crèche, "info": document}})
-            if ((body.json().get("data") or {}).get("submitOperatingInfo") or {}).get("submission"):
-                done += 1
+            submission = ((body.json().get("data") or {}).get("submitOperatingInfo") or {}).get("submission")
+            if submission:
+                done.append(submission["id"])
             n += 1
 
-    started = time.monotonic()
+    started = time.time()
     await asyncio.gather(*(submitter(k) for k in range(PROBE_IN_FLIGHT)))
     await client.aclose()
-    return done / (time.monotonic() - started)
+    committed = await commits(pool, done)
+    return len(done) / (max(committed.values()) - started)
 
 
 async def logins(api: Api, seconds: float) -> int:
@@ -198,10 +203,10 @@ async def soak(stack: Any, minutes: int, folder: Path) -> dict[str, Any]:
         api, moderators = Api(services.processes["gateway"].url), Api(services.processes["moderation"].url)
         agent = await api.first_login("m.dupont.escautpont", TEMPORARY, PASSWORD)
         moderator = await api.first_login("a.mathon.caf59", TEMPORARY, MODERATOR_PASSWORD)
-        saturated = await saturation(api, agent, submitted_to)
+        pool = await asyncpg.create_pool(stack.dsn(services.names["moderation"]), min_size=1, max_size=4)
+        saturated = await saturation(api, agent, submitted_to, pool)
         rate = max(1, round(saturated / 2) - DECISIONS_PER_S)
         print(f"soak: saturated at {saturated:.1f} submissions/s; soaking at {rate} + {DECISIONS_PER_S} decisions/s")
-        pool = await asyncpg.create_pool(stack.dsn(services.names["moderation"]), min_size=1, max_size=4)
         approvals = Approvals(api, agent, moderators, moderator, stack.dsn(services.names["moderation"]))
         samples: list[dict[str, Any]] = []
         stop, started = asyncio.Event(), time.monotonic()
@@ -321,8 +326,9 @@ def markdown(raw: dict[str, Any]) -> str:
         "gateway, moderation, notifier, PostgreSQL, Kafka, the SMTP sink and the load generator all on it",
         f"- Command: `{raw['command']}`",
         f"- Saturation (closed loop, {PROBE_IN_FLIGHT} in flight, {PROBE_SECONDS} s): {run['saturated_per_s']} "
-        f"submissions/s acknowledged; soak load: {run['submissions_per_s']} submissions/s + {run['decisions_per_s']} "
-        f"decisions/s (submit, claim, approve, publish, e-mail) + {run['logins_per_s']} login/s",
+        "submissions/s through the pipeline (request → review item committed); soak load: "
+        f"{run['submissions_per_s']} submissions/s + {run['decisions_per_s']} decisions/s (submit, claim, approve, "
+        f"publish, e-mail) + {run['logins_per_s']} login/s",
         "",
         "| minute | L1 p50 | L1 p99 | gateway RSS | moderation RSS | notifier RSS | failures |",
         "|---:|---:|---:|---:|---:|---:|---:|",

@@ -1,6 +1,6 @@
 """The moderation database's tables (owned by the moderation service alone)."""
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
 
 from shared.consumer import define_processed_events_table
 from shared.outbox import define_outbox_table
@@ -9,6 +9,7 @@ metadata = MetaData()
 outbox = define_outbox_table(metadata)
 processed_events = define_processed_events_table(metadata)
 
+_PENDING = text("status = 'PENDING'")
 review_items = Table(
     "review_items",
     metadata,
@@ -39,6 +40,12 @@ review_items = Table(
     Column("reasons", JSON, nullable=True),
     Column("comment", Text, nullable=True),
     Column("correlation_id", String(64), nullable=True),  # the submission's: its decision carries it on
+    # The items waiting for a decision are few among all the items ever received: these serve superseding, the
+    # Caf's queue and its depth without reading the history.
+    Index(
+        "ix_review_items_pending_establishment", "establishment_id", postgresql_where=_PENDING, sqlite_where=_PENDING
+    ),
+    Index("ix_review_items_pending_caf", "caf_code", "submitted_at", postgresql_where=_PENDING, sqlite_where=_PENDING),
 )
 
 review_history = Table(
