@@ -66,28 +66,20 @@ def _databases(folder: Path, postgresql: bool) -> Iterator[Databases]:
         return
     stack, suffix = ensure_stack(), uuid.uuid4().hex[:8]
     names = (f"fuzz_gateway_{suffix}", f"fuzz_moderation_{suffix}")
-    asyncio.run(_create(stack.admin_dsn, names))
+    asyncio.run(_each_database(stack.admin_dsn, 'CREATE DATABASE "{name}"', names))
     try:
         asyncio.run(fill_catalogue(stack.sqlalchemy_url(names[0])))
         yield Databases(stack.sqlalchemy_url(names[0]), stack.sqlalchemy_url(names[1]))
     finally:
-        asyncio.run(_drop(stack.admin_dsn, names))
+        asyncio.run(_each_database(stack.admin_dsn, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', names))
 
 
-async def _create(admin_dsn: str, names: tuple[str, ...]) -> None:
+async def _each_database(admin_dsn: str, statement: str, names: tuple[str, ...]) -> None:
+    """Run ``statement`` (with ``{name}``) once per database name, on the admin connection."""
     connection = await asyncpg.connect(admin_dsn)
     try:
         for name in names:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
-async def _drop(admin_dsn: str, names: tuple[str, ...]) -> None:
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        for name in names:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(statement.format(name=name))
     finally:
         await connection.close()
 
