@@ -95,3 +95,24 @@ class AvailabilityRecord:
     care_kind: CareKind
     communicated_at: datetime
     channel: Channel
+
+
+@dataclass(frozen=True)
+class HolderRecord:
+    """A provider of the register as ownership decisions see it: who it is, and its SIRET if the register has one."""
+
+    provider_id: str
+    name: str
+    siret: str | None
+
+
+@dataclass(frozen=True)
+class HeldEstablishmentRecord:
+    """An establishment and the provider running it today."""
+
+    id: str
+    name: str
+    category: Category
+    departement: str
+    commune_name: str
+    holder: HolderRecord

@@ -19,26 +19,24 @@ from gateway.graphql.agent import establishment_key
 from gateway.graphql.habilitation import PersonInput, UserErrorType
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
+from gateway.graphql.request_review import (
+    ActivateHabilitationInput,
+    AgentRight,
+    HabilitationRequestView,
+    confirmation_of,
+    request_views,
+)
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import conventions, processing
 from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
 from gateway.habilitation.conventions import ConventionView
-from gateway.habilitation.processing import Actor, ProcessingError, SignedConvention
+from gateway.habilitation.ownership import Confirmation
+from gateway.habilitation.processing import ActivationRefusedError, Actor, ProcessingError, SignedConvention
 from gateway.submissions.withdrawal import Withdrawal, withdraw_operating_info
 from shared.errors import ConfigurationError
 from shared.refusal_reasons import REFUSAL_REASONS
 
 MAX_LIST = 200
-
-
-@strawberry.type(description="Une demande d'habilitation, vue par la Caf.")
-class HabilitationRequestView:
-    number: str
-    status: str
-    provider_name: str
-    provider_siret: str
-    submitted_at: datetime
-    persons: list[str] = strawberry.field(description="Les personnes à habiliter (prénom nom, fonction).")
 
 
 @strawberry.type
@@ -136,12 +134,6 @@ def _convention(view: ConventionView) -> Convention:
     return Convention(id=strawberry.ID(view.id), **{k: v for k, v in vars(view).items() if k != "id"})
 
 
-@strawberry.enum(description="Droit d'un agent sur un établissement.")
-class AgentRight(Enum):
-    OPERATING_INFO = "OPERATING_INFO"
-    AVAILABILITY = "AVAILABILITY"
-
-
 @strawberry.input
 class RightChangeInput:
     agent_number: str
@@ -191,18 +183,6 @@ class ConnectionLogEntry:
     user_agent: str | None
 
 
-def _view(row: object) -> HabilitationRequestView:
-    persons = [f"{p['first_name']} {p['last_name']}, {p['function']}" for p in row.persons]  # type: ignore[attr-defined]
-    return HabilitationRequestView(
-        number=row.number,  # type: ignore[attr-defined]
-        status=row.status,  # type: ignore[attr-defined]
-        provider_name=row.provider["name"],  # type: ignore[attr-defined]
-        provider_siret=row.provider["siret"],  # type: ignore[attr-defined]
-        submitted_at=row.submitted_at,  # type: ignore[attr-defined]
-        persons=persons,
-    )
-
-
 async def _process(info: GraphQLInfo, number: str, action: str, **arguments: object) -> ProcessingPayload:
     claims = await require_caf_agent(info.context)
     actor = Actor(caf_code=claims.caf_code or "", agent_number=claims.agent_number)
@@ -217,14 +197,18 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
             elif action == "reject":
                 await processing.reject_request(session, number, str(arguments["reason"]), actor, now)
             else:
+                confirmation: Confirmation = arguments["confirmation"]  # type: ignore[assignment]
                 made = await processing.activate(
-                    session, number, actor, issuing=_issuing(info), now=now, signal=info.context.signal
+                    session, number, actor, confirmation, issuing=_issuing(info), now=now, signal=info.context.signal
                 )
                 created = [account.identifier for account in made]
-            row = await processing.get_request(session, number, actor)
+            [view] = await request_views(session, [await processing.get_request(session, number, actor)])
+    except ActivationRefusedError as refusal:
+        errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in refusal.errors]
+        return ProcessingPayload(request=None, accounts=[], user_errors=errors)
     except ProcessingError as error:
         return ProcessingPayload(request=None, accounts=[], user_errors=[_error("requestNumber", error)])
-    return ProcessingPayload(request=_view(row), accounts=created, user_errors=[])
+    return ProcessingPayload(request=view, accounts=created, user_errors=[])
 
 
 def _issuing(info: GraphQLInfo) -> PasswordIssuing:
@@ -248,7 +232,7 @@ class CafQueries:
             raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
         async with info.context.sessions() as session:
             rows = await processing.list_requests(session, claims.caf_code or "", status, first)
-        return [_view(row) for row in rows]
+            return await request_views(session, rows)
 
     @strawberry.field(description="Le journal des connexions des agents des fournisseurs de votre territoire.")
     async def connection_log(
@@ -307,9 +291,14 @@ class CafMutations:
     async def reject_habilitation_request(self, info: GraphQLInfo, input: RejectRequestInput) -> ProcessingPayload:
         return await _process(info, input.request_number, "reject", reason=input.reason)
 
-    @strawberry.mutation(description="Activer : un compte par personne, un mot de passe envoyé à chacune.")
-    async def activate_habilitation(self, info: GraphQLInfo, input: RequestActionInput) -> ProcessingPayload:
-        return await _process(info, input.request_number, "activate")
+    @strawberry.mutation(
+        description="Activer : un compte par personne, un mot de passe envoyé à chacune ; rien sans les confirmations."
+    )
+    async def activate_habilitation(self, info: GraphQLInfo, input: ActivateHabilitationInput) -> ProcessingPayload:
+        confirmation = confirmation_of(input)
+        if isinstance(confirmation, list):
+            return ProcessingPayload(request=None, accounts=[], user_errors=confirmation)
+        return await _process(info, input.request_number, "activate", confirmation=confirmation)
 
     @strawberry.mutation(description="Enregistrer une résiliation (LRAR) : effet à l'échéance qu'elle a pu préavertir.")
     async def record_convention_termination(

@@ -1,7 +1,8 @@
 """Amendments (« avenants »): after activation, agents and rights change only through the Caf, each change dated.
 
 An amendment can add persons (each gets an account and a generated password), remove agents (their accounts are
-deactivated), and grant or withdraw rights per establishment (availabilities only on crèches of the Caf).
+deactivated), and grant or withdraw rights per establishment (availabilities only on crèches of the Caf). Rights are
+granted only on establishments the convention's provider runs: another's needs its own habilitation request.
 """
 
 import uuid
@@ -20,6 +21,7 @@ from gateway.accounts.services import (
     deactivate_agent,
 )
 from gateway.accounts.tables import account_rights, accounts
+from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.tables import establishments
 from gateway.habilitation.processing import Actor, ProcessingError, get_request
@@ -64,6 +66,7 @@ async def record_amendment(
         raise ProcessingError("REQUIRED", "Indiquez l'objet de l'avenant.")
     agents = await _agents(session, convention.provider_id)
     await _check_rights(session, [*amendment.grants, *amendment.revokes], agents, request.caf_code)
+    await _check_ownership(session, amendment.grants, convention.provider_id)
     created = await _add_persons(session, amendment, convention.provider_id, request, issuing, now, signal)
     for number in amendment.remove_agents:
         if number not in agents:
@@ -118,6 +121,16 @@ async def _check_rights(
             raise ProcessingError("UNKNOWN_ESTABLISHMENT", "Établissement inconnu ou hors du territoire de la Caf.")
         if change.right == "AVAILABILITY" and category != "EAJE":
             raise ProcessingError("NOT_EAJE", "Les disponibilités ne concernent que les crèches (EAJE).")
+
+
+async def _check_ownership(session: AsyncSession, grants: Sequence[RightChange], provider_id: str) -> None:
+    held = await holders.get_held_establishments(session, [change.establishment_id for change in grants])
+    for change in grants:
+        found = held[change.establishment_id]
+        if found.holder.provider_id != provider_id:
+            message = f"L'établissement « {found.name} » n'est pas géré par ce fournisseur : l'avenant n'y donne "
+            message += "aucun droit."
+            raise ProcessingError("ESTABLISHMENT_OF_ANOTHER_PROVIDER", message)
 
 
 async def _add_persons(

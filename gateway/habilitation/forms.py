@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from stdnum.fr import siret as siret_number
 
+from gateway.catalogue.records import HolderRecord
 from gateway.catalogue.vocabulary import Category, ProviderKind
+from gateway.habilitation.ownership import Standing, other_provider_message, standing
 from gateway.user_errors import UserError
 
 __all__ = ["HabilitationForm", "Known", "PersonForm", "ProviderForm", "UserError", "validate"]
@@ -63,6 +65,10 @@ class Known:
     """The postal codes of the provider's commune, or ``None`` when the INSEE code is unknown."""
     establishments: Mapping[str, tuple[Category, str]] = field(default_factory=dict)
     """Establishment id → (category, département) for the ids the form names."""
+    holders: Mapping[str, HolderRecord] = field(default_factory=dict)
+    """Establishment id → the provider running it, for the ids the form names."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Establishment id → its name, for the ids the form names."""
 
 
 def validate(form: HabilitationForm, known: Known) -> list[UserError]:
@@ -150,4 +156,15 @@ def _establishment_errors(form: HabilitationForm, known: Known) -> list[UserErro
                 errors.append(UserError(path, "NOT_EAJE", "Les disponibilités ne concernent que les crèches (EAJE)."))
             if known.caf_departements and departement not in known.caf_departements:
                 errors.append(UserError(path, "OTHER_CAF", "Cet établissement relève d'une autre Caf."))
+            errors += _ownership_errors(form, known, establishment_id, path)
     return errors
+
+
+def _ownership_errors(form: HabilitationForm, known: Known, establishment_id: str, path: str) -> list[UserError]:
+    holder = known.holders.get(establishment_id)
+    if holder is None or not siret_number.is_valid(form.provider.siret.replace(" ", "")):
+        return []  # an invalid SIRET is refused as such: whose establishments it names means nothing yet
+    if standing(holder, form.provider.siret) is not Standing.OTHER_PROVIDER:
+        return []
+    name = known.names.get(establishment_id, establishment_id)
+    return [UserError(path, "ESTABLISHMENT_OF_ANOTHER_PROVIDER", other_provider_message(name))]

@@ -4,7 +4,11 @@
        └────────────────────────────── (refused, with a reason) ──────────────────────────────► REJETEE
 
 Activation creates one account per named person, with rights per establishment (operating information on the
-listed establishments, availabilities on the listed crèches), and e-mails each a generated password.
+listed establishments, availabilities on the listed crèches), and e-mails each a generated password. It grants only
+what the Caf confirmed (``ownership``): the register's provider with the request's SIRET, and each establishment
+whose provider has no SIRET; such an establishment is then attached to the requester. The provider row it leaves
+stays in the register as it is: it may run other establishments, and without a SIRET it grants nobody anything.
+Any refusal grants nothing: the caller's transaction is rolled back.
 """
 
 import uuid
@@ -18,10 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent
 from gateway.accounts.tables import account_rights
+from gateway.catalogue import holders, writes
 from gateway.catalogue import repositories as catalogue
-from gateway.catalogue import writes
-from gateway.catalogue.tables import providers
+from gateway.catalogue.records import HolderRecord
+from gateway.habilitation.ownership import Confirmation, Standing, activation_errors
+from gateway.habilitation.review import RequestReview, review_requests
 from gateway.habilitation.tables import conventions, habilitation_requests, request_events
+from gateway.user_errors import UserError
 from shared.errors import PermanentError
 from shared.outbox import OutboxSignal
 
@@ -37,6 +44,14 @@ class ProcessingError(PermanentError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ActivationRefusedError(ProcessingError):
+    """The request may not be activated as it stands: each reason, with the field the Caf acts on."""
+
+    def __init__(self, errors: list[UserError]) -> None:
+        super().__init__(errors[0].code, errors[0].message)
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,7 @@ async def activate(
     session: AsyncSession,
     number: str,
     actor: Actor,
+    confirmation: Confirmation,
     *,
     issuing: PasswordIssuing,
     now: datetime,
@@ -124,7 +140,12 @@ async def activate(
 ) -> list[CreatedAccount]:
     row = await get_request(session, number, actor)
     await _move(session, row, "ACTIVEE", actor, now, None)
-    provider_id, commune_name, departement = await _provider(session, row)
+    [review] = await review_requests(session, [row], lock=True)
+    errors = activation_errors(review.establishments, review.registered, confirmation)
+    if errors:
+        raise ActivationRefusedError(errors)
+    provider_id, commune_name, departement = await _provider(session, row, review.registered)
+    await _attach(session, review, provider_id)
     await session.execute(update(conventions).where(conventions.c.request_id == row.id).values(provider_id=provider_id))
     created = []
     for person in row.persons:
@@ -138,14 +159,13 @@ async def activate(
     return created
 
 
-async def _provider(session: AsyncSession, row: Any) -> tuple[str, str, str]:
-    """The provider named by the request: the catalogue's, by SIRET, or a new one."""
+async def _provider(session: AsyncSession, row: Any, registered: HolderRecord | None) -> tuple[str, str, str]:
+    """The provider named by the request: the register's with its SIRET (confirmed by the Caf), or a new one."""
     snapshot = row.provider
     siret = snapshot["siret"].replace(" ", "")
     [commune] = await catalogue.get_communes(session, [snapshot["commune_insee"]])
-    existing = await session.scalar(select(providers.c.id).where(providers.c.siret == siret))
-    if existing is not None:
-        return str(existing), commune.name, commune.departement
+    if registered is not None:
+        return registered.provider_id, commune.name, commune.departement
     provider_id = await writes.add_provider(
         session, name=snapshot["name"], kind=snapshot["kind"], siret=siret, street=snapshot["street"],
         postal_code=snapshot["postal_code"], commune_insee=commune.insee, email=snapshot["email"],
@@ -153,6 +173,17 @@ async def _provider(session: AsyncSession, row: Any) -> tuple[str, str, str]:
         representative_title=snapshot.get("representative_title"), caf_code=row.caf_code,
     )  # fmt: skip
     return provider_id, commune.name, commune.departement
+
+
+async def _attach(session: AsyncSession, review: RequestReview, provider_id: str) -> None:
+    for item in review.establishments:
+        if item.standing is Standing.TO_CONFIRM and item.holder is not None:
+            attached = await holders.attach_establishment(
+                session, item.id, from_id=item.holder.provider_id, to_id=provider_id
+            )
+            if not attached:
+                message = f"Le gestionnaire de « {item.name} » a changé pendant l'activation : relisez la demande."
+                raise ProcessingError("REGISTER_CHANGED", message)
 
 
 async def _grant(session: AsyncSession, account_id: str, row: Any) -> None:

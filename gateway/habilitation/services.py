@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
-from gateway.catalogue.tables import establishments
-from gateway.catalogue.vocabulary import Category
 from gateway.habilitation.challenges import redeem_challenge
 from gateway.habilitation.forms import HabilitationForm, Known, UserError, validate
 from gateway.habilitation.tables import habilitation_requests
@@ -63,20 +61,18 @@ def _number(caf_code: str, now: datetime) -> str:
 async def _known(session: AsyncSession, form: HabilitationForm) -> tuple[Known, dict[str, str]]:
     departements = (await catalogue.get_caf_departements(session, [form.caf_code])).get(form.caf_code, [])
     communes = await catalogue.get_communes(session, [form.provider.commune_insee])
-    ids = sorted({*form.operating_info_establishments, *form.availability_establishments})
-    rows = (
-        await session.execute(
-            select(
-                establishments.c.id, establishments.c.category, establishments.c.departement, establishments.c.name
-            ).where(establishments.c.id.in_(ids))
-        )
-    ).all()
+    held = await holders.get_held_establishments(
+        session, [*form.operating_info_establishments, *form.availability_establishments]
+    )
+    names = {i: e.name for i, e in held.items()}
     known = Known(
         caf_departements=departements,
         commune_postal_codes=list(communes[0].postal_codes) if communes else None,
-        establishments={r.id: (Category(r.category), r.departement) for r in rows},
+        establishments={i: (e.category, e.departement) for i, e in held.items()},
+        holders={i: e.holder for i, e in held.items()},
+        names=names,
     )
-    return known, {r.id: r.name for r in rows}
+    return known, names
 
 
 def _row(request: SubmittedRequest, form: HabilitationForm) -> dict[str, object]:

@@ -282,7 +282,7 @@ async def _closed(answer: Answer) -> None:
     assert to_global_id("Establishment", key) == answer.variables["id"]
 
 
-PROCESSING = "request { number status providerSiret persons } accounts userErrors { code }"
+PROCESSING = "request { number status providerSiret persons { firstName lastName email } } accounts userErrors { code }"
 WRITES = {
     "Mutation.markConventionSent": Spec(
         f"""mutation($n: String!) {{ markConventionSent(input: {{requestNumber: $n}})
@@ -305,7 +305,7 @@ WRITES = {
     ),
     "Mutation.activateHabilitation": Spec(
         f"""mutation($n: String!) {{ activateHabilitation(input: {{requestNumber:
-      $n}}) {{ {PROCESSING} }} }}""",
+      $n, confirmProvider: true}}) {{ {PROCESSING} }} }}""",
         _to_activate,
         _activated,
     ),

@@ -17,6 +17,7 @@ from gateway.graphql.relay import from_global_id, to_global_id
 from gateway.habilitation import processing
 from gateway.habilitation.challenges import issue_challenge
 from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm
+from gateway.habilitation.ownership import Confirmation
 from gateway.habilitation.processing import Actor, SignedConvention
 from gateway.habilitation.services import submit_habilitation_request
 from tests.authorization.world import TEMPORARY, Identity, World
@@ -43,8 +44,9 @@ PROVIDERS = {
         representative_name="Chloé Vasseur",
     ),
 }  # fmt: skip
-"""Provider A is the catalogue's Mairie d'Escautpont (by its SIRET); B and C are new providers, created at
-activation with their Caf."""
+"""Provider A is the catalogue's Mairie d'Escautpont (by its SIRET, confirmed by the Caf); B and C are new providers,
+created at activation with their Caf, each taking over its crèche (whose register provider has no SIRET) as the Caf
+confirms it."""
 CAF_OF = {"A": "CAF59", "B": "CAF59", "C": "CAF62"}
 SUBMIT = """mutation($id: ID!, $info: OperatingInfoInput!) { submitOperatingInfo(input: {establishmentId: $id,
   operatingInfo: $info}) { submission { id } userErrors { code } } }"""
@@ -96,7 +98,9 @@ async def request(world: World, tenant: str, persons: Sequence[PersonForm], esta
     return made.number
 
 
-async def advance(world: World, tenant: str, number: str, status: str) -> list[Identity]:
+async def advance(
+    world: World, tenant: str, number: str, status: str, establishments: Sequence[str] = ()
+) -> list[Identity]:
     """Move a request to CONVENTION_RECUE or ACTIVEE as the Caf would; the accounts an activation created."""
     caf = world.people["caf59" if CAF_OF[tenant] == "CAF59" else "caf62"]
     actor = Actor(CAF_OF[tenant], str(caf.agent_number))
@@ -109,7 +113,11 @@ async def advance(world: World, tenant: str, number: str, status: str) -> list[I
         await processing.record_signed_convention(session, number, signed, actor, now)
         if status == "ACTIVEE":
             signal = world.gateway_app.state.runtime.signal
-            created = await processing.activate(session, number, actor, issuing=world.issuing, now=now, signal=signal)
+            # The Caf confirms everything the request needs confirmed (the matrix tests who may, not what).
+            confirmation = Confirmation(provider=True, establishments=tuple(establishments))
+            created = await processing.activate(
+                session, number, actor, confirmation, issuing=world.issuing, now=now, signal=signal
+            )
     for account in created:
         world.mark(tenant, account.identifier, account.agent_number)
     return [_identity(account.identifier, account.id, account.identifier, account.agent_number) for account in created]
@@ -126,7 +134,7 @@ async def habilitate(
 ) -> tuple[str, list[Identity]]:
     """A request from ``tenant``'s provider, signed and activated: its number and the accounts (generated passwords)."""
     number = await request(world, tenant, persons, establishments)
-    return number, await advance(world, tenant, number, "ACTIVEE")
+    return number, await advance(world, tenant, number, "ACTIVEE", establishments)
 
 
 async def _caf_agent(world: World, name: str, person: NewPerson, caf: str) -> Identity:

@@ -138,7 +138,13 @@ async def test_the_escautpont_story(
         assert (await api.call(signed, caf, n=number))["data"]["recordSignedConvention"]["request"]["status"] == (
             "CONVENTION_RECUE"
         )
-        activated = (await api.call(action % "activateHabilitation", caf, n=number))["data"]["activateHabilitation"]
+        # The SIRET is the register's Mairie d'Escautpont: the Caf confirms it, or nothing is granted.
+        unconfirmed = (await api.call(action % "activateHabilitation", caf, n=number))["data"]["activateHabilitation"]
+        assert unconfirmed["accounts"] == []
+        assert unconfirmed["request"] is None
+        activate = """mutation($n: String!) { activateHabilitation(input: {requestNumber: $n, confirmProvider: true}) {
+          request { status } accounts } }"""
+        activated = (await api.call(activate, caf, n=number))["data"]["activateHabilitation"]
         assert activated["accounts"] == ["m.dupont.escautpont", "k.lefebvre.escautpont"]
 
         # Each person receives a password; first login forces a personal one; weak ones are refused.

@@ -12,6 +12,7 @@ from gateway.catalogue.vocabulary import ProviderKind
 from gateway.habilitation import conventions, processing, services
 from gateway.habilitation.challenges import issue_challenge
 from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm
+from gateway.habilitation.ownership import Confirmation
 from gateway.habilitation.processing import Actor, SignedConvention
 from gateway.tables import outbox
 from shared.db import SessionFactory, create_session_factory
@@ -21,6 +22,8 @@ from tests.conftest import EngineFactory
 NORD = Actor("CAF59", "CAF59-0001")
 NOW = datetime(2024, 4, 20, 9, tzinfo=UTC)
 MULTI_ACCUEIL = "5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c2001"
+CONFIRMED = Confirmation(provider=True)
+"""The request's SIRET is the register's Mairie d'Escautpont: the Caf confirms it."""
 
 
 @pytest.fixture
@@ -49,7 +52,7 @@ async def _activated_convention(sessions: SessionFactory, hashing: PasswordHashi
         )
         await processing.record_signed_convention(session, request.number, signed, NORD, NOW)
         await processing.activate(
-            session, request.number, NORD, issuing=PasswordIssuing(hashing, public), now=NOW, signal=None
+            session, request.number, NORD, CONFIRMED, issuing=PasswordIssuing(hashing, public), now=NOW, signal=None
         )
     return request.number
 

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from gateway.catalogue.records import HolderRecord
 from gateway.catalogue.vocabulary import Category, ProviderKind
 from gateway.habilitation.forms import HabilitationForm, Known, PersonForm, ProviderForm, validate
 
@@ -80,3 +81,24 @@ def test_an_unknown_caf_and_an_empty_request() -> None:
         ("caf", "UNKNOWN_CAF"),
         ("operatingInfoEstablishments", "REQUIRED"),
     ]
+
+
+def test_an_establishment_of_a_provider_with_another_siret_is_refused_by_name() -> None:
+    register = HolderRecord("p-escautpont", "Mairie d'Escautpont", "21590207300018")
+    unclaimed = HolderRecord("p-jardin", "Le Jardin de l'Escaut SAS", None)
+    known = replace(
+        KNOWN,
+        holders={MULTI_ACCUEIL: register, ALSH: unclaimed},
+        names={MULTI_ACCUEIL: "Multi-accueil Les P'tits Mineurs", ALSH: "Accueil de loisirs"},
+    )
+    intruder = replace(FORM, provider=replace(ESCAUTPONT, siret="73282932000074"))
+
+    own = validate(FORM, known)
+    refused = validate(intruder, known)
+
+    assert own == [], "the same SIRET, written with spaces, is the register's"
+    assert [(e.field, e.code) for e in refused] == [
+        ("operatingInfoEstablishments[0]", "ESTABLISHMENT_OF_ANOTHER_PROVIDER"),
+        ("availabilityEstablishments[0]", "ESTABLISHMENT_OF_ANOTHER_PROVIDER"),
+    ]
+    assert "« Multi-accueil Les P'tits Mineurs »" in refused[0].message
