@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from gateway.accounts import sessions
-from gateway.accounts.tables import account_rights
+from gateway.accounts.tables import account_rights, accounts
 from gateway.accounts.tokens import Claims
+from gateway.catalogue.tables import establishments
 from gateway.graphql.context import Context
 from gateway.integrators import services as integrators
 from gateway.integrators.services import Integrator
@@ -53,14 +54,21 @@ async def require_right(context: Context, establishment_id: str, right: str) -> 
     claims = await require_agent(context)
     held = None
     if claims.kind == "PROVIDER_AGENT":
-        async with context.sessions() as session:
-            held = await session.scalar(
-                select(account_rights.c.right).where(
-                    account_rights.c.account_id == claims.account_id,
-                    account_rights.c.establishment_id == establishment_id,
-                    account_rights.c.right == right,
-                )
+        # A right counts only while the agent's provider runs the establishment: one the register gives to another
+        # provider takes its rights with it (ASVS V4.2.1), whatever was granted before.
+        query = (
+            select(account_rights.c.right)
+            .join(accounts, accounts.c.id == account_rights.c.account_id)
+            .join(establishments, establishments.c.id == account_rights.c.establishment_id)
+            .where(
+                account_rights.c.account_id == claims.account_id,
+                account_rights.c.establishment_id == establishment_id,
+                account_rights.c.right == right,
+                establishments.c.provider_id == accounts.c.provider_id,
             )
+        )
+        async with context.sessions() as session:
+            held = await session.scalar(query)
     if held is None:
         raise ForbiddenError("Vous n'êtes pas habilité(e) à cette saisie pour cet établissement.")
     return claims

@@ -182,7 +182,8 @@ async def _integrator(client: httpx.AsyncClient, caf: Caller) -> Caller:
 
 
 async def _create_people(gateway: Starlette) -> tuple[str, str]:
-    """Marie Dupont, agent of the Mairie d'Escautpont with both rights on two crèches, and a Caf du Nord agent."""
+    """Marie Dupont, agent of the Mairie d'Escautpont with both rights on two crèches (those on the micro-crèche,
+    which another provider runs, open nothing: a fuzzed refusal), and a Caf du Nord agent."""
     runtime = gateway.state.runtime
     now = datetime.now(UTC)
     async with runtime.sessions() as session, session.begin():

@@ -16,7 +16,7 @@ from gateway.accounts import services as account_services
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import account_rights, accounts
-from gateway.catalogue.demo import MICRO_CRECHE, MULTI_ACCUEIL
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL
 from gateway.catalogue.tables import establishments, providers
 from gateway.catalogue.vocabulary import ProviderKind
 from gateway.graphql.relay import to_global_id
@@ -33,6 +33,7 @@ from shared.sealing import generate_key_pair
 from tests.conftest import EngineFactory
 from tests.gateway_app import gateway_client
 from tests.graphql_client import SchemaClient
+from tests.integration.test_availability_publication import PUBLISH, open_days
 from tests.integration.test_habilitation_request import REQUEST, escautpont_request
 
 NORD = Actor("CAF59", "CAF59-0001")
@@ -350,3 +351,43 @@ async def test_the_cafs_view_shows_everything_it_decides_on_and_activation_takes
         "standing": "OWN",
         "currentProvider": {"name": "Mairie d'Escautpont", "siret": "21590207300018"},
     }
+
+
+async def _publish(client: httpx.AsyncClient, token: str, establishment: str, batch: list[dict[str, Any]]) -> Any:
+    variables = {"id": to_global_id("Establishment", establishment), "a": batch}
+    headers = {"authorization": f"Bearer {token}"}
+    return (await client.post("/graphql", json={"query": PUBLISH, "variables": variables}, headers=headers)).json()
+
+
+async def test_a_right_on_an_establishment_another_provider_runs_opens_nothing(
+    caf_client: tuple[httpx.AsyncClient, str],
+) -> None:
+    """The state a request accepted before this check leaves behind: the Mairie's agent holding rights on the
+    micro-crèche, which Le Jardin de l'Escaut SAS runs. Its rights there open nothing; on its own crèche they do."""
+    client, _ = caf_client
+    app: Any = client.app  # type: ignore[attr-defined]
+    async with app.state.runtime.sessions() as session, session.begin():
+        agent = await account_services.create_provider_agent(
+            session,
+            NewPerson("Intrus", "Ivan", "Directeur", "i.intrus@escautpont.example"),
+            provider_id=MAIRIE_ESCAUTPONT,
+            commune_name="Escautpont",
+            departement="59",
+            issuing=PasswordIssuing(app.state.authenticator.hashing, generate_key_pair()[1]),
+            now=datetime.now(UTC),
+        )
+        await session.execute(
+            account_rights.insert(),
+            [
+                {"account_id": agent.id, "establishment_id": e, "right": "AVAILABILITY"}
+                for e in (MICRO_CRECHE, MULTI_ACCUEIL)
+            ],
+        )
+    token = await _signed_in(client, agent.identifier, "Tmp4Pass")
+    batch = [{"date": day.isoformat(), "slot": "JOURNEE", "places": 1} for day in open_days(1)]
+
+    answers = [await _publish(client, token, establishment, batch) for establishment in (MICRO_CRECHE, MULTI_ACCUEIL)]
+
+    assert answers[0]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert answers[0]["data"] is None
+    assert answers[1]["data"]["publishAvailabilities"]["userErrors"] == []
