@@ -18,15 +18,17 @@ async def get_held_establishments(
 ) -> dict[str, HeldEstablishmentRecord]:
     """The establishments among ``ids`` that the register knows, with their provider; ``lock`` keeps their rows
     for this transaction (PostgreSQL), so that who runs them cannot change before it commits."""
+    wanted = sorted(set(ids))
+    if lock:
+        # Locked first, read after: the read then sees whatever a concurrent change committed while we waited.
+        await session.execute(select(E.c.id).where(E.c.id.in_(wanted)).order_by(E.c.id).with_for_update())
+    columns = (E.c.id, E.c.name, E.c.category, E.c.departement, communes.c.name.label("commune"))
     query = (
-        select(E.c.id, E.c.name, E.c.category, E.c.departement, communes.c.name.label("commune"), P.c.id.label("pid"),
-               P.c.name.label("provider"), P.c.siret)
+        select(*columns, P.c.id.label("pid"), P.c.name.label("provider"), P.c.siret)
         .join(P, P.c.id == E.c.provider_id)
         .join(communes, communes.c.insee == E.c.commune_insee)
-        .where(E.c.id.in_(sorted(set(ids))))
-    )  # fmt: skip
-    if lock:
-        query = query.with_for_update(of=E)
+        .where(E.c.id.in_(wanted))
+    )
     return {
         r.id: HeldEstablishmentRecord(
             r.id, r.name, Category(r.category), r.departement, r.commune, HolderRecord(r.pid, r.provider, r.siret)

@@ -89,9 +89,14 @@ async def _move(session: AsyncSession, row: Any, status: str, actor: Actor, now:
         raise ProcessingError(
             "INVALID_STATUS", f"La demande est « {row.status} » : impossible de passer à « {status} »."
         )
-    await session.execute(
-        update(habilitation_requests).where(habilitation_requests.c.id == row.id).values(status=status)
+    # Compare and set: of two concurrent moves from the same status (two activations), one only goes through.
+    moved = await session.execute(
+        update(habilitation_requests)
+        .where(habilitation_requests.c.id == row.id, habilitation_requests.c.status == row.status)
+        .values(status=status)
     )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise ProcessingError("INVALID_STATUS", "La demande vient de changer d'état : rechargez-la.")
     await session.execute(
         request_events.insert().values(
             id=str(uuid.uuid4()), request_id=row.id, status=status, at=now, agent_number=actor.agent_number, note=note

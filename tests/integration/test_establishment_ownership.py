@@ -2,6 +2,7 @@
 PostgreSQL. The demo register: the multi-accueil is the Mairie d'Escautpont's (SIRET 21590207300018); the
 micro-crèche is Le Jardin de l'Escaut SAS's, which the register knows without a SIRET."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -207,6 +208,45 @@ async def test_ownership_is_checked_again_at_activation(sessions: SessionFactory
     )
     assert refusal == [("requestNumber", "ESTABLISHMENT_OF_ANOTHER_PROVIDER", message)]
     assert await _granted(sessions) == before
+
+
+async def _outcome(sessions: SessionFactory, number: str, confirmation: Confirmation, issuing: Any) -> str:
+    try:
+        await _activate(sessions, number, confirmation, issuing)
+    except ProcessingError as refused:
+        return refused.code
+    return "ACTIVATED"
+
+
+async def test_of_two_concurrent_claims_on_one_creche_one_only_is_granted(
+    sessions: SessionFactory, issuing: PasswordIssuing
+) -> None:
+    claims = [await _signed_request(sessions, p, [MICRO_CRECHE], [MICRO_CRECHE]) for p in (INTRUDER, RIVAL)]
+    confirmation = Confirmation(establishments=(MICRO_CRECHE,))
+
+    outcomes = await asyncio.gather(*(_outcome(sessions, number, confirmation, issuing) for number in claims))
+
+    assert sorted(outcomes) == ["ACTIVATED", "ESTABLISHMENT_OF_ANOTHER_PROVIDER"]
+    winner = (INTRUDER, RIVAL)[outcomes.index("ACTIVATED")]
+    granted = await _granted(sessions)
+    async with sessions() as session:
+        runs = await session.scalar(select(providers.c.siret).where(providers.c.id == granted["micro-crèche run by"]))
+    assert runs == winner.siret
+    assert granted["accounts"] == 1
+    assert granted["rights"] == [(MICRO_CRECHE, "AVAILABILITY"), (MICRO_CRECHE, "OPERATING_INFO")]
+
+
+async def test_one_request_activated_twice_at_once_is_activated_once(
+    sessions: SessionFactory, issuing: PasswordIssuing
+) -> None:
+    number = await _signed_request(sessions, ESCAUTPONT, [MULTI_ACCUEIL], [MULTI_ACCUEIL])
+    confirmation = Confirmation(provider=True)
+
+    outcomes = await asyncio.gather(*(_outcome(sessions, number, confirmation, issuing) for _ in range(2)))
+
+    assert sorted(outcomes) == ["ACTIVATED", "INVALID_STATUS"]
+    granted = await _granted(sessions)
+    assert (granted["accounts"], granted["passwords"]) == (1, 1)
 
 
 async def test_an_amendment_grants_no_right_on_another_providers_establishment(
