@@ -74,6 +74,12 @@ providers = Table(
     Column("representative_name", String(200), nullable=True),
     Column("representative_title", String(200), nullable=True),
     Column("caf_code", String(10), ForeignKey("cafs.code"), nullable=False),
+    Index(
+        "ix_providers_siret",
+        "siret",
+        postgresql_where=text("siret IS NOT NULL"),
+        sqlite_where=text("siret IS NOT NULL"),
+    ),
 )
 
 establishments = Table(
