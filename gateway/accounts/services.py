@@ -90,16 +90,30 @@ async def create_provider_agent(
 async def reset_password(
     session: AsyncSession, identifier: str, *, issuing: PasswordIssuing, now: datetime, signal: OutboxSignal | None
 ) -> bool:
-    """A new generated password for an active account (the old one and every session end); False if none."""
+    """A new generated password for an active account, pending beside the current one; False if no such account.
+
+    The current password and the sessions stay: a request the owner did not make locks nobody out. The first login
+    with the new password makes it the password. Unknown identifiers get a password digested and sealed too, into
+    nothing, so the request does the same work whether or not the account exists.
+    """
     account = (
         await session.execute(
             select(accounts).where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
         )
     ).first()
+    password = generate_password()
+    digest = issuing.hashing.digest_generated(password)
+    sealed = seal(password, issuing.notifier_public_key)
+    del password
+    expires_at = now + issuing.lifetime
     if account is None:
         return False
-    await _revoke_sessions(session, account.id, now)
-    await _issue_password(session, account, issuing, now, signal, "RESET")
+    await session.execute(
+        update(accounts)
+        .where(accounts.c.id == account.id)
+        .values(pending_password_digest=digest, pending_password_expires_at=expires_at)
+    )
+    await _stage_password_email(session, account, sealed, expires_at, signal, "RESET")
     return True
 
 
@@ -179,13 +193,30 @@ async def _issue_password(
             password_expires_at=expires_at, status="MDP_PROVISOIRE" if account.status != "DESACTIVE" else "DESACTIVE",
         )
     )  # fmt: skip
-    issued = PasswordIssued(
-        account_id=uuid.UUID(account.id), identifier=account.identifier, agent_number=account.agent_number,
-        display_name=f"{account.first_name} {account.last_name}", email=account.email, reason=reason,
-        sealed_password=seal(password, issuing.notifier_public_key), expires_at=expires_at,
-        caf_code=await _caf_of(session, account),
-    )  # fmt: skip
+    sealed = seal(password, issuing.notifier_public_key)
     del password
+    await _stage_password_email(session, account, sealed, expires_at, signal, reason)
+
+
+async def _stage_password_email(
+    session: AsyncSession,
+    account: Any,
+    sealed_password: str,
+    expires_at: datetime,
+    signal: OutboxSignal | None,
+    reason: Reason,
+) -> None:
+    issued = PasswordIssued(
+        account_id=uuid.UUID(account.id),
+        identifier=account.identifier,
+        agent_number=account.agent_number,
+        display_name=f"{account.first_name} {account.last_name}",
+        email=account.email,
+        reason=reason,
+        sealed_password=sealed_password,
+        expires_at=expires_at,
+        caf_code=await _caf_of(session, account),
+    )
     await add_event(session, outbox, new_event(issued, source=SOURCE), signal)
 
 
