@@ -89,32 +89,31 @@ async def create_provider_agent(
 
 async def reset_password(
     session: AsyncSession, identifier: str, *, issuing: PasswordIssuing, now: datetime, signal: OutboxSignal | None
-) -> bool:
-    """A new generated password for an active account, pending beside the current one; False if no such account.
+) -> str | None:
+    """A new generated password for an active account, pending beside the current one: the account's id, or None
+    if there is no such account.
 
     The current password and the sessions stay: a request the owner did not make locks nobody out. The first login
-    with the new password makes it the password. Unknown identifiers get a password digested and sealed too, into
-    nothing, so the request does the same work whether or not the account exists.
+    with the new password makes it the password. Unknown identifiers get a password generated, digested and sealed
+    too, and the same statement (which then changes nothing), so the request does the same work either way.
     """
-    account = (
-        await session.execute(
-            select(accounts).where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
-        )
-    ).first()
     password = generate_password()
     digest = issuing.hashing.digest_generated(password)
     sealed = seal(password, issuing.notifier_public_key)
     del password
     expires_at = now + issuing.lifetime
+    account = (
+        await session.execute(
+            update(accounts)
+            .where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
+            .values(pending_password_digest=digest, pending_password_expires_at=expires_at)
+            .returning(*accounts.c)
+        )
+    ).first()
     if account is None:
-        return False
-    await session.execute(
-        update(accounts)
-        .where(accounts.c.id == account.id)
-        .values(pending_password_digest=digest, pending_password_expires_at=expires_at)
-    )
+        return None
     await _stage_password_email(session, account, sealed, expires_at, signal, "RESET")
-    return True
+    return str(account.id)
 
 
 async def deactivate_agent(

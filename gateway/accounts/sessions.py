@@ -273,22 +273,21 @@ async def request_password_reset(
 ) -> None:
     """Send a new generated password if the identifier is an active account's — never say whether it is.
 
-    ``reset`` issues the password (``accounts.services.reset_password`` with its dependencies bound). At most
-    ``RESETS_PER_HOUR`` resets per identifier are carried out; beyond, the answer is the same and nothing is sent.
+    ``reset`` issues the password (``accounts.services.reset_password`` with its dependencies bound) and returns the
+    account's id or None. At most ``RESETS_PER_HOUR`` resets per identifier are carried out; beyond, the answer is
+    the same and nothing is sent. One log line either way (``PASSWORD_RESET`` names the account).
     """
     since = now - timedelta(hours=1)
     recent = await session.scalar(
         select(func.count()).where(
-            connection_log.c.event == "RESET_REQUESTED", connection_log.c.identifier == identifier,
+            connection_log.c.event.in_(("RESET_REQUESTED", "PASSWORD_RESET")),
+            connection_log.c.identifier == identifier[:100],
             connection_log.c.at >= since,
         )
-    )  # fmt: skip
-    await _log(session, None, identifier, "RESET_REQUESTED", client, now)
-    if int(recent or 0) >= RESETS_PER_HOUR:
-        return
-    if await reset(session, identifier):
-        account_id = await session.scalar(select(accounts.c.id).where(accounts.c.identifier == identifier))
-        await _log(session, account_id, identifier, "PASSWORD_RESET", client, now)
+    )
+    account_id = None if int(recent or 0) >= RESETS_PER_HOUR else await reset(session, identifier)
+    event = "RESET_REQUESTED" if account_id is None else "PASSWORD_RESET"
+    await _log(session, account_id, identifier, event, client, now)
 
 
 async def active_session(session: AsyncSession, claims: Claims) -> bool:

@@ -146,7 +146,7 @@ class SessionMutations:
             )
             if solved and issuing is not None:
 
-                async def reset(db: AsyncSession, identifier: str) -> bool:
+                async def reset(db: AsyncSession, identifier: str) -> str | None:
                     return await reset_password(db, identifier, issuing=issuing, now=now, signal=context.signal)
 
                 await sessions.request_password_reset(session, input.identifier, context.client, now, reset)
