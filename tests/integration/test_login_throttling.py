@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gateway.accounts import services
+from gateway.accounts import services, sessions
 from gateway.accounts.services import NewPerson, PasswordIssuing
+from gateway.accounts.sessions import Client, Refusal
 from gateway.accounts.tables import connection_log, refresh_tokens
 from gateway.settings import GatewaySettings
 from shared.sealing import generate_key_pair
@@ -204,3 +206,20 @@ async def test_s11_x_forwarded_for_counts_only_from_a_configured_proxy(
             ).all()
 
     assert addresses == [recorded]
+
+
+async def test_s11_failures_from_many_addresses_slow_the_identifier_down_but_never_refuse_it(
+    gateway: httpx.AsyncClient,
+) -> None:
+    app: Any = gateway.app  # type: ignore[attr-defined]
+    auth = replace(app.state.authenticator, delay_base_seconds=0.5)
+    attempts = []
+    for n in range(30):
+        async with app.state.runtime.sessions() as session, session.begin():
+            client = Client(f"198.51.100.{n}", None)
+            attempts.append(await sessions.reserve_login(session, auth, OWNER, client, datetime.now(UTC)))
+
+    assert not [a for a in attempts if isinstance(a, Refusal)], "no per-identifier refusal"
+    delays = [a.delay for a in attempts if not isinstance(a, Refusal)]
+    assert delays[0] == 0.0
+    assert 0.0 < delays[-1] <= 8.0, "a slow-down"
