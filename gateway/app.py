@@ -1,6 +1,8 @@
 """Composition root of the gateway: ``create_app`` wires settings, database, outbox relay and GraphQL."""
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -143,12 +145,14 @@ def build_authenticator(settings: GatewaySettings) -> Authenticator:
         seed = os.urandom(32)
     else:
         seed = decode_key(settings.token_signing_key.get_secret_value(), "GATEWAY_TOKEN_SIGNING_KEY")
+    # The pending generated passwords' digest key: derived from the signing seed, so never in the database.
+    digest_key = hmac.new(seed, b"structures: pending generated passwords", hashlib.sha256).digest()
     return Authenticator(
-        hashing=PasswordHashing(workers=settings.password_hashing_workers),
+        hashing=PasswordHashing(workers=settings.password_hashing_workers, digest_key=digest_key),
         signer=TokenSigner(seed, lifetime_seconds=settings.access_token_minutes * 60),
         policy=PasswordPolicy(min_length=settings.password_min_length),
         refresh_lifetime=timedelta(hours=settings.refresh_token_hours),
-        failures_per_identifier=settings.login_failures_per_identifier,
+        failures_per_pair=settings.login_failures_per_pair,
         failures_per_address=settings.login_failures_per_address,
         delay_base_seconds=settings.login_delay_base_seconds,
     )

@@ -36,11 +36,14 @@ class GatewaySettings(ServiceSettings):
     """Threads verifying passwords (argon2id is CPU-bound): a bound on the share of CPU a login storm can take."""
     password_min_length: int = 12
     """Chosen passwords: at least this many characters (never fewer than the convention's 8)."""
-    login_failures_per_identifier: int = 20
-    """Failed logins per identifier and hour before further attempts are refused (S11 allows at most 100)."""
+    login_failures_per_pair: int = 20
+    """Login attempts per (identifier, address) pair and hour before further ones from that address are refused
+    (S11 allows at most 100). The same identifier from another address is never refused, only slowed down."""
     login_failures_per_address: int = 100
+    """Login attempts per address and hour, whatever the identifier."""
     login_delay_base_seconds: float = 0.25
-    """Progressive delay after the third failure: base × 2^(failures − 3), at most 8 s."""
+    """Progressive delay after the third failure of a pair (or the 15th of an identifier from every address):
+    base × 2^(failures − 3), at most 8 s."""
     convention_check_seconds: float = 3600.0
     """How often terminations due and renewal reminders are looked for."""
     timezone: str = "Europe/Paris"

@@ -38,6 +38,9 @@ def uvicorn_server(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Server:
         http="httptools",
         timeout_graceful_shutdown=20,
         server_header=False,
+        # uvicorn believes X-Forwarded-For from loopback by default: only the configured proxies may set it.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or [],
         # Subscription frames are small JSON; compressing each one costs more CPU than it saves on the wire.
         ws_per_message_deflate=False,
     )

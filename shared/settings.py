@@ -28,6 +28,10 @@ class ServiceSettings(BaseSettings):
     """Optional prefix of every topic name (``<namespace>.structures.…``), to isolate tenants or test runs."""
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = ""
+    """Addresses (or networks) of the reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed, comma
+    separated (``GATEWAY_TRUSTED_PROXIES=10.0.0.5``). None by default: the address is the connection's, so a client
+    cannot choose the address its login attempts are counted against."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
     migrate_on_start: bool = True

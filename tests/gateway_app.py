@@ -20,20 +20,25 @@ GatewayClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 def gateway_client(sqlite_catalogue: Path, folder: Path) -> GatewayClient:
     """``async with start(**settings) as client``; ``client.app`` is the app, ``app.state.statements`` the SQL."""
 
-    @contextlib.asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        settings = GatewaySettings(database_url=copy_sqlite(sqlite_catalogue, folder), bus="inprocess", **overrides)
-        app = create_app(settings, bus=InProcessBus())
-        async with app.router.lifespan_context(app):
-            app.state.statements = []
-            event.listen(
-                app.state.runtime.engine.sync_engine,
-                "before_cursor_execute",
-                lambda *args: app.state.statements.append(args[2]),
-            )
-            transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-                client.app = app  # type: ignore[attr-defined]
-                yield client
+    def start(**overrides: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return gateway_at(copy_sqlite(sqlite_catalogue, folder), **overrides)
 
     return start
+
+
+@contextlib.asynccontextmanager
+async def gateway_at(database_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway on ``database_url`` (SQLite or PostgreSQL), requests coming from 203.0.113.7."""
+    settings = GatewaySettings(database_url=database_url, bus="inprocess", **overrides)
+    app = create_app(settings, bus=InProcessBus())
+    async with app.router.lifespan_context(app):
+        app.state.statements = []
+        event.listen(
+            app.state.runtime.engine.sync_engine,
+            "before_cursor_execute",
+            lambda *args: app.state.statements.append(args[2]),
+        )
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client

@@ -89,18 +89,31 @@ async def create_provider_agent(
 
 async def reset_password(
     session: AsyncSession, identifier: str, *, issuing: PasswordIssuing, now: datetime, signal: OutboxSignal | None
-) -> bool:
-    """A new generated password for an active account (the old one and every session end); False if none."""
+) -> str | None:
+    """A new generated password for an active account, pending beside the current one: the account's id, or None
+    if there is no such account.
+
+    The current password and the sessions stay: a request the owner did not make locks nobody out. The first login
+    with the new password makes it the password. Unknown identifiers get a password generated, digested and sealed
+    too, and the same statement (which then changes nothing), so the request does the same work either way.
+    """
+    password = generate_password()
+    digest = issuing.hashing.digest_generated(password)
+    sealed = seal(password, issuing.notifier_public_key)
+    del password
+    expires_at = now + issuing.lifetime
     account = (
         await session.execute(
-            select(accounts).where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
+            update(accounts)
+            .where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
+            .values(pending_password_digest=digest, pending_password_expires_at=expires_at)
+            .returning(*accounts.c)
         )
     ).first()
     if account is None:
-        return False
-    await _revoke_sessions(session, account.id, now)
-    await _issue_password(session, account, issuing, now, signal, "RESET")
-    return True
+        return None
+    await _stage_password_email(session, account, sealed, expires_at, signal, "RESET")
+    return str(account.id)
 
 
 async def deactivate_agent(
@@ -179,13 +192,30 @@ async def _issue_password(
             password_expires_at=expires_at, status="MDP_PROVISOIRE" if account.status != "DESACTIVE" else "DESACTIVE",
         )
     )  # fmt: skip
-    issued = PasswordIssued(
-        account_id=uuid.UUID(account.id), identifier=account.identifier, agent_number=account.agent_number,
-        display_name=f"{account.first_name} {account.last_name}", email=account.email, reason=reason,
-        sealed_password=seal(password, issuing.notifier_public_key), expires_at=expires_at,
-        caf_code=await _caf_of(session, account),
-    )  # fmt: skip
+    sealed = seal(password, issuing.notifier_public_key)
     del password
+    await _stage_password_email(session, account, sealed, expires_at, signal, reason)
+
+
+async def _stage_password_email(
+    session: AsyncSession,
+    account: Any,
+    sealed_password: str,
+    expires_at: datetime,
+    signal: OutboxSignal | None,
+    reason: Reason,
+) -> None:
+    issued = PasswordIssued(
+        account_id=uuid.UUID(account.id),
+        identifier=account.identifier,
+        agent_number=account.agent_number,
+        display_name=f"{account.first_name} {account.last_name}",
+        email=account.email,
+        reason=reason,
+        sealed_password=sealed_password,
+        expires_at=expires_at,
+        caf_code=await _caf_of(session, account),
+    )
     await add_event(session, outbox, new_event(issued, source=SOURCE), signal)
 
 

@@ -1,30 +1,38 @@
 """Login, refresh, logout and password change. One transaction each; the caller commits.
 
 * The answer to a failed login is the same whether the identifier exists or not (a dummy argon2 verify keeps the
-  time the same too), and failures are throttled per identifier and per address, with a progressive delay.
+  work the same too). Attempts are counted before the password is checked, per (identifier, address) pair and per
+  address, with a progressive delay; the owner elsewhere is slowed down at most, never locked out.
+* A reset's generated password waits beside the current one (``pending_password_*``): the first login with it
+  makes it the (temporary) password; until then the current one keeps working.
 * A generated password is single use and expires; a session opened with it may only change the password.
 * Refresh tokens are random, stored as digests, rotated at each use; presenting a used one again revokes its
   whole family (it was stolen, or replayed).
 """
 
-import asyncio
 import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts import throttling
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import PasswordPolicy, PolicyViolation
 from gateway.accounts.tables import accounts, connection_log, refresh_tokens
 from gateway.accounts.tokens import Claims, TokenSigner
 
 INVALID_CREDENTIALS = "Identifiant ou mot de passe incorrect."
-THROTTLED = "Trop de tentatives infructueuses : réessayez dans une heure ou réinitialisez votre mot de passe."
+THROTTLED = (
+    "Trop de tentatives infructueuses depuis cette adresse : réessayez dans une heure ou réinitialisez votre mot de "
+    "passe."
+)
+IDENTIFIER_SPREAD = 5
+"""Failures on one identifier from every address count one fifth towards its delay (a slow-down, never a refusal)."""
 
 
 @dataclass(frozen=True)
@@ -54,30 +62,89 @@ class Authenticator:
     signer: TokenSigner
     policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     refresh_lifetime: timedelta = timedelta(hours=12)
-    failures_per_identifier: int = 20
+    failures_per_pair: int = 20
     failures_per_address: int = 100
     delay_base_seconds: float = 0.25
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt already counted against the limits; wait ``delay`` seconds before checking its password."""
+
+    delay: float
+
+
+async def reserve_login(
+    session: AsyncSession, auth: Authenticator, identifier: str, client: Client, now: datetime
+) -> Attempt | Refusal:
+    """Count the attempt first (its own transaction, committed before the slow check): parallel guesses each see
+    the ones before them. Refused per (identifier, address) pair and per address, never per identifier alone: a
+    guesser elsewhere only slows the owner down."""
+    counts = await throttling.reserve_attempt(session, identifier, client.address, now)
+    if counts.pair > auth.failures_per_pair or counts.address > auth.failures_per_address:
+        await _log(session, None, identifier, "LOGIN_THROTTLED", client, now)
+        return Refusal("THROTTLED", THROTTLED)
+    failures = max(counts.pair - 1, (counts.identifier - 1) // IDENTIFIER_SPREAD)
+    return Attempt(_delay(auth, failures))
 
 
 async def login(
     session: AsyncSession, auth: Authenticator, identifier: str, password: str, client: Client, now: datetime
 ) -> SessionTokens | Refusal:
-    failures = await _recent_failures(session, identifier, client, now)
-    if failures[0] >= auth.failures_per_identifier or failures[1] >= auth.failures_per_address:
-        await _log(session, None, identifier, "LOGIN_THROTTLED", client, now)
-        return Refusal("THROTTLED", THROTTLED)
-    await asyncio.sleep(_delay(auth, failures[0]))
-    account = (await session.execute(select(accounts).where(accounts.c.identifier == identifier))).first()
-    stored_hash = account.password_hash if account is not None and account.status != "DESACTIVE" else None
-    matches = await auth.hashing.verify(stored_hash, password)
-    if account is None or not matches or _expired(account, now):
+    """Check an attempt :func:`reserve_login` let through. Known and unknown identifiers, with or without a pending
+    reset, do the same work: one argon2 verify and one digest comparison."""
+    account: Any = (await session.execute(select(accounts).where(accounts.c.identifier == identifier))).first()
+    usable = account is not None and account.status != "DESACTIVE"
+    matches = await auth.hashing.verify(account.password_hash if usable else None, password)
+    pending = auth.hashing.matches_generated(_pending_digest(account, now) if usable else None, password)
+    if account is None or not usable or not (pending or (matches and not _expired(account, now))):
         await _log(session, account.id if account else None, identifier, "LOGIN_FAILED", client, now)
         return Refusal("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
-    await _log(session, account.id, identifier, "LOGIN_OK", client, now)
-    if auth.hashing.needs_rehash(account.password_hash):
+    return await _signed_in(session, auth, account, password, client, now, promote=pending and not matches)
+
+
+async def _signed_in(
+    session: AsyncSession,
+    auth: Authenticator,
+    account: Any,
+    password: str,
+    client: Client,
+    now: datetime,
+    *,
+    promote: bool,
+) -> SessionTokens:
+    if promote:
+        account = await _promote_pending(session, auth, account, password)
+    elif auth.hashing.needs_rehash(account.password_hash):
         new_hash = await auth.hashing.hash(password)
         await session.execute(update(accounts).where(accounts.c.id == account.id).values(password_hash=new_hash))
+    await throttling.release_attempt(session, account.identifier, client.address)
+    await _log(session, account.id, account.identifier, "LOGIN_OK", client, now)
     return await _open_session(session, auth, account, str(uuid.uuid4()), now)
+
+
+def _pending_digest(account: Any, now: datetime) -> str | None:
+    expires = account.pending_password_expires_at
+    if account.pending_password_digest is None or expires is None or _utc(expires) < now:
+        return None
+    return str(account.pending_password_digest)
+
+
+async def _promote_pending(session: AsyncSession, auth: Authenticator, account: Any, password: str) -> Any:
+    """The reset's generated password becomes the password (temporary: to be changed); the old one stops."""
+    await session.execute(
+        update(accounts)
+        .where(accounts.c.id == account.id)
+        .values(
+            password_hash=await auth.hashing.hash(password),
+            password_temporary=True,
+            password_expires_at=account.pending_password_expires_at,
+            pending_password_digest=None,
+            pending_password_expires_at=None,
+            status="MDP_PROVISOIRE",
+        )
+    )
+    return (await session.execute(select(accounts).where(accounts.c.id == account.id))).one()
 
 
 def _delay(auth: Authenticator, failures: int) -> float:
@@ -91,25 +158,6 @@ def _expired(account: Any, now: datetime) -> bool:
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-async def _recent_failures(session: AsyncSession, identifier: str, client: Client, now: datetime) -> tuple[int, int]:
-    since = now - timedelta(hours=1)
-    failed = connection_log.c.event == "LOGIN_FAILED"
-    by_identifier = await session.scalar(
-        select(func.count()).where(failed, connection_log.c.identifier == identifier, connection_log.c.at >= since)
-    )
-    by_address = 0
-    if client.address:
-        by_address = (
-            await session.scalar(
-                select(func.count()).where(
-                    failed, connection_log.c.address == client.address, connection_log.c.at >= since
-                )
-            )
-            or 0
-        )
-    return int(by_identifier or 0), int(by_address)
 
 
 async def _open_session(
@@ -143,15 +191,26 @@ async def refresh_session(
     refused = Refusal("INVALID_REFRESH_TOKEN", "Session expirée : reconnectez-vous.", "refreshToken")
     if row is None:
         return refused
-    if row.used_at is not None or row.revoked_at is not None:
+    account = (await session.execute(select(accounts).where(accounts.c.id == row.account_id))).one()
+    if row.used_at is None and (_utc(row.expires_at) < now or account.status == "DESACTIVE"):
+        return refused
+    if not await _claim_refresh_token(session, row.id, now):
         await revoke_family(session, row.family_id, now)
         await _log(session, row.account_id, "-", "REFRESH_REUSED", client, now)
         return refused
-    account = (await session.execute(select(accounts).where(accounts.c.id == row.account_id))).one()
-    if _utc(row.expires_at) < now or account.status == "DESACTIVE":
-        return refused
-    await session.execute(update(refresh_tokens).where(refresh_tokens.c.id == row.id).values(used_at=now))
     return await _open_session(session, auth, account, row.family_id, now)
+
+
+async def _claim_refresh_token(session: AsyncSession, token_id: str, now: datetime) -> bool:
+    """Mark the token used if nobody has: a compare-and-set, so of parallel uses exactly one wins (PostgreSQL
+    re-checks the condition after the winner commits; SQLite has a single writer); every other one is a replay."""
+    result = await session.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.id == token_id, refresh_tokens.c.used_at.is_(None))
+        .where(refresh_tokens.c.revoked_at.is_(None))
+        .values(used_at=now)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
@@ -214,22 +273,21 @@ async def request_password_reset(
 ) -> None:
     """Send a new generated password if the identifier is an active account's — never say whether it is.
 
-    ``reset`` issues the password (``accounts.services.reset_password`` with its dependencies bound). At most
-    ``RESETS_PER_HOUR`` resets per identifier are carried out; beyond, the answer is the same and nothing is sent.
+    ``reset`` issues the password (``accounts.services.reset_password`` with its dependencies bound) and returns the
+    account's id or None. At most ``RESETS_PER_HOUR`` resets per identifier are carried out; beyond, the answer is
+    the same and nothing is sent. One log line either way (``PASSWORD_RESET`` names the account).
     """
     since = now - timedelta(hours=1)
     recent = await session.scalar(
         select(func.count()).where(
-            connection_log.c.event == "RESET_REQUESTED", connection_log.c.identifier == identifier,
+            connection_log.c.event.in_(("RESET_REQUESTED", "PASSWORD_RESET")),
+            connection_log.c.identifier == identifier[:100],
             connection_log.c.at >= since,
         )
-    )  # fmt: skip
-    await _log(session, None, identifier, "RESET_REQUESTED", client, now)
-    if int(recent or 0) >= RESETS_PER_HOUR:
-        return
-    if await reset(session, identifier):
-        account_id = await session.scalar(select(accounts.c.id).where(accounts.c.identifier == identifier))
-        await _log(session, account_id, identifier, "PASSWORD_RESET", client, now)
+    )
+    account_id = None if int(recent or 0) >= RESETS_PER_HOUR else await reset(session, identifier)
+    event = "RESET_REQUESTED" if account_id is None else "PASSWORD_RESET"
+    await _log(session, account_id, identifier, event, client, now)
 
 
 async def active_session(session: AsyncSession, claims: Claims) -> bool:

@@ -1,6 +1,6 @@
 """Accounts of the people who log in: provider agents (« personnes habilitées ») and Caf agents."""
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 
 from gateway.tables import metadata
 
@@ -25,7 +25,10 @@ accounts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deactivated_at", DateTime(timezone=True), nullable=True),
     Column("deactivation_reason", String(500), nullable=True),
+    Column("pending_password_digest", String(64), nullable=True),
+    Column("pending_password_expires_at", DateTime(timezone=True), nullable=True),
 )
+"""``pending_password_*``: a reset's generated password, valid beside the current one until first used."""
 
 refresh_tokens = Table(
     "refresh_tokens",
@@ -61,3 +64,12 @@ account_rights = Table(
     Column("right", String(20), primary_key=True),
 )
 """What a provider agent may do, establishment by establishment: OPERATING_INFO, AVAILABILITY (EAJE only)."""
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_started_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+)
+"""Unsuccessful login attempts in the current hour, per (identifier, address) pair, per address, per identifier."""

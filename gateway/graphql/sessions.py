@@ -1,5 +1,6 @@
 """Login and sessions over GraphQL; ``me``. The policy for who may do what lives in ``permissions.py``."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import strawberry
@@ -90,10 +91,16 @@ def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
 class SessionMutations:
     @strawberry.mutation(description="Connexion avec l'identifiant et le mot de passe.")
     async def login(self, info: GraphQLInfo, input: LoginInput) -> SessionPayload:
-        context = info.context
+        context, auth = info.context, info.context.authenticator
+        # The attempt is counted and committed before the password is checked, so that parallel guesses see it.
+        async with context.sessions() as session, session.begin():
+            attempt = await sessions.reserve_login(session, auth, input.identifier, context.client, datetime.now(UTC))
+        if isinstance(attempt, Refusal):
+            return _payload(attempt)
+        await asyncio.sleep(attempt.delay)
         async with context.sessions() as session, session.begin():
             result = await sessions.login(
-                session, context.authenticator, input.identifier, input.password, context.client, datetime.now(UTC)
+                session, auth, input.identifier, input.password, context.client, datetime.now(UTC)
             )
         return _payload(result)
 
@@ -139,7 +146,7 @@ class SessionMutations:
             )
             if solved and issuing is not None:
 
-                async def reset(db: AsyncSession, identifier: str) -> bool:
+                async def reset(db: AsyncSession, identifier: str) -> str | None:
                     return await reset_password(db, identifier, issuing=issuing, now=now, signal=context.signal)
 
                 await sessions.request_password_reset(session, input.identifier, context.client, now, reset)

@@ -157,8 +157,12 @@ def _credentials(world: World, identity: Identity) -> Identity:
 
 
 def _account(world: World, identity: Identity) -> tuple[Any, ...]:
-    [row] = world.rows("gateway", "SELECT status, password_hash, password_temporary FROM accounts WHERE identifier = ?",
-                       identity.identifier)  # fmt: skip
+    [row] = world.rows(
+        "gateway",
+        "SELECT status, password_hash, password_temporary, pending_password_expires_at FROM accounts "
+        "WHERE identifier = ?",
+        identity.identifier,
+    )
     return tuple(row)
 
 
@@ -186,23 +190,27 @@ async def _own_reset(world: World, identity: Identity) -> dict[str, Any]:
     async with world.transaction() as session:
         challenge = await issue_challenge(session, purpose="PASSWORD_RESET", now=datetime.now(UTC), text="RESETS")
     who = _credentials(world, identity)
-    world.targets["hash before reset"] = _account(world, who)[1]
+    world.targets["account before reset"] = _account(world, who)
     return {"i": who.identifier, "c": challenge.id, "a": "RESETS"}
 
 
 async def _reset_sent(answer: Answer) -> None:
-    """The same answer for everyone; a new generated password for an active account only."""
+    """The same answer for everyone; a new generated password pending for an active account only, beside the
+    current one (which keeps working until the new one is used)."""
     assert answer.payload == {"message": RESET_SENT, "userErrors": []}
-    status, hashed, temporary = _account(answer.world, _credentials(answer.world, answer.identity))
+    before = answer.world.targets["account before reset"]
+    status, hashed, temporary, pending_until = _account(answer.world, _credentials(answer.world, answer.identity))
+    assert (hashed, temporary) == before[1:3], "the current password stays"
     if status == "DESACTIVE":
-        assert hashed == answer.world.targets["hash before reset"], "a deactivated account got a new password"
+        assert pending_until == before[3], "a deactivated account got a new password"
     else:
-        assert hashed != answer.world.targets["hash before reset"]
-        assert temporary
+        assert pending_until is not None
+        assert pending_until != before[3], "a new one is pending"
 
 
 async def _sign_in_after_reset(answer: Answer) -> None:
-    """The reset ended the role's sessions and gave it a generated password: sign in again (and choose one)."""
+    """The reset gave the role a pending generated password: sign in with it, so that it becomes the password
+    (and choose one)."""
     identity = answer.identity
     if identity.identifier and _account(answer.world, identity)[0] != "DESACTIVE":
         identity.password = TEMPORARY
@@ -240,8 +248,9 @@ async def _password_changed(answer: Answer) -> None:
     answer.identity.password = answer.variables["n"]
 
 
-AUDIT = ("gateway.connection_log",)
-"""A refused login or refresh writes the attempt's line in the connection log (architecture §4): its only effect."""
+AUDIT = ("gateway.connection_log", "gateway.login_attempts")
+"""A refused login or refresh writes the attempt's line in the connection log (architecture §4) and counts the
+attempt against the throttling limits: its only effects."""
 PUBLICATIONS = "subscription($after: String) { publications(after: $after) { cursor departement type data } }"
 
 

@@ -42,7 +42,7 @@ from tests.integration.test_operating_info_submission import INFO, SUBMIT
 FUZZ_GATEWAY_SETTINGS: dict[str, Any] = {
     # Throttles would make later examples meaningless (every login refused after 20 failures, every key
     # rate-limited after its burst): the fuzz run lifts them. S11 and the API-key tests check them as configured.
-    "login_failures_per_identifier": 10**9,
+    "login_failures_per_pair": 10**9,
     "login_failures_per_address": 10**9,
     "login_delay_base_seconds": 0.0,
     "integrator_requests_per_second": 1e9,

@@ -77,3 +77,21 @@ def test_the_subject_is_one_printable_line_cut_to_its_length() -> None:
     assert len(subject) == SUBJECT_LENGTH
     assert subject.endswith("…")
     assert subject.isprintable()
+
+
+def test_a_reset_e_mail_says_how_to_report_a_request_the_person_did_not_make() -> None:
+    values = {
+        "display_name": "Marie Dupont",
+        "identifier": "m.dupont.escautpont",
+        "agent_number": "59-ESC-0001",
+        "password": "Tmp4Pass",
+        "expires": "05/12/2026 à 18 h 00",
+    }
+    reset = render("password_issued", values | {"reason": "RESET"})
+    activation = render("password_issued", values | {"reason": "ACTIVATION"})
+
+    warning = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe actuel reste"
+    assert warning in reset.text
+    assert warning in reset.html
+    assert "Signalez-le à votre Caf" in reset.text
+    assert warning not in activation.text
