@@ -31,3 +31,6 @@ class NotifierSettings(ServiceSettings):
     """The gateway's Ed25519 public key (base64url, the ``x`` of its JWKS): Caf agents' tokens for ``/graphql``."""
     max_attempts: int = 8
     """Temporary SMTP failures are retried with backoff this many times before the delivery is marked failed."""
+    revocations_kept_minutes: int = 60
+    """How long a revoked session or deactivated account is remembered: at least the gateway's access-token lifetime
+    (``GATEWAY_ACCESS_TOKEN_MINUTES``), after which every token it could stop has expired anyway."""

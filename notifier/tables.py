@@ -3,9 +3,11 @@
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 from shared.consumer import define_processed_events_table
+from shared.revocations import define_revocations_table
 
 metadata = MetaData()
 processed_events = define_processed_events_table(metadata)
+revoked_sessions = define_revocations_table(metadata)
 
 deliveries = Table(
     "deliveries",

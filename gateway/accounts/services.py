@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import generate_password
-from gateway.accounts.tables import accounts, refresh_tokens
+from gateway.accounts.revocations import revoke_account_sessions
+from gateway.accounts.tables import accounts
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.tables import providers
 from gateway.tables import outbox
@@ -98,7 +99,7 @@ async def reset_password(
     ).first()
     if account is None:
         return False
-    await _revoke_sessions(session, account.id, now)
+    await revoke_account_sessions(session, account.id, now, "PASSWORD_RESET")
     await _issue_password(session, account, issuing, now, signal, "RESET")
     return True
 
@@ -112,7 +113,7 @@ async def deactivate_agent(
             status="DESACTIVE", deactivated_at=now, deactivation_reason=reason
         )
     )  # fmt: skip
-    await _revoke_sessions(session, account_id, now)
+    await revoke_account_sessions(session, account_id, now, "DEACTIVATED")
     account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
     event = AgentDeactivated(
         account_id=uuid.UUID(account.id), agent_number=account.agent_number, email=account.email,
@@ -128,14 +129,6 @@ async def _caf_of(session: AsyncSession, account: Any) -> str | None:
         return str(account.caf_code)
     found = await session.scalar(select(providers.c.caf_code).where(providers.c.id == account.provider_id))
     return None if found is None else str(found)
-
-
-async def _revoke_sessions(session: AsyncSession, account_id: str, now: datetime) -> None:
-    await session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.account_id == account_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
 
 
 async def _create(

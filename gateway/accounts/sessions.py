@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import PasswordPolicy, PolicyViolation
+from gateway.accounts.revocations import Reason, announce_revoked, revoke_account_sessions
 from gateway.accounts.tables import accounts, connection_log, refresh_tokens
 from gateway.accounts.tokens import Claims, TokenSigner
 
@@ -154,16 +155,23 @@ async def refresh_session(
     return await _open_session(session, auth, account, row.family_id, now)
 
 
-async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+async def revoke_family(
+    session: AsyncSession, family_id: str, now: datetime, reason: Reason = "REFRESH_REPLAYED"
+) -> None:
     await session.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    account_id = await session.scalar(
+        select(refresh_tokens.c.account_id).where(refresh_tokens.c.family_id == family_id).limit(1)
+    )
+    if account_id is not None:
+        await announce_revoked(session, account_id, family_id, reason, now)
 
 
 async def logout(session: AsyncSession, claims: Claims, client: Client, now: datetime) -> None:
-    await revoke_family(session, claims.session_id, now)
+    await revoke_family(session, claims.session_id, now, "LOGOUT")
     await _log(session, claims.account_id, claims.agent_number, "LOGOUT", client, now)
 
 
@@ -192,11 +200,7 @@ async def change_password(
             password_changed_at=now, status="ACTIF",
         )
     )  # fmt: skip
-    await session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.account_id == account.id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await revoke_account_sessions(session, account.id, now, "PASSWORD_CHANGED")
     await _log(session, account.id, account.identifier, "PASSWORD_CHANGED", client, now)
     updated = (await session.execute(select(accounts).where(accounts.c.id == account.id))).one()
     return await _open_session(session, auth, updated, str(uuid.uuid4()), now)
