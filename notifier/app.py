@@ -74,6 +74,7 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
             mail_from=settings.mail_from,
             max_attempts=settings.max_attempts,
             open_secret=_secret_opener(settings),
+            secret_lifetime=timedelta(hours=settings.sealed_secret_hours),
         )
         _measure_deliveries(metrics, worker)
         async with runtime.running():
