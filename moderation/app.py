@@ -25,7 +25,7 @@ from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
 from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
-from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
+from shared.tokens import MODERATION, Claims, InvalidTokenError, TokenVerifier, unb64url
 
 _runtime_of = RuntimeAccessor()
 
@@ -33,7 +33,8 @@ _runtime_of = RuntimeAccessor()
 class ModerationGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: ModerationSettings, metrics: ServiceMetrics) -> None:
         super().__init__(build_schema(metrics), graphql_ide="graphiql" if settings.graphiql else None)
-        self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
+        key = settings.token_public_key
+        self._verifier = TokenVerifier(unb64url(key), audience=MODERATION) if key else None
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         runtime = _runtime_of(request)

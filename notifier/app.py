@@ -27,7 +27,7 @@ from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
-from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
+from shared.tokens import NOTIFIER, Claims, InvalidTokenError, TokenVerifier, unb64url
 
 
 def spec(settings: NotifierSettings) -> ServiceSpec:
@@ -105,7 +105,8 @@ def _measure_deliveries(metrics: ServiceMetrics, worker: DeliveryWorker) -> None
 class NotifierGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: NotifierSettings, metrics: ServiceMetrics) -> None:
         super().__init__(build_schema(metrics), graphql_ide=None, allow_queries_via_get=False)
-        self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
+        key = settings.token_public_key
+        self._verifier = TokenVerifier(unb64url(key), audience=NOTIFIER) if key else None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         runtime = RuntimeAccessor()(request)

@@ -59,14 +59,18 @@ async def bootstrap_caf_agent(
     issuing: PasswordIssuing,
     now: datetime,
     signal: OutboxSignal | None = None,
+    administrator: bool = True,
 ) -> CreatedAccount:
-    """The first Caf agent of a Caf: receives a generated password by e-mail, like everyone else."""
+    """A Caf agent: receives a generated password by e-mail, like everyone else. The ``structures
+    bootstrap-caf-agent`` command makes administrators (a Caf's first agent must be able to manage the others);
+    an administrator's ``createCafAgent`` makes ordinary agents."""
     if not await catalogue.get_cafs(session, [caf_code]):
         raise PermanentError(f"unknown Caf {caf_code!r}")
     identifier = await _free_identifier(session, person, caf_code.lower())
     number = await _next_agent_number(session, caf_code)
-    values = {"kind": "CAF_AGENT", "caf_code": caf_code}
-    return await _create(session, person, identifier, number, values, issuing, now, signal, "BOOTSTRAP")
+    values = {"kind": "CAF_AGENT", "caf_code": caf_code, "caf_administrator": administrator}
+    reason: Reason = "BOOTSTRAP" if administrator else "ACTIVATION"
+    return await _create(session, person, identifier, number, values, issuing, now, signal, reason)
 
 
 async def create_provider_agent(

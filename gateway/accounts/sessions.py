@@ -126,7 +126,7 @@ async def _open_session(
     claims = Claims(
         account_id=account.id, session_id=family_id, kind=account.kind, agent_number=account.agent_number,
         caf_code=account.caf_code, provider_id=account.provider_id, temporary=account.password_temporary,
-        expires_at=0,
+        expires_at=0, administrator=account.caf_administrator,
     )  # fmt: skip
     return SessionTokens(auth.signer.issue(claims), refresh, auth.signer.lifetime_seconds, account.password_temporary)
 

@@ -1,6 +1,6 @@
 """Accounts of the people who log in: provider agents (« personnes habilitées ») and Caf agents."""
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, false
 
 from gateway.tables import metadata
 
@@ -25,6 +25,7 @@ accounts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deactivated_at", DateTime(timezone=True), nullable=True),
     Column("deactivation_reason", String(500), nullable=True),
+    Column("caf_administrator", Boolean, nullable=False, server_default=false()),
 )
 
 refresh_tokens = Table(

@@ -218,7 +218,7 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
                 await processing.reject_request(session, number, str(arguments["reason"]), actor, now)
             else:
                 made = await processing.activate(
-                    session, number, actor, issuing=_issuing(info), now=now, signal=info.context.signal
+                    session, number, actor, issuing=password_issuing(info), now=now, signal=info.context.signal
                 )
                 created = [account.identifier for account in made]
             row = await processing.get_request(session, number, actor)
@@ -227,7 +227,7 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
     return ProcessingPayload(request=_view(row), accounts=created, user_errors=[])
 
 
-def _issuing(info: GraphQLInfo) -> PasswordIssuing:
+def password_issuing(info: GraphQLInfo) -> PasswordIssuing:
     if info.context.issuing is None:
         raise ConfigurationError("GATEWAY_NOTIFIER_PUBLIC_KEY is not configured: passwords cannot be issued")
     return info.context.issuing
@@ -347,8 +347,8 @@ class CafMutations:
             )  # fmt: skip
             async with info.context.sessions() as session, session.begin():
                 created = await record_amendment(
-                    session, input.request_number, amendment, actor, issuing=_issuing(info), now=datetime.now(UTC),
-                    signal=info.context.signal,
+                    session, input.request_number, amendment, actor, issuing=password_issuing(info),
+                    now=datetime.now(UTC), signal=info.context.signal,
                 )  # fmt: skip
         except ProcessingError as error:
             return RecordAmendmentPayload(accounts=[], user_errors=[_error("input", error)])

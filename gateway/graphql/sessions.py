@@ -70,6 +70,9 @@ class Me:
     agent_number: str = strawberry.field(description="Numéro d'identification de l'agent (convention art. 3-4).")
     kind: str
     caf_code: str | None
+    administrator: bool = strawberry.field(
+        description="Administrateur de sa Caf : désactive les agents de la Caf, attribue ou retire ce rôle."
+    )
 
 
 def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
@@ -156,5 +159,6 @@ class SessionQueries:
     async def me(self, info: GraphQLInfo) -> Me:
         claims = await require_agent(info.context)
         return Me(
-            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind, caf_code=claims.caf_code
-        )
+            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind,
+            caf_code=claims.caf_code, administrator=claims.administrator,
+        )  # fmt: skip
