@@ -158,15 +158,14 @@ async def refresh_session(
 async def revoke_family(
     session: AsyncSession, family_id: str, now: datetime, reason: Reason = "REFRESH_REPLAYED"
 ) -> None:
-    await session.execute(
+    revoked = await session.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now)
+        .returning(refresh_tokens.c.account_id)
     )
-    account_id = await session.scalar(
-        select(refresh_tokens.c.account_id).where(refresh_tokens.c.family_id == family_id).limit(1)
-    )
-    if account_id is not None:
+    account_ids = set(revoked.scalars())
+    for account_id in account_ids:  # none when the family had already ended: it was announced then
         await announce_revoked(session, account_id, family_id, reason, now)
 
 
