@@ -92,9 +92,12 @@ async def set_administrator(session: AsyncSession, by: Administrator, agent_numb
 
 async def _caf_agent(session: AsyncSession, by: Administrator, agent_number: str) -> Any:
     """The active agent of ``by``'s Caf with this number; another Caf's agent is answered as not found."""
-    # Serialises the administrators' changes within one Caf (PostgreSQL): two administrators removing each other at
-    # the same moment must not leave the Caf with none.
-    await session.execute(select(cafs.c.code).where(cafs.c.code == by.caf_code).with_for_update())
+    # A no-op write on the Caf's row, first in the transaction, serialises its administrators' changes on both
+    # databases (a row lock on PostgreSQL, the write lock on SQLite): two administrators removing each other at the
+    # same moment must not leave the Caf with none, and the caller's own role is read after it.
+    await session.execute(update(cafs).where(cafs.c.code == by.caf_code).values(label=cafs.c.label))
+    if not await is_administrator(session, by.account_id):
+        raise AdministrationError("FORBIDDEN", "Réservé aux administrateurs de la Caf.")
     target = (
         await session.execute(
             select(accounts).where(

@@ -2,6 +2,7 @@
 it), what it adds (create, deactivate and promote the Caf's own agents), and what it may never do (act on another
 Caf, deactivate itself, leave its Caf without an active administrator). On SQLite and PostgreSQL."""
 
+import asyncio
 from typing import Any
 
 from tests.three_services import DEACTIVATE, Services, backend, services
@@ -91,3 +92,25 @@ async def test_the_caf_always_keeps_an_active_administrator(services: Services) 
     assert _codes(last, "setCafAdministrator") == ["LAST_ADMINISTRATOR"]
     assert (await services.gql("gateway", ME, ines.token))["data"]["me"]["administrator"] is True
     assert (await services.gql("gateway", ME, audrey.token))["data"]["me"]["administrator"] is False
+
+
+async def test_two_administrators_withdrawing_each_other_at_once_leave_one(services: Services) -> None:
+    audrey = await services.caf_agent("Audrey", administrator=True)
+    ines = await services.caf_agent("Inès", administrator=True)
+
+    answers = await asyncio.gather(
+        services.gql("gateway", SET, audrey.token, n=ines.agent_number, a=False),
+        services.gql("gateway", SET, ines.token, n=audrey.agent_number, a=False),
+    )
+
+    outcomes = sorted(tuple(_outcome(answer)) for answer in answers)
+    assert outcomes[0] == (), outcomes
+    assert outcomes[1] in {("FORBIDDEN",), ("LAST_ADMINISTRATOR",)}, outcomes
+    roles = [(await services.gql("gateway", ME, who.token))["data"]["me"]["administrator"] for who in (audrey, ines)]
+    assert sorted(roles) == [False, True]
+
+
+def _outcome(answer: dict[str, Any]) -> list[str]:
+    if answer.get("errors"):
+        return [str(error["extensions"]["code"]) for error in answer["errors"]]
+    return _codes(answer, "setCafAdministrator")
