@@ -11,6 +11,7 @@ password's own lifetime) fails with it erased — the person then needs a new re
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,8 @@ from shared.outbox import OutboxSignal
 
 log = logging.getLogger(__name__)
 _OUTCOMES = {"SENT": "sent", "FAILED": "failed"}
+_EXPIRY_CHECK_SECONDS = 60.0
+"""Lifetimes are hours long: looking for expired secrets once a minute is enough."""
 MAIL_DOMAIN = "structures.monenfant.example"
 EXPIRED_UNSENT = (
     "Mot de passe provisoire effacé sans avoir pu être envoyé (délai dépassé) : "
@@ -87,6 +90,7 @@ class DeliveryWorker:
     ) -> None:
         self._open_secret = open_secret
         self._secret_lifetime = secret_lifetime
+        self._next_expiry_check = 0.0
         self._sessions = sessions
         self._sender = sender
         self._signal = signal
@@ -107,7 +111,9 @@ class DeliveryWorker:
 
     async def send_due(self) -> int:
         """Try every delivery that is due; returns how many were attempted."""
-        await self.expire_secrets()
+        if time.monotonic() >= self._next_expiry_check:
+            await self.expire_secrets()
+            self._next_expiry_check = time.monotonic() + _EXPIRY_CHECK_SECONDS
         async with self._sessions() as session:
             rows = (
                 await session.execute(

@@ -2,10 +2,13 @@
 transaction that records the SMTP acceptance (or the failure), and after the password's lifetime if it is never
 sent — then the delivery fails with the reason that a new reset is needed. Against the real SMTP sink."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import select, update
 
 from notifier import tables
@@ -13,11 +16,11 @@ from notifier.deliveries import EXPIRED_UNSENT, DeliveryWorker
 from notifier.email import SmtpSender
 from notifier.handlers import HANDLERS
 from shared.consumer import Delivery, EventProcessor
-from shared.db import SessionFactory, create_session_factory
+from shared.db import SessionFactory, alembic_config, create_session_factory
 from shared.events import Envelope, PasswordIssued, new_event, to_wire
 from shared.outbox import OutboxSignal
 from shared.sealing import generate_key_pair, open_sealed, seal
-from tests.conftest import DatabaseFactory, EngineFactory, Stack
+from tests.conftest import ROOT, DatabaseFactory, EngineFactory, Stack
 from tests.integration.test_event_processor import CollectedDeadLetters
 from tests.integration.test_notifier_smtp import _mails_to
 
@@ -108,3 +111,26 @@ async def test_a_password_never_sent_within_its_lifetime_is_erased_and_the_deliv
     assert rows[kept_before][:2] == ("SENT", None)
     assert _mails_to(stack.maildir, stale) == []
     assert len(_mails_to(stack.maildir, fresh)) == 1
+
+
+async def test_the_upgrade_erases_the_sealed_passwords_earlier_releases_kept_after_sending(
+    tmp_path: Path, engines: EngineFactory
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'notifier.sqlite3'}"
+    config = alembic_config(ROOT / "notifier" / "migrations", url)
+    await asyncio.to_thread(command.upgrade, config, "0004")
+    sessions = create_session_factory(engines(url))
+    sent, waiting = _recipient("sent-before"), _recipient("waiting")
+    processor = EventProcessor(sessions, tables.processed_events, HANDLERS, CollectedDeadLetters())
+    for event in (_issued(sent), _issued(waiting)):
+        await processor.process(Delivery(to_wire(event)))
+    async with sessions() as session, session.begin():
+        d = tables.deliveries.c
+        await session.execute(update(tables.deliveries).where(d.recipient == sent).values(status="SENT"))
+
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    rows = await _rows(sessions)
+    assert rows[sent][:2] == ("SENT", None)
+    assert rows[waiting][0] == "PENDING"
+    assert rows[waiting][1] is not None  # still to be sent: kept until then
