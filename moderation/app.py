@@ -2,7 +2,7 @@
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -14,7 +14,7 @@ from strawberry.asgi import GraphQL
 
 from moderation import tables
 from moderation.graphql.schema import Context, build_schema
-from moderation.handlers import HANDLERS
+from moderation.handlers import handlers
 from moderation.queue import repositories
 from moderation.settings import ModerationSettings
 from shared.bus import InProcessBus
@@ -23,8 +23,9 @@ from shared.events import Topic
 from shared.graphql_errors import StrictJsonBodies
 from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
 from shared.metrics import ServiceMetrics
+from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
-from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
+from shared.tokens import MODERATION, Claims, InvalidTokenError, TokenVerifier, unb64url
 
 _runtime_of = RuntimeAccessor()
 
@@ -32,11 +33,15 @@ _runtime_of = RuntimeAccessor()
 class ModerationGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: ModerationSettings, metrics: ServiceMetrics) -> None:
         super().__init__(build_schema(metrics), graphql_ide="graphiql" if settings.graphiql else None)
-        self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
+        key = settings.token_public_key
+        self._verifier = TokenVerifier(unb64url(key), audience=MODERATION) if key else None
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         runtime = _runtime_of(request)
-        return Context(runtime.sessions, self._claims(request.headers.get("authorization")), runtime.signal)
+        claims = self._claims(request.headers.get("authorization"))
+        if claims is not None and await is_revoked(runtime.sessions, tables.revoked_sessions, claims):
+            claims = None  # a logged-out session or a deactivated account: like an expired token
+        return Context(runtime.sessions, claims, runtime.signal)
 
     def _claims(self, header: str | None) -> Claims | None:
         if self._verifier is None or not header or not header.lower().startswith("bearer "):
@@ -54,8 +59,8 @@ def spec(settings: ModerationSettings) -> ServiceSpec:
         outbox=tables.outbox,
         processed_events=tables.processed_events,
         consumer_group=settings.consumer_group,
-        handlers=HANDLERS,
-        topics=(Topic.OPERATING_INFO_SUBMITTED.value,),
+        handlers=handlers(timedelta(minutes=settings.revocations_kept_minutes)),
+        topics=(Topic.OPERATING_INFO_SUBMITTED.value, Topic.ACCOUNTS.value),
     )
 
 

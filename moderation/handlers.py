@@ -2,15 +2,17 @@
 
 import logging
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation import tables
 from moderation.checks.diff import diff_documents
 from moderation.checks.rules import check_document
 from moderation.queue import repositories, services
 from shared.consumer import Handler
-from shared.events import Envelope, OperatingInfoSubmitted
+from shared.events import AgentDeactivated, Envelope, OperatingInfoSubmitted, SessionsRevoked
+from shared.revocations import record_revocation
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +37,12 @@ async def handle_operating_info_submitted(session: AsyncSession, event: Envelope
 
 
 HANDLERS: dict[str, Handler] = {OperatingInfoSubmitted.event_type: handle_operating_info_submitted}
+
+
+def handlers(revocations_kept: timedelta) -> dict[str, Handler]:
+    """Every handler of the service: submissions, and the revocations that make it refuse a token at once."""
+
+    async def handle_revocation(session: AsyncSession, event: Envelope) -> None:
+        await record_revocation(session, tables.revoked_sessions, event, revocations_kept)
+
+    return HANDLERS | {SessionsRevoked.event_type: handle_revocation, AgentDeactivated.event_type: handle_revocation}

@@ -13,3 +13,6 @@ class ModerationSettings(ServiceSettings):
     graphiql: bool = True
     token_public_key: str | None = None
     """The gateway's Ed25519 public key (base64url, the ``x`` of its JWKS): moderators' tokens."""
+    revocations_kept_minutes: int = 60
+    """How long a revoked session or deactivated account is remembered: at least the gateway's access-token lifetime
+    (``GATEWAY_ACCESS_TOKEN_MINUTES``), after which every token it could stop has expired anyway."""

@@ -4,10 +4,12 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaD
 
 from shared.consumer import define_processed_events_table
 from shared.outbox import define_outbox_table
+from shared.revocations import define_revocations_table
 
 metadata = MetaData()
 outbox = define_outbox_table(metadata)
 processed_events = define_processed_events_table(metadata)
+revoked_sessions = define_revocations_table(metadata)
 
 _PENDING = text("status = 'PENDING'")
 review_items = Table(

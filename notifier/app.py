@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,16 +17,17 @@ from notifier import tables
 from notifier.deliveries import DeliveryWorker
 from notifier.email import EmailSender, FolderSender, SmtpSender
 from notifier.graphql import Context, build_schema
-from notifier.handlers import HANDLERS
+from notifier.handlers import handlers
 from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
 from shared.events import Topic
 from shared.graphql_errors import StrictJsonBodies
 from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
 from shared.metrics import ServiceMetrics
+from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
-from shared.tokens import Claims, InvalidTokenError, TokenVerifier, unb64url
+from shared.tokens import NOTIFIER, Claims, InvalidTokenError, TokenVerifier, unb64url
 
 
 def spec(settings: NotifierSettings) -> ServiceSpec:
@@ -34,7 +36,7 @@ def spec(settings: NotifierSettings) -> ServiceSpec:
         migrations=Path(__file__).parent / "migrations",
         processed_events=tables.processed_events,
         consumer_group=settings.consumer_group,
-        handlers=HANDLERS,
+        handlers=handlers(timedelta(minutes=settings.revocations_kept_minutes)),
         topics=(Topic.MODERATION_DECIDED.value, Topic.ACCOUNTS.value),
     )
 
@@ -72,6 +74,7 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
             mail_from=settings.mail_from,
             max_attempts=settings.max_attempts,
             open_secret=_secret_opener(settings),
+            secret_lifetime=timedelta(hours=settings.sealed_secret_hours),
         )
         _measure_deliveries(metrics, worker)
         async with runtime.running():
@@ -102,11 +105,15 @@ def _measure_deliveries(metrics: ServiceMetrics, worker: DeliveryWorker) -> None
 class NotifierGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: NotifierSettings, metrics: ServiceMetrics) -> None:
         super().__init__(build_schema(metrics), graphql_ide=None, allow_queries_via_get=False)
-        self._verifier = TokenVerifier(unb64url(settings.token_public_key)) if settings.token_public_key else None
+        key = settings.token_public_key
+        self._verifier = TokenVerifier(unb64url(key), audience=NOTIFIER) if key else None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         runtime = RuntimeAccessor()(request)
-        return Context(runtime.sessions, self._claims(request.headers.get("authorization")))
+        claims = self._claims(request.headers.get("authorization"))
+        if claims is not None and await is_revoked(runtime.sessions, tables.revoked_sessions, claims):
+            claims = None  # a logged-out session or a deactivated account: like an expired token
+        return Context(runtime.sessions, claims)
 
     def _claims(self, header: str | None) -> Claims | None:
         if self._verifier is None or not header or not header.lower().startswith("bearer "):

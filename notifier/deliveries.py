@@ -3,10 +3,15 @@
 A handler records a delivery in the same transaction as the processed event id (so a redelivered event adds
 nothing); the worker then sends it. Temporary failures are retried with exponential backoff up to
 ``max_attempts``; a permanent refusal is recorded as ``FAILED`` with the server's answer.
+
+A sealed secret (a generated password) is kept only until its e-mail is accepted: it is erased in the transaction
+that records the acceptance, or the failure, and a delivery that still holds one after ``secret_lifetime`` (the
+password's own lifetime) fails with it erased — the person then needs a new reset, not an old password.
 """
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,7 +31,13 @@ from shared.outbox import OutboxSignal
 
 log = logging.getLogger(__name__)
 _OUTCOMES = {"SENT": "sent", "FAILED": "failed"}
+_EXPIRY_CHECK_SECONDS = 60.0
+"""Lifetimes are hours long: looking for expired secrets once a minute is enough."""
 MAIL_DOMAIN = "structures.monenfant.example"
+EXPIRED_UNSENT = (
+    "Mot de passe provisoire effacé sans avoir pu être envoyé (délai dépassé) : "
+    "une nouvelle demande de réinitialisation est nécessaire."
+)
 SECRET_PLACEHOLDER = "\u27e6secret\u27e7"  # noqa: S105 - a marker, not a password
 """Stands for a sealed secret in stored bodies; replaced in memory, at send time only."""
 
@@ -75,8 +86,11 @@ class DeliveryWorker:
         mail_from: str,
         max_attempts: int,
         open_secret: Callable[[str], str] | None = None,
+        secret_lifetime: timedelta = timedelta(hours=72),
     ) -> None:
         self._open_secret = open_secret
+        self._secret_lifetime = secret_lifetime
+        self._next_expiry_check = 0.0
         self._sessions = sessions
         self._sender = sender
         self._signal = signal
@@ -97,6 +111,9 @@ class DeliveryWorker:
 
     async def send_due(self) -> int:
         """Try every delivery that is due; returns how many were attempted."""
+        if time.monotonic() >= self._next_expiry_check:
+            await self.expire_secrets()
+            self._next_expiry_check = time.monotonic() + _EXPIRY_CHECK_SECONDS
         async with self._sessions() as session:
             rows = (
                 await session.execute(
@@ -126,9 +143,30 @@ class DeliveryWorker:
         else:
             changes |= {"status": "SENT", "sent_at": datetime.now(UTC), "last_error": None}
             log.info("e-mail sent", extra={"delivery_id": row.id, "message_id": row.message_id, "kind": row.kind})
+        if changes.get("status") in _OUTCOMES:
+            changes["sealed_secret"] = None  # sent or given up: the password is never needed again
         async with self._sessions() as session, session.begin():
             await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(**changes))
         self.outcomes[_OUTCOMES.get(str(changes.get("status")), "deferred")] += 1
+
+    async def expire_secrets(self) -> int:
+        """Fail the deliveries whose sealed secret outlived ``secret_lifetime`` unsent, erasing it; erase any left on
+        a delivery already over. Returns how many deliveries failed."""
+        cutoff = datetime.now(UTC) - self._secret_lifetime
+        holding = deliveries.c.sealed_secret.is_not(None)
+        async with self._sessions() as session, session.begin():
+            expired = await session.execute(
+                update(deliveries)
+                .where(holding, deliveries.c.status == "PENDING", deliveries.c.created_at < cutoff)
+                .values(status="FAILED", sealed_secret=None, last_error=EXPIRED_UNSENT)
+            )
+            over = update(deliveries).where(holding, deliveries.c.status != "PENDING")
+            await session.execute(over.values(sealed_secret=None))
+        count = int(expired.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            log.warning("sealed secrets expired unsent", extra={"deliveries": count})
+            self.outcomes["failed"] += count
+        return count
 
     async def pending(self) -> dict[tuple[str, ...], float]:
         """E-mails waiting to be sent: how many, and how long the oldest has waited (seconds)."""

@@ -1,8 +1,8 @@
 """The notifier's own endpoint: Caf agents read the delivery status of their territory's e-mails.
 
 Authentication: the gateway's access tokens, verified with its public key (``NOTIFIER_TOKEN_PUBLIC_KEY``, the ``x``
-of the gateway's JWKS). The notifier cannot see revocations (they live in the gateway), so it relies on the
-tokens' short life (10 minutes).
+of the gateway's JWKS) for the ``structures-notifier`` audience; a token of a session the gateway revoked, or of a
+deactivated account, is refused as soon as the event reaches the notifier (``shared.revocations``).
 """
 
 from dataclasses import dataclass

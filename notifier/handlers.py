@@ -5,11 +5,13 @@ delivery in the event's transaction, so a redelivered event adds nothing.
 """
 
 import re
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifier import tables
 from notifier.deliveries import SECRET_PLACEHOLDER, add_delivery
 from notifier.rendering import render
 from shared.consumer import Handler
@@ -21,9 +23,11 @@ from shared.events import (
     HabilitationRequested,
     ModerationDecided,
     PasswordIssued,
+    SessionsRevoked,
     WithdrawalNotice,
 )
 from shared.refusal_reasons import reason_label
+from shared.revocations import record_revocation
 
 PARIS = ZoneInfo("Europe/Paris")
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -161,3 +165,19 @@ HANDLERS: dict[str, Handler] = {
     ConventionNotice.event_type: handle_convention_notice,
     WithdrawalNotice.event_type: handle_withdrawal_notice,
 }
+
+
+def handlers(revocations_kept: timedelta) -> dict[str, Handler]:
+    """Every handler of the service: the e-mails, and the revocations that make it refuse a token at once."""
+
+    async def handle_sessions_revoked(session: AsyncSession, event: Envelope) -> None:
+        await record_revocation(session, tables.revoked_sessions, event, revocations_kept)
+
+    async def handle_agent_deactivated_everywhere(session: AsyncSession, event: Envelope) -> None:
+        await handle_agent_deactivated(session, event)
+        await record_revocation(session, tables.revoked_sessions, event, revocations_kept)
+
+    return HANDLERS | {
+        SessionsRevoked.event_type: handle_sessions_revoked,
+        AgentDeactivated.event_type: handle_agent_deactivated_everywhere,
+    }

@@ -24,7 +24,8 @@ _CHANNELS: dict[Topic, tuple[str, str]] = {
     ),
     Topic.ACCOUNTS: (
         "accounts",
-        "Habilitation receipts, sealed generated passwords, deactivations, convention notices: gateway → notifier.",
+        "Habilitation receipts, sealed generated passwords, deactivations, convention notices: gateway → notifier; "
+        "deactivations and revoked sessions: gateway → moderation, notifier (they refuse those tokens).",
     ),
     Topic.PUBLICATIONS: (
         "publications",
@@ -38,7 +39,7 @@ _SENDER = {
 _RECEIVERS = {
     Topic.OPERATING_INFO_SUBMITTED: ("moderation",),
     Topic.MODERATION_DECIDED: ("gateway", "notifier"),
-    Topic.ACCOUNTS: ("notifier",),
+    Topic.ACCOUNTS: ("moderation", "notifier"),
     Topic.PUBLICATIONS: ("gateway", "integrators"),
 }
 _KEYS = {

@@ -196,6 +196,24 @@ class AgentDeactivated(EventData):
         return str(self.account_id)
 
 
+class SessionsRevoked(EventData):
+    """Sessions of an account ended before their tokens expire (logout, password change or reset, stolen refresh
+    token): the services that verify access tokens refuse those sessions' tokens from now on."""
+
+    event_type: ClassVar[str] = "fr.monenfant.structures.sessions.revoked.v1"
+    topic: ClassVar[Topic] = Topic.ACCOUNTS
+
+    account_id: uuid.UUID
+    session_id: str | None = Field(
+        description="The session (the token's `sid`) that ended; null: every session of the account."
+    )
+    reason: Literal["LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "DEACTIVATED", "REFRESH_REPLAYED"]
+    revoked_at: datetime
+
+    def aggregate_key(self) -> str:
+        return str(self.account_id)
+
+
 class ConventionNotice(EventData):
     """Something the provider must know about its convention: a renewal coming, or a termination recorded."""
 
@@ -341,6 +359,7 @@ EVENT_TYPES: Mapping[str, type[EventData]] = {
         HabilitationRequested,
         PasswordIssued,
         AgentDeactivated,
+        SessionsRevoked,
         ConventionNotice,
         AvailabilitiesPublished,
         OperatingInfoPublished,

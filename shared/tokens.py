@@ -15,7 +15,10 @@ from nacl.signing import VerifyKey
 from shared.errors import PermanentError
 
 ISSUER = "structures-gateway"
-AUDIENCE = "structures"
+GATEWAY = "structures-gateway"
+MODERATION = "structures-moderation"
+NOTIFIER = "structures-notifier"
+"""Audiences: each service accepts only the tokens whose ``aud`` names it."""
 
 
 class InvalidTokenError(PermanentError):
@@ -41,13 +44,16 @@ class Claims:
     temporary: bool
     """Issued against a generated password: only the password change is allowed."""
     expires_at: int
+    administrator: bool = False
+    """A Caf administrator: may also deactivate the Caf's agents and grant or withdraw the role."""
 
 
 class TokenVerifier:
     """Verifies tokens with the public key only (what another service holds)."""
 
-    def __init__(self, public_key: bytes) -> None:
+    def __init__(self, public_key: bytes, *, audience: str) -> None:
         self._key = VerifyKey(public_key)
+        self._audience = audience
 
     def verify(self, token: str) -> Claims:
         try:
@@ -59,12 +65,15 @@ class TokenVerifier:
             payload = json.loads(unb64url(payload_part))
         except (ValueError, BadSignatureError, UnicodeDecodeError) as error:
             raise InvalidTokenError("invalid token") from error
-        if payload.get("iss") != ISSUER or payload.get("aud") != AUDIENCE:
+        if payload.get("iss") != ISSUER:
             raise InvalidTokenError("token from another issuer")
+        audiences = payload.get("aud")
+        if self._audience not in (audiences if isinstance(audiences, list) else [audiences]):
+            raise InvalidTokenError("token for another service")
         if int(payload.get("exp", 0)) < time.time():
             raise InvalidTokenError("expired token")
         return Claims(
             account_id=payload["sub"], session_id=payload["sid"], kind=payload["kind"], agent_number=payload["agent"],
             caf_code=payload.get("caf"), provider_id=payload.get("provider"), temporary=bool(payload.get("tmp")),
-            expires_at=int(payload["exp"]),
+            expires_at=int(payload["exp"]), administrator=bool(payload.get("adm")),
         )  # fmt: skip

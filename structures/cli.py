@@ -53,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--seed", type=int, default=59207, help="national: random seed (same seed, same data)")
     load.set_defaults(run=_run_load)
     commands.add_parser("keys", help="print a new sealing key pair").set_defaults(run=_run_keys)
-    bootstrap = commands.add_parser("bootstrap-caf-agent", help="create a Caf's first agent account")
+    bootstrap = commands.add_parser(
+        "bootstrap-caf-agent",
+        help="create a Caf administrator (the first agent of a Caf; it creates and manages the others)",
+    )
     bootstrap.add_argument("--caf", required=True, help="Caf code, e.g. CAF59")
     bootstrap.add_argument("--last-name", required=True)
     bootstrap.add_argument("--first-name", required=True)

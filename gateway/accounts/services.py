@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import generate_password
-from gateway.accounts.tables import accounts, refresh_tokens
+from gateway.accounts.revocations import revoke_account_sessions
+from gateway.accounts.tables import accounts
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.tables import providers
 from gateway.tables import outbox
@@ -58,14 +59,18 @@ async def bootstrap_caf_agent(
     issuing: PasswordIssuing,
     now: datetime,
     signal: OutboxSignal | None = None,
+    administrator: bool = True,
 ) -> CreatedAccount:
-    """The first Caf agent of a Caf: receives a generated password by e-mail, like everyone else."""
+    """A Caf agent: receives a generated password by e-mail, like everyone else. The ``structures
+    bootstrap-caf-agent`` command makes administrators (a Caf's first agent must be able to manage the others);
+    an administrator's ``createCafAgent`` makes ordinary agents."""
     if not await catalogue.get_cafs(session, [caf_code]):
         raise PermanentError(f"unknown Caf {caf_code!r}")
     identifier = await _free_identifier(session, person, caf_code.lower())
     number = await _next_agent_number(session, caf_code)
-    values = {"kind": "CAF_AGENT", "caf_code": caf_code}
-    return await _create(session, person, identifier, number, values, issuing, now, signal, "BOOTSTRAP")
+    values = {"kind": "CAF_AGENT", "caf_code": caf_code, "caf_administrator": administrator}
+    reason: Reason = "BOOTSTRAP" if administrator else "ACTIVATION"
+    return await _create(session, person, identifier, number, values, issuing, now, signal, reason)
 
 
 async def create_provider_agent(
@@ -125,7 +130,7 @@ async def deactivate_agent(
             status="DESACTIVE", deactivated_at=now, deactivation_reason=reason
         )
     )  # fmt: skip
-    await _revoke_sessions(session, account_id, now)
+    await revoke_account_sessions(session, account_id, now, "DEACTIVATED")
     account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
     event = AgentDeactivated(
         account_id=uuid.UUID(account.id), agent_number=account.agent_number, email=account.email,
@@ -141,14 +146,6 @@ async def _caf_of(session: AsyncSession, account: Any) -> str | None:
         return str(account.caf_code)
     found = await session.scalar(select(providers.c.caf_code).where(providers.c.id == account.provider_id))
     return None if found is None else str(found)
-
-
-async def _revoke_sessions(session: AsyncSession, account_id: str, now: datetime) -> None:
-    await session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.account_id == account_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
 
 
 async def _create(

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.accounts import throttling
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import PasswordPolicy, PolicyViolation
+from gateway.accounts.revocations import Reason, announce_revoked, revoke_account_sessions
 from gateway.accounts.tables import accounts, connection_log, refresh_tokens
 from gateway.accounts.tokens import Claims, TokenSigner
 
@@ -114,6 +115,8 @@ async def _signed_in(
     promote: bool,
 ) -> SessionTokens:
     if promote:
+        # The old password stops here, and so do the sessions it opened.
+        await revoke_account_sessions(session, account.id, now, "PASSWORD_RESET")
         account = await _promote_pending(session, auth, account, password)
     elif auth.hashing.needs_rehash(account.password_hash):
         new_hash = await auth.hashing.hash(password)
@@ -173,7 +176,7 @@ async def _open_session(
     claims = Claims(
         account_id=account.id, session_id=family_id, kind=account.kind, agent_number=account.agent_number,
         caf_code=account.caf_code, provider_id=account.provider_id, temporary=account.password_temporary,
-        expires_at=0,
+        expires_at=0, administrator=account.caf_administrator,
     )  # fmt: skip
     return SessionTokens(auth.signer.issue(claims), refresh, auth.signer.lifetime_seconds, account.password_temporary)
 
@@ -213,16 +216,22 @@ async def _claim_refresh_token(session: AsyncSession, token_id: str, now: dateti
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
-    await session.execute(
+async def revoke_family(
+    session: AsyncSession, family_id: str, now: datetime, reason: Reason = "REFRESH_REPLAYED"
+) -> None:
+    revoked = await session.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now)
+        .returning(refresh_tokens.c.account_id)
     )
+    account_ids = set(revoked.scalars())
+    for account_id in account_ids:  # none when the family had already ended: it was announced then
+        await announce_revoked(session, account_id, family_id, reason, now)
 
 
 async def logout(session: AsyncSession, claims: Claims, client: Client, now: datetime) -> None:
-    await revoke_family(session, claims.session_id, now)
+    await revoke_family(session, claims.session_id, now, "LOGOUT")
     await _log(session, claims.account_id, claims.agent_number, "LOGOUT", client, now)
 
 
@@ -251,11 +260,7 @@ async def change_password(
             password_changed_at=now, status="ACTIF",
         )
     )  # fmt: skip
-    await session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.account_id == account.id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await revoke_account_sessions(session, account.id, now, "PASSWORD_CHANGED")
     await _log(session, account.id, account.identifier, "PASSWORD_CHANGED", client, now)
     updated = (await session.execute(select(accounts).where(accounts.c.id == account.id))).one()
     return await _open_session(session, auth, updated, str(uuid.uuid4()), now)

@@ -1,6 +1,6 @@
 """Accounts of the people who log in: provider agents (« personnes habilitées ») and Caf agents."""
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, false
 
 from gateway.tables import metadata
 
@@ -27,6 +27,7 @@ accounts = Table(
     Column("deactivation_reason", String(500), nullable=True),
     Column("pending_password_digest", String(64), nullable=True),
     Column("pending_password_expires_at", DateTime(timezone=True), nullable=True),
+    Column("caf_administrator", Boolean, nullable=False, server_default=false()),
 )
 """``pending_password_*``: a reset's generated password, valid beside the current one until first used."""
 

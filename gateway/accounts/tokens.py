@@ -12,9 +12,17 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from shared.tokens import AUDIENCE, ISSUER, Claims, InvalidTokenError, TokenVerifier, b64url
+from shared.tokens import GATEWAY, ISSUER, MODERATION, NOTIFIER, Claims, InvalidTokenError, TokenVerifier, b64url
 
 __all__ = ["Claims", "InvalidTokenError", "TokenSigner", "TokenVerifier"]
+
+
+def audiences(claims: Claims) -> list[str]:
+    """The services a token may be presented to: only those the account may use. Moderation and the notifier
+    serve Caf agents alone, and a session on a generated password may only change it, at the gateway."""
+    if claims.kind == "CAF_AGENT" and not claims.temporary:
+        return [GATEWAY, MODERATION, NOTIFIER]
+    return [GATEWAY]
 
 
 class TokenSigner:
@@ -23,7 +31,7 @@ class TokenSigner:
         self._lifetime = lifetime_seconds
         public = bytes(self._key.verify_key)
         self.key_id = hashlib.sha256(public).hexdigest()[:16]
-        self._verifier = TokenVerifier(public)
+        self._verifier = TokenVerifier(public, audience=GATEWAY)
 
     @property
     def lifetime_seconds(self) -> int:
@@ -33,10 +41,10 @@ class TokenSigner:
         now = int(time.time())
         header = {"alg": "EdDSA", "typ": "JWT", "kid": self.key_id}
         payload = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": claims.account_id, "sid": claims.session_id,
+            "iss": ISSUER, "aud": audiences(claims), "sub": claims.account_id, "sid": claims.session_id,
             "iat": now, "exp": now + self._lifetime, "jti": uuid.uuid4().hex, "kind": claims.kind,
             "agent": claims.agent_number, "caf": claims.caf_code, "provider": claims.provider_id,
-            "tmp": claims.temporary,
+            "tmp": claims.temporary, "adm": claims.administrator,
         }  # fmt: skip
         signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
         return f"{signing_input}.{b64url(self._key.sign(signing_input.encode()).signature)}"

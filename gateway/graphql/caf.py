@@ -199,7 +199,13 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
             else:
                 confirmation: Confirmation = arguments["confirmation"]  # type: ignore[assignment]
                 made = await processing.activate(
-                    session, number, actor, confirmation, issuing=_issuing(info), now=now, signal=info.context.signal
+                    session,
+                    number,
+                    actor,
+                    confirmation,
+                    issuing=password_issuing(info),
+                    now=now,
+                    signal=info.context.signal,
                 )
                 created = [account.identifier for account in made]
             [view] = await request_views(session, [await processing.get_request(session, number, actor)])
@@ -211,7 +217,7 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
     return ProcessingPayload(request=view, accounts=created, user_errors=[])
 
 
-def _issuing(info: GraphQLInfo) -> PasswordIssuing:
+def password_issuing(info: GraphQLInfo) -> PasswordIssuing:
     if info.context.issuing is None:
         raise ConfigurationError("GATEWAY_NOTIFIER_PUBLIC_KEY is not configured: passwords cannot be issued")
     return info.context.issuing
@@ -336,8 +342,8 @@ class CafMutations:
             )  # fmt: skip
             async with info.context.sessions() as session, session.begin():
                 created = await record_amendment(
-                    session, input.request_number, amendment, actor, issuing=_issuing(info), now=datetime.now(UTC),
-                    signal=info.context.signal,
+                    session, input.request_number, amendment, actor, issuing=password_issuing(info),
+                    now=datetime.now(UTC), signal=info.context.signal,
                 )  # fmt: skip
         except ProcessingError as error:
             return RecordAmendmentPayload(accounts=[], user_errors=[_error("input", error)])

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from gateway.accounts import sessions
+from gateway.accounts.administration import Administrator, is_administrator
 from gateway.accounts.tables import account_rights, accounts
 from gateway.accounts.tokens import Claims
 from gateway.catalogue.tables import establishments
@@ -47,6 +48,16 @@ async def require_caf_agent(context: Context) -> Claims:
     if claims.kind != "CAF_AGENT" or claims.caf_code is None:
         raise ForbiddenError("Réservé aux agents de la Caf.")
     return claims
+
+
+async def require_caf_administrator(context: Context) -> Administrator:
+    """A Caf administrator, as the database says now (a withdrawn role acts at once, whatever the token holds)."""
+    claims = await require_caf_agent(context)
+    async with context.sessions() as session:
+        allowed = await is_administrator(session, claims.account_id)
+    if not allowed:
+        raise ForbiddenError("Réservé aux administrateurs de la Caf.")
+    return Administrator(claims.account_id, claims.agent_number, claims.caf_code or "")
 
 
 async def require_right(context: Context, establishment_id: str, right: str) -> Claims:

@@ -4,6 +4,7 @@ import strawberry
 
 from gateway.graphql.agent import AgentMutations, AgentQueries, AgentSubmissionMutations
 from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
+from gateway.graphql.caf_administration import CafAdministrationMutations
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
@@ -28,6 +29,7 @@ class Mutation(
     HabilitationMutations,
     SessionMutations,
     CafMutations,
+    CafAdministrationMutations,
     AgentMutations,
     AgentSubmissionMutations,
     IntegratorMutations,

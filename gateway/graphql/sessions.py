@@ -7,6 +7,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import sessions
+from gateway.accounts.administration import is_administrator
 from gateway.accounts.services import reset_password
 from gateway.accounts.sessions import Refusal, SessionTokens
 from gateway.graphql.habilitation import ChallengeAnswerInput, UserErrorType
@@ -71,6 +72,9 @@ class Me:
     agent_number: str = strawberry.field(description="Numéro d'identification de l'agent (convention art. 3-4).")
     kind: str
     caf_code: str | None
+    administrator: bool = strawberry.field(
+        description="Administrateur de sa Caf : désactive les agents de la Caf, attribue ou retire ce rôle."
+    )
 
 
 def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
@@ -162,6 +166,9 @@ class SessionQueries:
     @strawberry.field(description="La personne connectée.")
     async def me(self, info: GraphQLInfo) -> Me:
         claims = await require_agent(info.context)
+        async with info.context.sessions() as session:  # the role as it is now, not as when the token was issued
+            administrator = await is_administrator(session, claims.account_id)
         return Me(
-            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind, caf_code=claims.caf_code
-        )
+            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind,
+            caf_code=claims.caf_code, administrator=administrator,
+        )  # fmt: skip

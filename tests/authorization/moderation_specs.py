@@ -20,35 +20,38 @@ def _item(world: World, item_id: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-async def _new_item(world: World, *, claimed: bool) -> str:
-    """A new submission of Marie's in the queue of the Caf du Nord, claimed by its moderator if asked."""
+async def _new_item(world: World, *, claimed: Identity | None) -> str:
+    """A new submission of Marie's in the queue of the Caf du Nord, claimed by ``claimed`` if given."""
     submission = await submit(world, "A", world.people["marie"], MULTI_ACCUEIL)
     await world.settle()
     item_id = str(scalar(world, "moderation", "SELECT id FROM review_items WHERE submission_id = ?", submission))
     world.mark("CAF59", item_id)
     if claimed:
-        answer = await world.gql("moderation", CLAIM, world.people["caf59"], {"id": item_id, "v": 1})
+        answer = await world.gql("moderation", CLAIM, claimed, {"id": item_id, "v": 1})
         assert answer["data"]["claimReviewItem"]["userErrors"] == [], answer
     return item_id
 
 
-async def _item_for(world: World, key: str, *, claimed: bool) -> dict[str, Any]:
-    moderator = world.people["caf59"].agent_number
+async def _item_for(world: World, key: str, *, claimed: Identity | None) -> dict[str, Any]:
+    moderator = claimed.agent_number if claimed else None
 
     def fresh(item_id: str) -> bool:
         status, claimed_by, _, flags = _item(world, item_id)
-        return bool(status == "PENDING" and not flags and (claimed_by == moderator if claimed else claimed_by is None))
+        return bool(status == "PENDING" and not flags and claimed_by == moderator)
 
     item_id = await reuse(world, key, fresh, lambda: _new_item(world, claimed=claimed))
     return {"id": item_id, "v": _item(world, item_id)[2]}
 
 
 async def _unclaimed(world: World, _identity: Identity) -> dict[str, Any]:
-    return await _item_for(world, "unclaimed item", claimed=False)
+    return await _item_for(world, "unclaimed item", claimed=None)
 
 
-async def _claimed(world: World, _identity: Identity) -> dict[str, Any]:
-    return await _item_for(world, "claimed item", claimed=True)
+async def _claimed(world: World, identity: Identity) -> dict[str, Any]:
+    """Claimed by the caller when it is a Caf du Nord moderator (only the claimer decides), else by the Caf du
+    Nord's agent."""
+    moderator = identity if identity.role in {"caf_territory", "caf_admin"} else world.people["caf59"]
+    return await _item_for(world, f"item claimed by {moderator.agent_number}", claimed=moderator)
 
 
 async def _bulk(world: World, identity: Identity) -> dict[str, Any]:

@@ -137,10 +137,10 @@ async def habilitate(
     return number, await advance(world, tenant, number, "ACTIVEE", establishments)
 
 
-async def _caf_agent(world: World, name: str, person: NewPerson, caf: str) -> Identity:
+async def _caf_agent(world: World, name: str, person: NewPerson, caf: str, *, administrator: bool = False) -> Identity:
     async with world.transaction() as session:
         made = await accounts.bootstrap_caf_agent(
-            session, person, caf_code=caf, issuing=world.issuing, now=datetime.now(UTC)
+            session, person, caf_code=caf, issuing=world.issuing, now=datetime.now(UTC), administrator=administrator
         )
     world.mark(caf, made.identifier, made.agent_number, person.email)
     world.people[name] = _identity(name, made.id, made.identifier, made.agent_number, caf)
@@ -152,8 +152,17 @@ async def populate(world: World) -> None:
     caf59_temporary = await _caf_agent(
         world, "caf59 temporary", NewPerson("Roux", "Inès", "Caf", "i.roux@caf59.example"), "CAF59"
     )
-    caf62 = await _caf_agent(world, "caf62", NewPerson("Lefebvre", "Paul", "Caf", "p.lefebvre@caf62.example"), "CAF62")
-    for agent in (caf59, caf62):
+    caf59_admin = await _caf_agent(
+        world,
+        "caf59 admin",
+        NewPerson("Vasseur", "Claire", "Caf", "c.vasseur@caf59.example"),
+        "CAF59",
+        administrator=True,
+    )
+    caf62 = await _caf_agent(
+        world, "caf62", NewPerson("Lefebvre", "Paul", "Caf", "p.lefebvre@caf62.example"), "CAF62", administrator=True
+    )
+    for agent in (caf59, caf59_admin, caf62):
         await world.sign_in(agent, chosen=CHOSEN)
     await world.sign_in(caf59_temporary)
 
@@ -178,6 +187,7 @@ async def populate(world: World) -> None:
         "provider_a": [_as(marie, "provider_a", "A")],
         "provider_b": [_as(hugo, "provider_b", "B")],
         "caf_territory": [_as(caf59, "caf_territory", "CAF59", "A", "B")],
+        "caf_admin": [_as(caf59_admin, "caf_admin", "CAF59", "A", "B")],
         "caf_other": [_as(caf62, "caf_other", "CAF62", "C")],
         "integrator": [Identity("integrator", "API key of the Caf du Nord, département 59", api_key=key)],
         "deactivated": [_as(durand, "deactivated")],

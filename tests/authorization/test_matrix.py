@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from tests.authorization import matrix
+from tests.authorization.gateway_administration import ADMINISTRATION
 from tests.authorization.gateway_reads import QUERIES
 from tests.authorization.gateway_writes import WRITES
 from tests.authorization.matrix import Cell
@@ -23,7 +24,9 @@ from tests.authorization.specs import Answer, Spec
 from tests.authorization.tenants import populate
 from tests.authorization.world import Identity, World, running_world
 
-SPECS: dict[str, dict[str, Spec]] = {"gateway": QUERIES | WRITES, "moderation": MODERATION, "notifier": NOTIFIER}
+SPECS: dict[str, dict[str, Spec]] = {
+    "gateway": QUERIES | WRITES | ADMINISTRATION, "moderation": MODERATION, "notifier": NOTIFIER,
+}  # fmt: skip
 
 
 def test_every_operation_and_sensitive_field_of_every_sdl_has_a_row() -> None:
@@ -48,12 +51,13 @@ def test_every_row_names_an_operation_or_field_the_sdl_still_has_and_a_way_to_ru
         assert set(SPECS[service]) <= matrix.operations(service), f"{service}: a spec runs no operation"
 
 
-def test_the_roles_are_the_eight_of_s16() -> None:
+def test_the_roles_are_the_eight_of_s16_and_the_caf_administrator() -> None:
     assert matrix.roles() == [
         "anonymous",
         "provider_a",
         "provider_b",
         "caf_territory",
+        "caf_admin",
         "caf_other",
         "integrator",
         "deactivated",

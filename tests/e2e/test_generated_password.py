@@ -81,9 +81,11 @@ async def test_the_first_caf_agent_receives_a_sealed_generated_password(
     assert PasswordHasher().verify(account.password_hash, password)
     assert account.status == "MDP_PROVISOIRE"
     assert account.password_temporary is True
+    assert account.caf_administrator is True  # the command makes the Caf's administrators
     async with create_session_factory(engines(notifier_url))() as session:
         delivery = (await session.execute(select(deliveries))).one()
     assert delivery.status == "SENT"
+    assert delivery.sealed_secret is None  # erased with the SMTP acceptance
     assert password not in delivery.text_body + delivery.html_body + (delivery.sealed_secret or "")
     [message] = await read_topic(stack.kafka, physical_topic(Topic.ACCOUNTS, kafka_namespace), expected=1)
     assert password.encode() not in message.value

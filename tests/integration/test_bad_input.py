@@ -42,6 +42,7 @@ from shared.events import (
     ModerationDecided,
     OperatingInfoPublished,
     PublicPlace,
+    SessionsRevoked,
     Topic,
     WireMessage,
     dead_letter_topic,
@@ -153,6 +154,19 @@ async def _deactivations_to_e_mail(_sessions: SessionFactory) -> Callable[[int],
     )  # fmt: skip
 
 
+async def _revocations(_sessions: SessionFactory) -> Callable[[int], Envelope]:
+    account = uuid.UUID(KEY)
+    return lambda n: new_event(
+        SessionsRevoked(account_id=account, session_id=f"session-{n}", reason="LOGOUT", revoked_at=datetime.now(UTC)),
+        source="/tests",
+    )
+
+
+async def _revoked_sessions(sessions: SessionFactory, ids: list[str]) -> int:
+    table = moderation_tables.revoked_sessions
+    return await _count(sessions, table, table.c.event_id.in_(ids))
+
+
 async def _deliveries(sessions: SessionFactory, ids: list[str]) -> int:
     return await _count(sessions, notifier_tables.deliveries, notifier_tables.deliveries.c.event_id.in_(ids))
 
@@ -178,6 +192,7 @@ async def _decided_submissions(sessions: SessionFactory, _ids: list[str]) -> int
 CONSUMERS = [
     Consumer("moderation", Topic.OPERATING_INFO_SUBMITTED, ModerationSettings, moderation_app.spec,
              _submissions_to_review, _review_items),
+    Consumer("moderation", Topic.ACCOUNTS, ModerationSettings, moderation_app.spec, _revocations, _revoked_sessions),
     Consumer("notifier", Topic.MODERATION_DECIDED, NotifierSettings, notifier_app.spec,
              _decisions_to_e_mail, _deliveries),
     Consumer("notifier", Topic.ACCOUNTS, NotifierSettings, notifier_app.spec, _deactivations_to_e_mail, _deliveries),

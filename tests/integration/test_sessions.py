@@ -17,6 +17,7 @@ from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import connection_log
 from gateway.accounts.tokens import TokenVerifier
 from shared.sealing import generate_key_pair
+from shared.tokens import GATEWAY
 from tests.gateway_app import gateway_client
 from tests.integration.test_login_throttling import count_calls
 
@@ -194,6 +195,6 @@ async def test_the_access_token_verifies_with_the_published_jwks(client: httpx.A
     jwks = (await client.get("/.well-known/jwks.json")).json()
 
     public = base64.urlsafe_b64decode(jwks["keys"][0]["x"] + "=")
-    claims = TokenVerifier(public).verify(session["accessToken"])
+    claims = TokenVerifier(public, audience=GATEWAY).verify(session["accessToken"])
 
     assert (claims.agent_number, claims.temporary) == ("CAF59-0001", True)
