@@ -8,10 +8,10 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from captcha.image import ImageCaptcha
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.habilitation.tables import challenges
@@ -63,15 +63,24 @@ async def issue_challenge(
 async def redeem_challenge(
     session: AsyncSession, challenge_id: str, answer: str, *, purpose: str, now: datetime
 ) -> bool:
-    """Whether ``answer`` solves the challenge; either way the challenge cannot be used again."""
-    row = (await session.execute(select(challenges).where(challenges.c.id == challenge_id).with_for_update())).first()
-    if row is None or row.purpose != purpose or row.used_at is not None or _aware(row.expires_at) < now:
+    """Whether ``answer`` solves the challenge; either way the challenge cannot be used again.
+
+    Using it up is one compare-and-set (``used_at IS NULL`` in the UPDATE itself): of concurrent redemptions exactly
+    one changes the row, on PostgreSQL and on SQLite alike (SQLite ignores ``SELECT … FOR UPDATE``).
+    """
+    claimed = (
+        await session.execute(
+            update(challenges)
+            .where(
+                challenges.c.id == challenge_id,
+                challenges.c.purpose == purpose,
+                challenges.c.used_at.is_(None),
+                challenges.c.expires_at > now,
+            )
+            .values(used_at=now, attempts=challenges.c.attempts + 1)
+            .returning(challenges.c.answer_digest)
+        )
+    ).first()
+    if claimed is None:
         return False
-    await session.execute(
-        update(challenges).where(challenges.c.id == challenge_id).values(used_at=now, attempts=row.attempts + 1)
-    )
-    return secrets.compare_digest(row.answer_digest, _digest(challenge_id, answer))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return secrets.compare_digest(claimed.answer_digest, _digest(challenge_id, answer))
