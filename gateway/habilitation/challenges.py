@@ -1,25 +1,28 @@
 """On-screen image challenges (« texte présenté à l'écran »): single use, short-lived, checked server-side.
 
 The answer is never stored: only a digest salted with the challenge id. A wrong answer uses the challenge up.
+The image is drawn by ``challenge_image``; the audio alternative (``challenge_audio``) spells the same answer and
+is made only when asked for, while the answer is still in memory.
 """
 
+import asyncio
 import base64
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from captcha.image import ImageCaptcha
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.habilitation.challenge_audio import spoken_wav
+from gateway.habilitation.challenge_image import draw_png
 from gateway.habilitation.tables import challenges
 
 LIFETIME = timedelta(minutes=10)
 LENGTH = 6
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_IMAGES = ImageCaptcha(width=220, height=80)
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: people would confuse them
 
 
 @dataclass(frozen=True)
@@ -27,18 +30,20 @@ class IssuedChallenge:
     id: str
     image_png: bytes
     expires_at: datetime
+    answer: str = field(repr=False)
 
     @property
     def data_url(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.image_png).decode()
 
+    async def audio_data_url(self) -> str | None:
+        """The answer spelled aloud, as a ``data:audio/wav;base64,…`` URL; None when audio is unavailable."""
+        wav = await asyncio.to_thread(spoken_wav, self.answer)
+        return None if wav is None else "data:audio/wav;base64," + base64.b64encode(wav).decode()
+
 
 def _digest(challenge_id: str, answer: str) -> str:
     return hashlib.sha256(f"{challenge_id}:{answer.strip().upper()}".encode()).hexdigest()
-
-
-def draw(text: str) -> bytes:
-    return _IMAGES.generate(text).getvalue()
 
 
 async def issue_challenge(
@@ -57,7 +62,8 @@ async def issue_challenge(
             expires_at=now + LIFETIME,
         )
     )
-    return IssuedChallenge(id=challenge_id, image_png=draw(answer), expires_at=now + LIFETIME)
+    image = await asyncio.to_thread(draw_png, answer)
+    return IssuedChallenge(id=challenge_id, image_png=image, expires_at=now + LIFETIME, answer=answer)
 
 
 async def redeem_challenge(
