@@ -32,7 +32,10 @@ class UserErrorType:
 )
 class Challenge:
     id: strawberry.ID
-    image: str = strawberry.field(description="L'image, en URL `data:image/png;base64,…`.")
+    image: str = strawberry.field(
+        description="L'image, en URL `data:image/png;base64,…` : les 6 caractères à recopier sont ceux de couleur "
+        "terne, tissée des deux couleurs vives des caractères leurres qui les séparent."
+    )
     expires_at: datetime
     issued: strawberry.Private[IssuedChallenge]
 

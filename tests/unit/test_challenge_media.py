@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from gateway.habilitation.challenge_audio import spoken_wav
-from gateway.habilitation.challenge_image import HEIGHT, WIDTH, draw_png
+from gateway.habilitation.challenge_image import HEIGHT, WIDTH, _colours, _grey, draw_png
 from gateway.habilitation.challenges import _ALPHABET
 
 
@@ -36,3 +36,12 @@ def test_the_image_is_a_png_of_the_announced_size(text: str) -> None:
 
 def test_two_images_of_the_same_answer_differ() -> None:
     assert draw_png("ABCDEF") != draw_png("ABCDEF")
+
+
+def test_answer_and_decoys_are_the_same_grey_so_only_colour_tells_them_apart() -> None:
+    for _ in range(200):
+        first, second = _colours()
+
+        assert abs(_grey(first) - _grey(second)) <= 1.5
+        assert max(first) - min(first) >= 80, "vivid, so the woven blend looks dull beside it"
+        assert max(second) - min(second) >= 80
