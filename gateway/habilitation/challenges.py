@@ -10,6 +10,7 @@ import base64
 import hashlib
 import secrets
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,6 +21,9 @@ from gateway.habilitation.challenge_audio import spoken_wav
 from gateway.habilitation.challenge_image import draw_png
 from gateway.habilitation.tables import challenges
 
+# Drawing (~50 ms) and speaking (~200 ms) are CPU work: off the event loop, on one thread, so that a flood of
+# challenges queues instead of taking every core.
+_MEDIA = ThreadPoolExecutor(max_workers=1, thread_name_prefix="challenge-media")
 LIFETIME = timedelta(minutes=10)
 LENGTH = 6
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: people would confuse them
@@ -38,7 +42,7 @@ class IssuedChallenge:
 
     async def audio_data_url(self) -> str | None:
         """The answer spelled aloud, as a ``data:audio/wav;base64,…`` URL; None when audio is unavailable."""
-        wav = await asyncio.to_thread(spoken_wav, self.answer)
+        wav = await asyncio.get_running_loop().run_in_executor(_MEDIA, spoken_wav, self.answer)
         return None if wav is None else "data:audio/wav;base64," + base64.b64encode(wav).decode()
 
 
@@ -52,6 +56,8 @@ async def issue_challenge(
     """Create a challenge; ``text`` is only given by tests (the image is what people read)."""
     answer = text or "".join(secrets.choice(_ALPHABET) for _ in range(LENGTH))
     challenge_id = str(uuid.uuid4())
+    # Drawn before the INSERT: on SQLite the write holds the database's lock until the commit.
+    image = await asyncio.get_running_loop().run_in_executor(_MEDIA, draw_png, answer)
     await session.execute(
         challenges.insert().values(
             id=challenge_id,
@@ -62,7 +68,6 @@ async def issue_challenge(
             expires_at=now + LIFETIME,
         )
     )
-    image = await asyncio.to_thread(draw_png, answer)
     return IssuedChallenge(id=challenge_id, image_png=image, expires_at=now + LIFETIME, answer=answer)
 
 
