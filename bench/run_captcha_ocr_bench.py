@@ -172,7 +172,6 @@ def markdown(raw: dict[str, Any]) -> str:
         "`gateway/habilitation/challenge_image.py` (samples: `docs/images/challenge-*.png`).",
         "- « any colour preset »: each of ddddocr's colour filters tried on every image, read when any of them "
         "gives the answer (an upper bound for an attacker who tries them all).",
-        "",
         "- « solver for this image »: not a packaged option but the first thing someone who studied the new image "
         "would write (`solver_for_this_image`: blur, keep the dull dark pixels, then the same OCR): the limit, "
         "outside the target.",
@@ -198,8 +197,8 @@ def markdown(raw: dict[str, Any]) -> str:
         "",
         f"Limits: a solver written for this image reads {raw['after_solver_for_this_image_percent']} % of them with "
         "ten lines of Pillow (a tuned one would do better): the image stops packaged OCRs, not a determined attacker, "
-        "which is why challenges are single use, short-lived and rate-limited. The audio alternative "
-        "(`Challenge.audioDataUrl`) is not measured against speech recognition.",
+        "which is why challenges are single use and short-lived, and the forms behind them throttled. The audio "
+        "alternative (`Challenge.audioDataUrl`) is not measured against speech recognition.",
         "",
     ]
     return "\n".join(lines)
