@@ -4,10 +4,12 @@
   e-mailed, single use and short-lived; never ambiguous characters (0/O, 1/l/I) since people retype them.
 * Chosen: at least 12 characters by default (never fewer than the convention's 8), at most 128, any characters,
   no composition rule; refused when common (``common_passwords.txt.gz``, see ``tools/build_common_passwords.py``)
-  or when it contains the identifier or the person's name. Messages are in French for people, codes stable for
-  programs.
+  or when it contains the identifier or the person's name; then refused when zxcvbn finds it easy to guess with
+  the person's and the structure's words as context (``password_strength``). Messages are in French for people,
+  codes stable for programs.
 """
 
+import asyncio
 import gzip
 import re
 import secrets
@@ -16,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from gateway.accounts.password_strength import ADVICE, weakness
 
 GENERATED_LENGTH = 8
 CONVENTION_MINIMUM = 8
@@ -45,15 +49,7 @@ MESSAGES = {
     "TOO_COMMON": "Ce mot de passe est trop courant : choisissez-en un autre.",
     "CONTAINS_IDENTIFIER": "Le mot de passe ne doit pas contenir votre identifiant.",
     "CONTAINS_NAME": "Le mot de passe ne doit pas contenir votre nom ou prénom.",
-}
-
-
-MESSAGES = {
-    "TOO_SHORT": "Le mot de passe doit comporter {}.",
-    "TOO_LONG": "Le mot de passe doit comporter {}.",
-    "TOO_COMMON": "Ce mot de passe est trop courant : choisissez-en un autre.",
-    "CONTAINS_IDENTIFIER": "Le mot de passe ne doit pas contenir votre identifiant.",
-    "CONTAINS_NAME": "Le mot de passe ne doit pas contenir votre nom ou prénom.",
+    "TOO_GUESSABLE": "Ce mot de passe est trop facile à deviner : {}. " + ADVICE,
 }
 
 
@@ -74,9 +70,17 @@ class PasswordPolicy:
         if self.max_length < 64:
             raise ValueError("the maximum length must allow at least 64 characters")
 
-    def violations(self, password: str, *, identifier: str, names: Iterable[str] = ()) -> list[PolicyViolation]:
-        """Every reason to refuse ``password``; an empty list means it is acceptable."""
+    def violations(
+        self, password: str, *, identifier: str, names: Iterable[str] = (), context: Iterable[str] = ()
+    ) -> list[PolicyViolation]:
+        """Every reason to refuse ``password``; an empty list means it is acceptable.
+
+        ``context``: words of the person's structure (provider, commune, Caf) a guesser would try. The estimator
+        runs only when the plain rules pass: its message would repeat theirs. It costs milliseconds of CPU: from a
+        coroutine, call ``check``.
+        """
         folded = _fold(password)
+        names = list(names)
         checks = [
             ("TOO_SHORT", len(password) < self.min_length, f"au moins {self.min_length} caractères"),
             ("TOO_LONG", len(password) > self.max_length, f"au plus {self.max_length} caractères"),
@@ -84,7 +88,21 @@ class PasswordPolicy:
             ("CONTAINS_IDENTIFIER", len(identifier) >= 3 and _fold(identifier) in folded, ""),
             ("CONTAINS_NAME", any(len(n) >= 3 and _fold(n) in folded for n in names), ""),
         ]
-        return [PolicyViolation(code, MESSAGES[code].format(detail)) for code, failed, detail in checks if failed]
+        found = [PolicyViolation(code, MESSAGES[code].format(detail)) for code, failed, detail in checks if failed]
+        if found:
+            return found
+        reasons = weakness(password, [identifier, *names, *context])
+        if reasons is None:
+            return []
+        return [PolicyViolation("TOO_GUESSABLE", MESSAGES["TOO_GUESSABLE"].format(" ; ".join(reasons)))]
+
+    async def check(
+        self, password: str, *, identifier: str, names: Iterable[str] = (), context: Iterable[str] = ()
+    ) -> list[PolicyViolation]:
+        """``violations`` off the event loop (the strength estimate is CPU work)."""
+        return await asyncio.to_thread(
+            self.violations, password, identifier=identifier, names=list(names), context=list(context)
+        )
 
 
 def _fold(text: str) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import throttling
 from gateway.accounts.hashing import PasswordHashing
+from gateway.accounts.password_context import structure_words
 from gateway.accounts.passwords import PasswordPolicy, PolicyViolation
 from gateway.accounts.revocations import Reason, announce_revoked, revoke_account_sessions
 from gateway.accounts.tables import accounts, connection_log, refresh_tokens
@@ -249,7 +250,8 @@ async def change_password(
     if not await auth.hashing.verify(account.password_hash, current):
         return [Refusal("INVALID_CREDENTIALS", "Le mot de passe actuel est incorrect.", "currentPassword")]
     names = (account.last_name, account.first_name)
-    problems: list[PolicyViolation] = auth.policy.violations(new, identifier=account.identifier, names=names)
+    context = await structure_words(session, account)
+    problems = await auth.policy.check(new, identifier=account.identifier, names=names, context=context)
     if new == current:
         problems.append(PolicyViolation("SAME_PASSWORD", "Choisissez un mot de passe différent de l'actuel."))
     if problems:

@@ -9,7 +9,7 @@ from gateway.graphql.enums import ProviderKind
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import services
-from gateway.habilitation.challenges import issue_challenge
+from gateway.habilitation.challenges import IssuedChallenge, issue_challenge
 from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm, UserError
 
 
@@ -26,11 +26,27 @@ class UserErrorType:
     code: str
 
 
-@strawberry.type(description="Un texte à recopier, présenté en image ; à usage unique, valable 10 minutes.")
+@strawberry.type(
+    description="Un texte à recopier, présenté en image et, pour qui ne peut pas la voir, épelé en audio ; à usage "
+    "unique, valable 10 minutes."
+)
 class Challenge:
     id: strawberry.ID
-    image: str = strawberry.field(description="L'image, en URL `data:image/png;base64,…`.")
+    image: str = strawberry.field(
+        description="L'image, en URL `data:image/png;base64,…` : les 6 caractères à recopier sont ceux de couleur "
+        "terne, tissée des deux couleurs vives des caractères leurres qui les séparent."
+    )
     expires_at: datetime
+    issued: strawberry.Private[IssuedChallenge]
+
+    @strawberry.field(
+        description="Le même texte épelé en français, pour qui ne peut pas lire l'image (RGAA, critère 1.1.1 du "
+        "WCAG) : URL `data:audio/wav;base64,…` d'environ 25 secondes, trois bips puis chaque caractère (« B comme "
+        "Berthe », « chiffre deux ») sur un fond de voix brouillées. La réponse est la même que pour l'image. "
+        "Produit seulement si ce champ est demandé ; `null` si l'audio n'est pas disponible."
+    )
+    async def audio_data_url(self) -> str | None:
+        return await self.issued.audio_data_url()
 
 
 @strawberry.type
@@ -107,7 +123,9 @@ class HabilitationMutations:
     async def create_challenge(self, info: GraphQLInfo, input: CreateChallengeInput) -> CreateChallengePayload:
         async with info.context.sessions() as session, session.begin():
             issued = await issue_challenge(session, purpose=input.purpose.value, now=datetime.now(UTC))
-        challenge = Challenge(id=strawberry.ID(issued.id), image=issued.data_url, expires_at=issued.expires_at)
+        challenge = Challenge(
+            id=strawberry.ID(issued.id), image=issued.data_url, expires_at=issued.expires_at, issued=issued
+        )
         return CreateChallengePayload(challenge=challenge)
 
     @strawberry.mutation(description="Demande d'habilitation informatique « STRUCTURES » (convention, art. 3-1).")
