@@ -77,7 +77,7 @@ def _count(
 @dataclass(frozen=True)
 class CostModel:
     max_cost: int = 20_000
-    page_size: int = 100
+    page_size: int = 200
     """Items a list may return when ``first`` is a variable (the largest page the services serve)."""
     list_size: int = 10
     """Items assumed for a list field that takes no ``first`` (short lists: opening hours, reasons…)."""

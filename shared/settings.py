@@ -53,7 +53,7 @@ class GraphQLServiceSettings(ServiceSettings):
     graphql_max_tokens: int = 2000
     graphql_max_cost: int = 20000
     """Estimated cost above which a document is refused: each field 1, a list's selection times its ``first``."""
-    graphql_page_size: int = 100
+    graphql_page_size: int = 200
     """Items counted for a ``first`` given by a variable (the largest page any list serves)."""
     graphql_timeout_seconds: float = 15.0
     """A query or mutation still running after this is cancelled and answered TIMEOUT."""
