@@ -194,7 +194,7 @@ async def test_an_operation_past_its_deadline_is_cancelled_and_answered_timeout(
             raise
 
     monkeypatch.setattr(repositories, "list_cafs", stuck)
-    async with gateway(graphql_timeout_seconds=0.2) as client:
+    async with gateway(graphql_timeout_seconds=0.2) as client, asyncio.timeout(60):  # fail rather than hang
         body = await _post(client, "{ cafs { code } }")
 
     [error] = body["errors"]
