@@ -23,7 +23,7 @@ def service_client(name: str, folder: Path, token_public_key: str | None = None)
 
     @contextlib.asynccontextmanager
     async def running(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = _create(name, folder, {"bus": "inprocess", "token_public_key": token_public_key, **overrides})
+        app = create_service_app(name, folder, {"bus": "inprocess", "token_public_key": token_public_key, **overrides})
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
@@ -33,7 +33,7 @@ def service_client(name: str, folder: Path, token_public_key: str | None = None)
     return running
 
 
-def _create(name: str, folder: Path, settings: dict[str, Any]) -> Starlette:
+def create_service_app(name: str, folder: Path, settings: dict[str, Any]) -> Starlette:
     database = f"sqlite+aiosqlite:///{folder / f'{name}.sqlite3'}"
     if name == "moderation":
         return create_moderation(ModerationSettings(database_url=database, **settings), bus=InProcessBus())
