@@ -248,7 +248,7 @@ def health_routes(runtime_of: "RuntimeAccessor") -> list[Route]:
 
 
 def _may_scrape(token: SecretStr | None, header: str | None) -> bool:
-    if token is None:
+    if token is None or not token.get_secret_value():  # unset, or set empty as in .env.example: open
         return True
     scheme, _, given = (header or "").partition(" ")
     # Compared in constant time, so the answer's timing tells nothing about how much of a guess was right.

@@ -88,7 +88,7 @@ async def test_metrics_answer_only_the_bearer_of_the_token_when_one_is_set(
         basic = await client.get("/metrics", headers={"authorization": "Basic scrape-Secret-42"})
         scraper = await client.get("/metrics", headers={"authorization": "Bearer scrape-Secret-42"})
         health = await client.get("/healthz")
-    async with start(name)() as client:
+    async with start(name)(metrics_token="") as client:  # as .env.example leaves it: no token
         open_metrics = await client.get("/metrics")
 
     for refused in (anonymous, wrong, basic):
