@@ -99,6 +99,16 @@ async def test_a_costly_query_is_refused_before_any_resolver_runs_with_a_french_
     assert resolvers.calls == 0
 
 
+async def test_a_bulk_approval_runs_at_most_once_per_request(start: Callable[[str], ServiceClient]) -> None:
+    twice = "mutation { a: bulkApproveUnflagged(ids: []) { approved } b: bulkApproveUnflagged(ids: []) { approved } }"
+    async with start("moderation")() as client:
+        resolvers = count_resolvers(client.app)  # type: ignore[attr-defined]
+        body = await _post(client, twice)
+
+    assert _messages(body) == ["'bulkApproveUnflagged' may be asked only once per request (found 2)."]
+    assert resolvers.calls == 0
+
+
 @pytest.mark.parametrize("name", SERVICES)
 async def test_production_answers_no_introspection_no_suggestions_and_no_graphiql(
     start: Callable[[str], ServiceClient], name: str
