@@ -7,7 +7,9 @@
   and its selection is multiplied by the number of items it may return: the literal ``first``, the argument's
   default, or a short list's size when the field is a list without one. A ``first`` given by a variable counts as
   the largest page (its value is unknown until execution), and so does a larger literal (the field refuses it).
-  A connection's ``edges`` are paid by its ``first``.
+  A connection's ``edges`` are paid by its ``first``. Introspection (``__schema``, ``__type``) counts 1: it is off
+  in production, and GraphiQL's own introspection query must pass in development (the token limit and the
+  deadline still bound it).
 """
 
 from collections.abc import Collection, Mapping
