@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
@@ -34,7 +33,7 @@ from gateway.catalogue.reference_data import load_reference_data
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
-from gateway.graphql.protection import Limits, TransportWsHandler
+from gateway.graphql.protection import TransportWsHandler
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.integrators.keys import RateLimiter
@@ -47,8 +46,10 @@ from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.errors import PermanentError
 from shared.events import Topic
+from shared.graphiql import GraphiQLPage, graphiql_if
 from shared.graphql_errors import StrictJsonBodies
-from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
+from shared.graphql_protection import limits_from
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, SecurityHeadersMiddleware
 from shared.kafka import KafkaBroadcastReader
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxSignal
@@ -69,22 +70,13 @@ _runtime_of = RuntimeAccessor()
 log = logging.getLogger(__name__)
 
 
-class GatewayGraphQL(StrictJsonBodies, GraphQL[Context, None]):
+class GatewayGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWsHandler
 
     def __init__(self, settings: GatewaySettings, metrics: ServiceMetrics) -> None:
-        limits = Limits(
-            max_depth=settings.graphql_max_depth,
-            max_aliases=settings.graphql_max_aliases,
-            max_tokens=settings.graphql_max_tokens,
-            cache_size=settings.graphql_cache_size,
-            introspection=settings.introspection and not settings.production,
-            suggestions=not settings.production,
-        )
-        ide: Literal["graphiql"] | None = "graphiql" if settings.graphiql and not settings.production else None
         super().__init__(
-            build_schema(limits, metrics),
-            graphql_ide=ide,
+            build_schema(limits_from(settings), metrics),
+            graphql_ide=graphiql_if(settings.graphiql, settings),
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # S9: only graphql-transport-ws
             connection_init_wait_timeout=timedelta(seconds=settings.connection_init_seconds),
@@ -251,7 +243,11 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(CorrelationIdMiddleware), Middleware(BodyLimitMiddleware)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(CorrelationIdMiddleware),
+            Middleware(BodyLimitMiddleware),
+        ],
     )
     app.state.authenticator = authenticator
     app.state.feed = feed

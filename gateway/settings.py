@@ -3,10 +3,10 @@
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import GraphQLServiceSettings
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(GraphQLServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore", frozen=True)
 
     port: int = 8000
@@ -14,13 +14,6 @@ class GatewaySettings(ServiceSettings):
     """Kafka consumer group applying the moderators' decisions."""
     graphiql: bool = True
     """Serve the GraphiQL IDE on ``GET /graphql`` (never in production)."""
-    introspection: bool = True
-    """Answer introspection queries (never in production)."""
-    graphql_max_depth: int = 10
-    graphql_max_aliases: int = 30
-    graphql_max_tokens: int = 2000
-    graphql_cache_size: int = 256
-    """Entries of the parsed-document and validation caches (LRU)."""
     demo_data: bool = False
     """Load the reference data and the Nord demo at start-up when the catalogue is empty (embedded default)."""
     notifier_public_key: str | None = None
@@ -62,7 +55,3 @@ class GatewaySettings(ServiceSettings):
     """How often an open subscription checks its API key or session again (a revocation ends it within that time)."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
-
-    @property
-    def production(self) -> bool:
-        return self.environment == "production"

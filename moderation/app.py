@@ -20,8 +20,10 @@ from moderation.settings import ModerationSettings
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.events import Topic
+from shared.graphiql import GraphiQLPage, graphiql_if
 from shared.graphql_errors import StrictJsonBodies
-from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
+from shared.graphql_protection import limits_from
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, SecurityHeadersMiddleware
 from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
@@ -30,9 +32,11 @@ from shared.tokens import MODERATION, Claims, InvalidTokenError, TokenVerifier, 
 _runtime_of = RuntimeAccessor()
 
 
-class ModerationGraphQL(StrictJsonBodies, GraphQL[Context, None]):
+class ModerationGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
     def __init__(self, settings: ModerationSettings, metrics: ServiceMetrics) -> None:
-        super().__init__(build_schema(metrics), graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(
+            build_schema(metrics, limits_from(settings)), graphql_ide=graphiql_if(settings.graphiql, settings)
+        )
         key = settings.token_public_key
         self._verifier = TokenVerifier(unb64url(key), audience=MODERATION) if key else None
 
@@ -97,5 +101,9 @@ def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None)
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(CorrelationIdMiddleware), Middleware(BodyLimitMiddleware)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(CorrelationIdMiddleware),
+            Middleware(BodyLimitMiddleware),
+        ],
     )

@@ -2,10 +2,10 @@
 
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import GraphQLServiceSettings
 
 
-class ModerationSettings(ServiceSettings):
+class ModerationSettings(GraphQLServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MODERATION_", env_file=".env", extra="ignore", frozen=True)
 
     port: int = 8001

@@ -22,7 +22,8 @@ from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
 from shared.events import Topic
 from shared.graphql_errors import StrictJsonBodies
-from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware
+from shared.graphql_protection import limits_from
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, SecurityHeadersMiddleware
 from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
@@ -87,7 +88,11 @@ def create_app(settings: NotifierSettings, *, bus: InProcessBus | None = None) -
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(CorrelationIdMiddleware), Middleware(BodyLimitMiddleware)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(CorrelationIdMiddleware),
+            Middleware(BodyLimitMiddleware),
+        ],
     )
 
 
@@ -104,7 +109,7 @@ def _measure_deliveries(metrics: ServiceMetrics, worker: DeliveryWorker) -> None
 
 class NotifierGraphQL(StrictJsonBodies, GraphQL[Context, None]):
     def __init__(self, settings: NotifierSettings, metrics: ServiceMetrics) -> None:
-        super().__init__(build_schema(metrics), graphql_ide=None, allow_queries_via_get=False)
+        super().__init__(build_schema(metrics, limits_from(settings)), graphql_ide=None, allow_queries_via_get=False)
         key = settings.token_public_key
         self._verifier = TokenVerifier(unb64url(key), audience=NOTIFIER) if key else None
 

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from notifier.tables import deliveries
 from shared.db import SessionFactory
 from shared.errors import PermanentError
-from shared.graphql_errors import PublicErrors
+from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
 from shared.tokens import Claims
 
@@ -79,6 +79,9 @@ class Query:
         ]
 
 
-def build_schema(metrics: ServiceMetrics | None = None) -> strawberry.Schema:
+def build_schema(metrics: ServiceMetrics | None = None, limits: Limits | None = None) -> strawberry.Schema:
     timing = [operation_metrics(metrics)] if metrics is not None else []
-    return strawberry.Schema(query=Query, extensions=[*timing, PublicErrors])
+    limits = limits or Limits()
+    return BoundedSchema(
+        query=Query, extensions=[*timing, *schema_extensions(limits)], timeout_seconds=limits.timeout_seconds
+    )

@@ -6,10 +6,10 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import GraphQLServiceSettings
 
 
-class NotifierSettings(ServiceSettings):
+class NotifierSettings(GraphQLServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", env_file=".env", extra="ignore", frozen=True)
 
     port: int = 8002

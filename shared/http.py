@@ -94,3 +94,41 @@ def _declared_length(scope: Scope) -> int:
         if name == b"content-length" and value.isdigit():
             return int(value[:19])  # more digits than that is over any limit anyway
     return 0
+
+
+HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+"""The policy of an HTML page that declares none of its own (a page that loads assets sets its own, see
+:mod:`shared.graphiql`)."""
+_EVERY_RESPONSE = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+
+
+class SecurityHeadersMiddleware:
+    """Every response: ``nosniff`` (a JSON answer is never run as a script) and no referrer (URLs may carry ids).
+    Every HTML page besides: it may not be framed (clickjacking), and a Content-Security-Policy, the strictest one
+    unless the page brought its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _secured(list(message.get("headers", [])))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _secured(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    names = {name.lower() for name, _ in headers}
+    added = [(name, value) for name, value in _EVERY_RESPONSE if name not in names]
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    if content_type.startswith(b"text/html"):
+        added.append((b"x-frame-options", b"DENY"))
+        if b"content-security-policy" not in names:
+            added.append((b"content-security-policy", HTML_CSP.encode()))
+    return [*headers, *added]

@@ -6,6 +6,7 @@ gives it its tables and event handlers, and mounts :func:`health_routes`.
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import SecretStr
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -222,7 +224,7 @@ class ServiceRuntime:
 
 def health_routes(runtime_of: "RuntimeAccessor") -> list[Route]:
     """``/healthz`` (the process answers), ``/readyz`` (database and Kafka, 503 when not ready) and ``/metrics``
-    (Prometheus)."""
+    (Prometheus; only with ``Authorization: Bearer <metrics_token>`` when the service's settings set one)."""
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -232,10 +234,25 @@ def health_routes(runtime_of: "RuntimeAccessor") -> list[Route]:
         return JSONResponse(report, status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:
-        exposition = await runtime_of(request).metrics.exposition()
+        runtime = runtime_of(request)
+        if not _may_scrape(runtime.settings.metrics_token, request.headers.get("authorization")):
+            return JSONResponse(
+                {"error": "Jeton requis pour /metrics (Authorization: Bearer …).", "code": "UNAUTHENTICATED"},
+                status_code=401,
+                headers={"www-authenticate": 'Bearer realm="metrics"'},
+            )
+        exposition = await runtime.metrics.exposition()
         return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     return [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]
+
+
+def _may_scrape(token: SecretStr | None, header: str | None) -> bool:
+    if token is None or not token.get_secret_value():  # unset, or set empty as in .env.example: open
+        return True
+    scheme, _, given = (header or "").partition(" ")
+    # Compared in constant time, so the answer's timing tells nothing about how much of a guess was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode())
 
 
 class RuntimeAccessor:

@@ -7,7 +7,7 @@ a global. Precedence: environment, then ``.env``, then the defaults below.
 
 from typing import Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.errors import ConfigurationError
@@ -37,6 +37,32 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     environment: Literal["development", "production"] = "development"
     outbox_poll_seconds: float = 0.5
+    metrics_token: SecretStr | None = None
+    """When set, ``/metrics`` answers only ``Authorization: Bearer <token>`` (401 otherwise): the figures describe
+    the service's load and backlogs, for the scraper, not the public."""
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+class GraphQLServiceSettings(ServiceSettings):
+    """A service with a GraphQL endpoint: the limits of :mod:`shared.graphql_protection` (production always turns
+    introspection and suggestions off, whatever ``introspection`` says)."""
+
+    introspection: bool = True
+    """Answer introspection queries (never in production)."""
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2000
+    graphql_max_cost: int = 20000
+    """Estimated cost above which a document is refused: each field 1, a list's selection times its ``first``."""
+    graphql_page_size: int = 200
+    """Items counted for a ``first`` given by a variable (the largest page any list serves)."""
+    graphql_timeout_seconds: float = 15.0
+    """A query or mutation still running after this is cancelled and answered TIMEOUT."""
+    graphql_cache_size: int = 256
+    """Entries of the parsed-document and validation caches (LRU)."""
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
-from gateway.graphql.protection import Limits
 from gateway.graphql.schema import build_schema
 from shared.db import create_session_factory
+from shared.graphql_protection import Limits
 
 
 class SchemaClient:

@@ -8,12 +8,13 @@ from gateway.graphql.caf_administration import CafAdministrationMutations
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
-from gateway.graphql.protection import Limits, schema_extensions
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.register import RegisterMutations
 from gateway.graphql.sessions import SessionMutations, SessionQueries
+from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
 from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
+from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
 
 
@@ -40,11 +41,13 @@ class Mutation(
 
 def build_schema(limits: Limits | None = None, metrics: ServiceMetrics | None = None) -> strawberry.Schema:
     timing = [operation_metrics(metrics)] if metrics is not None else []
-    return strawberry.Schema(
+    limits = limits or Limits()
+    return BoundedSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Establishment, Commune, Caf, Provider],
-        extensions=[*timing, *schema_extensions(limits or Limits())],
+        extensions=[*timing, *schema_extensions(limits, SENSITIVE_ROOT_FIELDS)],
         execution_context_class=SharedEventResults,
+        timeout_seconds=limits.timeout_seconds,
     )

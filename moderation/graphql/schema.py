@@ -10,7 +10,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.extensions import AddValidationRules
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -19,7 +18,7 @@ from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
 from shared.db import SessionFactory
 from shared.errors import PermanentError
-from shared.graphql_errors import PublicErrors, StorableStringLiterals
+from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
 from shared.outbox import OutboxSignal
 from shared.refusal_reasons import REFUSAL_REASONS
@@ -276,10 +275,16 @@ class Mutations(Mutation, BulkMutation):
     pass
 
 
-def build_schema(metrics: ServiceMetrics | None = None) -> strawberry.Schema:
+SENSITIVE_ROOT_FIELDS = frozenset({"bulkApproveUnflagged"})
+"""Run at most once per request: aliases would otherwise multiply its bound of 100 items per call."""
+
+
+def build_schema(metrics: ServiceMetrics | None = None, limits: Limits | None = None) -> strawberry.Schema:
     timing = [operation_metrics(metrics)] if metrics is not None else []
-
-    def literals() -> AddValidationRules:  # a NUL would reach PostgreSQL as an unexpected error
-        return AddValidationRules([StorableStringLiterals])
-
-    return strawberry.Schema(query=Query, mutation=Mutations, extensions=[*timing, literals, PublicErrors])
+    limits = limits or Limits()
+    return BoundedSchema(
+        query=Query,
+        mutation=Mutations,
+        extensions=[*timing, *schema_extensions(limits, SENSITIVE_ROOT_FIELDS)],
+        timeout_seconds=limits.timeout_seconds,
+    )

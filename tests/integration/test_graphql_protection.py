@@ -1,7 +1,7 @@
 """Security targets S1–S3 and S5–S8, S10 of quality.md, over HTTP against the gateway app."""
 
+import asyncio
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ import pytest
 
 from gateway.catalogue import repositories
 from tests.gateway_app import GatewayClient, gateway_client
+from tests.graphql_sentinel import count_resolvers
 
 Client = GatewayClient
 
@@ -52,15 +53,19 @@ async def test_s2_aliases_are_limited_even_when_hidden_in_repeated_fragments(gat
         assert client.app.state.statements == []  # type: ignore[attr-defined]
 
 
-async def test_s3_a_ten_thousand_token_document_is_refused_fast(gateway: Client) -> None:
-    huge = "{ " + " ".join("service { name }" for _ in range(2_500)) + " }"
+async def test_s3_a_ten_thousand_token_document_is_refused_by_the_token_limit_before_any_resolver_runs(
+    gateway: Client,
+) -> None:
+    huge = "{ " + " ".join("cafs(first: 1) { code }" for _ in range(1_500)) + " }"
     async with gateway() as client:
-        started = time.perf_counter()
+        resolvers = count_resolvers(client.app)  # type: ignore[attr-defined]
         body = await _post(client, huge)
-        elapsed = time.perf_counter() - started
 
-    assert _messages(body) == ["Syntax Error: Document contains more than 2000 tokens. Parsing aborted."]
-    assert elapsed < 1.0
+    [error] = body["errors"]
+    assert error["message"] == "Syntax Error: Document contains more than 2000 tokens. Parsing aborted."
+    # The parser stopped at the limit, a fraction of the way into the document, and nothing ran.
+    assert error["locations"][0]["column"] < len(huge) / 4
+    assert resolvers.calls == 0
 
 
 async def test_s4_batched_requests_are_refused(gateway: Client) -> None:
@@ -156,3 +161,44 @@ async def test_s10_ten_thousand_distinct_queries_keep_the_caches_bounded(gateway
 
     assert _get_parse_cache(256).cache_info().currsize <= 256  # type: ignore[attr-defined]
     assert _get_validate_cache(256).cache_info().currsize <= 256  # type: ignore[attr-defined]
+
+
+async def test_a_costly_query_is_refused_before_any_resolver_runs(gateway: Client) -> None:
+    page = "establishments(first: 100) { edges { node { name phone email website capacity provider { name } } } }"
+    nested = "{ " + page + " }"
+    costly = "{ " + " ".join(f"e{i}: {page}" for i in range(30)) + " }"
+    async with gateway() as client:
+        resolvers = count_resolvers(client.app)  # type: ignore[attr-defined]
+        refused = await _post(client, costly)
+        calls_when_refused = resolvers.calls
+        allowed = await _post(client, nested)
+
+    [error] = refused["errors"]
+    assert refused["data"] is None
+    assert error["message"].startswith("Requête trop coûteuse : coût estimé 27030, maximum 20000.")
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert calls_when_refused == 0
+    assert "errors" not in allowed
+
+
+async def test_an_operation_past_its_deadline_is_cancelled_and_answered_timeout(
+    gateway: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cancelled = asyncio.Event()
+
+    async def stuck(*_args: Any) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    monkeypatch.setattr(repositories, "list_cafs", stuck)
+    async with gateway(graphql_timeout_seconds=0.2) as client, asyncio.timeout(60):  # fail rather than hang
+        body = await _post(client, "{ cafs { code } }")
+
+    [error] = body["errors"]
+    assert body["data"] is None
+    assert error["extensions"] == {"code": "TIMEOUT"}
+    assert "temps maximal d'exécution (0.2 s)" in error["message"]
+    assert cancelled.is_set()

@@ -3,7 +3,8 @@
 import strawberry
 from graphql import parse, validate
 
-from gateway.graphql.single_use import single_use_rule
+from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
+from shared.graphql_rules import single_use_rule
 
 
 @strawberry.type
@@ -26,7 +27,7 @@ SCHEMA = strawberry.Schema(query=Query, mutation=Mutation)._schema
 
 
 def _errors(document: str) -> list[str]:
-    return [e.message for e in validate(SCHEMA, parse(document), [single_use_rule()])]
+    return [e.message for e in validate(SCHEMA, parse(document), [single_use_rule(SENSITIVE_ROOT_FIELDS)])]
 
 
 def test_one_login_per_request_passes() -> None:
