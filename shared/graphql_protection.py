@@ -32,6 +32,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from shared.graphql_contract import SCALAR_OVERRIDES
 from shared.graphql_errors import PublicErrors, StorableStringLiterals
 from shared.graphql_rules import CostModel, cost_rule, single_use_rule
 from shared.settings import GraphQLServiceSettings
@@ -93,6 +94,7 @@ class BoundedSchema(strawberry.Schema):
     open transaction is rolled back, never committed half-way."""
 
     def __init__(self, *args: Any, timeout_seconds: float, **kwargs: Any) -> None:
+        kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
         super().__init__(*args, **kwargs)
         self.timeout_seconds = timeout_seconds
 
