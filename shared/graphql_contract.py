@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import strawberry
-from strawberry.types.scalar import ScalarDefinition, ScalarWrapper
+from strawberry.types.scalar import ScalarDefinition
 
 from shared.errors import PermanentError
 
@@ -34,15 +34,14 @@ def _parse_datetime(value: str) -> datetime:
     return parsed
 
 
-AwareDateTime = strawberry.scalar(
-    datetime,
+AWARE_DATETIME = strawberry.scalar(
     name="DateTime",
     description="Date et heure ISO 8601, toujours avec le décalage horaire (2026-12-02T17:26:22+00:00).",
     serialize=_serialize_datetime,
     parse_value=_parse_datetime,
 )
-SCALAR_OVERRIDES: dict[object, type | ScalarWrapper | ScalarDefinition] = {datetime: AwareDateTime}
-"""Pass as ``scalar_overrides`` to every schema, so that no ``DateTime`` leaves without its offset."""
+SCALAR_MAP: dict[object, ScalarDefinition] = {datetime: AWARE_DATETIME}
+"""Every schema's ``StrawberryConfig(scalar_map=…)``, so that no ``DateTime`` leaves without its offset."""
 
 
 @strawberry.type(name="UserError", description="Une saisie refusée : le champ, un code stable, un message en français.")

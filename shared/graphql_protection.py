@@ -14,7 +14,7 @@
 import asyncio
 import logging
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import strawberry
@@ -29,10 +29,11 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from shared.graphql_contract import SCALAR_OVERRIDES
+from shared.graphql_contract import SCALAR_MAP
 from shared.graphql_errors import PublicErrors, StorableStringLiterals
 from shared.graphql_rules import CostModel, cost_rule, single_use_rule
 from shared.settings import GraphQLServiceSettings
@@ -94,7 +95,8 @@ class BoundedSchema(strawberry.Schema):
     open transaction is rolled back, never committed half-way."""
 
     def __init__(self, *args: Any, timeout_seconds: float, **kwargs: Any) -> None:
-        kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
+        config = kwargs.get("config") or StrawberryConfig()
+        kwargs["config"] = replace(config, scalar_map={**SCALAR_MAP, **config.scalar_map})
         super().__init__(*args, **kwargs)
         self.timeout_seconds = timeout_seconds
 
