@@ -324,7 +324,7 @@ QUERIES = {
     "Query.cafs": Spec("{ cafs { code label departements } }", check=_cafs),
     "Query.me": Spec("{ me { identifier agentNumber kind cafCode } }", check=_me),
     "Query.habilitationRequests": Spec(
-        """{ habilitationRequests(first: 200) { number status providerName providerSiret
+        """{ habilitationRequests(first: 50) { number status providerName providerSiret
       provider { siret email phone registered { name siret } } establishments { name standing
       currentProvider { name siret } } persons { firstName lastName email phone } } }""",
         own=_own_requests,
