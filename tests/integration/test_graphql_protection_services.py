@@ -128,13 +128,17 @@ async def test_production_answers_no_introspection_no_suggestions_and_no_graphiq
 
 
 class HangingSessions:
-    """A session factory whose sessions never open: the operation waits until something cancels it."""
+    """A session factory whose sessions never open once the request is executing: the operation waits until
+    something cancels it. The first session is the real one: the token's revocation check reads it before the
+    operation starts, outside the operation's deadline."""
 
-    def __init__(self) -> None:
+    def __init__(self, real: Any) -> None:
         self.cancelled = False
+        self._real: Any | None = real
 
-    def __call__(self) -> "HangingSessions":
-        return self
+    def __call__(self) -> Any:
+        real, self._real = self._real, None
+        return self if real is None else real()
 
     async def __aenter__(self) -> None:
         try:
@@ -157,7 +161,7 @@ async def test_an_operation_past_its_deadline_is_cancelled_and_answered_timeout(
         else ("{ deliveries { kind } }", notifier_token(signer, "CAF_AGENT", "CAF59"))
     )
     async with start(name)(graphql_timeout_seconds=0.2) as client:
-        hanging = HangingSessions()
+        hanging = HangingSessions(client.app.state.runtime.sessions)  # type: ignore[attr-defined]
         client.app.state.runtime.sessions = hanging  # type: ignore[attr-defined]
         async with asyncio.timeout(60):  # without the deadline the request never ends: fail instead of hanging
             body = await _post(client, query, token)
