@@ -1,4 +1,10 @@
 # One image for the three services; the command picks the service: structures gateway|moderation|notifier.
+# GraphiQL's browser files, from the npm packages pinned in the lock file (the page works without internet).
+FROM node:20-slim AS graphiql
+WORKDIR /src
+COPY shared/graphiql_assets/package.json shared/graphiql_assets/package-lock.json shared/graphiql_assets/build.mjs shared/graphiql_assets/README.md ./
+RUN npm ci --no-audit --no-fund && npm run build
+
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -7,6 +13,7 @@ COPY moderation moderation
 COPY notifier notifier
 COPY shared shared
 COPY structures structures
+COPY --from=graphiql /src/dist shared/graphiql_assets/dist
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim

@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+GRAPHIQL := shared/graphiql_assets
+GRAPHIQL_BUILT := $(GRAPHIQL)/dist/.built
 
-.PHONY: install run test lint bench fuzz fuzz-postgresql soak compose-tool stack-up stack-down clean
+.PHONY: install run test lint bench fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | $(GRAPHIQL_BUILT)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -14,13 +16,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## GraphiQL's browser files, from the npm packages pinned in $(GRAPHIQL)/package-lock.json (served offline).
+$(GRAPHIQL_BUILT): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json $(GRAPHIQL)/build.mjs $(GRAPHIQL)/README.md
+	@command -v npm >/dev/null || { echo "Node 20 and npm are needed to build GraphiQL's files ($(GRAPHIQL))"; exit 1; }
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	@touch $@
+
 ## The embedded default: three services in one process, SQLite, in-process bus, e-mails to .data/mail.
 run: $(STAMP)
 	$(BIN)/structures dev
 
 ## Lint, type-check, architecture contracts, then every test against the local real stack.
 ## The stack is started for the run and stopped afterwards (unless it was already running).
-test: $(STAMP) compose-tool
+test: $(STAMP) compose-tool chromium
 	@was_up=0; $(BIN)/structures stack status >/dev/null 2>&1 && was_up=1; \
 	$(BIN)/structures stack up || exit 1; \
 	if [ $$was_up = 0 ]; then trap '$(BIN)/structures stack down' EXIT; fi; \
@@ -37,6 +45,13 @@ compose-tool:
 	@if command -v docker >/dev/null && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then \
 		echo "installing docker-compose (Debian) to check docker-compose.yml"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose) >/dev/null; \
+	fi
+
+## The browser tests drive Debian's headless Chromium (Playwright's own browser download is not reachable).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium (Debian) for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 	fi
 
 ## Q1-Q3 against PostGraphile 4 on the national dataset; results in bench/results/ (see bench/README.md).
@@ -66,4 +81,4 @@ stack-down: $(STAMP)
 	$(BIN)/structures stack down
 
 clean:
-	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .data .mypy_cache .ruff_cache .pytest_cache $(GRAPHIQL)/dist $(GRAPHIQL)/node_modules

@@ -46,7 +46,7 @@ from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.errors import PermanentError
 from shared.events import Topic
-from shared.graphiql import GraphiQLPage, graphiql_if
+from shared.graphiql import GraphiQLPage, graphiql_asset_routes, graphiql_if
 from shared.graphql_errors import StrictJsonBodies
 from shared.graphql_protection import limits_from
 from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, SecurityHeadersMiddleware
@@ -239,6 +239,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         Route("/.well-known/jwks.json", jwks),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
+        *graphiql_asset_routes(graphql.graphql_ide),
     ]
     app = Starlette(
         routes=routes,

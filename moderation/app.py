@@ -20,7 +20,7 @@ from moderation.settings import ModerationSettings
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.events import Topic
-from shared.graphiql import GraphiQLPage, graphiql_if
+from shared.graphiql import GraphiQLPage, graphiql_asset_routes, graphiql_if
 from shared.graphql_errors import StrictJsonBodies
 from shared.graphql_protection import limits_from
 from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, SecurityHeadersMiddleware
@@ -97,7 +97,7 @@ def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None)
 
     metrics = ServiceMetrics("moderation")
     graphql = ModerationGraphQL(settings, metrics)
-    routes = [*health_routes(_runtime_of), Route("/graphql", graphql)]
+    routes = [*health_routes(_runtime_of), Route("/graphql", graphql), *graphiql_asset_routes(graphql.graphql_ide)]
     return Starlette(
         routes=routes,
         lifespan=lifespan,

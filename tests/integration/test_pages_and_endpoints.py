@@ -6,11 +6,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from shared import graphiql
 from tests.gateway_app import gateway_client
 from tests.service_apps import ServiceClient, service_client
 
@@ -50,11 +50,44 @@ async def test_graphiql_forgets_pasted_headers_and_its_policy_allows_exactly_wha
     assert page.headers["x-frame-options"] == "DENY"
     for body in re.findall(r"<script>(.*?)</script>", html, re.DOTALL):
         assert _sha256(body) in policy["script-src"]
-    for kind, url in re.findall(r'<(script|link)[^>]*?(?:src|href)="(https?://[^"]+)"', html):
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
-        assert origin in policy["script-src" if kind == "script" else "style-src"], url
+    files = re.findall(r'<(script|link)[^>]*?(?:src|href)="((?!data:)[^"]+)"', html)
+    assert len(files) >= 5, files  # React, ReactDOM, GraphiQL and its explorer, their style sheets
+    for kind, url in files:
+        assert url.startswith("/graphiql-assets/"), f"{url} would need the internet"
+        assert "'self'" in policy["script-src" if kind == "script" else "style-src"], url
     assert "'unsafe-inline'" not in policy["script-src"]
     assert "'unsafe-eval'" not in policy["script-src"]
+
+
+@pytest.mark.parametrize("name", ["gateway", "moderation"])
+async def test_graphiql_serves_the_files_its_page_loads_with_their_integrity_hashes(
+    start: Callable[[str], ServiceClient], name: str
+) -> None:
+    async with start(name)() as client:
+        html = (await client.get("/graphql", headers={"accept": "text/html"})).text
+        tags = re.findall(r'<(?:script|link)[^>]*?(?:src|href)="(/[^"]+)"[^>]*?integrity="([^"]+)"', html, re.DOTALL)
+        assert len(tags) >= 5, html
+        for url, integrity in tags:
+            asset = await client.get(url)
+            assert asset.status_code == 200, url
+            assert asset.headers["content-type"].startswith("text/css" if url.endswith(".css") else "text/javascript")
+            assert asset.headers["x-content-type-options"] == "nosniff"
+            algorithm, digest = integrity.split("-", 1)
+            assert base64.b64encode(hashlib.new(algorithm, asset.content).digest()).decode() == digest, url
+
+
+async def test_graphiql_says_its_files_are_missing_instead_of_loading_forever(
+    start: Callable[[str], ServiceClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphiql, "ASSETS", tmp_path / "not-built")
+    async with start("moderation")() as client:
+        page = await client.get("/graphql", headers={"accept": "text/html"})
+
+    assert page.status_code == 503
+    assert "fichiers non installés" in page.text
+    assert "make install" in page.text
+    assert "graphiql@3.8.3/graphiql.min.js" in page.text
+    assert "<script" not in page.text
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -1,0 +1,35 @@
+"""Browser tests: headless Chromium from Debian (``make chromium``), driven by Playwright.
+
+Playwright's own browser download is not used (CI cannot reach it): Playwright launches ``/usr/bin/chromium``.
+Without it the tests are skipped on a developer's machine and fail under CI (``CI=true``), like the tests that
+need the local real stack.
+"""
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not Path(CHROMIUM).is_file() and not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required under CI ({CHROMIUM} is missing: make chromium)")
+        pytest.skip(f"Chromium is not installed ({CHROMIUM}; make chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium_path: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path, headless=True)
+        try:
+            yield browser
+        finally:
+            await browser.close()
