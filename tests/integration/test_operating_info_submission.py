@@ -112,8 +112,8 @@ async def test_an_invalid_document_is_refused_field_by_field_and_never_queued(cl
 
     errors = answer["data"]["submitOperatingInfo"]["userErrors"]
     assert [(e["field"], e["code"]) for e in errors] == [
-        ("document.opening_hours[0]", "VALUE_ERROR"),
-        ("document.capacity", "GREATER_THAN_EQUAL"),
+        ("operatingInfo.openingHours[0].closes", "VALUE_ERROR"),
+        ("operatingInfo.capacity", "GREATER_THAN_EQUAL"),
     ]
     assert errors[0]["message"] == "lundi : la fermeture (07:30) doit suivre l'ouverture (18:00)"
     assert await _events(client) == []
