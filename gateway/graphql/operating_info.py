@@ -77,9 +77,15 @@ class ServedCommune:
 class OperatingInfo:
     version: int
     published_at: datetime
-    opening_hours: str = strawberry.field(description="Horaires au format OpenStreetMap `opening_hours`.")
+    opening_hours: str
     weekly_hours: list[OpeningSlot] = strawberry.field(description="Créneaux d'ouverture par jour.")
-    accessibility_url: str | None = strawberry.field(description="Accessibilité (fiche Acceslibre).")
+    accessibility_url: str | None
+
+
+# A field of the model given another type keeps the model's description (strawberry's pydantic integration).
+for _field in OperatingInfo.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    if _field.python_name == "opening_hours":
+        _field.description = "Horaires au format OpenStreetMap `opening_hours` (les créneaux sont dans weeklyHours)."
 
 
 def operating_info(record: OperatingInfoRecord) -> OperatingInfo:
