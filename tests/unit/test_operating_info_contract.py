@@ -177,3 +177,10 @@ def test_a_refused_document_names_every_problem_at_once_by_its_graphql_path_in_f
         "Format invalide.",
         "Format invalide.",
     ]
+
+
+def test_the_factories_build_documents_the_model_accepts() -> None:
+    submitted = make_submitted()
+
+    assert OperatingInfoDocument.model_validate(submitted.model_dump(mode="json")["document"]) == submitted.document
+    assert submitted.document.opening_hours[0].day is Weekday.LUNDI
