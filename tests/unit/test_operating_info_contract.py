@@ -25,6 +25,8 @@ from shared.operating_info import (
     ServedCommune,
     check_document,
     field_label,
+    field_label_of_path,
+    graphql_field_path,
     graphql_name,
 )
 from shared.operating_info_vocabulary import AgeUnit, CareKind, ClosurePeriod, Funding, Weekday
@@ -184,3 +186,9 @@ def test_the_factories_build_documents_the_model_accepts() -> None:
 
     assert OperatingInfoDocument.model_validate(submitted.model_dump(mode="json")["document"]) == submitted.document
     assert submitted.document.opening_hours[0].day is Weekday.LUNDI
+
+
+def test_paths_stored_with_python_names_read_as_graphql_paths() -> None:
+    assert graphql_field_path("document.served_communes[0].postal_code") == "servedCommunes[0].postalCode"
+    assert graphql_field_path("datedClosures[0].label") == "datedClosures[0].label"
+    assert field_label_of_path("document.hours_note") == "Précisions sur les horaires"
