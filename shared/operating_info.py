@@ -155,12 +155,12 @@ FIELD_LABELS: dict[str, str] = {
 }
 """GraphQL name of each field of the document → its French label (« hoursNote » → « Précisions sur les horaires »)."""
 
-_PYTHON_NAMES = {name: graphql_name(name) for name in OperatingInfoDocument.model_fields}
+_GRAPHQL_NAMES = {name: graphql_name(name) for name in OperatingInfoDocument.model_fields}
 
 
 def field_label(field: str) -> str:
     """The French label of a field of the document, named in GraphQL or in Python (``hoursNote``, ``hours_note``)."""
-    return FIELD_LABELS.get(_PYTHON_NAMES.get(field, field), field)
+    return FIELD_LABELS.get(_GRAPHQL_NAMES.get(field, field), field)
 
 
 def graphql_path(root: str, location: Sequence[str | int]) -> str:
