@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.errors import EventContractError
 from shared.logging import current_correlation_id
+from shared.operating_info import OperatingInfoDocument
 from shared.text import unstorable_text
 
 SPECVERSION = "1.0"
@@ -90,10 +91,10 @@ class OperatingInfoSubmitted(EventData):
     based_on_version: int | None = Field(default=None, ge=1)
     submitted_by: AgentRef
     submitted_at: datetime
-    document: dict[str, Any] = Field(description="The full proposed operating information (cancel and replace).")
+    document: OperatingInfoDocument = Field(description="The full proposed operating information (cancel and replace).")
     published_version: int | None = Field(default=None, description="The version published when submitted.")
-    published_document: dict[str, Any] | None = Field(default=None, description="That version, for the diff.")
-    base_document: dict[str, Any] | None = Field(
+    published_document: OperatingInfoDocument | None = Field(default=None, description="That version, for the diff.")
+    base_document: OperatingInfoDocument | None = Field(
         default=None,
         description="The version the agent started from, when older than the published one (three-way diff).",
     )

@@ -1,10 +1,12 @@
 """Factories for test data (keyword-only overrides)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from shared.events import AgentRef, Envelope, ModerationDecided, OperatingInfoSubmitted, new_event
+from shared.operating_info import OpeningSlot, OperatingInfoDocument
+from shared.operating_info_vocabulary import Weekday
 
 ESCAUTPONT_MULTI_ACCUEIL = uuid.UUID("5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c2001")
 MAIRIE_ESCAUTPONT = uuid.UUID("5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c1001")
@@ -31,12 +33,21 @@ def make_submitted(**overrides: Any) -> OperatingInfoSubmitted:
         "based_on_version": 1,
         "submitted_by": make_agent(),
         "submitted_at": datetime(2024, 5, 13, 9, 30, tzinfo=UTC),
-        "document": {
-            "horaires": [{"jour": "LUNDI", "debut": "07:30", "fin": "18:30"}],
-            "tarifs_texte": "Le multi-accueil applique le barème national des participations familiales de la Cnaf.",
-        },
+        "document": make_document(),
     }
     return OperatingInfoSubmitted(**(values | overrides))
+
+
+def make_document(**overrides: Any) -> OperatingInfoDocument:
+    """A valid operating-information document (the Escautpont multi-accueil's), through the one model."""
+    values: dict[str, Any] = {
+        "opening_hours": [
+            OpeningSlot(day=day, opens=time(7, 30), closes=time(18, 30))
+            for day in (Weekday.LUNDI, Weekday.MARDI, Weekday.MERCREDI, Weekday.JEUDI, Weekday.VENDREDI)
+        ],
+        "fees": "Le multi-accueil applique le barème national des participations familiales de la Cnaf.",
+    }
+    return OperatingInfoDocument.model_validate(values | overrides)
 
 
 def make_decided(**overrides: Any) -> ModerationDecided:

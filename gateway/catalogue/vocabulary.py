@@ -2,9 +2,13 @@
 
 Values are the domain's French codes (``MICRO_CRECHE``, ``ALSH``…); identifiers in code stay English.
 Sources: monenfant.fr taxonomy, CSP R. 2324-17 / R. 2324-46 / R. 2324-48, CASF R. 227-1, convention art. 2.
+The operating-information document's own values (weekdays, closures, funding…) live in
+``shared.operating_info_vocabulary`` and are re-exported here.
 """
 
 from enum import StrEnum
+
+from shared.operating_info_vocabulary import DOCUMENT_LABELS, AgeUnit, CareKind, ClosurePeriod, Funding, Weekday
 
 
 class LabelledEnum(StrEnum):
@@ -81,45 +85,6 @@ class ProviderKind(LabelledEnum):
     AUTRE = "AUTRE"
 
 
-class Weekday(LabelledEnum):
-    LUNDI = "LUNDI"
-    MARDI = "MARDI"
-    MERCREDI = "MERCREDI"
-    JEUDI = "JEUDI"
-    VENDREDI = "VENDREDI"
-    SAMEDI = "SAMEDI"
-    DIMANCHE = "DIMANCHE"
-
-
-class ClosurePeriod(LabelledEnum):
-    JAMAIS = "JAMAIS"
-    JUILLET = "JUILLET"
-    AOUT = "AOUT"
-    NOEL_NOUVEL_AN = "NOEL_NOUVEL_AN"
-
-
-class AgeUnit(LabelledEnum):
-    SEMAINE = "SEMAINE"
-    MOIS = "MOIS"
-    AN = "AN"
-
-
-class Funding(LabelledEnum):
-    PSU = "PSU"
-    PAJE = "PAJE"
-    ENTREPRISE = "ENTREPRISE"
-    INTERCOMMUNAL = "INTERCOMMUNAL"
-    CONSEIL_DEPARTEMENTAL = "CONSEIL_DEPARTEMENTAL"
-    AUTRE = "AUTRE"
-
-
-class CareKind(LabelledEnum):
-    REGULIER = "REGULIER"
-    OCCASIONNEL = "OCCASIONNEL"
-    URGENCE = "URGENCE"
-    SAISONNIER = "SAISONNIER"
-
-
 class Slot(LabelledEnum):
     JOURNEE = "JOURNEE"
     MATIN = "MATIN"
@@ -144,7 +109,8 @@ class AvailabilityState(LabelledEnum):
     PERIMEES = "PERIMEES"
 
 
-LABELS: dict[LabelledEnum, str] = {
+LABELS: dict[StrEnum, str] = {
+    **DOCUMENT_LABELS,
     Category.EAJE: "Crèche",
     Category.ASSISTANT_MATERNEL: "Assistant maternel",
     Category.MAM: "Maison d'assistants maternels",
@@ -193,30 +159,6 @@ LABELS: dict[LabelledEnum, str] = {
     ProviderKind.MUTUELLE: "Mutuelle",
     ProviderKind.ETABLISSEMENT_PUBLIC: "Établissement public",
     ProviderKind.AUTRE: "Autre",
-    Weekday.LUNDI: "lundi",
-    Weekday.MARDI: "mardi",
-    Weekday.MERCREDI: "mercredi",
-    Weekday.JEUDI: "jeudi",
-    Weekday.VENDREDI: "vendredi",
-    Weekday.SAMEDI: "samedi",
-    Weekday.DIMANCHE: "dimanche",
-    ClosurePeriod.JAMAIS: "jamais",
-    ClosurePeriod.JUILLET: "juillet",
-    ClosurePeriod.AOUT: "août",
-    ClosurePeriod.NOEL_NOUVEL_AN: "Noël / Nouvel an",
-    AgeUnit.SEMAINE: "semaine(s)",
-    AgeUnit.MOIS: "mois",
-    AgeUnit.AN: "an(s)",
-    Funding.PSU: "Prestation de service unique (Caf/MSA)",
-    Funding.PAJE: "Paje / CMG (Caf/MSA)",
-    Funding.ENTREPRISE: "Entreprise",
-    Funding.INTERCOMMUNAL: "Intercommunalité",
-    Funding.CONSEIL_DEPARTEMENTAL: "Conseil départemental",
-    Funding.AUTRE: "Autre",
-    CareKind.REGULIER: "régulier",
-    CareKind.OCCASIONNEL: "occasionnel",
-    CareKind.URGENCE: "d'urgence",
-    CareKind.SAISONNIER: "saisonnier",
     Slot.JOURNEE: "journée",
     Slot.MATIN: "matin",
     Slot.APRES_MIDI: "après-midi",
@@ -230,3 +172,11 @@ LABELS: dict[LabelledEnum, str] = {
     AvailabilityState.COMPLET: "Complet",
     AvailabilityState.PERIMEES: "Disponibilités non mises à jour depuis plus d'une semaine",
 }
+
+__all__ = [
+    "AgeUnit",
+    "CareKind",
+    "ClosurePeriod",
+    "Funding",
+    "Weekday",
+]

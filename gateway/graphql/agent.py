@@ -1,6 +1,6 @@
 """What provider agents do: publish availabilities (at once) and submit operating information (moderated)."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import strawberry
 from sqlalchemy import select
@@ -9,9 +9,10 @@ from gateway.accounts.sessions import log_entry
 from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.vocabulary import Channel
 from gateway.catalogue.writes import NewAvailability
-from gateway.graphql.enums import AgeGroup, AgeUnit, CareKind, ClosurePeriod, Funding, Slot, Weekday
+from gateway.graphql.enums import AgeGroup, CareKind, Slot
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.operating_info import OperatingInfoInput
 from gateway.graphql.permissions import require_agent, require_right
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.types import GraphQLInfo
@@ -76,62 +77,6 @@ class AgentMutations:
         return PublishAvailabilitiesPayload(
             establishment=Establishment.from_record(record) if record else None, user_errors=[]
         )
-
-
-@strawberry.input
-class OpeningSlotInput:
-    day: Weekday
-    opens: time
-    closes: time
-
-
-@strawberry.input
-class AgeInput:
-    value: int
-    unit: AgeUnit
-
-
-@strawberry.input
-class DatedClosureInput:
-    start: date
-    end: date
-    label: str = ""
-
-
-@strawberry.input
-class ServedCommuneInput:
-    name: str
-    postal_code: str
-
-
-@strawberry.input(description="Les modalités de fonctionnement complètes : elles remplaceront la version publiée.")
-class OperatingInfoInput:
-    opening_hours: list[OpeningSlotInput] = strawberry.field(default_factory=list)
-    hours_note: str | None = None
-    by_appointment: bool = False
-    closure_periods: list[ClosurePeriod] = strawberry.field(default_factory=list)
-    dated_closures: list[DatedClosureInput] = strawberry.field(default_factory=list)
-    closed_on_public_holidays: bool = True
-    age_min: AgeInput | None = None
-    age_max: AgeInput | None = None
-    capacity: int | None = None
-    meals_provided: bool | None = None
-    nappies_provided: bool | None = None
-    disability_welcome: str | None = None
-    project: str | None = None
-    provider_presentation: str | None = None
-    team: str | None = None
-    national_fee_scale: bool = False
-    fees: str | None = None
-    funding: list[Funding] = strawberry.field(default_factory=list)
-    admission_conditions: str | None = None
-    registration: str | None = None
-    eligible_work_communes: list[str] = strawberry.field(default_factory=list)
-    eligible_home_communes: list[str] = strawberry.field(default_factory=list)
-    served_communes: list[ServedCommuneInput] = strawberry.field(default_factory=list)
-    care_kinds: list[CareKind] = strawberry.field(default_factory=list)
-    languages: list[str] = strawberry.field(default_factory=list)
-    accessibility_url: str | None = None
 
 
 @strawberry.input

@@ -1,5 +1,7 @@
 """The catalogue's enumerations exposed to GraphQL, each value described by its French label."""
 
+from enum import StrEnum
+
 import strawberry
 
 from gateway.catalogue.vocabulary import (
@@ -14,7 +16,6 @@ from gateway.catalogue.vocabulary import (
     ClosurePeriod,
     EajeType,
     Funding,
-    LabelledEnum,
     Management,
     ProviderKind,
     SizeClass,
@@ -23,7 +24,7 @@ from gateway.catalogue.vocabulary import (
 )
 
 
-def _expose(cls: type[LabelledEnum], description: str) -> None:
+def _expose(cls: type[StrEnum], description: str) -> None:
     strawberry.enum(cls, description=description)
     for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = LABELS[cls(value.value)]

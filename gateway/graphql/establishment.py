@@ -1,43 +1,32 @@
 """The ``Establishment`` type: a structure as families see it."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
 import strawberry
 
-from gateway.catalogue.documents import Age as AgeValue
-from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.domain import availability_state, size_class
-from gateway.catalogue.records import EstablishmentRecord, OperatingInfoRecord
+from gateway.catalogue.records import EstablishmentRecord
 from gateway.catalogue.vocabulary import LABELS
 from gateway.graphql.enums import (
-    AgeUnit,
     AlshKind,
-    CareKind,
     Category,
-    ClosurePeriod,
     EajeType,
-    Funding,
     Management,
     SizeClass,
-    Weekday,
 )
+from gateway.graphql.operating_info import OperatingInfo, operating_info
 from gateway.graphql.relay import InvalidArgumentError, to_global_id
 from gateway.graphql.types import (
     Address,
-    Age,
     Availability,
     AvailabilityStatus,
     Caf,
     Commune,
-    DatedClosure,
     GeoPoint,
     GraphQLInfo,
     Node,
-    OpeningSlot,
-    OperatingInfo,
     Provider,
-    ServedCommune,
 )
 
 MAX_AVAILABILITY_DAYS = 92
@@ -151,66 +140,3 @@ class Establishment(Node):
             provider=Provider.from_record(record.provider),
             caf=Caf.from_record(record.caf),
         )
-
-
-# What a stored document leaves out is its model's default (documents are stored with ``exclude_defaults``).
-_DEFAULTS = {
-    name: field.get_default(call_default_factory=True) for name, field in OperatingInfoDocument.model_fields.items()
-}
-
-
-def operating_info(record: OperatingInfoRecord) -> OperatingInfo:
-    """The published document as GraphQL objects, straight from its stored JSON (validated when it was written)."""
-    stored = record.document
-
-    def get(name: str) -> Any:
-        return stored.get(name, _DEFAULTS[name])
-
-    return OperatingInfo(
-        version=record.version,
-        published_at=record.published_at,
-        opening_hours=record.opening_hours,
-        weekly_hours=[
-            OpeningSlot(
-                day=Weekday(s["day"]), opens=time.fromisoformat(s["opens"]), closes=time.fromisoformat(s["closes"])
-            )
-            for s in get("opening_hours")
-        ],
-        hours_note=get("hours_note"),
-        by_appointment=get("by_appointment"),
-        closure_periods=[ClosurePeriod(p) for p in get("closure_periods")],
-        dated_closures=[
-            DatedClosure(
-                start=date.fromisoformat(c["start"]), end=date.fromisoformat(c["end"]), label=c.get("label", "")
-            )
-            for c in get("dated_closures")
-        ],
-        closed_on_public_holidays=get("closed_on_public_holidays"),
-        age_min=_age(get("age_min")),
-        age_max=_age(get("age_max")),
-        capacity=get("capacity"),
-        meals_provided=get("meals_provided"),
-        nappies_provided=get("nappies_provided"),
-        disability_welcome=get("disability_welcome"),
-        project=get("project"),
-        provider_presentation=get("provider_presentation"),
-        team=get("team"),
-        national_fee_scale=get("national_fee_scale"),
-        fees=get("fees"),
-        funding=[Funding(f) for f in get("funding")],
-        admission_conditions=get("admission_conditions"),
-        registration=get("registration"),
-        eligible_work_communes=list(get("eligible_work_communes")),
-        eligible_home_communes=list(get("eligible_home_communes")),
-        served_communes=[ServedCommune(name=c["name"], postal_code=c["postal_code"]) for c in get("served_communes")],
-        care_kinds=[CareKind(k) for k in get("care_kinds")],
-        languages=list(get("languages")),
-        accessibility_url=get("accessibility_url"),
-    )
-
-
-def _age(stored: dict[str, Any] | None) -> Age | None:
-    if stored is None:
-        return None
-    age = AgeValue(value=stored["value"], unit=AgeUnit(stored["unit"]))
-    return Age(value=age.value, unit=age.unit, months=age.in_months())

@@ -1,6 +1,6 @@
 """The public catalogue's GraphQL types: nouns, described in French where families read them."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -9,15 +9,11 @@ from gateway.catalogue.records import AvailabilityRecord, CafRecord, CommuneReco
 from gateway.graphql.context import Context
 from gateway.graphql.enums import (
     AgeGroup,
-    AgeUnit,
     AvailabilityState,
     CareKind,
     Channel,
-    ClosurePeriod,
-    Funding,
     ProviderKind,
     Slot,
-    Weekday,
 )
 from gateway.graphql.relay import to_global_id
 
@@ -100,66 +96,6 @@ class Address:
     def one_line(self) -> str:
         street = " ".join(part for part in (self.street_number, self.street_name) if part)
         return ", ".join(part for part in (street, self.complement, f"{self.postal_code} {self.commune_name}") if part)
-
-
-@strawberry.type(description="Un créneau d'ouverture.")
-class OpeningSlot:
-    day: Weekday
-    opens: time
-    closes: time
-
-
-@strawberry.type(description="Une fermeture datée (pont, journée pédagogique…).")
-class DatedClosure:
-    start: date
-    end: date
-    label: str
-
-
-@strawberry.type(description="Un âge d'accueil.")
-class Age:
-    value: int
-    unit: AgeUnit
-    months: int = strawberry.field(description="L'âge en mois entiers.")
-
-
-@strawberry.type(description="Commune desservie.")
-class ServedCommune:
-    name: str
-    postal_code: str
-
-
-@strawberry.type(description="Modalités de fonctionnement publiées (validées par la Caf).")
-class OperatingInfo:
-    version: int
-    published_at: datetime
-    opening_hours: str = strawberry.field(description="Horaires au format OpenStreetMap `opening_hours`.")
-    weekly_hours: list[OpeningSlot] = strawberry.field(description="Créneaux d'ouverture par jour.")
-    hours_note: str | None
-    by_appointment: bool = strawberry.field(description="Accueil sur rendez-vous.")
-    closure_periods: list[ClosurePeriod]
-    dated_closures: list[DatedClosure]
-    closed_on_public_holidays: bool
-    age_min: Age | None
-    age_max: Age | None
-    capacity: int | None
-    meals_provided: bool | None = strawberry.field(description="Repas fournis.")
-    nappies_provided: bool | None = strawberry.field(description="Couches fournies.")
-    disability_welcome: str | None = strawberry.field(description="Accueil des enfants en situation de handicap.")
-    project: str | None = strawberry.field(description="Projet pédagogique ou d'établissement.")
-    provider_presentation: str | None
-    team: str | None
-    national_fee_scale: bool = strawberry.field(description="Barème national des participations familiales (Cnaf).")
-    fees: str | None = strawberry.field(description="Modalités tarifaires.")
-    funding: list[Funding]
-    admission_conditions: str | None
-    registration: str | None = strawberry.field(description="Modalités d'inscription.")
-    eligible_work_communes: list[str] = strawberry.field(description="Codes INSEE des communes de travail admises.")
-    eligible_home_communes: list[str] = strawberry.field(description="Codes INSEE des communes de résidence admises.")
-    served_communes: list[ServedCommune]
-    care_kinds: list[CareKind]
-    languages: list[str]
-    accessibility_url: str | None
 
 
 @strawberry.type(description="Des places disponibles un jour donné (accueil ponctuel).")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,24 +21,15 @@ from gateway.submissions.tables import submissions
 from gateway.tables import outbox
 from gateway.user_errors import UserError
 from shared.events import AgentRef, OperatingInfoSubmitted, new_event
+from shared.operating_info import check_document
 from shared.outbox import OutboxSignal, add_event
 
 log = logging.getLogger(__name__)
 SOURCE = "/structures/gateway"
 MAX_IDEMPOTENCY_KEY = 100
 """The length of ``operating_info_submissions.idempotency_key``."""
-MESSAGES = {
-    "missing": "Champ obligatoire.",
-    "string_too_long": "Texte trop long.",
-    "too_long": "Trop d'éléments.",
-    "enum": "Valeur inconnue.",
-    "time_parsing": "Heure invalide (HH:MM).",
-    "date_from_datetime_parsing": "Date invalide (AAAA-MM-JJ).",
-    "greater_than_equal": "Valeur trop petite.",
-    "less_than_equal": "Valeur trop grande.",
-    "url_parsing": "Adresse web invalide.",
-    "string_pattern_mismatch": "Format invalide.",
-}
+INPUT = "operatingInfo"
+"""Where the document sits in the mutation's input: its errors are named from there."""
 
 
 @dataclass(frozen=True)
@@ -51,16 +41,9 @@ class Submitted:
 
 
 def document_errors(raw: dict[str, Any]) -> tuple[OperatingInfoDocument | None, list[UserError]]:
-    try:
-        return OperatingInfoDocument.model_validate(raw), []
-    except ValidationError as error:
-        return None, [_user_error(e) for e in error.errors()]
-
-
-def _user_error(error: Any) -> UserError:
-    path = "document" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-    message = str(error["msg"]).removeprefix("Value error, ") if error["type"] == "value_error" else None
-    return UserError(path, error["type"].upper(), message or MESSAGES.get(error["type"], "Valeur invalide."))
+    """The document, or every problem in it, each named by its GraphQL path (``operatingInfo.openingHours[0]``)."""
+    document, problems = check_document(raw, root=INPUT)
+    return document, [UserError(p.field, p.code, p.message) for p in problems]
 
 
 async def submit_operating_info(
@@ -74,20 +57,19 @@ async def submit_operating_info(
     now: datetime,
     signal: OutboxSignal | None,
 ) -> Submitted | list[UserError]:
-    # One submission at a time per establishment: the supersede-then-insert below and the idempotency look-up must
-    # see each other's commits (otherwise two concurrent ones both insert a PENDING row, or the same key twice).
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+    document, errors = document_errors(raw_document)
+    key_usable = idempotency_key is None or 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
+    if not key_usable:
         # "" would skip the look-up yet be stored (the next one breaks the unique key); longer overflows the column.
         message = f"La clé d'idempotence fait de 1 à {MAX_IDEMPOTENCY_KEY} caractères."
-        return [UserError("idempotencyKey", "INVALID", message)]
+        errors.insert(0, UserError("idempotencyKey", "INVALID", message))
+    # One submission at a time per establishment: the supersede-then-insert below and the idempotency look-up must
+    # see each other's commits (otherwise two concurrent ones both insert a PENDING row, or the same key twice).
     await session.execute(select(establishments.c.id).where(establishments.c.id == establishment_id).with_for_update())
-    if idempotency_key is not None:
+    if idempotency_key is not None and key_usable:
         existing = await _by_key(session, account_id, idempotency_key)
         if existing is not None:
             return existing
-    document, errors = document_errors(raw_document)
-    if document is None:
-        return errors
     published = await _published(session, establishment_id)
     latest = await session.scalar(
         select(func.max(operating_info_versions.c.version)).where(
@@ -95,14 +77,16 @@ async def submit_operating_info(
         )
     )
     if based_on_version is not None and not 1 <= based_on_version <= (latest or 0):
-        return [UserError("basedOnVersion", "UNKNOWN_VERSION", "Version de départ inconnue.")]
+        errors.append(UserError("basedOnVersion", "UNKNOWN_VERSION", "Version de départ inconnue."))
+    if document is None or errors:
+        return errors
     await session.execute(
         update(submissions)
         .where(submissions.c.establishment_id == establishment_id, submissions.c.status == "PENDING")
         .values(status="SUPERSEDED", decided_at=now)
     )
     account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
-    stored = document.model_dump(mode="json", exclude_defaults=True)
+    stored = document.stored()
     submitted = Submitted(str(uuid.uuid4()), "PENDING", (latest or 0) + 1, now)
     await session.execute(
         submissions.insert().values(

@@ -14,12 +14,14 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from moderation import __version__
+from moderation.checks.rules import Severity
 from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
 from shared.db import SessionFactory
 from shared.errors import PermanentError
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
+from shared.operating_info import field_label, field_label_of_path, graphql_field_path
 from shared.outbox import OutboxSignal
 from shared.refusal_reasons import REFUSAL_REASONS
 from shared.tokens import Claims
@@ -96,24 +98,52 @@ class BulkApprovePayload:
     skipped: list[strawberry.ID] = strawberry.field(description="Signalés, déjà décidés ou pris par un autre.")
 
 
-@strawberry.type(description="Un signalement automatique (article 2) : la règle, le champ, l'extrait.")
+FlagSeverity = strawberry.enum(Severity, name="FlagSeverity", description="Gravité d'un signalement automatique.")
+for _severity in FlagSeverity.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _severity.description = Severity(_severity.value).label
+
+
+@strawberry.type(description="Un signalement automatique (article 2) : le motif, le champ, l'extrait, la gravité.")
 class ContentFlag:
-    rule: str
-    label: str
-    field: str
+    category: RefusalReason = strawberry.field(description="Le motif de l'article 2 que le texte semble enfreindre.")
+    category_label: str = strawberry.field(description="Ce motif en français (« Caractère publicitaire déguisé »).")
+    field: str = strawberry.field(description="Le chemin GraphQL du texte dans la saisie (datedClosures[0].label).")
+    field_label: str = strawberry.field(description="Le champ en français (« Modalités tarifaires »).")
     excerpt: str
-    severity: str
+    severity: FlagSeverity  # type: ignore[valid-type]
+    severity_label: str = strawberry.field(description="La gravité en français (« Manquement très probable »).")
+    rule: str = strawberry.field(deprecation_reason="Utilisez category.")
+    label: str = strawberry.field(deprecation_reason="Utilisez categoryLabel.")
+
+    @staticmethod
+    def from_stored(flag: dict[str, Any]) -> "ContentFlag":
+        severity, path = Severity(flag["severity"]), graphql_field_path(flag["field"])
+        reason = RefusalReason(flag["rule"])
+        return ContentFlag(
+            category=reason, category_label=REFUSAL_REASONS[reason.value], field=path,
+            field_label=field_label_of_path(path), excerpt=flag["excerpt"], severity=severity,
+            severity_label=severity.label, rule=reason.value, label=REFUSAL_REASONS[reason.value],
+        )  # fmt: skip
 
 
 @strawberry.type(
     description="Un champ modifié par la proposition (avec la version de départ si elle est plus ancienne)."
 )
 class FieldChange:
-    field: str
+    field: str = strawberry.field(description="Le nom GraphQL du champ des modalités (hoursNote).")
+    label: str = strawberry.field(description="Le champ en français (« Précisions sur les horaires »).")
     published: JSON | None
     proposed: JSON | None
     base: JSON | None
     conflict: bool
+
+    @staticmethod
+    def from_stored(change: dict[str, Any]) -> "FieldChange":
+        field = graphql_field_path(change["field"])
+        return FieldChange(
+            field=field, label=field_label(field), published=change["published"], proposed=change["proposed"],
+            base=change["base"], conflict=change["conflict"],
+        )  # fmt: skip
 
 
 @strawberry.type(description="Une étape de la vie de l'élément.")
@@ -151,7 +181,7 @@ def _item(row: Any) -> ReviewItem:
         id=strawberry.ID(row.id), establishment_name=row.establishment_name, version=row.version,
         submitted_at=row.submitted_at, submitted_by=row.submitted_by["agent_number"], status=row.status,
         row_version=row.row_version, claimed_by=row.claimed_by, claim_expires_at=row.claim_expires_at,
-        flags=[ContentFlag(**flag) for flag in row.flags], changes=[FieldChange(**change) for change in row.diff],
+        flags=[ContentFlag.from_stored(f) for f in row.flags], changes=[FieldChange.from_stored(c) for c in row.diff],
         proposed=row.document,
     )  # fmt: skip
 

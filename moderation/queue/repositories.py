@@ -39,7 +39,7 @@ async def add_pending_item(
             version=submitted.version,
             based_on_version=submitted.based_on_version,
             submitted_by=submitted.submitted_by.model_dump(mode="json"),
-            document=submitted.document,
+            document=submitted.document.stored(),
             published_version=submitted.published_version,
             flags=flags,
             flag_count=len(flags),

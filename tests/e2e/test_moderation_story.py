@@ -160,9 +160,9 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     assert first["userErrors"] == []
     item = await _wait_for_item(moderators, caf)
     assert item["establishmentName"] == "Multi-accueil Les P'tits Mineurs"
-    assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "document.fees")]
+    assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "fees")]
     assert "-20 %" in item["flags"][0]["excerpt"]
-    assert {"fees", "opening_hours"} <= {c["field"] for c in item["changes"]}
+    assert {"fees", "openingHours"} <= {c["field"] for c in item["changes"]}
 
     # Claimed and rejected with that reason: the agent is told why.
     claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]

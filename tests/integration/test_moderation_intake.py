@@ -29,7 +29,7 @@ async def test_a_promotional_submission_is_queued_flagged_with_its_excerpt_and_d
     [flag] = item.flags
     assert flag["rule"] == "PUBLICITE_DEGUISEE"
     assert flag["label"] == "Caractère publicitaire déguisé"
-    assert flag["field"] == "document.fees"
+    assert flag["field"] == "fees"
     assert "-20 %" in flag["excerpt"]
     assert item.diff == [
         {"field": "fees", "published": PUBLISHED["fees"], "proposed": proposed["fees"], "base": None, "conflict": False}

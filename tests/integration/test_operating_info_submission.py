@@ -112,8 +112,8 @@ async def test_an_invalid_document_is_refused_field_by_field_and_never_queued(cl
 
     errors = answer["data"]["submitOperatingInfo"]["userErrors"]
     assert [(e["field"], e["code"]) for e in errors] == [
-        ("document.opening_hours[0]", "VALUE_ERROR"),
-        ("document.capacity", "GREATER_THAN_EQUAL"),
+        ("operatingInfo.openingHours[0].closes", "VALUE_ERROR"),
+        ("operatingInfo.capacity", "GREATER_THAN_EQUAL"),
     ]
     assert errors[0]["message"] == "lundi : la fermeture (07:30) doit suivre l'ouverture (18:00)"
     assert await _events(client) == []
@@ -131,3 +131,47 @@ async def test_s16_without_the_right_on_that_establishment_nothing_is_submitted(
         "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED",
     ]  # fmt: skip
     assert await _events(client) == []
+
+
+async def test_every_problem_of_a_submission_is_reported_at_once_named_as_the_client_wrote_it(
+    client: httpx.AsyncClient,
+) -> None:
+    token = await _token(client, "m.dupont.escautpont")
+    broken = INFO | {
+        "openingHours": [*HOURS, {"day": "SAMEDI", "opens": "12:00", "closes": "09:00"}],
+        "servedCommunes": [{"name": "Escautpont", "postalCode": "5927"}],
+        "hoursNote": "x" * 1_001,
+    }
+
+    answer = await _gql(
+        client, SUBMIT, token, id=to_global_id("Establishment", MULTI_ACCUEIL), info=broken, key="", base=99
+    )
+
+    errors = answer["data"]["submitOperatingInfo"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        ("idempotencyKey", "INVALID"),
+        ("operatingInfo.openingHours[5].closes", "VALUE_ERROR"),
+        ("operatingInfo.hoursNote", "STRING_TOO_LONG"),
+        ("operatingInfo.servedCommunes[0].postalCode", "STRING_PATTERN_MISMATCH"),
+        ("basedOnVersion", "UNKNOWN_VERSION"),
+    ]
+    assert [e["message"] for e in errors][1:3] == [
+        "samedi : la fermeture (09:00) doit suivre l'ouverture (12:00)",
+        "Texte trop long.",
+    ]
+    assert await _events(client) == []
+
+
+async def test_the_published_operating_info_reads_back_with_the_model_fields_and_an_offset(
+    client: httpx.AsyncClient,
+) -> None:
+    query = """query($id: ID!) { node(id: $id) { ... on Establishment { operatingInfo {
+      version publishedAt openingHours weeklyHours { day opens closes } ageMin { value unit months } fees } } } }"""
+
+    answer = await _gql(client, query, None, id=to_global_id("Establishment", MULTI_ACCUEIL))
+
+    info = answer["data"]["node"]["operatingInfo"]
+    assert info["publishedAt"].endswith("+00:00")  # SQLite gives naive values back: the contract adds the offset
+    assert info["openingHours"].startswith("Mo-Fr 07:30-18:30")
+    assert info["weeklyHours"][0] == {"day": "LUNDI", "opens": "07:30:00", "closes": "18:30:00"}
+    assert info["ageMin"]["months"] >= 0

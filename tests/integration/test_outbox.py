@@ -60,7 +60,7 @@ async def test_a_rolled_back_transaction_leaves_nothing_to_publish(gateway_db) -
 
 async def test_an_event_too_big_for_the_broker_is_refused_with_its_transaction_not_staged(gateway_db) -> None:  # type: ignore[no-untyped-def]
     _engine, sessions = gateway_db
-    huge = make_submitted(document={"project": "x" * (MAX_EVENT_BYTES + 1)})
+    huge = make_submitted(establishment_name="x" * (MAX_EVENT_BYTES + 1))
 
     async def stage_with_a_small_one() -> None:
         async with sessions() as session, session.begin():

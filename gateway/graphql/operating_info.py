@@ -1,0 +1,100 @@
+"""The operating-information document's GraphQL types, input and output, derived from its one model.
+
+Field names, types, defaults and descriptions (the French labels) come from ``shared.operating_info``; a field
+added there appears here. The output adds what publication knows: the version, when, the OpenStreetMap
+``openingHours`` (and the slots as ``weeklyHours``), each age in months.
+"""
+
+from datetime import datetime
+
+import strawberry
+from strawberry.experimental import pydantic
+
+from gateway.catalogue.records import OperatingInfoRecord
+from gateway.graphql import enums  # noqa: F401  (the document's enumerations, exposed with their labels)
+from shared import operating_info as model
+
+
+@pydantic.input(model=model.OpeningSlot, all_fields=True, description="Un créneau d'ouverture.")
+class OpeningSlotInput:
+    pass
+
+
+@pydantic.input(model=model.Age, all_fields=True, description="Un âge d'accueil.")
+class AgeInput:
+    pass
+
+
+@pydantic.input(model=model.DatedClosure, all_fields=True, description="Une fermeture datée.")
+class DatedClosureInput:
+    pass
+
+
+@pydantic.input(model=model.ServedCommune, all_fields=True, description="Commune desservie.")
+class ServedCommuneInput:
+    pass
+
+
+@pydantic.input(
+    model=model.OperatingInfoDocument,
+    all_fields=True,
+    description="Les modalités de fonctionnement complètes : elles remplaceront la version publiée.",
+)
+class OperatingInfoInput:
+    pass
+
+
+@pydantic.type(model=model.OpeningSlot, all_fields=True, description="Un créneau d'ouverture.")
+class OpeningSlot:
+    pass
+
+
+@pydantic.type(
+    model=model.DatedClosure, all_fields=True, description="Une fermeture datée (pont, journée pédagogique…)."
+)
+class DatedClosure:
+    pass
+
+
+@pydantic.type(model=model.Age, all_fields=True, description="Un âge d'accueil.")
+class Age:
+    @strawberry.field(description="L'âge en mois entiers.")
+    def months(self) -> int:
+        # Its fields come from the model (all_fields), which strawberry's mypy plugin does not see.
+        return model.Age(value=self.value, unit=self.unit).in_months()  # type: ignore[attr-defined]
+
+
+@pydantic.type(model=model.ServedCommune, all_fields=True, description="Commune desservie.")
+class ServedCommune:
+    pass
+
+
+@pydantic.type(
+    model=model.OperatingInfoDocument,
+    all_fields=True,
+    description="Modalités de fonctionnement publiées (validées par la Caf).",
+)
+class OperatingInfo:
+    version: int
+    published_at: datetime
+    opening_hours: str
+    weekly_hours: list[OpeningSlot] = strawberry.field(description="Créneaux d'ouverture par jour.")
+    accessibility_url: str | None
+
+
+# A field of the model given another type keeps the model's description (strawberry's pydantic integration).
+for _field in OperatingInfo.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    if _field.python_name == "opening_hours":
+        _field.description = "Horaires au format OpenStreetMap `opening_hours` (les créneaux sont dans weeklyHours)."
+
+
+def operating_info(record: OperatingInfoRecord) -> OperatingInfo:
+    """The published version as GraphQL objects (its stored JSON was validated by the model when written)."""
+    document = model.OperatingInfoDocument.model_validate(record.document)
+    url = document.accessibility_url
+    extra = {"version": record.version, "published_at": record.published_at, "weekly_hours": []}
+    published = OperatingInfo.from_pydantic(document, extra=extra)
+    published.opening_hours = record.opening_hours
+    published.weekly_hours = [OpeningSlot.from_pydantic(slot) for slot in document.opening_hours]
+    published.accessibility_url = None if url is None else str(url)
+    return published
