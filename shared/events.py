@@ -118,6 +118,11 @@ class ModerationDecided(EventData):
     moderator_number: str
     decided_at: datetime
     submitted_by: AgentRef
+    caf_code: str | None = Field(
+        default=None,
+        description="The Caf whose territory the establishment belongs to: its agents see the decision e-mail "
+        "among their deliveries. Absent only from decisions written before it was carried.",
+    )
 
     def aggregate_key(self) -> str:
         return str(self.establishment_id)
