@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -33,7 +34,7 @@ from gateway.catalogue.reference_data import load_reference_data
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
-from gateway.graphql.protection import TransportWsHandler
+from gateway.graphql.protection import TransportWsHandler, offers_transport_ws, refuse_handshake
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.integrators.keys import RateLimiter
@@ -87,6 +88,14 @@ class GatewayGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
         )
         self._zone = ZoneInfo(settings.timezone)
         self._recheck_seconds = settings.subscription_recheck_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            websocket = WebSocket(scope, receive, send)
+            if not offers_transport_ws(websocket):
+                await refuse_handshake(websocket)
+                return
+        await super().__call__(scope, receive, send)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authentication happens here, once per connection: ``{"apiKey": "<integrator key>"}`` or

@@ -28,7 +28,7 @@ from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
-from shared.tokens import NOTIFIER, Claims, InvalidTokenError, TokenVerifier, unb64url
+from shared.tokens import NOTIFIER, Claims, InvalidTokenError, TokenForAnotherServiceError, TokenVerifier, unb64url
 
 
 def spec(settings: NotifierSettings) -> ServiceSpec:
@@ -115,15 +115,18 @@ class NotifierGraphQL(StrictJsonBodies, GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         runtime = RuntimeAccessor()(request)
-        claims = self._claims(request.headers.get("authorization"))
+        claims, for_this_service = self._claims(request.headers.get("authorization"))
         if claims is not None and await is_revoked(runtime.sessions, tables.revoked_sessions, claims):
             claims = None  # a logged-out session or a deactivated account: like an expired token
-        return Context(runtime.sessions, claims)
+        return Context(runtime.sessions, claims, for_this_service)
 
-    def _claims(self, header: str | None) -> Claims | None:
+    def _claims(self, header: str | None) -> tuple[Claims | None, bool]:
+        """The bearer's claims, and whether its token names the notifier."""
         if self._verifier is None or not header or not header.lower().startswith("bearer "):
-            return None
+            return None, False
         try:
-            return self._verifier.verify(header[7:].strip())
+            return self._verifier.verify(header[7:].strip()), True
+        except TokenForAnotherServiceError as error:
+            return error.claims, False
         except InvalidTokenError:
-            return None
+            return None, False

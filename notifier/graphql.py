@@ -2,24 +2,31 @@
 
 Authentication: the gateway's access tokens, verified with its public key (``NOTIFIER_TOKEN_PUBLIC_KEY``, the ``x``
 of the gateway's JWKS) for the ``structures-notifier`` audience; a token of a session the gateway revoked, or of a
-deactivated account, is refused as soon as the event reaches the notifier (``shared.revocations``).
+deactivated account, is refused as soon as the event reaches the notifier (``shared.revocations``). No token, or a
+bad, expired or revoked one: ``UNAUTHENTICATED``; a genuine token of someone who may not read deliveries (a provider
+agent, whose token names other services, or a session opened with a generated password): ``FORBIDDEN``.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from strawberry.types import Info
 
 from notifier.tables import deliveries
 from shared.db import SessionFactory
 from shared.errors import PermanentError
+from shared.graphql_contract import Connection, connection_of, page_of
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
 from shared.tokens import Claims
 
-MAX_DELIVERIES = 200
+
+class NotSignedInError(PermanentError):
+    code = "UNAUTHENTICATED"
 
 
 class NotAllowedError(PermanentError):
@@ -30,14 +37,53 @@ class NotAllowedError(PermanentError):
 class Context:
     sessions: SessionFactory
     claims: Claims | None
+    """Whose genuine, unrevoked token came with the request (None: no token, or a bad, expired or revoked one)."""
+    for_this_service: bool = True
+    """The token names the notifier's audience (a provider agent's names only the gateway and moderation)."""
+
+
+@strawberry.enum(description="Où en est l'envoi d'un courriel.")
+class DeliveryState(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+STATE_LABELS = {
+    DeliveryState.PENDING: "En attente d'envoi",
+    DeliveryState.SENT: "Envoyé",
+    DeliveryState.FAILED: "Échec",
+}
+
+
+@strawberry.enum(description="Ce que dit le courriel.")
+class DeliveryKind(StrEnum):
+    HABILITATION_RECEIPT = "habilitation_receipt"
+    PASSWORD_ISSUED = "password_issued"  # noqa: S105 - the kind of e-mail, not a password
+    MODERATION_DECIDED = "moderation_decided"
+    OPERATING_INFO_WITHDRAWN = "operating_info_withdrawn"
+    AGENT_DEACTIVATED = "agent_deactivated"
+    CONVENTION_NOTICE = "convention_notice"
+
+
+KIND_LABELS = {
+    DeliveryKind.HABILITATION_RECEIPT: "Accusé de réception d'une demande d'habilitation",
+    DeliveryKind.PASSWORD_ISSUED: "Mot de passe provisoire",
+    DeliveryKind.MODERATION_DECIDED: "Décision sur des informations de fonctionnement",
+    DeliveryKind.OPERATING_INFO_WITHDRAWN: "Retrait d'informations publiées",
+    DeliveryKind.AGENT_DEACTIVATED: "Fin d'habilitation d'un agent",
+    DeliveryKind.CONVENTION_NOTICE: "Avis sur la convention",
+}
 
 
 @strawberry.type(description="Un courriel envoyé (ou à envoyer) par le notificateur.")
 class DeliveryStatus:
-    kind: str
+    kind: DeliveryKind
+    kind_label: str = strawberry.field(description="Ce que dit le courriel, en français.")
     recipient: str
     subject: str
-    status: str = strawberry.field(description="PENDING, SENT ou FAILED.")
+    status: DeliveryState
+    status_label: str = strawberry.field(description="Où en est l'envoi, en français.")
     attempts: int
     last_error: str | None
     message_id: str
@@ -45,38 +91,43 @@ class DeliveryStatus:
     sent_at: datetime | None
 
 
+def _status_of(row: Any) -> DeliveryStatus:
+    kind, state = DeliveryKind(row.kind), DeliveryState(row.status)
+    return DeliveryStatus(
+        kind=kind, kind_label=KIND_LABELS[kind], recipient=row.recipient, subject=row.subject, status=state,
+        status_label=STATE_LABELS[state], attempts=row.attempts, last_error=row.last_error,
+        message_id=row.message_id, created_at=row.created_at, sent_at=row.sent_at,
+    )  # fmt: skip
+
+
+def _caf_of(context: Context) -> str:
+    """The Caf whose deliveries the caller may read; a refusal otherwise."""
+    claims = context.claims
+    if claims is None:
+        raise NotSignedInError("Connectez-vous : jeton d'accès absent, invalide, expiré ou révoqué.")
+    if not context.for_this_service or claims.kind != "CAF_AGENT" or not claims.caf_code:
+        raise NotAllowedError("Réservé aux agents de la Caf.")
+    if claims.temporary:  # a session opened with a generated password may only change it (architecture §4)
+        raise NotAllowedError("Mot de passe provisoire : changez-le avant toute autre opération.")
+    return claims.caf_code
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Les courriels de votre territoire, les plus récents d'abord (agents de la Caf).")
     async def deliveries(
-        self, info: Info[Context, None], status: str | None = None, first: int = 50
-    ) -> list[DeliveryStatus]:
-        claims = info.context.claims
-        if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code:
-            raise NotAllowedError("Réservé aux agents de la Caf, avec un jeton d'accès valide.")
-        if claims.temporary:  # a session opened with a generated password may only change it (architecture §4)
-            raise NotAllowedError("Mot de passe provisoire : changez-le avant toute autre opération.")
-        if not 1 <= first <= MAX_DELIVERIES:
-            raise NotAllowedError(f"first: must be between 1 and {MAX_DELIVERIES}")
-        query = select(deliveries).where(deliveries.c.caf_code == claims.caf_code)
-        if status:
-            query = query.where(deliveries.c.status == status)
+        self, info: Info[Context, None], status: DeliveryState | None = None, first: int = 50, after: str | None = None
+    ) -> Connection[DeliveryStatus]:
+        caf_code = _caf_of(info.context)
+        page = page_of(first, after)
+        where = [deliveries.c.caf_code == caf_code]
+        if status is not None:
+            where.append(deliveries.c.status == status.value)
+        query = select(deliveries).where(*where).order_by(deliveries.c.created_at.desc(), deliveries.c.id)
         async with info.context.sessions() as session:
-            rows = (await session.execute(query.order_by(deliveries.c.created_at.desc()).limit(first))).all()
-        return [
-            DeliveryStatus(
-                kind=r.kind,
-                recipient=r.recipient,
-                subject=r.subject,
-                status=r.status,
-                attempts=r.attempts,
-                last_error=r.last_error,
-                message_id=r.message_id,
-                created_at=r.created_at,
-                sent_at=r.sent_at,
-            )
-            for r in rows
-        ]
+            total = await session.scalar(select(func.count()).select_from(deliveries).where(*where))
+            rows = (await session.execute(query.offset(page.offset).limit(page.limit))).all()
+        return connection_of([_status_of(row) for row in rows], page, int(total or 0))
 
 
 def build_schema(metrics: ServiceMetrics | None = None, limits: Limits | None = None) -> strawberry.Schema:

@@ -77,7 +77,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
         "comment": decided.comment,
         "submission_id": str(decided.submission_id),
     }
-    await _record(session, event, "moderation_decided", decided.submitted_by.email, values)
+    await _record(session, event, "moderation_decided", decided.submitted_by.email, values, caf_code=decided.caf_code)
 
 
 async def handle_habilitation_requested(session: AsyncSession, event: Envelope) -> None:

@@ -30,9 +30,16 @@ _CHANNELS: dict[Topic, tuple[str, str]] = {
     Topic.PUBLICATIONS: (
         "publications",
         "Public data only, for integrators: what was published or withdrawn, "
-        "keyed by establishment, with the publication cursor (`ce_sequence`).",
+        "keyed by establishment, with the publication cursor (`ce_sequence`). This topic has no dead-letter "
+        "topic: the gateway reads it without a consumer group (every process reads all of it, so each would "
+        "dead-letter the same message) and its publication log, not the topic, is the truth. A message the gateway "
+        "cannot read is logged (`publication event skipped`) and counted "
+        "(`structures_publications_skipped_total{reason}`), and the live feed fills the gap from the log. "
+        "Integrators reading with their own consumer group decide what to do with what they cannot read.",
     ),
 }
+_DEAD_LETTERED = (Topic.OPERATING_INFO_SUBMITTED, Topic.MODERATION_DECIDED, Topic.ACCOUNTS)
+"""The topics the services consume with a consumer group, whose processors dead-letter to ``<topic>.dlq``."""
 _SENDER = {
     "fr.monenfant.structures.moderation.decided.v1": "moderation",
 }
@@ -42,12 +49,18 @@ _RECEIVERS = {
     Topic.ACCOUNTS: ("moderation", "notifier"),
     Topic.PUBLICATIONS: ("gateway", "integrators"),
 }
-_KEYS = {
-    Topic.OPERATING_INFO_SUBMITTED: "The establishment id: one establishment's events stay in order.",
-    Topic.MODERATION_DECIDED: "The establishment id.",
-    Topic.ACCOUNTS: "The provider (or convention, or account) the event is about.",
-    Topic.PUBLICATIONS: "The establishment id.",
+_KEY_MEANINGS = {
+    "establishment_id": "the establishment's id: one establishment's events stay in order",
+    "request_id": "the habilitation request's id",
+    "account_id": "the account's id: one person's events stay in order",
+    "convention_id": "the convention's id",
 }
+"""What each message's key is, by the field it is taken from (``EventData.key_field``, what the code sends)."""
+
+
+def key_description(model: type[EventData]) -> str:
+    """The Kafka key binding of ``model``: the field whose value is the key, and what it identifies."""
+    return f"The message's `{model.key_field}`, {_KEY_MEANINGS[model.key_field]}."
 
 
 def _name(model: type[EventData]) -> str:
@@ -92,8 +105,19 @@ def _message(model: type[EventData], schemas: dict[str, Any]) -> dict[str, Any]:
         "payload": {"$ref": f"#/components/schemas/{_name(model)}"},
         "correlationId": {"location": "$message.header#/ce_correlationid"},
         "bindings": {
-            "kafka": {"key": {"type": "string", "description": _KEYS[model.topic]}, "bindingVersion": "0.5.0"}
+            "kafka": {"key": {"type": "string", "description": key_description(model)}, "bindingVersion": "0.5.0"}
         },
+    }
+
+
+def _dead_letters(topic: Topic) -> dict[str, Any]:
+    receivers = ", ".join(_RECEIVERS[topic])
+    return {
+        "address": dead_letter_topic(topic.value),
+        "description": f"Messages of `{topic.value}` a consumer ({receivers}) could not apply, unchanged, with the "
+        "reason in `dlq_*` headers. Each consumer group dead-letters on its own: a message none can apply is here "
+        "once per group, told apart by `dlq_consumer`.",
+        "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
     }
 
 
@@ -107,12 +131,8 @@ def render() -> dict[str, Any]:
         models = [m for m in EVENT_TYPES.values() if m.topic is topic]
         refs = {_name(m): {"$ref": f"#/components/messages/{_name(m)}"} for m in sorted(models, key=_name)}
         channels[channel] = {"address": topic.value, "description": description, "messages": refs}
-        channels[f"{channel}DeadLetters"] = {
-            "address": dead_letter_topic(topic.value),
-            "description": f"Messages of `{topic.value}` a consumer could not apply, unchanged, with the reason in "
-            "`dlq_*` headers.",
-            "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
-        }
+        if topic in _DEAD_LETTERED:
+            channels[f"{channel}DeadLetters"] = _dead_letters(topic)
         for model in sorted(models, key=_name):
             sender = _SENDER.get(model.event_type, "gateway")
             operations[f"{sender}Sends{_name(model)}"] = {
@@ -140,8 +160,13 @@ def render() -> dict[str, Any]:
                 "dlq_source_partition": {"type": "string"},
                 "dlq_source_offset": {"type": "string"},
                 "dlq_at": {"type": "string", "format": "date-time"},
+                "dlq_consumer": {
+                    "type": "string",
+                    "description": "The consumer group that could not apply it (structures-gateway, "
+                    "structures-moderation, structures-notifier).",
+                },
             },
-            "required": ["dlq_reason", "dlq_source_topic"],
+            "required": ["dlq_reason", "dlq_source_topic", "dlq_consumer"],
         },
         "payload": {"description": "The original value, unchanged (possibly not JSON)."},
     }

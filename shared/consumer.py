@@ -82,7 +82,11 @@ class EventProcessor:
         retry: RetryPolicy | None = None,
         stop: asyncio.Event | None = None,
         on_applied: Callable[[], None] | None = None,
+        consumer: str = "",
     ) -> None:
+        self._consumer = consumer
+        """Who failed, in the ``dlq_consumer`` header: several services consume one topic and each dead-letters
+        what it cannot apply to the same ``.dlq``, so a letter names its consumer group (or service)."""
         self._sessions = sessions
         self._processed = processed
         self._handlers = handlers
@@ -166,6 +170,7 @@ class EventProcessor:
             ("dlq_source_partition", str(delivery.partition).encode()),
             ("dlq_source_offset", str(delivery.offset).encode()),
             ("dlq_at", datetime.now(UTC).isoformat().encode()),
+            *((("dlq_consumer", self._consumer.encode()),) if self._consumer else ()),
         )
         value = message.value
         if value is not None and len(value) > MAX_EVENT_BYTES:

@@ -59,10 +59,12 @@ class EventData(BaseModel):
 
     event_type: ClassVar[str]
     topic: ClassVar[Topic]
+    key_field: ClassVar[str]
+    """The field whose value is the Kafka message key (what the AsyncAPI key binding documents)."""
 
     def aggregate_key(self) -> str:
         """The Kafka message key: events with the same key are delivered in order."""
-        raise NotImplementedError
+        return str(getattr(self, self.key_field))
 
 
 class AgentRef(BaseModel):
@@ -80,6 +82,7 @@ class OperatingInfoSubmitted(EventData):
 
     event_type: ClassVar[str] = "fr.monenfant.structures.operating-info.submitted.v1"
     topic: ClassVar[Topic] = Topic.OPERATING_INFO_SUBMITTED
+    key_field: ClassVar[str] = "establishment_id"
 
     submission_id: uuid.UUID
     establishment_id: uuid.UUID
@@ -99,15 +102,13 @@ class OperatingInfoSubmitted(EventData):
         description="The version the agent started from, when older than the published one (three-way diff).",
     )
 
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
-
 
 class ModerationDecided(EventData):
     """A Caf moderator approved or rejected a submission."""
 
     event_type: ClassVar[str] = "fr.monenfant.structures.moderation.decided.v1"
     topic: ClassVar[Topic] = Topic.MODERATION_DECIDED
+    key_field: ClassVar[str] = "establishment_id"
 
     submission_id: uuid.UUID
     establishment_id: uuid.UUID
@@ -119,9 +120,11 @@ class ModerationDecided(EventData):
     moderator_number: str
     decided_at: datetime
     submitted_by: AgentRef
-
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
+    caf_code: str | None = Field(
+        default=None,
+        description="The Caf whose territory the establishment belongs to: its agents see the decision e-mail "
+        "among their deliveries. Absent only from decisions written before it was carried.",
+    )
 
 
 class PersonRef(BaseModel):
@@ -139,6 +142,7 @@ class HabilitationRequested(EventData):
 
     event_type: ClassVar[str] = "fr.monenfant.structures.habilitation.requested.v1"
     topic: ClassVar[Topic] = Topic.ACCOUNTS
+    key_field: ClassVar[str] = "request_id"
 
     request_id: uuid.UUID
     number: str = Field(description="The request number shown in the receipt.")
@@ -151,9 +155,6 @@ class HabilitationRequested(EventData):
     establishments: list[str] = Field(description="Names of the establishments the request covers.")
     submitted_at: datetime
 
-    def aggregate_key(self) -> str:
-        return str(self.request_id)
-
 
 class PasswordIssued(EventData):
     """A generated password was issued to a person (activation, reset, first Caf agent): e-mail it.
@@ -163,6 +164,7 @@ class PasswordIssued(EventData):
 
     event_type: ClassVar[str] = "fr.monenfant.structures.password.issued.v1"
     topic: ClassVar[Topic] = Topic.ACCOUNTS
+    key_field: ClassVar[str] = "account_id"
 
     account_id: uuid.UUID
     identifier: str
@@ -174,15 +176,13 @@ class PasswordIssued(EventData):
     expires_at: datetime
     caf_code: str | None = Field(default=None, description="The Caf whose territory the account belongs to.")
 
-    def aggregate_key(self) -> str:
-        return str(self.account_id)
-
 
 class AgentDeactivated(EventData):
     """A Caf deactivated an agent (end of mission, convention ended): sessions are over; the person is told."""
 
     event_type: ClassVar[str] = "fr.monenfant.structures.agent.deactivated.v1"
     topic: ClassVar[Topic] = Topic.ACCOUNTS
+    key_field: ClassVar[str] = "account_id"
 
     account_id: uuid.UUID
     agent_number: str
@@ -193,9 +193,6 @@ class AgentDeactivated(EventData):
     deactivated_at: datetime
     caf_code: str | None = None
 
-    def aggregate_key(self) -> str:
-        return str(self.account_id)
-
 
 class SessionsRevoked(EventData):
     """Sessions of an account ended before their tokens expire (logout, password change or reset, stolen refresh
@@ -203,6 +200,7 @@ class SessionsRevoked(EventData):
 
     event_type: ClassVar[str] = "fr.monenfant.structures.sessions.revoked.v1"
     topic: ClassVar[Topic] = Topic.ACCOUNTS
+    key_field: ClassVar[str] = "account_id"
 
     account_id: uuid.UUID
     session_id: str | None = Field(
@@ -211,15 +209,13 @@ class SessionsRevoked(EventData):
     reason: Literal["LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "DEACTIVATED", "REFRESH_REPLAYED"]
     revoked_at: datetime
 
-    def aggregate_key(self) -> str:
-        return str(self.account_id)
-
 
 class ConventionNotice(EventData):
     """Something the provider must know about its convention: a renewal coming, or a termination recorded."""
 
     event_type: ClassVar[str] = "fr.monenfant.structures.convention.notice.v1"
     topic: ClassVar[Topic] = Topic.ACCOUNTS
+    key_field: ClassVar[str] = "convention_id"
 
     convention_id: uuid.UUID
     kind: Literal["RENEWAL_REMINDER", "TERMINATION_RECORDED"]
@@ -232,9 +228,6 @@ class ConventionNotice(EventData):
     terminated_by: Literal["CAF", "FOURNISSEUR"] | None = None
     letter_reference: str | None = None
     caf_code: str | None = None
-
-    def aggregate_key(self) -> str:
-        return str(self.convention_id)
 
     @model_validator(mode="after")
     def _termination_is_described(self) -> Self:
@@ -268,6 +261,7 @@ class AvailabilitiesPublished(EventData):
 
     event_type: ClassVar[str] = "fr.monenfant.structures.availabilities.published.v1"
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
+    key_field: ClassVar[str] = "establishment_id"
 
     establishment_id: uuid.UUID
     place: PublicPlace
@@ -275,15 +269,13 @@ class AvailabilitiesPublished(EventData):
     availabilities: list[PublishedAvailability]
     published_at: datetime
 
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
-
 
 class OperatingInfoPublished(EventData):
     """A new version of an establishment's operating information is public. Public data only."""
 
     event_type: ClassVar[str] = "fr.monenfant.structures.operating-info.published.v1"
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
+    key_field: ClassVar[str] = "establishment_id"
 
     establishment_id: uuid.UUID
     place: PublicPlace
@@ -291,23 +283,18 @@ class OperatingInfoPublished(EventData):
     opening_hours: str = Field(description="OpenStreetMap opening_hours of the published version.")
     published_at: datetime
 
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
-
 
 class OperatingInfoWithdrawn(EventData):
     """A Caf withdrew an establishment's published operating information (convention art. 2). Public data only."""
 
     event_type: ClassVar[str] = "fr.monenfant.structures.operating-info.withdrawn.v1"
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
+    key_field: ClassVar[str] = "establishment_id"
 
     establishment_id: uuid.UUID
     place: PublicPlace
     version: int = Field(ge=1, description="The version no longer public.")
     withdrawn_at: datetime
-
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
 
 
 class EstablishmentChanged(EventData):
@@ -315,6 +302,7 @@ class EstablishmentChanged(EventData):
 
     event_type: ClassVar[str] = "fr.monenfant.structures.establishment.changed.v1"
     topic: ClassVar[Topic] = Topic.PUBLICATIONS
+    key_field: ClassVar[str] = "establishment_id"
 
     establishment_id: uuid.UUID
     place: PublicPlace
@@ -328,15 +316,13 @@ class EstablishmentChanged(EventData):
     closed_on: date | None = Field(default=None, description="From this day on it is no longer listed.")
     changed_at: datetime
 
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
-
 
 class WithdrawalNotice(EventData):
     """Tell the provider's agents that the Caf withdrew their published information, and why (internal)."""
 
     event_type: ClassVar[str] = "fr.monenfant.structures.moderation.withdrawal-notice.v1"
     topic: ClassVar[Topic] = Topic.MODERATION_DECIDED
+    key_field: ClassVar[str] = "establishment_id"
 
     establishment_id: uuid.UUID
     establishment_name: str
@@ -347,9 +333,6 @@ class WithdrawalNotice(EventData):
     withdrawn_at: datetime
     caf_code: str
     recipients: list[AgentRef]
-
-    def aggregate_key(self) -> str:
-        return str(self.establishment_id)
 
 
 EVENT_TYPES: Mapping[str, type[EventData]] = {

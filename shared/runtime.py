@@ -134,6 +134,7 @@ class ServiceRuntime:
             dead_letters,
             stop=self.stop_event,
             on_applied=self.signal.set,
+            consumer=self.spec.consumer_group or f"structures-{self.spec.name}",
         )
         self._processor = processor
         if self._bus is not None:

@@ -39,7 +39,7 @@ CHANGE = """mutation($c: String!, $n: String!) { changePassword(input: {currentP
 LOGOUT = "mutation { logout { ok } }"
 DEACTIVATE = """mutation($n: String!, $r: String!) { deactivateCafAgent(input: {agentNumber: $n, reason: $r}) {
   agentNumber userErrors { field code message } } }"""
-READS = {"moderation": "{ reviewQueue { id } }", "notifier": "{ deliveries { kind } }"}
+READS = {"moderation": "{ reviewQueue { id } }", "notifier": "{ deliveries { totalCount } }"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Services:
     clients: dict[str, httpx.AsyncClient]
     gateway: Any
     issuing: PasswordIssuing
+    apps: dict[str, Any]
 
     async def gql(self, service: str, document: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {token}"} if token else {}
@@ -165,4 +166,4 @@ async def services(
                 httpx.AsyncClient(transport=asgi, base_url=f"http://{service}")
             )
         gateway = apps["gateway"]
-        yield Services(clients, gateway, PasswordIssuing(gateway.state.authenticator.hashing, public))
+        yield Services(clients, gateway, PasswordIssuing(gateway.state.authenticator.hashing, public), apps)

@@ -121,7 +121,7 @@ async def decide(
         submission_id=uuid.UUID(row.submission_id), establishment_id=uuid.UUID(row.establishment_id),
         establishment_name=row.establishment_name, version=row.version, decision=decision, reasons=reasons,
         comment=comment, moderator_number=moderator.agent_number, decided_at=now,
-        submitted_by=AgentRef.model_validate(row.submitted_by),
+        submitted_by=AgentRef.model_validate(row.submitted_by), caf_code=row.caf_code,
     )  # fmt: skip
     # The decision continues the submission's story: it carries the submission's correlation id, not the
     # moderator's request id, so one id follows the change to the publication and the agent's e-mail.

@@ -7,17 +7,17 @@ async def _own_deliveries(answer: Answer) -> None:
     own = column(
         answer.world,
         "notifier",
-        "SELECT message_id FROM deliveries WHERE caf_code = ? ORDER BY created_at DESC LIMIT 200",
+        "SELECT message_id FROM deliveries WHERE caf_code = ? ORDER BY created_at DESC LIMIT 100",
         answer.identity.caf,
     )
     assert own
-    assert {delivery["messageId"] for delivery in answer.payload} == own
+    assert {edge["node"]["messageId"] for edge in answer.payload["edges"]} == own
 
 
 NOTIFIER = {
     "Query.deliveries": Spec(
-        """{ deliveries(first: 200) { kind recipient subject status attempts lastError messageId
-      createdAt sentAt } }""",
+        """{ deliveries(first: 100) { totalCount edges { node { kind kindLabel recipient subject status
+      statusLabel attempts lastError messageId createdAt sentAt } } } }""",
         own=_own_deliveries,
     ),
 }

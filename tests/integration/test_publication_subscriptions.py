@@ -129,15 +129,26 @@ async def test_s9_nothing_before_connection_init_and_only_graphql_transport_ws(
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4401  # Unauthorized: subscribe before connection_init
 
-    legacy = await _raw(url, "graphql-ws")  # the legacy subscriptions-transport-ws protocol is refused
-    with pytest.raises(websockets.ConnectionClosed) as refused:
-        await legacy.recv()
-    assert refused.value.rcvd is not None
-    assert refused.value.rcvd.code == 4406
-
     foreign = {"origin": "https://evil.example"}
     with pytest.raises(websockets.InvalidHandshake):  # a page of another origin may not open it
         await _raw(url, additional_headers=foreign)
+
+
+@pytest.mark.parametrize("offered", [[], ["graphql-ws"]], ids=["no-subprotocol", "legacy-graphql-ws"])
+async def test_a_handshake_without_graphql_transport_ws_is_refused_with_a_readable_reason(
+    gateway: tuple[httpx.AsyncClient, str, Any, str], offered: list[str]
+) -> None:
+    _client, url, _app, _token = gateway
+
+    with pytest.raises(websockets.InvalidStatus) as refused:  # never a 101 the client would then reject (1006)
+        await websockets.connect(url, subprotocols=offered or None)  # type: ignore[arg-type]
+
+    response = refused.value.response
+    body = json.loads(response.body or b"{}")
+    assert response.status_code == 400
+    assert body["code"] == "SUBPROTOCOL_NOT_ACCEPTABLE"
+    assert body["supported"] == ["graphql-transport-ws"]
+    assert "Sec-WebSocket-Protocol: graphql-transport-ws" in body["message"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ what actually goes on the wire."""
 
 import gzip
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,11 +13,17 @@ import jsonschema
 import pytest
 import yaml
 
+from gateway import app as gateway_app
+from moderation import app as moderation_app
+from moderation.settings import ModerationSettings
+from notifier import app as notifier_app
+from notifier.settings import NotifierSettings
 from shared.asyncapi import DOCUMENT, render, render_yaml
 from shared.events import (
     EVENT_TYPES,
     AvailabilitiesPublished,
     Envelope,
+    EventData,
     OperatingInfoPublished,
     PublicPlace,
     PublishedAvailability,
@@ -24,6 +31,7 @@ from shared.events import (
     new_event,
     to_wire,
 )
+from shared.runtime import ServiceSpec
 from tests.factories import make_decided, make_event, make_submitted
 
 SPEC_SCHEMA = Path(__file__).resolve().parents[1] / "asyncapi" / "asyncapi-3.0.0.schema.json.gz"
@@ -63,7 +71,7 @@ def test_every_topic_and_event_type_is_described_with_the_model_s_schema() -> No
     messages, schemas = document["components"]["messages"], document["components"]["schemas"]
     addresses = {channel["address"] for channel in document["channels"].values()}
 
-    assert {topic.value for topic in Topic} | {f"{topic.value}.dlq" for topic in Topic} == addresses
+    assert {topic.value for topic in Topic} == {address for address in addresses if not address.endswith(".dlq")}
     for event_type, model in EVENT_TYPES.items():
         message = messages[model.__name__]
         assert message["name"] == event_type
@@ -91,3 +99,33 @@ def test_what_goes_on_the_wire_validates_against_the_document(event: Envelope) -
     jsonschema.Draft202012Validator(message["headers"]).validate({k: v.decode() for k, v in wire.headers})
     if event.data.topic is Topic.PUBLICATIONS:
         assert "ce_sequence" in message["headers"]["required"]
+
+
+@pytest.mark.parametrize("model", sorted(EVENT_TYPES.values(), key=lambda m: m.__name__), ids=lambda m: m.__name__)
+def test_every_message_s_documented_key_is_the_key_the_code_sends(model: type[EventData]) -> None:
+    committed = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    binding = committed["components"]["messages"][model.__name__]["bindings"]["kafka"]["key"]["description"]
+    documented = re.fullmatch(r"The message's `(\w+)`, .+", binding)
+    # Every field holds its own name, so the key says which field the code took it from.
+    data = model.model_construct(**{name: f"<{name}>" for name in model.model_fields})
+
+    assert documented is not None, binding
+    assert data.aggregate_key() == f"<{documented[1]}>"  # what to_wire sends as the message key
+
+
+def test_a_dead_letter_topic_is_documented_for_each_topic_a_consumer_group_reads_and_no_other() -> None:
+    consumed = {topic for spec in _service_specs() for topic in spec.topics}
+    addresses = {channel["address"] for channel in render()["channels"].values()}
+
+    assert {address for address in addresses if address.endswith(".dlq")} == {f"{t}.dlq" for t in consumed}
+    assert f"{Topic.PUBLICATIONS.value}.dlq" not in addresses  # read without a group: skipped and counted
+    assert "dlq_consumer" in render()["components"]["messages"]["DeadLetter"]["headers"]["required"]
+
+
+def _service_specs() -> list[ServiceSpec]:
+    local = {"database_url": "sqlite+aiosqlite:///unused.sqlite3", "bus": "inprocess"}
+    return [
+        gateway_app.SPEC,
+        moderation_app.spec(ModerationSettings(**local)),
+        notifier_app.spec(NotifierSettings(**local)),
+    ]
