@@ -101,13 +101,21 @@ def test_what_goes_on_the_wire_validates_against_the_document(event: Envelope) -
         assert "ce_sequence" in message["headers"]["required"]
 
 
-@pytest.mark.parametrize("model", sorted(EVENT_TYPES.values(), key=lambda m: m.__name__), ids=lambda m: m.__name__)
+def _name_of(model: type[EventData]) -> str:
+    return model.__name__
+
+
+MODELS: list[type[EventData]] = sorted(EVENT_TYPES.values(), key=_name_of)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=_name_of)
 def test_every_message_s_documented_key_is_the_key_the_code_sends(model: type[EventData]) -> None:
     committed = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
     binding = committed["components"]["messages"][model.__name__]["bindings"]["kafka"]["key"]["description"]
     documented = re.fullmatch(r"The message's `(\w+)`, .+", binding)
     # Every field holds its own name, so the key says which field the code took it from.
-    data = model.model_construct(**{name: f"<{name}>" for name in model.model_fields})
+    values: dict[str, Any] = {name: f"<{name}>" for name in model.model_fields}
+    data = model.model_construct(**values)
 
     assert documented is not None, binding
     assert data.aggregate_key() == f"<{documented[1]}>"  # what to_wire sends as the message key
@@ -126,6 +134,6 @@ def _service_specs() -> list[ServiceSpec]:
     local = {"database_url": "sqlite+aiosqlite:///unused.sqlite3", "bus": "inprocess"}
     return [
         gateway_app.SPEC,
-        moderation_app.spec(ModerationSettings(**local)),
-        notifier_app.spec(NotifierSettings(**local)),
+        moderation_app.spec(ModerationSettings.model_validate(local)),
+        notifier_app.spec(NotifierSettings.model_validate(local)),
     ]
