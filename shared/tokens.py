@@ -8,6 +8,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -23,6 +24,15 @@ NOTIFIER = "structures-notifier"
 
 class InvalidTokenError(PermanentError):
     """The token is malformed, not ours, expired or altered."""
+
+
+class ForeignAudienceError(InvalidTokenError):
+    """A valid, unexpired token of ours issued for other services: its bearer is signed in, but may not use this one
+    (a provider agent's token at moderation)."""
+
+    def __init__(self, claims: "Claims") -> None:
+        super().__init__("token for another service")
+        self.claims = claims
 
 
 def b64url(raw: bytes) -> str:
@@ -67,13 +77,22 @@ class TokenVerifier:
             raise InvalidTokenError("invalid token") from error
         if payload.get("iss") != ISSUER:
             raise InvalidTokenError("token from another issuer")
-        audiences = payload.get("aud")
-        if self._audience not in (audiences if isinstance(audiences, list) else [audiences]):
-            raise InvalidTokenError("token for another service")
+        # Expiry before audience: an expired token is no sign-in at all, wherever it was meant to go.
         if int(payload.get("exp", 0)) < time.time():
             raise InvalidTokenError("expired token")
+        audiences = payload.get("aud")
+        claims = _claims(payload)
+        if self._audience not in (audiences if isinstance(audiences, list) else [audiences]):
+            raise ForeignAudienceError(claims)
+        return claims
+
+
+def _claims(payload: dict[str, Any]) -> Claims:
+    try:
         return Claims(
             account_id=payload["sub"], session_id=payload["sid"], kind=payload["kind"], agent_number=payload["agent"],
             caf_code=payload.get("caf"), provider_id=payload.get("provider"), temporary=bool(payload.get("tmp")),
             expires_at=int(payload["exp"]), administrator=bool(payload.get("adm")),
         )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidTokenError("incomplete token") from error

@@ -248,7 +248,7 @@ async def test_a_tampered_global_id_is_a_clear_error(client: SchemaClient) -> No
     _, errors = await client.run('{ node(id: "%%%") { id } }')
     _, foreign = await client.run('{ node(id: "VXNlcjox") { id } }')
 
-    assert errors == ["id: '%%%' is not a valid ID"]
+    assert errors == ["id : '%%%' n'est pas un identifiant valide."]
     assert foreign == ["id: 'VXNlcjox' is not the ID of a known type"]
 
 
