@@ -259,8 +259,8 @@ PAGE = "query($after: String) { establishments(after: $after) { totalCount } }"
 @pytest.mark.parametrize(
     ("document", "variables", "message"),
     [
-        (NODE, {"id": _b64("Establishment:a\x00b")}, "id: "),
-        (NODES, {"ids": [_b64("Commune:5920\x00")]}, "ids: "),
+        (NODE, {"id": _b64("Establishment:a\x00b")}, "id : "),
+        (NODES, {"ids": [_b64("Commune:5920\x00")]}, "ids"),
         (PAGE, {"after": _b64('["a\\u0000b","x"]')}, "after: "),
         (PAGE, {"after": _b64('["\\ud800","x"]')}, "after: "),
     ],
