@@ -109,7 +109,7 @@ class ReviewItem:
         description="L'historique : reçu, pris en charge, relâché, décidé, par qui ; le plus ancien d'abord."
     )
     async def history(
-        self, info: ModerationInfo, first: int = 50, after: str | None = None
+        self, info: ModerationInfo, first: int = 20, after: str | None = None
     ) -> Connection[HistoryEntry]:
         page = page_of(first, after)
         async with info.context.sessions() as session:
