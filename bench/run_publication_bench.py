@@ -54,8 +54,10 @@ RATE = 5
 CRECHES = 20
 BACKGROUND_RATE = 20
 PEER_SECONDS = 60
-CLAIM = "mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { rowVersion } userErrors } }"
-APPROVE = "mutation($id: ID!, $v: Int!) { approveReviewItem(id: $id, rowVersion: $v) { item { status } userErrors } }"
+CLAIM = """mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { rowVersion }
+  userErrors { code } } }"""
+APPROVE = """mutation($id: ID!, $v: Int!) { approveReviewItem(id: $id, rowVersion: $v) { item { status }
+  userErrors { code } } }"""
 
 
 class Approvals:
@@ -88,9 +90,10 @@ class Approvals:
             self.failures.append(f"submit: {body}")
             return
         item = await self._review_item(submission["id"])
-        claimed = (await self._call(self.moderation, CLAIM, id=item["id"], v=item["row_version"]))["data"]
+        item_id = to_global_id("ReviewItem", item["id"])
+        claimed = (await self._call(self.moderation, CLAIM, id=item_id, v=item["row_version"]))["data"]
         row_version = claimed["claimReviewItem"]["item"]["rowVersion"]
-        approved = (await self._call(self.moderation, APPROVE, id=item["id"], v=row_version))["data"]
+        approved = (await self._call(self.moderation, APPROVE, id=item_id, v=row_version))["data"]
         answered = time.time()
         if approved["approveReviewItem"]["userErrors"]:
             self.failures.append(f"approve: {approved}")

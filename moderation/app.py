@@ -27,7 +27,7 @@ from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, SecurityHe
 from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
-from shared.tokens import MODERATION, Claims, InvalidTokenError, TokenVerifier, unb64url
+from shared.tokens import MODERATION, Claims, ForeignAudienceError, InvalidTokenError, TokenVerifier, unb64url
 
 _runtime_of = RuntimeAccessor()
 
@@ -42,18 +42,23 @@ class ModerationGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         runtime = _runtime_of(request)
-        claims = self._claims(request.headers.get("authorization"))
+        claims, elsewhere = self._claims(request.headers.get("authorization"))
         if claims is not None and await is_revoked(runtime.sessions, tables.revoked_sessions, claims):
-            claims = None  # a logged-out session or a deactivated account: like an expired token
+            return Context(runtime.sessions, None, runtime.signal)  # a logged-out session or a deactivated account
+        if elsewhere:
+            return Context(runtime.sessions, None, runtime.signal, signed_in_elsewhere=True)
         return Context(runtime.sessions, claims, runtime.signal)
 
-    def _claims(self, header: str | None) -> Claims | None:
+    def _claims(self, header: str | None) -> tuple[Claims | None, bool]:
+        """The token's claims, and whether they are those of a token meant for other services only."""
         if self._verifier is None or not header or not header.lower().startswith("bearer "):
-            return None
+            return None, False
         try:
-            return self._verifier.verify(header[7:].strip())
+            return self._verifier.verify(header[7:].strip()), False
+        except ForeignAudienceError as error:
+            return error.claims, True
         except InvalidTokenError:
-            return None
+            return None, False
 
 
 def spec(settings: ModerationSettings) -> ServiceSpec:

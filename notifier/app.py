@@ -28,7 +28,7 @@ from shared.metrics import ServiceMetrics
 from shared.revocations import is_revoked
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import open_sealed
-from shared.tokens import NOTIFIER, Claims, InvalidTokenError, TokenForAnotherServiceError, TokenVerifier, unb64url
+from shared.tokens import NOTIFIER, Claims, ForeignAudienceError, InvalidTokenError, TokenVerifier, unb64url
 
 
 def spec(settings: NotifierSettings) -> ServiceSpec:
@@ -126,7 +126,7 @@ class NotifierGraphQL(StrictJsonBodies, GraphQL[Context, None]):
             return None, False
         try:
             return self._verifier.verify(header[7:].strip()), True
-        except TokenForAnotherServiceError as error:
+        except ForeignAudienceError as error:
             return error.claims, False
         except InvalidTokenError:
             return None, False

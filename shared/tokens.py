@@ -26,9 +26,9 @@ class InvalidTokenError(PermanentError):
     """The token is malformed, not ours, expired or altered."""
 
 
-class TokenForAnotherServiceError(InvalidTokenError):
-    """A genuine, unexpired token of the gateway whose audience does not name this service: its holder is known
-    (``claims``) but not allowed here — FORBIDDEN, where a bad token is UNAUTHENTICATED."""
+class ForeignAudienceError(InvalidTokenError):
+    """A valid, unexpired token of ours issued for other services: its bearer is signed in, but may not use this one
+    (a provider agent's token at moderation)."""
 
     def __init__(self, claims: "Claims") -> None:
         super().__init__("token for another service")
@@ -77,17 +77,22 @@ class TokenVerifier:
             raise InvalidTokenError("invalid token") from error
         if payload.get("iss") != ISSUER:
             raise InvalidTokenError("token from another issuer")
+        # Expiry before audience: an expired token is no sign-in at all, wherever it was meant to go.
         if int(payload.get("exp", 0)) < time.time():
             raise InvalidTokenError("expired token")
         audiences = payload.get("aud")
+        claims = _claims(payload)
         if self._audience not in (audiences if isinstance(audiences, list) else [audiences]):
-            raise TokenForAnotherServiceError(_claims(payload))
-        return _claims(payload)
+            raise ForeignAudienceError(claims)
+        return claims
 
 
 def _claims(payload: dict[str, Any]) -> Claims:
-    return Claims(
-        account_id=payload["sub"], session_id=payload["sid"], kind=payload["kind"], agent_number=payload["agent"],
-        caf_code=payload.get("caf"), provider_id=payload.get("provider"), temporary=bool(payload.get("tmp")),
-        expires_at=int(payload["exp"]), administrator=bool(payload.get("adm")),
-    )  # fmt: skip
+    try:
+        return Claims(
+            account_id=payload["sub"], session_id=payload["sid"], kind=payload["kind"], agent_number=payload["agent"],
+            caf_code=payload.get("caf"), provider_id=payload.get("provider"), temporary=bool(payload.get("tmp")),
+            expires_at=int(payload["exp"]), administrator=bool(payload.get("adm")),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidTokenError("incomplete token") from error

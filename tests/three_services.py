@@ -39,7 +39,7 @@ CHANGE = """mutation($c: String!, $n: String!) { changePassword(input: {currentP
 LOGOUT = "mutation { logout { ok } }"
 DEACTIVATE = """mutation($n: String!, $r: String!) { deactivateCafAgent(input: {agentNumber: $n, reason: $r}) {
   agentNumber userErrors { field code message } } }"""
-READS = {"moderation": "{ reviewQueue { id } }", "notifier": "{ deliveries { totalCount } }"}
+READS = {"moderation": "{ reviewQueue { totalCount } }", "notifier": "{ deliveries { totalCount } }"}
 
 
 @dataclass(frozen=True)

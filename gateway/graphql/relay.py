@@ -1,33 +1,15 @@
-"""Opaque global IDs (``base64("Type:key")``) and pagination cursors, with clear errors when tampered with."""
+"""Opaque global IDs (``base64("Type:key")``, from :mod:`shared.relay`) and pagination cursors, with clear errors when
+tampered with."""
 
 import base64
 import binascii
 import json
 from typing import Any
 
-from shared.errors import PermanentError
+from shared.relay import InvalidArgumentError, from_global_id, to_global_id
 from shared.text import unstorable_text
 
-
-class InvalidArgumentError(PermanentError):
-    """A GraphQL argument is invalid; the message names it. Shown to the client as is."""
-
-
-def to_global_id(type_name: str, key: str) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
-
-
-def from_global_id(global_id: str, *, argument: str = "id") -> tuple[str, str]:
-    """``(type name, key)``, or :class:`InvalidArgumentError` naming ``argument``."""
-    try:
-        decoded = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidArgumentError(f"{argument}: {global_id!r} is not a valid ID") from None
-    type_name, _, key = decoded.partition(":")
-    # base64 hides a NUL from the request's own checks: PostgreSQL would refuse it with an unexpected error.
-    if not type_name or not key or unstorable_text(decoded, argument) is not None:
-        raise InvalidArgumentError(f"{argument}: {global_id!r} is not a valid ID")
-    return type_name, key
+__all__ = ["InvalidArgumentError", "decode_cursor", "encode_cursor", "from_global_id", "to_global_id"]
 
 
 def encode_cursor(sort_key: tuple[Any, ...]) -> str:

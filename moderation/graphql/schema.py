@@ -1,68 +1,37 @@
 """The moderators' GraphQL API (the review queue is this service's data and nobody else's).
 
 Caf agents only, authenticated with the gateway's access tokens (verified with ``MODERATION_TOKEN_PUBLIC_KEY``),
-and only on items of their Caf's territory.
+and only on items of their Caf's territory. No token, or an expired or revoked one: ``UNAUTHENTICATED``; a valid
+token of someone who is not a Caf's moderator: ``FORBIDDEN``. A refused action is a ``userErrors`` entry.
 """
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation import __version__
-from moderation.checks.rules import Severity
+from moderation.graphql.context import Context, ModerationInfo, moderator_of
+from moderation.graphql.types import (
+    BulkApprovePayload,
+    DecisionPayload,
+    RefusalReason,
+    ReviewItem,
+    review_item_of,
+)
 from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
-from shared.db import SessionFactory
-from shared.errors import PermanentError
+from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
-from shared.operating_info import field_label, field_label_of_path, graphql_field_path
-from shared.outbox import OutboxSignal
-from shared.refusal_reasons import REFUSAL_REASONS
-from shared.tokens import Claims
+from shared.relay import InvalidArgumentError, key_of, to_global_id
 
+__all__ = ["Context", "build_schema"]
 
-class NotAllowedError(PermanentError):
-    code = "FORBIDDEN"
-
-
-@dataclass(frozen=True)
-class Context:
-    sessions: SessionFactory
-    claims: Claims | None = None
-    signal: OutboxSignal | None = None
-
-
-ModerationInfo = Info[Context, None]
-
-
-@strawberry.enum(description="Motifs de refus ou de retrait (convention, article 2).")
-class RefusalReason(Enum):
-    PUBLICITE_DEGUISEE = "PUBLICITE_DEGUISEE"
-    CONTENU_TENDANCIEUX_OU_ERRONE = "CONTENU_TENDANCIEUX_OU_ERRONE"
-    INJURIEUX_DIFFAMATOIRE = "INJURIEUX_DIFFAMATOIRE"
-    PROSELYTISME = "PROSELYTISME"
-    VIRUS_OU_CODE_MALVEILLANT = "VIRUS_OU_CODE_MALVEILLANT"
-    CHAINE_DE_LETTRES = "CHAINE_DE_LETTRES"
-    ATTEINTE_DROITS_TIERS = "ATTEINTE_DROITS_TIERS"
-    NON_CONFORME_MISSION_SERVICE_PUBLIC = "NON_CONFORME_MISSION_SERVICE_PUBLIC"
-    AUTRE = "AUTRE"
-
-
-for _reason in RefusalReason.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _reason.description = REFUSAL_REASONS[_reason.value]
-
-
-def _moderator(info: ModerationInfo) -> Moderator:
-    claims = info.context.claims
-    if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code or claims.temporary:
-        raise NotAllowedError("Réservé aux modérateurs de la Caf, avec un jeton d'accès valide.")
-    return Moderator(claims.caf_code, claims.agent_number)
+MAX_BULK = 100
+ARGUMENTS = {"item_id": "id", "row_version": "rowVersion", "reasons": "reasons"}
+"""A use case's parameter → the GraphQL argument the caller wrote."""
 
 
 @strawberry.type(description="What answers at this endpoint.")
@@ -87,109 +56,27 @@ class QueueDepthView:
 @strawberry.input(description="Filtres de la file.")
 class QueueFilterInput:
     flagged: bool | None = None
-    establishment_id: str | None = None
-    provider_id: str | None = None
+    establishment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="L'identifiant global de l'établissement, celui de la passerelle."
+    )
+    provider_id: strawberry.ID | None = strawberry.field(
+        default=None, description="L'identifiant global du gestionnaire, celui de la passerelle."
+    )
     submitted_before: datetime | None = None
 
 
-@strawberry.type
-class BulkApprovePayload:
-    approved: list[strawberry.ID]
-    skipped: list[strawberry.ID] = strawberry.field(description="Signalés, déjà décidés ou pris par un autre.")
-
-
-FlagSeverity = strawberry.enum(Severity, name="FlagSeverity", description="Gravité d'un signalement automatique.")
-for _severity in FlagSeverity.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _severity.description = Severity(_severity.value).label
-
-
-@strawberry.type(description="Un signalement automatique (article 2) : le motif, le champ, l'extrait, la gravité.")
-class ContentFlag:
-    category: RefusalReason = strawberry.field(description="Le motif de l'article 2 que le texte semble enfreindre.")
-    category_label: str = strawberry.field(description="Ce motif en français (« Caractère publicitaire déguisé »).")
-    field: str = strawberry.field(description="Le chemin GraphQL du texte dans la saisie (datedClosures[0].label).")
-    field_label: str = strawberry.field(description="Le champ en français (« Modalités tarifaires »).")
-    excerpt: str
-    severity: FlagSeverity  # type: ignore[valid-type]
-    severity_label: str = strawberry.field(description="La gravité en français (« Manquement très probable »).")
-    rule: str = strawberry.field(deprecation_reason="Utilisez category.")
-    label: str = strawberry.field(deprecation_reason="Utilisez categoryLabel.")
-
-    @staticmethod
-    def from_stored(flag: dict[str, Any]) -> "ContentFlag":
-        severity, path = Severity(flag["severity"]), graphql_field_path(flag["field"])
-        reason = RefusalReason(flag["rule"])
-        return ContentFlag(
-            category=reason, category_label=REFUSAL_REASONS[reason.value], field=path,
-            field_label=field_label_of_path(path), excerpt=flag["excerpt"], severity=severity,
-            severity_label=severity.label, rule=reason.value, label=REFUSAL_REASONS[reason.value],
-        )  # fmt: skip
-
-
-@strawberry.type(
-    description="Un champ modifié par la proposition (avec la version de départ si elle est plus ancienne)."
-)
-class FieldChange:
-    field: str = strawberry.field(description="Le nom GraphQL du champ des modalités (hoursNote).")
-    label: str = strawberry.field(description="Le champ en français (« Précisions sur les horaires »).")
-    published: JSON | None
-    proposed: JSON | None
-    base: JSON | None
-    conflict: bool
-
-    @staticmethod
-    def from_stored(change: dict[str, Any]) -> "FieldChange":
-        field = graphql_field_path(change["field"])
-        return FieldChange(
-            field=field, label=field_label(field), published=change["published"], proposed=change["proposed"],
-            base=change["base"], conflict=change["conflict"],
-        )  # fmt: skip
-
-
-@strawberry.type(description="Une étape de la vie de l'élément.")
-class HistoryEntry:
-    action: str
-    agent_number: str | None
-    at: datetime
-    note: str | None
-
-
-@strawberry.type(description="Une saisie de modalités de fonctionnement à valider.")
-class ReviewItem:
-    id: strawberry.ID
-    establishment_name: str
-    version: int
-    submitted_at: datetime
-    submitted_by: str = strawberry.field(description="Numéro d'identification de l'agent.")
-    status: str
-    row_version: int = strawberry.field(description="À renvoyer avec chaque décision (version optimiste).")
-    claimed_by: str | None
-    claim_expires_at: datetime | None
-    flags: list[ContentFlag]
-    changes: list[FieldChange]
-    proposed: JSON
-
-    @strawberry.field(description="L'historique : créé, pris en charge, relâché, décidé, par qui.")
-    async def history(self, info: ModerationInfo) -> list[HistoryEntry]:
-        async with info.context.sessions() as session:
-            rows = await services.history(session, str(self.id))
-        return [HistoryEntry(action=r.action, agent_number=r.agent_number, at=r.at, note=r.note) for r in rows]
-
-
-def _item(row: Any) -> ReviewItem:
-    return ReviewItem(
-        id=strawberry.ID(row.id), establishment_name=row.establishment_name, version=row.version,
-        submitted_at=row.submitted_at, submitted_by=row.submitted_by["agent_number"], status=row.status,
-        row_version=row.row_version, claimed_by=row.claimed_by, claim_expires_at=row.claim_expires_at,
-        flags=[ContentFlag.from_stored(f) for f in row.flags], changes=[FieldChange.from_stored(c) for c in row.diff],
-        proposed=row.document,
-    )  # fmt: skip
-
-
-@strawberry.type
-class DecisionPayload:
-    item: ReviewItem | None
-    user_errors: list[str] = strawberry.field(description="Codes des refus (STALE, NOT_CLAIMED, CLAIMED…).")
+def _filter_of(given: QueueFilterInput | None) -> repositories.QueueFilter:
+    if given is None:
+        return repositories.QueueFilter()
+    establishment, provider = given.establishment_id, given.provider_id
+    return repositories.QueueFilter(
+        flagged=given.flagged,
+        establishment_id=key_of(establishment, "Establishment", argument="filter.establishmentId")
+        if establishment is not None
+        else None,
+        provider_id=key_of(provider, "Provider", argument="filter.providerId") if provider is not None else None,
+        submitted_before=given.submitted_before,
+    )
 
 
 @strawberry.type
@@ -207,23 +94,22 @@ class Query:
     async def review_queue(
         self,
         info: ModerationInfo,
+        filter: QueueFilterInput | None = None,
         flagged_first: bool = False,
         first: int = 50,
-        filter: QueueFilterInput | None = None,
-    ) -> list[ReviewItem]:
-        moderator = _moderator(info)
-        if not 1 <= first <= 200:
-            raise NotAllowedError("first: must be between 1 and 200")
-        where = services.QueueFilter(**vars(filter)) if filter else None
+        after: str | None = None,
+    ) -> Connection[ReviewItem]:
+        moderator = moderator_of(info)
+        page, where = page_of(first, after), _filter_of(filter)
         async with info.context.sessions() as session:
-            rows = await services.list_queue(
-                session, moderator.caf_code, flagged_first=flagged_first, first=first, where=where
+            rows, total = await repositories.list_queue(
+                session, moderator.caf_code, where, flagged_first=flagged_first, offset=page.offset, limit=page.limit
             )
-        return [_item(row) for row in rows]
+        return connection_of([review_item_of(row) for row in rows], page, total)
 
     @strawberry.field(description="Profondeur de la file de votre Caf et âge de la plus ancienne saisie.")
     async def queue_depth(self, info: ModerationInfo) -> QueueDepthView:
-        moderator = _moderator(info)
+        moderator = moderator_of(info)
         async with info.context.sessions() as session:
             depth = await services.depth(session, moderator.caf_code)
         oldest = depth.oldest_submitted_at
@@ -233,16 +119,23 @@ class Query:
         )
 
 
-async def _act(info: ModerationInfo, item_id: strawberry.ID, action: Any) -> DecisionPayload:
-    moderator = _moderator(info)
+Action = Callable[[AsyncSession, str, Moderator, datetime], Awaitable[None]]
+
+
+async def _act(info: ModerationInfo, item_id: strawberry.ID, action: Action) -> DecisionPayload:
+    moderator = moderator_of(info)
+    key = key_of(str(item_id), "ReviewItem")
     try:
         async with info.context.sessions() as session, session.begin():
-            await action(session, str(item_id), moderator, datetime.now(UTC))
+            await action(session, key, moderator, datetime.now(UTC))
     except QueueError as error:
-        return DecisionPayload(item=None, user_errors=[error.code])
+        refusals = [
+            UserError(field=ARGUMENTS.get(r.parameter or ""), code=r.code, message=r.message) for r in error.refusals
+        ]
+        return DecisionPayload(item=None, user_errors=refusals)
     async with info.context.sessions() as session:
-        row = await repositories.get_item(session, str(item_id))
-    return DecisionPayload(item=_item(row), user_errors=[])
+        row = await repositories.get_item(session, key)
+    return DecisionPayload(item=review_item_of(row), user_errors=[])
 
 
 @strawberry.type
@@ -258,11 +151,13 @@ class Mutation:
     @strawberry.mutation(description="Valider : la version sera publiée.")
     async def approve_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:
         signal = info.context.signal
-        return await _act(
-            info, id, lambda s, i, m, now: services.decide(
-                s, i, row_version, m, "APPROVED", reasons=[], comment=None, now=now, signal=signal
-            ),
-        )  # fmt: skip
+
+        async def approve(session: AsyncSession, key: str, moderator: Moderator, now: datetime) -> None:
+            await services.decide(
+                session, key, row_version, moderator, "APPROVED", reasons=[], comment=None, now=now, signal=signal
+            )
+
+        return await _act(info, id, approve)
 
     @strawberry.mutation(
         description="Refuser, avec un ou plusieurs motifs de l'article 2 et un commentaire pour l'agent."
@@ -275,28 +170,46 @@ class Mutation:
         reasons: list[RefusalReason],
         comment: str | None = None,
     ) -> DecisionPayload:
-        codes = [reason.value for reason in reasons]
-        signal = info.context.signal
-        return await _act(
-            info, id, lambda s, i, m, now: services.decide(
-                s, i, row_version, m, "REJECTED", reasons=codes, comment=comment, now=now, signal=signal
-            ),
-        )  # fmt: skip
+        codes, signal = [reason.value for reason in reasons], info.context.signal
+
+        async def reject(session: AsyncSession, key: str, moderator: Moderator, now: datetime) -> None:
+            await services.decide(
+                session, key, row_version, moderator, "REJECTED", reasons=codes, comment=comment, now=now, signal=signal
+            )
+
+        return await _act(info, id, reject)
+
+
+def _bulk_keys(ids: list[strawberry.ID]) -> tuple[list[str], list[UserError]]:
+    """The review items' keys, and an error for each ID that names none (nothing is approved then)."""
+    keys, errors = [], []
+    for index, global_id in enumerate(ids):
+        argument = f"ids[{index}]"
+        try:
+            keys.append(key_of(str(global_id), "ReviewItem", argument=argument))
+        except InvalidArgumentError as error:
+            errors.append(UserError(field=argument, code="INVALID_ID", message=str(error)))
+    return keys, errors
 
 
 @strawberry.type
 class BulkMutation:
-    @strawberry.mutation(description="Valider en lot les saisies sans aucun signalement.")
+    @strawberry.mutation(description="Valider en lot (au plus 100) les saisies sans aucun signalement.")
     async def bulk_approve_unflagged(self, info: ModerationInfo, ids: list[strawberry.ID]) -> BulkApprovePayload:
-        moderator = _moderator(info)
-        if len(ids) > 100:
-            raise NotAllowedError("ids: at most 100 at a time")
+        moderator = moderator_of(info)
+        if len(ids) > MAX_BULK:
+            raise InvalidArgumentError(f"ids : au plus {MAX_BULK} éléments à la fois (reçu {len(ids)}).")
+        keys, errors = _bulk_keys(ids)
+        if errors:
+            return BulkApprovePayload(approved=[], skipped=[], user_errors=errors)
         async with info.context.sessions() as session, session.begin():
             approved, skipped = await services.approve_unflagged(
-                session, moderator, [str(i) for i in ids], datetime.now(UTC), info.context.signal
+                session, moderator, keys, datetime.now(UTC), info.context.signal
             )
         return BulkApprovePayload(
-            approved=[strawberry.ID(i) for i in approved], skipped=[strawberry.ID(i) for i in skipped]
+            approved=[strawberry.ID(to_global_id("ReviewItem", key)) for key in approved],
+            skipped=[strawberry.ID(to_global_id("ReviewItem", key)) for key in skipped],
+            user_errors=[],
         )
 
 

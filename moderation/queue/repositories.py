@@ -1,13 +1,14 @@
 """The only place that queries the review queue's tables."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from moderation.tables import review_items
+from moderation.tables import review_history, review_items
 from shared.events import OperatingInfoSubmitted
 from shared.logging import current_correlation_id
 
@@ -76,3 +77,45 @@ def _utc(moment: datetime) -> datetime:
 
 async def get_item(session: AsyncSession, item_id: str) -> Any:
     return (await session.execute(select(review_items).where(review_items.c.id == item_id))).one()
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    flagged: bool | None = None
+    establishment_id: str | None = None
+    provider_id: str | None = None
+    submitted_before: datetime | None = None
+
+
+def _pending_of(caf_code: str, where: QueueFilter) -> Select[Any]:
+    query = select(review_items).where(review_items.c.caf_code == caf_code, review_items.c.status == "PENDING")
+    if where.flagged is not None:
+        query = query.where(review_items.c.flag_count > 0 if where.flagged else review_items.c.flag_count == 0)
+    if where.establishment_id:
+        query = query.where(review_items.c.establishment_id == where.establishment_id)
+    if where.provider_id:
+        query = query.where(review_items.c.provider_id == where.provider_id)
+    if where.submitted_before:
+        query = query.where(review_items.c.submitted_at < where.submitted_before)
+    return query
+
+
+async def list_queue(
+    session: AsyncSession, caf_code: str, where: QueueFilter, *, flagged_first: bool, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """A slice of the Caf's pending items, oldest first (flagged ones first if asked), and how many there are."""
+    query = _pending_of(caf_code, where)
+    flagged = case((review_items.c.flag_count > 0, 0), else_=1)
+    # The id breaks ties, so that pages never overlap nor skip an item submitted at the same instant.
+    order = [flagged] if flagged_first else []
+    page = query.order_by(*order, review_items.c.submitted_at, review_items.c.id).offset(offset).limit(limit)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    return list((await session.execute(page)).all()), int(total or 0)
+
+
+async def list_history(session: AsyncSession, item_id: str, *, offset: int, limit: int) -> tuple[list[Any], int]:
+    """A slice of an item's history, oldest step first, and how many steps it has."""
+    mine = review_history.c.item_id == item_id
+    query = select(review_history).where(mine).order_by(review_history.c.at, review_history.c.id)
+    total = await session.scalar(select(func.count()).select_from(review_history).where(mine))
+    return list((await session.execute(query.offset(offset).limit(limit))).all()), int(total or 0)

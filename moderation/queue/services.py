@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation.queue.states import STATUS_LABELS, ReviewStatus
 from moderation.tables import outbox, review_history, review_items
 from shared.errors import PermanentError
 from shared.events import AgentRef, ModerationDecided, new_event
@@ -26,10 +27,27 @@ LEASE = timedelta(minutes=15)
 SOURCE = "/structures/moderation"
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a moderator's action is refused: the parameter in cause (``item_id``, ``row_version``, ``reasons``), a
+    stable code and a French message."""
+
+    parameter: str | None
+    code: str
+    message: str
+
+
 class QueueError(PermanentError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    """Every reason an action is refused, found at once (a moderator fixes them in one go)."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__(" ".join(refusal.message for refusal in refusals))
+        self.refusals = refusals
+
+
+def _refuse_if_any(refusals: list[Refusal]) -> None:
+    if refusals:
+        raise QueueError(refusals)
 
 
 @dataclass(frozen=True)
@@ -48,15 +66,21 @@ async def record(
     )
 
 
-async def _item(session: AsyncSession, item_id: str, moderator: Moderator, row_version: int) -> Any:
+async def _item(
+    session: AsyncSession, item_id: str, moderator: Moderator, row_version: int
+) -> tuple[Any, list[Refusal]]:
+    """The item, locked, and the refusals it already calls for; an item the moderator cannot act on at all stops
+    there (nothing else would help)."""
     row = (await session.execute(select(review_items).where(review_items.c.id == item_id).with_for_update())).first()
     if row is None or row.caf_code != moderator.caf_code:
-        raise QueueError("NOT_FOUND", "Élément introuvable dans la file de votre Caf.")
-    if row.status != "PENDING":
-        raise QueueError("ALREADY_DECIDED", f"Cet élément n'attend plus de décision ({row.status}).")
+        raise QueueError([Refusal("item_id", "NOT_FOUND", "Élément introuvable dans la file de votre Caf.")])
+    if row.status != ReviewStatus.PENDING:
+        label = STATUS_LABELS[ReviewStatus(row.status)].lower()
+        raise QueueError([Refusal("item_id", "ALREADY_DECIDED", f"Cet élément n'attend plus de décision ({label}).")])
+    refusals = []
     if row.row_version != row_version:
-        raise QueueError("STALE", "L'élément a changé depuis votre lecture : rechargez-le.")
-    return row
+        refusals.append(Refusal("row_version", "STALE", "L'élément a changé depuis votre lecture : rechargez-le."))
+    return row, refusals
 
 
 def _held_by_other(row: Any, moderator: Moderator, now: datetime) -> bool:
@@ -67,9 +91,10 @@ def _held_by_other(row: Any, moderator: Moderator, now: datetime) -> bool:
 
 
 async def claim(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
-    row = await _item(session, item_id, moderator, row_version)
+    row, refusals = await _item(session, item_id, moderator, row_version)
     if _held_by_other(row, moderator, now):
-        raise QueueError("CLAIMED", f"Déjà pris en charge par {row.claimed_by}.")
+        refusals.append(Refusal("item_id", "CLAIMED", f"Déjà pris en charge par {row.claimed_by}."))
+    _refuse_if_any(refusals)
     await session.execute(
         update(review_items).where(review_items.c.id == item_id).values(
             claimed_by=moderator.agent_number, claim_expires_at=now + LEASE, row_version=row.row_version + 1
@@ -79,9 +104,10 @@ async def claim(session: AsyncSession, item_id: str, row_version: int, moderator
 
 
 async def release(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
-    row = await _item(session, item_id, moderator, row_version)
+    row, refusals = await _item(session, item_id, moderator, row_version)
     if row.claimed_by != moderator.agent_number:
-        raise QueueError("NOT_CLAIMED", "Vous n'avez pas pris cet élément en charge.")
+        refusals.append(Refusal("item_id", "NOT_CLAIMED", "Vous n'avez pas pris cet élément en charge."))
+    _refuse_if_any(refusals)
     await session.execute(
         update(review_items).where(review_items.c.id == item_id).values(
             claimed_by=None, claim_expires_at=None, row_version=row.row_version + 1
@@ -102,14 +128,11 @@ async def decide(
     now: datetime,
     signal: OutboxSignal | None,
 ) -> None:
-    row = await _item(session, item_id, moderator, row_version)
+    row, refusals = await _item(session, item_id, moderator, row_version)
     if row.claimed_by != moderator.agent_number or _held_by_other(row, moderator, now):
-        raise QueueError("NOT_CLAIMED", "Prenez l'élément en charge avant de décider.")
-    if decision == "REJECTED" and not reasons:
-        raise QueueError("REASON_REQUIRED", "Un refus indique au moins un motif de l'article 2.")
-    unknown = [r for r in reasons if r not in REFUSAL_REASONS]
-    if unknown:
-        raise QueueError("UNKNOWN_REASON", f"Motif inconnu : {', '.join(unknown)}.")
+        refusals.append(Refusal("item_id", "NOT_CLAIMED", "Prenez l'élément en charge avant de décider."))
+    refusals += _reason_refusals(decision, reasons)
+    _refuse_if_any(refusals)
     await session.execute(
         update(review_items).where(review_items.c.id == item_id).values(
             status=decision, decided_by=moderator.agent_number, decided_at=now, reasons=reasons, comment=comment,
@@ -135,6 +158,15 @@ async def decide(
         )
 
 
+def _reason_refusals(decision: str, reasons: list[str]) -> list[Refusal]:
+    if decision == "REJECTED" and not reasons:
+        return [Refusal("reasons", "REASON_REQUIRED", "Un refus indique au moins un motif de l'article 2.")]
+    unknown = [r for r in reasons if r not in REFUSAL_REASONS]
+    if unknown:
+        return [Refusal("reasons", "UNKNOWN_REASON", f"Motif inconnu : {', '.join(unknown)}.")]
+    return []
+
+
 async def supersede_older(session: AsyncSession, establishment_id: str, keep: str, now: datetime) -> None:
     older = select(review_items.c.id).where(
         review_items.c.establishment_id == establishment_id,
@@ -144,37 +176,6 @@ async def supersede_older(session: AsyncSession, establishment_id: str, keep: st
     for item_id in (await session.execute(older)).scalars():
         await session.execute(update(review_items).where(review_items.c.id == item_id).values(status="SUPERSEDED"))
         await record(session, item_id, "SUPERSEDED", None, now)
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    flagged: bool | None = None
-    establishment_id: str | None = None
-    provider_id: str | None = None
-    submitted_before: datetime | None = None
-
-
-async def list_queue(
-    session: AsyncSession, caf_code: str, *, flagged_first: bool, first: int, where: QueueFilter | None = None
-) -> list[Any]:
-    query = select(review_items).where(review_items.c.caf_code == caf_code, review_items.c.status == "PENDING")
-    given = where or QueueFilter()
-    if given.flagged is not None:
-        query = query.where(review_items.c.flag_count > 0 if given.flagged else review_items.c.flag_count == 0)
-    if given.establishment_id:
-        query = query.where(review_items.c.establishment_id == given.establishment_id)
-    if given.provider_id:
-        query = query.where(review_items.c.provider_id == given.provider_id)
-    if given.submitted_before:
-        query = query.where(review_items.c.submitted_at < given.submitted_before)
-    flagged = case((review_items.c.flag_count > 0, 0), else_=1)
-    order = [flagged, review_items.c.submitted_at] if flagged_first else [review_items.c.submitted_at]
-    return list((await session.execute(query.order_by(*order).limit(first))).all())
-
-
-async def history(session: AsyncSession, item_id: str) -> list[Any]:
-    query = select(review_history).where(review_history.c.item_id == item_id).order_by(review_history.c.at)
-    return list((await session.execute(query)).all())
 
 
 async def approve_unflagged(

@@ -4,18 +4,27 @@ provider A, queued through the bus, in the state where the Caf du Nord's moderat
 from typing import Any
 
 from gateway.catalogue.demo import MULTI_ACCUEIL
+from shared.relay import from_global_id, to_global_id
 from tests.authorization.specs import Answer, Check, Spec, column, reuse, scalar
 from tests.authorization.tenants import submit
 from tests.authorization.world import Identity, World
 
 CLAIM = """mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { id status claimedBy }
-  userErrors } }"""
-ITEM = "item { id status claimedBy submittedBy history { action agentNumber } } userErrors"
+  userErrors { code } } }"""
+ITEM = """item { id status claimedBy submittedBy reasons { code label }
+  history { edges { node { action agentNumber } } } } userErrors { field code message }"""
+
+
+def _key(global_id: str) -> str:
+    """The ``review_items`` row a review item's global ID names."""
+    kind, key = from_global_id(global_id)
+    assert kind == "ReviewItem", global_id
+    return key
 
 
 def _item(world: World, item_id: str) -> tuple[Any, ...]:
     [row] = world.rows(
-        "moderation", "SELECT status, claimed_by, row_version, flag_count FROM review_items WHERE id = ?", item_id
+        "moderation", "SELECT status, claimed_by, row_version, flag_count FROM review_items WHERE id = ?", _key(item_id)
     )
     return tuple(row)
 
@@ -25,11 +34,13 @@ async def _new_item(world: World, *, claimed: Identity | None) -> str:
     submission = await submit(world, "A", world.people["marie"], MULTI_ACCUEIL)
     await world.settle()
     item_id = str(scalar(world, "moderation", "SELECT id FROM review_items WHERE submission_id = ?", submission))
+    global_id = to_global_id("ReviewItem", item_id)
     world.mark("CAF59", item_id)
+    world.mark("CAF59", global_id)
     if claimed:
-        answer = await world.gql("moderation", CLAIM, claimed, {"id": item_id, "v": 1})
+        answer = await world.gql("moderation", CLAIM, claimed, {"id": global_id, "v": 1})
         assert answer["data"]["claimReviewItem"]["userErrors"] == [], answer
-    return item_id
+    return global_id
 
 
 async def _item_for(world: World, key: str, *, claimed: Identity | None) -> dict[str, Any]:
@@ -70,12 +81,13 @@ def _decision(status: str, claimed_by: str | None) -> Check:
 
 
 async def _bulk_approved(answer: Answer) -> None:
-    assert answer.payload == {"approved": answer.variables["ids"], "skipped": []}
+    assert answer.payload == {"approved": answer.variables["ids"], "skipped": [], "userErrors": []}
     assert _item(answer.world, answer.variables["ids"][0])[0] == "APPROVED"
 
 
 def _skipped(payload: Any) -> set[str]:
     assert payload["approved"] == [], payload
+    assert payload["userErrors"] == [], payload
     return {"SKIPPED"} if payload["skipped"] else set()
 
 
@@ -95,7 +107,8 @@ def _pending(world: World, caf: str | None) -> set[Any]:
 async def _own_queue(answer: Answer) -> None:
     own = _pending(answer.world, answer.identity.caf)
     assert own
-    assert {item["id"] for item in answer.payload} == own
+    assert {_key(edge["node"]["id"]) for edge in answer.payload["edges"]} == own
+    assert answer.payload["totalCount"] == len(own)
 
 
 async def _own_depth(answer: Answer) -> None:
@@ -110,8 +123,9 @@ MODERATION = {
     "Query.service": Spec("{ service { name version } }", check=_service),
     "Query.queueStats": Spec("{ queueStats { pending } }", check=_stats),
     "Query.reviewQueue": Spec(
-        """{ reviewQueue(first: 200) { id establishmentName status submittedBy claimedBy
-      rowVersion proposed changes { field proposed published } history { action agentNumber note } } }""",
+        """{ reviewQueue(first: 50) { totalCount edges { node { id establishment { id name } status submittedBy
+      claimedBy rowVersion proposed reasons { code label } changes { field proposed published }
+      history { edges { node { action agentNumber note } } } } } } }""",
         own=_own_queue,
     ),
     "Query.queueDepth": Spec("{ queueDepth { pending flagged oldestAgeHours } }", own=_own_depth),
@@ -134,7 +148,7 @@ MODERATION = {
         _decision("REJECTED", "me"),
     ),
     "Mutation.bulkApproveUnflagged": Spec(
-        "mutation($ids: [ID!]!) { bulkApproveUnflagged(ids: $ids) { approved skipped } }",
+        "mutation($ids: [ID!]!) { bulkApproveUnflagged(ids: $ids) { approved skipped userErrors { code } } }",
         _bulk,
         _bulk_approved,
         refusal=_skipped,

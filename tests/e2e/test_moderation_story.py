@@ -36,12 +36,14 @@ from tests.subscriptions import collect
 
 pytestmark = pytest.mark.e2e
 TEMPORARY = "Tmp4Pass"
-QUEUE = """{ reviewQueue(flaggedFirst: true) { id rowVersion establishmentName flags { rule label field excerpt }
-  changes { field } } }"""
-CLAIM = "mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { rowVersion } userErrors } }"
+QUEUE = """{ reviewQueue(flaggedFirst: true) { edges { node { id rowVersion establishment { id name }
+  flags { rule label field excerpt } changes { field } } } } }"""
+CLAIM = """mutation($id: ID!, $v: Int!) { claimReviewItem(id: $id, rowVersion: $v) { item { rowVersion }
+  userErrors { code } } }"""
 REJECT = """mutation($id: ID!, $v: Int!) { rejectReviewItem(id: $id, rowVersion: $v, reasons: [PUBLICITE_DEGUISEE],
-  comment: "Merci de retirer la promotion de votre partenaire.") { item { status } userErrors } }"""
-APPROVE = "mutation($id: ID!, $v: Int!) { approveReviewItem(id: $id, rowVersion: $v) { item { status } userErrors } }"
+  comment: "Merci de retirer la promotion de votre partenaire.") { item { status } userErrors { code } } }"""
+APPROVE = """mutation($id: ID!, $v: Int!) { approveReviewItem(id: $id, rowVersion: $v) { item { status }
+  userErrors { code } } }"""
 HOURS_NOW = '{ node(id: "%s") { ... on Establishment { operatingInfo { version openingHours fees } } } }'
 
 
@@ -159,7 +161,7 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     first = (await api.call(SUBMIT, marie, id=crèche, info=promo))["data"]["submitOperatingInfo"]
     assert first["userErrors"] == []
     item = await _wait_for_item(moderators, caf)
-    assert item["establishmentName"] == "Multi-accueil Les P'tits Mineurs"
+    assert item["establishment"] == {"id": crèche, "name": "Multi-accueil Les P'tits Mineurs"}
     assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "fees")]
     assert "-20 %" in item["flags"][0]["excerpt"]
     assert {"fees", "openingHours"} <= {c["field"] for c in item["changes"]}
@@ -167,7 +169,7 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     # Claimed and rejected with that reason: the agent is told why.
     claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]
     stale = (await moderators.call(REJECT, caf, id=item["id"], v=item["rowVersion"]))["data"]["rejectReviewItem"]
-    assert stale["userErrors"] == ["STALE"]
+    assert stale["userErrors"] == [{"code": "STALE"}]
     rejected = (await moderators.call(REJECT, caf, id=item["id"], v=claimed["item"]["rowVersion"]))["data"][
         "rejectReviewItem"
     ]
@@ -210,9 +212,9 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
 async def _wait_for_item(moderators: Api, token: str, timeout: float = 30) -> dict[str, Any]:
     async with asyncio.timeout(timeout):
         while True:
-            queue = (await moderators.call(QUEUE, token))["data"]["reviewQueue"]
-            if queue:
-                item: dict[str, Any] = queue[0]
+            edges = (await moderators.call(QUEUE, token))["data"]["reviewQueue"]["edges"]
+            if edges:
+                item: dict[str, Any] = edges[0]["node"]
                 return item
             await asyncio.sleep(0.2)
 

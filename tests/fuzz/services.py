@@ -60,7 +60,7 @@ CREATE_INTEGRATOR = """mutation { createIntegrator(input: {name: "Portail du Hai
 NEW_KEY = "mutation($id: ID!) { createApiKey(integratorId: $id) { apiKey userErrors { code } } }"
 ME = "{ me { kind } }"
 EVENTS = "{ events(first: 1) { edges { cursor } } }"
-QUEUE = "{ reviewQueue { id } }"
+QUEUE = "{ reviewQueue { totalCount } }"
 
 
 @dataclass
@@ -215,7 +215,7 @@ async def _fill(gateway: httpx.AsyncClient, moderation: httpx.AsyncClient, agent
     if published["data"]["publishAvailabilities"]["userErrors"] or not submitted["data"]["submitOperatingInfo"]:
         raise RuntimeError(f"the seed data was refused: {published}, {submitted}")
     async with asyncio.timeout(10):
-        while not (await gql(moderation, QUEUE, caf.headers))["data"]["reviewQueue"]:
+        while not (await gql(moderation, QUEUE, caf.headers))["data"]["reviewQueue"]["totalCount"]:
             await asyncio.sleep(0.05)
 
 

@@ -248,7 +248,7 @@ async def test_a_tampered_global_id_is_a_clear_error(client: SchemaClient) -> No
     _, errors = await client.run('{ node(id: "%%%") { id } }')
     _, foreign = await client.run('{ node(id: "VXNlcjox") { id } }')
 
-    assert errors == ["id: '%%%' is not a valid ID"]
+    assert errors == ["id : '%%%' n'est pas un identifiant valide."]
     assert foreign == ["id: 'VXNlcjox' is not the ID of a known type"]
 
 
@@ -259,8 +259,8 @@ PAGE = "query($after: String) { establishments(after: $after) { totalCount } }"
 @pytest.mark.parametrize(
     ("document", "variables", "message"),
     [
-        (NODE, {"id": _b64("Establishment:a\x00b")}, "id: "),
-        (NODES, {"ids": [_b64("Commune:5920\x00")]}, "ids: "),
+        (NODE, {"id": _b64("Establishment:a\x00b")}, "id : "),
+        (NODES, {"ids": [_b64("Commune:5920\x00")]}, "ids"),
         (PAGE, {"after": _b64('["a\\u0000b","x"]')}, "after: "),
         (PAGE, {"after": _b64('["\\ud800","x"]')}, "after: "),
     ],

@@ -19,7 +19,10 @@ from tests.integration.test_moderation_api import _token as moderation_token
 from tests.service_apps import ServiceClient, service_client
 
 SERVICES = ("moderation", "notifier")
-DEEP = {"moderation": "{ reviewQueue { changes { field } } }", "notifier": "{ deliveries { totalCount } }"}
+DEEP = {
+    "moderation": "{ reviewQueue { edges { node { changes { field } } } } }",
+    "notifier": "{ deliveries { totalCount } }",
+}
 """Their schemas are shallow (a service's own types do not nest): the limit is lowered to show it is applied."""
 
 
@@ -75,8 +78,9 @@ async def test_a_deep_query_is_refused_before_any_resolver_runs(
 
 
 COSTLY = {
-    "moderation": "{ reviewQueue(first: 200) { flags { rule label field excerpt severity } "
-    "changes { field published proposed base conflict } history { action agentNumber at note } } }",
+    "moderation": "{ reviewQueue(first: 100) { edges { node { flags { rule label field excerpt severity } "
+    "changes { field published proposed base conflict } "
+    "history(first: 100) { edges { node { action agentNumber at note } } } } } } }",
     "notifier": "{ "
     + " ".join(
         f"d{i}: deliveries(first: 100) {{ edges {{ node {{ kind recipient subject status attempts }} }} }}"

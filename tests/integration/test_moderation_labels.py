@@ -15,9 +15,9 @@ from tests.factories import make_document, make_event, make_submitted
 from tests.integration.test_event_processor import CollectedDeadLetters
 from tests.integration.test_moderation_api import _gql, _token, moderation  # noqa: F401  (the fixture)
 
-QUEUE = """{ reviewQueue(flaggedFirst: true) {
+QUEUE = """{ reviewQueue(flaggedFirst: true) { edges { node {
   changes { field label published proposed }
-  flags { category categoryLabel severity severityLabel field fieldLabel excerpt } } }"""
+  flags { category categoryLabel severity severityLabel field fieldLabel excerpt } } } } }"""
 
 
 async def test_changes_and_flags_carry_codes_and_french_labels(
@@ -37,7 +37,7 @@ async def test_changes_and_flags_carry_codes_and_french_labels(
     answer = await _gql(client, QUEUE, _token(signer, "CAF_AGENT", "CAF59"))
 
     assert "errors" not in answer
-    item = answer["data"]["reviewQueue"][0]
+    item = answer["data"]["reviewQueue"]["edges"][0]["node"]
     assert item["changes"] == [
         {"field": "hoursNote", "label": "Précisions sur les horaires",
          "published": "Fermé le 1er mai", "proposed": "Fermé le 1er et le 8 mai"},

@@ -6,7 +6,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner, TokenVerifier
-from shared.tokens import GATEWAY, MODERATION, NOTIFIER
+from shared.tokens import GATEWAY, MODERATION, NOTIFIER, ForeignAudienceError
 
 CLAIMS = Claims("acc-1", "family-1", "CAF_AGENT", "CAF59-0001", "CAF59", None, False, 0)
 
@@ -86,3 +86,18 @@ def test_the_administrator_role_travels_in_the_token() -> None:
 
     assert signer.verify(signer.issue(administrator)).administrator is True
     assert signer.verify(signer.issue(CLAIMS)).administrator is False
+
+
+def test_a_valid_token_for_other_services_names_its_bearer_and_an_expired_one_names_nobody() -> None:
+    seed = os.urandom(32)
+    signer, expired = TokenSigner(seed), TokenSigner(seed, lifetime_seconds=-1)
+    moderation = _verifiers(signer)[MODERATION]
+    provider = Claims("acc-2", "family-2", "PROVIDER_AGENT", "59-ESC-0001", None, "provider-1", False, 0)
+
+    with pytest.raises(ForeignAudienceError) as foreign:
+        moderation.verify(signer.issue(provider))
+    with pytest.raises(InvalidTokenError) as stale:
+        moderation.verify(expired.issue(provider))
+
+    assert (foreign.value.claims.account_id, foreign.value.claims.kind) == ("acc-2", "PROVIDER_AGENT")
+    assert not isinstance(stale.value, ForeignAudienceError)  # signed in nowhere: UNAUTHENTICATED, not FORBIDDEN

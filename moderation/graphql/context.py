@@ -1,0 +1,47 @@
+"""Who calls the moderators' API: the request's context and the rule that only a Caf's moderators act."""
+
+from dataclasses import dataclass
+
+from strawberry.types import Info
+
+from moderation.queue.services import Moderator
+from shared.db import SessionFactory
+from shared.errors import PermanentError
+from shared.outbox import OutboxSignal
+from shared.tokens import Claims
+
+
+class UnauthenticatedError(PermanentError):
+    """No valid access token: absent, expired, altered or revoked. Sign in (again) at the gateway."""
+
+    code = "UNAUTHENTICATED"
+
+
+class NotAllowedError(PermanentError):
+    """Signed in, but not as a moderator of a Caf."""
+
+    code = "FORBIDDEN"
+
+
+@dataclass(frozen=True)
+class Context:
+    sessions: SessionFactory
+    claims: Claims | None = None
+    signal: OutboxSignal | None = None
+    signed_in_elsewhere: bool = False
+    """A valid token of the gateway meant for other services only (a provider agent's, a generated password's):
+    its bearer is known, and refused as such."""
+
+
+ModerationInfo = Info[Context, None]
+
+
+def moderator_of(info: ModerationInfo) -> Moderator:
+    """The calling moderator, or the error that says whether to sign in or that the account may not moderate."""
+    context = info.context
+    claims = context.claims
+    if claims is None and not context.signed_in_elsewhere:
+        raise UnauthenticatedError("Authentification requise : connectez-vous (jeton absent, expiré ou révoqué).")
+    if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code or claims.temporary:
+        raise NotAllowedError("Réservé aux modérateurs de la Caf, avec un jeton d'accès valide.")
+    return Moderator(claims.caf_code, claims.agent_number)

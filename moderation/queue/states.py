@@ -1,0 +1,36 @@
+"""The states of a review item and the steps of its history, with the French words a moderator reads."""
+
+from enum import StrEnum
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class HistoryAction(StrEnum):
+    CREATED = "CREATED"
+    CLAIMED = "CLAIMED"
+    RELEASED = "RELEASED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+STATUS_LABELS: dict[ReviewStatus, str] = {
+    ReviewStatus.PENDING: "En attente de décision",
+    ReviewStatus.APPROVED: "Validée",
+    ReviewStatus.REJECTED: "Refusée",
+    ReviewStatus.SUPERSEDED: "Remplacée par une saisie plus récente",
+}
+
+ACTION_LABELS: dict[HistoryAction, str] = {
+    HistoryAction.CREATED: "Reçue",
+    HistoryAction.CLAIMED: "Prise en charge",
+    HistoryAction.RELEASED: "Relâchée",
+    HistoryAction.APPROVED: "Validée",
+    HistoryAction.REJECTED: "Refusée",
+    HistoryAction.SUPERSEDED: "Remplacée par une saisie plus récente",
+}
