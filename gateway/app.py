@@ -24,9 +24,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway import tables
+from gateway.accounts.demo import create_demo_accounts
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import PasswordPolicy
-from gateway.accounts.services import NewPerson, PasswordIssuing, bootstrap_caf_agent
+from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
@@ -160,20 +161,14 @@ def build_authenticator(settings: GatewaySettings) -> Authenticator:
 
 
 async def load_demo_data(sessions: SessionFactory, issuing: PasswordIssuing | None, signal: OutboxSignal) -> None:
-    """Reference data, the Nord demo and a Caf du Nord agent, once (each does nothing when already there).
-
-    The demo agent gets a generated password by e-mail like everyone else: no password is written anywhere.
-    """
+    """Reference data, the Nord demo and its two accounts, once (each does nothing when already there)."""
     async with sessions() as session, session.begin():
         if await load_reference_data(session):
             log.info("reference data loaded (Caf, départements, communes)")
         if await load_demo(session):
             log.info("Nord demo loaded (Escautpont and its neighbours)")
             if issuing is not None:
-                person = NewPerson("Mathon", "Audrey", "Agent de la Caf du Nord", "a.mathon@caf59.monenfant.example")
-                await bootstrap_caf_agent(
-                    session, person, caf_code="CAF59", issuing=issuing, now=datetime.now(UTC), signal=signal
-                )
+                await create_demo_accounts(session, issuing, now=datetime.now(UTC), signal=signal)
 
 
 async def _follow_publications(

@@ -108,7 +108,9 @@ def _announce(embedded: EmbeddedSettings) -> None:
         f"  GraphiQL (moderation):  {base}:{embedded.moderation_port}/graphql\n"
         f"  Notifier health:        {base}:{embedded.notifier_port}/readyz\n"
         f"  Data and e-mails:       {embedded.data_dir.resolve()} (mail/ holds the .eml files)\n"
-        "  Caf du Nord demo agent: a.mathon.caf59 — its generated password is in an e-mail in mail/\n"
+        "  Demo accounts (each generated password is in an e-mail in mail/):\n"
+        "    a.mathon.caf59        Caf du Nord administrator (habilitations, moderation, deliveries)\n"
+        "    m.dupont.escautpont   agent of the Mairie d'Escautpont (its crèche's availabilities, operating info)\n"
         "Stop with Ctrl-C.\n",
         flush=True,
     )

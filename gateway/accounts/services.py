@@ -3,6 +3,7 @@
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import generate_password
 from gateway.accounts.revocations import revoke_account_sessions
-from gateway.accounts.tables import accounts
+from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.tables import providers
 from gateway.tables import outbox
@@ -138,6 +139,13 @@ async def deactivate_agent(
         deactivated_at=now, caf_code=await _caf_of(session, account),
     )  # fmt: skip
     await add_event(session, outbox, new_event(event, source=SOURCE), signal)
+
+
+async def grant_rights(session: AsyncSession, account_id: str, rights: Iterable[tuple[str, str]]) -> None:
+    """Give a provider agent ``(establishment id, right)`` pairs (OPERATING_INFO, AVAILABILITY); repeats count once."""
+    rows = [{"account_id": account_id, "establishment_id": e, "right": r} for e, r in dict.fromkeys(rights)]
+    if rows:
+        await session.execute(account_rights.insert(), rows)
 
 
 async def _caf_of(session: AsyncSession, account: Any) -> str | None:

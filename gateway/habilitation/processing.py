@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent
-from gateway.accounts.tables import account_rights
+from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent, grant_rights
 from gateway.catalogue import holders, writes
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.records import HolderRecord
@@ -194,8 +193,4 @@ async def _attach(session: AsyncSession, review: RequestReview, provider_id: str
 async def _grant(session: AsyncSession, account_id: str, row: Any) -> None:
     rights = [(e, "OPERATING_INFO") for e in row.operating_info_establishments]
     rights += [(e, "AVAILABILITY") for e in row.availability_establishments]
-    if rights:
-        await session.execute(
-            account_rights.insert(),
-            [{"account_id": account_id, "establishment_id": e, "right": r} for e, r in dict.fromkeys(rights)],
-        )
+    await grant_rights(session, account_id, rights)

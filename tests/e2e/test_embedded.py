@@ -14,6 +14,22 @@ import httpx
 from tests.e2e.mailbox import password_in, wait_for_mail
 from tests.e2e.processes import ROOT, free_port
 
+DEMO_ACCOUNTS = [
+    ("a.mathon.caf59", "a.mathon@caf59.monenfant.example"),
+    ("m.dupont.escautpont", "m.dupont@escautpont.monenfant.example"),
+]
+LOGIN = """mutation($i: String!, $p: String!) { login(input: {identifier: $i, password: $p}) {
+  session { mustChangePassword } } }"""
+
+
+async def _first_login(client: httpx.AsyncClient, port: int, mail: Path, identifier: str, email: str) -> object:
+    """Sign in with the generated password the demo account got by e-mail."""
+    password = password_in(await wait_for_mail(mail, email, "codes d'accès"))
+    answer = await client.post(
+        f"http://127.0.0.1:{port}/graphql", json={"query": LOGIN, "variables": {"i": identifier, "p": password}}
+    )
+    return answer.json()["data"]["login"]["session"]
+
 
 async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_path: Path) -> None:
     port = free_port()
@@ -35,14 +51,10 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
             page = await client.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
             answer = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ service { name } }"})
             near = await client.post(f"http://127.0.0.1:{port}/graphql", json=_near_escautpont_this_week())
-            password = password_in(
-                await wait_for_mail(tmp_path / "data" / "mail", "a.mathon@caf59.monenfant.example", "codes d'accès")
-            )
-            login = """mutation($p: String!) { login(input: {identifier: "a.mathon.caf59", password: $p}) {
-              session { mustChangePassword } } }"""
-            logged_in = await client.post(
-                f"http://127.0.0.1:{port}/graphql", json={"query": login, "variables": {"p": password}}
-            )
+            logged_in = [
+                await _first_login(client, port, tmp_path / "data" / "mail", identifier, email)
+                for identifier, email in DEMO_ACCOUNTS
+            ]
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
@@ -54,7 +66,7 @@ async def test_the_embedded_default_serves_graphiql_and_the_three_services(tmp_p
     assert first["node"]["name"] == "Multi-accueil Les P'tits Mineurs"
     assert first["node"]["operatingInfo"]["openingHours"].startswith("Mo-Fr 07:30-18:30")
     assert first["node"]["availabilities"]
-    assert logged_in.json()["data"]["login"]["session"] == {"mustChangePassword": True}
+    assert logged_in == [{"mustChangePassword": True}] * 2, "the README's two demo accounts"
     output = (tmp_path / "dev.log").read_text()
     assert f"http://127.0.0.1:{port}/graphql" in output
     assert code == 0
