@@ -11,12 +11,12 @@ from gateway.catalogue.vocabulary import Channel
 from gateway.catalogue.writes import NewAvailability
 from gateway.graphql.enums import AgeGroup, AgeUnit, CareKind, ClosurePeriod, Funding, Slot, Weekday
 from gateway.graphql.establishment import Establishment
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_agent, require_right
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.submissions.services import submit_operating_info
 from gateway.submissions.tables import submissions
+from shared.graphql_contract import UserError
 
 
 @strawberry.input(description="Des places libres un jour donné.")
@@ -37,7 +37,7 @@ class PublishAvailabilitiesInput:
 @strawberry.type
 class PublishAvailabilitiesPayload:
     establishment: Establishment | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 def establishment_key(global_id: strawberry.ID, argument: str = "establishmentId") -> str:
@@ -70,7 +70,7 @@ class AgentMutations:
             if not errors:
                 await log_entry(session, claims, "SAISIE_DISPONIBILITES", context.client, now)
         if errors:
-            found = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in errors]
+            found = [UserError(field=e.field, message=e.message, code=e.code) for e in errors]
             return PublishAvailabilitiesPayload(establishment=None, user_errors=found)
         record = await context.loaders.establishments.load(establishment_id)
         return PublishAvailabilitiesPayload(
@@ -155,7 +155,7 @@ class Submission:
 @strawberry.type
 class SubmitOperatingInfoPayload:
     submission: Submission | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
@@ -179,7 +179,7 @@ class AgentSubmissionMutations:
             if not isinstance(result, list):
                 await log_entry(session, claims, "SAISIE_MODALITES", context.client, now)
         if isinstance(result, list):
-            errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in result]
+            errors = [UserError(field=e.field, message=e.message, code=e.code) for e in result]
             return SubmitOperatingInfoPayload(submission=None, user_errors=errors)
         submission = Submission(
             id=strawberry.ID(result.id), status=result.status, version=result.version, submitted_at=result.submitted_at

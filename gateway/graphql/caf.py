@@ -16,7 +16,7 @@ from gateway.accounts.tables import accounts as accounts_table
 from gateway.accounts.tables import connection_log
 from gateway.catalogue.tables import providers
 from gateway.graphql.agent import establishment_key
-from gateway.graphql.habilitation import PersonInput, UserErrorType
+from gateway.graphql.habilitation import PersonInput
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.request_review import (
@@ -34,6 +34,7 @@ from gateway.habilitation.ownership import Confirmation
 from gateway.habilitation.processing import ActivationRefusedError, Actor, ProcessingError, SignedConvention
 from gateway.submissions.withdrawal import Withdrawal, withdraw_operating_info
 from shared.errors import ConfigurationError
+from shared.graphql_contract import UserError
 from shared.refusal_reasons import REFUSAL_REASONS
 
 MAX_LIST = 200
@@ -43,7 +44,7 @@ MAX_LIST = 200
 class ProcessingPayload:
     request: HabilitationRequestView | None
     accounts: list[str] = strawberry.field(description="Identifiants des comptes créés (activation).")
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -76,7 +77,7 @@ class DeactivateAgentInput:
 @strawberry.type
 class DeactivateAgentPayload:
     agent_number: str | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.input(description="Retirer des informations publiées contraires à l'article 2 de la convention.")
@@ -89,7 +90,7 @@ class WithdrawOperatingInfoInput:
 @strawberry.type
 class WithdrawOperatingInfoPayload:
     withdrawn_version: int | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.enum(description="Qui résilie la convention.")
@@ -127,7 +128,7 @@ class RecordTerminationInput:
 @strawberry.type
 class RecordTerminationPayload:
     convention: Convention | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 def _convention(view: ConventionView) -> Convention:
@@ -155,7 +156,7 @@ class RecordAmendmentInput:
 @strawberry.type
 class RecordAmendmentPayload:
     accounts: list[str] = strawberry.field(description="Identifiants des comptes créés.")
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 def _right_changes(changes: list[RightChangeInput], path: str) -> list[RightChange]:
@@ -210,7 +211,7 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
                 created = [account.identifier for account in made]
             [view] = await request_views(session, [await processing.get_request(session, number, actor)])
     except ActivationRefusedError as refusal:
-        errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in refusal.errors]
+        errors = [UserError(field=e.field, message=e.message, code=e.code) for e in refusal.errors]
         return ProcessingPayload(request=None, accounts=[], user_errors=errors)
     except ProcessingError as error:
         return ProcessingPayload(request=None, accounts=[], user_errors=[_error("requestNumber", error)])
@@ -223,8 +224,8 @@ def password_issuing(info: GraphQLInfo) -> PasswordIssuing:
     return info.context.issuing
 
 
-def _error(field: str, error: ProcessingError) -> UserErrorType:
-    return UserErrorType(field=field, message=str(error), code=error.code)
+def _error(field: str, error: ProcessingError) -> UserError:
+    return UserError(field=field, message=str(error), code=error.code)
 
 
 @strawberry.type
@@ -353,7 +354,7 @@ class CafMutations:
     async def deactivate_agent(self, info: GraphQLInfo, input: DeactivateAgentInput) -> DeactivateAgentPayload:
         claims = await require_caf_agent(info.context)
         if not input.reason.strip():
-            error = UserErrorType(field="reason", message="Indiquez le motif.", code="REQUIRED")
+            error = UserError(field="reason", message="Indiquez le motif.", code="REQUIRED")
             return DeactivateAgentPayload(agent_number=None, user_errors=[error])
         acc = accounts_table.c
         query = (
@@ -364,9 +365,7 @@ class CafMutations:
         async with info.context.sessions() as session, session.begin():
             account_id = await session.scalar(query)
             if account_id is None:
-                error = UserErrorType(
-                    field="agentNumber", message="Agent introuvable pour votre Caf.", code="NOT_FOUND"
-                )
+                error = UserError(field="agentNumber", message="Agent introuvable pour votre Caf.", code="NOT_FOUND")
                 return DeactivateAgentPayload(agent_number=None, user_errors=[error])
             await accounts.deactivate_agent(
                 session, account_id, reason=input.reason, by_agent=claims.agent_number, now=datetime.now(UTC),
@@ -388,6 +387,6 @@ class CafMutations:
                 session, withdrawal, now=datetime.now(UTC), signal=info.context.signal
             )
         if isinstance(result, list):
-            errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in result]
+            errors = [UserError(field=e.field, message=e.message, code=e.code) for e in result]
             return WithdrawOperatingInfoPayload(withdrawn_version=None, user_errors=errors)
         return WithdrawOperatingInfoPayload(withdrawn_version=result, user_errors=[])

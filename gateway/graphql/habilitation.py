@@ -10,20 +10,15 @@ from gateway.graphql.relay import InvalidArgumentError, from_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import services
 from gateway.habilitation.challenges import IssuedChallenge, issue_challenge
-from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm, UserError
+from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm
+from gateway.user_errors import UserError as Refusal
+from shared.graphql_contract import UserError
 
 
 @strawberry.enum(description="Ce que protège une image à recopier.")
 class ChallengePurpose(Enum):
     HABILITATION_REQUEST = "HABILITATION_REQUEST"
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a password
-
-
-@strawberry.type(name="UserError", description="Une saisie refusée : le champ, un message en français, un code stable.")
-class UserErrorType:
-    field: str = strawberry.field(description="Le champ en cause, tel qu'écrit par le client (provider.siret…).")
-    message: str
-    code: str
 
 
 @strawberry.type(
@@ -114,7 +109,7 @@ class HabilitationRequestReceipt:
 @strawberry.type
 class RequestHabilitationPayload:
     request: HabilitationRequestReceipt | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
@@ -154,11 +149,11 @@ class HabilitationMutations:
         return RequestHabilitationPayload(request=receipt, user_errors=[])
 
 
-def _error(error: UserError) -> UserErrorType:
-    return UserErrorType(field=error.field, message=error.message, code=error.code)
+def _error(error: Refusal) -> UserError:
+    return UserError(field=error.field, message=error.message, code=error.code)
 
 
-def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[UserErrorType]]:
+def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[UserError]]:
     found, errors = [], []
     for index, global_id in enumerate(ids):
         try:
@@ -167,15 +162,13 @@ def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], 
             type_name, key = "", ""
         if type_name != "Establishment":
             errors.append(
-                UserErrorType(
-                    field=f"{path}[{index}]", message="Identifiant d'établissement invalide.", code="INVALID_ID"
-                )
+                UserError(field=f"{path}[{index}]", message="Identifiant d'établissement invalide.", code="INVALID_ID")
             )
         found.append(key)
     return found, errors
 
 
-def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[UserErrorType]]:
+def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[UserError]]:
     operating, errors = _establishment_ids(given.operating_info_establishments, "operatingInfoEstablishments")
     availability, more = _establishment_ids(given.availability_establishments, "availabilityEstablishments")
     p = given.provider

@@ -4,12 +4,12 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError
 from gateway.graphql.types import GraphQLInfo
 from gateway.integrators import services
 from gateway.integrators.services import NewIntegrator
+from shared.graphql_contract import UserError
 
 MAX_LIST = 200
 
@@ -38,13 +38,13 @@ class ApiKeyPayload:
     integrator_id: strawberry.ID | None
     key_id: strawberry.ID | None
     api_key: str | None = strawberry.field(description="La clé, affichée cette fois seulement : à transmettre.")
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
 class RevokeApiKeyPayload:
     revoked: bool
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -78,8 +78,8 @@ class IntegratorQueries:
         ]  # fmt: skip
 
 
-def _not_found(field: str) -> list[UserErrorType]:
-    return [UserErrorType(field=field, code="NOT_FOUND", message="Introuvable parmi les intégrateurs de votre Caf.")]
+def _not_found(field: str) -> list[UserError]:
+    return [UserError(field=field, code="NOT_FOUND", message="Introuvable parmi les intégrateurs de votre Caf.")]
 
 
 @strawberry.type
@@ -94,7 +94,7 @@ class IntegratorMutations:
                 now=datetime.now(UTC),
             )  # fmt: skip
         if isinstance(created, list):
-            errors = [UserErrorType(field=e.field, code=e.code, message=e.message) for e in created]
+            errors = [UserError(field=e.field, code=e.code, message=e.message) for e in created]
             return ApiKeyPayload(integrator_id=None, key_id=None, api_key=None, user_errors=errors)
         integrator_id, key = created
         return ApiKeyPayload(

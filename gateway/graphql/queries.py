@@ -16,6 +16,7 @@ from gateway.graphql.establishment import Establishment
 from gateway.graphql.inputs import EstablishmentFilter, NearInput
 from gateway.graphql.relay import InvalidArgumentError, decode_cursor, encode_cursor, from_global_id
 from gateway.graphql.types import Caf, Commune, GraphQLInfo, Node, Provider
+from shared.graphql_contract import PageInfo
 
 MAX_NODES = 100
 MAX_COMMUNES = 50
@@ -26,14 +27,6 @@ MAX_CAFS = 200
 class ServiceInfo:
     name: str = strawberry.field(description="Name of the service.")
     version: str = strawberry.field(description="Version of the running code.")
-
-
-@strawberry.type(description="Pagination (Relay).")
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @strawberry.type

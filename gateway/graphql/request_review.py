@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.records import HolderRecord
 from gateway.graphql.agent import establishment_key
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.relay import InvalidArgumentError, to_global_id
 from gateway.habilitation.ownership import Confirmation, NamedEstablishment, Standing
 from gateway.habilitation.review import RequestReview, review_requests
+from shared.graphql_contract import UserError
 
 MAX_CONFIRMATIONS = 200
 
@@ -122,17 +122,17 @@ class ActivateHabilitationInput:
     )
 
 
-def confirmation_of(given: ActivateHabilitationInput) -> Confirmation | list[UserErrorType]:
+def confirmation_of(given: ActivateHabilitationInput) -> Confirmation | list[UserError]:
     if len(given.confirm_establishments) > MAX_CONFIRMATIONS:
         message = f"Au plus {MAX_CONFIRMATIONS} établissements à confirmer."
-        return [UserErrorType(field="confirmEstablishments", message=message, code="TOO_MANY")]
+        return [UserError(field="confirmEstablishments", message=message, code="TOO_MANY")]
     keys, errors = [], []
     for index, global_id in enumerate(given.confirm_establishments):
         try:
             keys.append(establishment_key(global_id, f"confirmEstablishments[{index}]"))
         except InvalidArgumentError:
             message = "Identifiant d'établissement invalide."
-            errors.append(UserErrorType(field=f"confirmEstablishments[{index}]", message=message, code="INVALID_ID"))
+            errors.append(UserError(field=f"confirmEstablishments[{index}]", message=message, code="INVALID_ID"))
     return errors or Confirmation(provider=given.confirm_provider, establishments=tuple(keys))
 
 
