@@ -6,14 +6,16 @@ answered as « not found ».
 
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
 
+from gateway.accounts import connection_log as log_lines
 from gateway.accounts import services as accounts
+from gateway.accounts.connection_log import LogFilter
 from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import accounts as accounts_table
-from gateway.accounts.tables import connection_log
 from gateway.catalogue.tables import providers
 from gateway.graphql.agent import establishment_key
 from gateway.graphql.habilitation import PersonInput
@@ -26,6 +28,7 @@ from gateway.graphql.request_review import (
     confirmation_of,
     request_views,
 )
+from gateway.graphql.statuses import ConnectionEvent, ConventionStatus, HabilitationRequestStatus, label_of
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import conventions, processing
 from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
@@ -34,10 +37,10 @@ from gateway.habilitation.ownership import Confirmation
 from gateway.habilitation.processing import ActivationRefusedError, Actor, ProcessingError, SignedConvention
 from gateway.submissions.withdrawal import Withdrawal, withdraw_operating_info
 from shared.errors import ConfigurationError
-from shared.graphql_contract import UserError
+from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.refusal_reasons import REFUSAL_REASONS
 
-MAX_LIST = 200
+MAX_DAYS = 366
 
 
 @strawberry.type
@@ -109,12 +112,16 @@ class Convention:
     signatories: list[str]
     deliberation_reference: str | None
     deliberation_date: date | None
-    status: str
+    status: ConventionStatus
     next_renewal: date = strawberry.field(description="Prochaine échéance (ou date d'effet de la résiliation).")
     notice_deadline: date = strawberry.field(
         description="Date limite de réception d'une résiliation pour cette échéance."
     )
     termination_effective_on: date | None
+
+    @strawberry.field(description="L'état de la convention, en français (« En vigueur »…).")
+    def status_label(self) -> str:
+        return label_of(self.status)
 
 
 @strawberry.input
@@ -132,7 +139,8 @@ class RecordTerminationPayload:
 
 
 def _convention(view: ConventionView) -> Convention:
-    return Convention(id=strawberry.ID(view.id), **{k: v for k, v in vars(view).items() if k != "id"})
+    fields = {k: v for k, v in vars(view).items() if k not in ("id", "status")}
+    return Convention(id=strawberry.ID(view.id), status=ConventionStatus(view.status), **fields)
 
 
 @strawberry.input
@@ -179,9 +187,20 @@ class ConnectionLogEntry:
     at: datetime
     identifier: str
     agent_number: str | None
-    event: str
+    event: ConnectionEvent
     address: str | None
     user_agent: str | None
+
+    @strawberry.field(description="Ce qui s'est passé, en français (« Connexion », « Saisie de disponibilités »…).")
+    def event_label(self) -> str:
+        return label_of(self.event)
+
+    @staticmethod
+    def from_row(row: Any) -> "ConnectionLogEntry":
+        return ConnectionLogEntry(
+            at=row.at, identifier=row.identifier, agent_number=row.agent_number, event=ConnectionEvent(row.event),
+            address=row.address, user_agent=row.user_agent,
+        )  # fmt: skip
 
 
 async def _process(info: GraphQLInfo, number: str, action: str, **arguments: object) -> ProcessingPayload:
@@ -230,54 +249,55 @@ def _error(field: str, error: ProcessingError) -> UserError:
 
 @strawberry.type
 class CafQueries:
-    @strawberry.field(description="Les demandes d'habilitation adressées à votre Caf.")
+    @strawberry.field(description="Les demandes d'habilitation adressées à votre Caf, les plus anciennes d'abord.")
     async def habilitation_requests(
-        self, info: GraphQLInfo, status: str | None = None, first: int = 50
-    ) -> list[HabilitationRequestView]:
+        self,
+        info: GraphQLInfo,
+        status: HabilitationRequestStatus | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[HabilitationRequestView]:
         claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
+        page, caf_code = page_of(first, after), claims.caf_code or ""
         async with info.context.sessions() as session:
-            rows = await processing.list_requests(session, claims.caf_code or "", status, first)
-            return await request_views(session, rows)
+            rows = await processing.list_requests(session, caf_code, status, offset=page.offset, limit=page.limit)
+            total = await processing.count_requests(session, caf_code, status)
+            return connection_of(await request_views(session, rows), page, total)
 
-    @strawberry.field(description="Le journal des connexions des agents des fournisseurs de votre territoire.")
+    @strawberry.field(
+        description="Le journal des connexions des agents des fournisseurs de votre territoire, le plus récent d'abord."
+    )
     async def connection_log(
-        self, info: GraphQLInfo, agent_number: str | None = None, days: int = 30, first: int = 100
-    ) -> list[ConnectionLogEntry]:
+        self,
+        info: GraphQLInfo,
+        agent_number: str | None = None,
+        days: int = 30,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[ConnectionLogEntry]:
         claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST or not 1 <= days <= 366:
-            raise InvalidArgumentError(f"first: between 1 and {MAX_LIST}; days: between 1 and 366")
-        since = datetime.now(UTC) - timedelta(days=days)
-        log, acc = connection_log.c, accounts_table.c
-        query = (
-            select(log.at, log.identifier, acc.agent_number, log.event, log.address, log.user_agent)
-            .select_from(connection_log.join(accounts_table, acc.id == log.account_id))
-            .join(providers, providers.c.id == acc.provider_id)
-            .where(providers.c.caf_code == claims.caf_code, log.at >= since)
-            .order_by(log.at.desc())
-            .limit(first)
-        )
-        if agent_number:
-            query = query.where(acc.agent_number == agent_number)
+        page = page_of(first, after)
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidArgumentError(f"days : doit être compris entre 1 et {MAX_DAYS} (reçu {days}).")
+        given = LogFilter(claims.caf_code or "", datetime.now(UTC) - timedelta(days=days), agent_number or None)
         async with info.context.sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            ConnectionLogEntry(at=r[0], identifier=r[1], agent_number=r[2], event=r[3], address=r[4], user_agent=r[5])
-            for r in rows
-        ]
+            rows = await log_lines.list_lines(session, given, offset=page.offset, limit=page.limit)
+            total = await log_lines.count_lines(session, given)
+        return connection_of([ConnectionLogEntry.from_row(row) for row in rows], page, total)
 
 
 @strawberry.type
 class ConventionQueries:
     @strawberry.field(description="Les conventions de votre Caf, avec leur échéance et leur date limite de préavis.")
-    async def conventions(self, info: GraphQLInfo, first: int = 100) -> list[Convention]:
+    async def conventions(
+        self, info: GraphQLInfo, first: int = 100, after: str | None = None
+    ) -> Connection[Convention]:
         claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
+        page, caf_code = page_of(first, after), claims.caf_code or ""
         async with info.context.sessions() as session:
-            rows = await conventions.list_conventions(session, claims.caf_code or "", first)
-        return [_convention(conventions.view(row, info.context.today)) for row in rows]
+            rows = await conventions.list_conventions(session, caf_code, offset=page.offset, limit=page.limit)
+            total = await conventions.count_conventions(session, caf_code)
+        return connection_of([_convention(conventions.view(row, info.context.today)) for row in rows], page, total)
 
 
 @strawberry.type

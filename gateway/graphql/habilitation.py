@@ -7,6 +7,7 @@ import strawberry
 
 from gateway.graphql.enums import ProviderKind
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
+from gateway.graphql.statuses import HabilitationRequestStatus, label_of
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import services
 from gateway.habilitation.challenges import IssuedChallenge, issue_challenge
@@ -101,9 +102,13 @@ class RequestHabilitationInput:
 @strawberry.type(description="La demande transmise à la Caf ; un accusé de réception est envoyé par courriel.")
 class HabilitationRequestReceipt:
     number: str
-    status: str
+    status: HabilitationRequestStatus
     caf_label: str
     submitted_at: datetime
+
+    @strawberry.field(description="L'étape de la demande, en français.")
+    def status_label(self) -> str:
+        return label_of(self.status)
 
 
 @strawberry.type
@@ -144,7 +149,10 @@ class HabilitationMutations:
         if isinstance(result, list):
             return RequestHabilitationPayload(request=None, user_errors=[_error(e) for e in result])
         receipt = HabilitationRequestReceipt(
-            number=result.number, status=result.status, caf_label=result.caf_label, submitted_at=result.submitted_at
+            number=result.number,
+            status=HabilitationRequestStatus(result.status),
+            caf_label=result.caf_label,
+            submitted_at=result.submitted_at,
         )
         return RequestHabilitationPayload(request=receipt, user_errors=[])
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.catalogue.records import HolderRecord
 from gateway.graphql.agent import establishment_key
 from gateway.graphql.relay import InvalidArgumentError, to_global_id
+from gateway.graphql.statuses import HabilitationRequestStatus, label_of
 from gateway.habilitation.ownership import Confirmation, NamedEstablishment, Standing
 from gateway.habilitation.review import RequestReview, review_requests
 from shared.graphql_contract import UserError
@@ -102,13 +103,17 @@ class RequestedPerson:
 @strawberry.type(description="Une demande d'habilitation, vue par la Caf : tout ce sur quoi elle décide.")
 class HabilitationRequestView:
     number: str
-    status: str
+    status: HabilitationRequestStatus
     provider_name: str
     provider_siret: str
     submitted_at: datetime
     provider: RequestedProvider
     establishments: list[RequestedEstablishment]
     persons: list[RequestedPerson] = strawberry.field(description="Les personnes à habiliter et leurs droits.")
+
+    @strawberry.field(description="L'étape de la demande, en français (« Convention envoyée au fournisseur »…).")
+    def status_label(self) -> str:
+        return label_of(self.status)
 
 
 @strawberry.input(description="Activer, avec ce que la Caf confirme un à un (voir la demande : needsConfirmation).")
@@ -145,7 +150,7 @@ def _view(row: Any, review: RequestReview) -> HabilitationRequestView:
     establishments = [_establishment(item) for item in review.establishments]
     return HabilitationRequestView(
         number=row.number,
-        status=row.status,
+        status=HabilitationRequestStatus(row.status),
         provider_name=row.provider["name"],
         provider_siret=row.provider["siret"],
         submitted_at=row.submitted_at,

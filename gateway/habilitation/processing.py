@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent
@@ -69,11 +69,24 @@ class SignedConvention:
     deliberation_date: date | None = None
 
 
-async def list_requests(session: AsyncSession, caf_code: str, status: str | None, first: int) -> list[Any]:
+def _requests_of(caf_code: str, status: str | None) -> Any:
     query = select(habilitation_requests).where(habilitation_requests.c.caf_code == caf_code)
-    if status:
-        query = query.where(habilitation_requests.c.status == status)
-    return list((await session.execute(query.order_by(habilitation_requests.c.submitted_at).limit(first))).all())
+    return query.where(habilitation_requests.c.status == status) if status else query
+
+
+async def list_requests(
+    session: AsyncSession, caf_code: str, status: str | None, *, offset: int, limit: int
+) -> list[Any]:
+    """The Caf's requests, oldest first (then by number, so that pages never overlap)."""
+    ordered = _requests_of(caf_code, status).order_by(
+        habilitation_requests.c.submitted_at, habilitation_requests.c.number
+    )
+    return list((await session.execute(ordered.offset(offset).limit(limit))).all())
+
+
+async def count_requests(session: AsyncSession, caf_code: str, status: str | None) -> int:
+    counted = select(func.count()).select_from(_requests_of(caf_code, status).subquery())
+    return int(await session.scalar(counted) or 0)
 
 
 async def get_request(session: AsyncSession, number: str, actor: Actor) -> Any:
