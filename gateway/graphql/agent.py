@@ -45,7 +45,7 @@ class PublishAvailabilitiesPayload:
 def establishment_key(global_id: strawberry.ID, argument: str = "establishmentId") -> str:
     type_name, key = from_global_id(str(global_id), argument=argument)
     if type_name != "Establishment":
-        raise InvalidArgumentError(f"{argument}: {global_id!r} is not an establishment's ID")
+        raise InvalidArgumentError(f"{argument} : « {global_id} » n'est pas l'identifiant d'un établissement.")
     return key
 
 

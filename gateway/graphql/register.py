@@ -53,7 +53,7 @@ def _provider_key(global_id: str | None) -> str | None:
         return None
     kind, key = from_global_id(global_id, argument="providerId")
     if kind != "Provider":
-        raise InvalidArgumentError(f"providerId: {global_id!r} is not a provider id")
+        raise InvalidArgumentError(f"providerId : « {global_id} » n'est pas l'identifiant d'un fournisseur.")
     return key
 
 
