@@ -134,9 +134,7 @@ class HabilitationMutations:
         info: GraphQLInfo,
         input: RequestHabilitationInput,
     ) -> RequestHabilitationPayload:
-        form, id_errors = _form(input)
-        if id_errors:
-            return RequestHabilitationPayload(request=None, user_errors=id_errors)
+        form, unreadable = _form(input)
         async with info.context.sessions() as session, session.begin():
             result = await services.submit_habilitation_request(
                 session,
@@ -145,6 +143,7 @@ class HabilitationMutations:
                 challenge_answer=input.challenge.answer,
                 now=datetime.now(UTC),
                 signal=info.context.signal,
+                unreadable=unreadable,
             )
         if isinstance(result, list):
             return RequestHabilitationPayload(request=None, user_errors=[_error(e) for e in result])
@@ -161,7 +160,7 @@ def _error(error: Refusal) -> UserError:
     return UserError(field=error.field, message=error.message, code=error.code)
 
 
-def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[UserError]]:
+def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[Refusal]]:
     found, errors = [], []
     for index, global_id in enumerate(ids):
         try:
@@ -169,14 +168,12 @@ def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], 
         except InvalidArgumentError:
             type_name, key = "", ""
         if type_name != "Establishment":
-            errors.append(
-                UserError(field=f"{path}[{index}]", message="Identifiant d'établissement invalide.", code="INVALID_ID")
-            )
+            errors.append(Refusal(f"{path}[{index}]", "INVALID_ID", "Identifiant d'établissement invalide."))
         found.append(key)
     return found, errors
 
 
-def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[UserError]]:
+def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[Refusal]]:
     operating, errors = _establishment_ids(given.operating_info_establishments, "operatingInfoEstablishments")
     availability, more = _establishment_ids(given.availability_establishments, "availabilityEstablishments")
     p = given.provider

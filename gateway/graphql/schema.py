@@ -3,8 +3,9 @@
 import strawberry
 
 from gateway.graphql.agent import AgentMutations, AgentQueries, AgentSubmissionMutations
-from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
+from gateway.graphql.caf import CafMutations, CafQueries
 from gateway.graphql.caf_administration import CafAdministrationMutations
+from gateway.graphql.conventions import ConventionMutations, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
@@ -30,6 +31,7 @@ class Mutation(
     HabilitationMutations,
     SessionMutations,
     CafMutations,
+    ConventionMutations,
     CafAdministrationMutations,
     AgentMutations,
     AgentSubmissionMutations,

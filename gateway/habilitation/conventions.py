@@ -90,7 +90,9 @@ async def record_termination(
     if row.status != "EN_VIGUEUR":
         raise ProcessingError("INVALID_STATUS", f"La convention est « {row.status} ».")
     if not letter_reference.strip():
-        raise ProcessingError("REQUIRED", "Indiquez la référence de la lettre recommandée avec avis de réception.")
+        raise ProcessingError(
+            "REQUIRED", "Indiquez la référence de la lettre recommandée avec avis de réception.", "letterReference"
+        )
     effective = ConventionTerm(row.signed_on).termination_effective_on(received_on)
     await session.execute(
         update(conventions).where(conventions.c.id == row.id).values(

@@ -41,17 +41,24 @@ ALLOWED = {
 
 
 class ProcessingError(PermanentError):
-    def __init__(self, code: str, message: str) -> None:
+    """A refusal about one input: ``field`` is its GraphQL path (the request number unless said otherwise)."""
+
+    def __init__(self, code: str, message: str, field: str = "requestNumber") -> None:
         super().__init__(message)
         self.code = code
+        self.field = field
 
 
-class ActivationRefusedError(ProcessingError):
-    """The request may not be activated as it stands: each reason, with the field the Caf acts on."""
+class RefusedError(ProcessingError):
+    """The input may not be acted on as it stands: every reason at once, each with the field the Caf acts on."""
 
     def __init__(self, errors: list[UserError]) -> None:
-        super().__init__(errors[0].code, errors[0].message)
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
         self.errors = errors
+
+
+class ActivationRefusedError(RefusedError):
+    """The request may not be activated as it stands."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,11 @@ async def record_signed_convention(
     session: AsyncSession, number: str, convention: SignedConvention, actor: Actor, now: datetime
 ) -> str:
     row = await get_request(session, number, actor)
-    if not convention.signatories or not convention.place.strip():
-        raise ProcessingError("REQUIRED", "Indiquez le lieu de signature et les signataires.")
+    missing = [UserError("place", "REQUIRED", "Indiquez le lieu de signature.")] if not convention.place.strip() else []
+    if not convention.signatories:
+        missing.append(UserError("signatories", "REQUIRED", "Indiquez les signataires."))
+    if missing:
+        raise RefusedError(missing)
     await _move(session, row, "CONVENTION_RECUE", actor, now, f"signée le {convention.signed_on:%d/%m/%Y}")
     convention_id = str(uuid.uuid4())
     await session.execute(
@@ -142,7 +152,7 @@ async def record_signed_convention(
 
 async def reject_request(session: AsyncSession, number: str, reason: str, actor: Actor, now: datetime) -> None:
     if not reason.strip():
-        raise ProcessingError("REQUIRED", "Indiquez le motif du refus.")
+        raise ProcessingError("REQUIRED", "Indiquez le motif du refus.", "reason")
     await _move(session, await get_request(session, number, actor), "REJETEE", actor, now, reason[:1000])
 
 
