@@ -7,7 +7,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import sessions
-from gateway.accounts.administration import is_administrator
 from gateway.accounts.services import reset_password
 from gateway.accounts.sessions import Refusal, SessionTokens
 from gateway.graphql.habilitation import ChallengeAnswerInput
@@ -65,17 +64,6 @@ class RequestPasswordResetInput:
 class RequestPasswordResetPayload:
     message: str = strawberry.field(description="Toujours le même, que l'identifiant existe ou non.")
     user_errors: list[UserError]
-
-
-@strawberry.type(description="La personne connectée.")
-class Me:
-    identifier: str
-    agent_number: str = strawberry.field(description="Numéro d'identification de l'agent (convention art. 3-4).")
-    kind: str
-    caf_code: str | None
-    administrator: bool = strawberry.field(
-        description="Administrateur de sa Caf : désactive les agents de la Caf, attribue ou retire ce rôle."
-    )
 
 
 def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
@@ -160,16 +148,3 @@ class SessionMutations:
             error = UserError(field="challenge.answer", message=message, code="CHALLENGE_FAILED")
             return RequestPasswordResetPayload(message=message, user_errors=[error])
         return RequestPasswordResetPayload(message=sessions.RESET_SENT, user_errors=[])
-
-
-@strawberry.type
-class SessionQueries:
-    @strawberry.field(description="La personne connectée.")
-    async def me(self, info: GraphQLInfo) -> Me:
-        claims = await require_agent(info.context)
-        async with info.context.sessions() as session:  # the role as it is now, not as when the token was issued
-            administrator = await is_administrator(session, claims.account_id)
-        return Me(
-            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind,
-            caf_code=claims.caf_code, administrator=administrator,
-        )  # fmt: skip

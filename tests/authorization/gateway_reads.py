@@ -52,6 +52,23 @@ async def _cafs(answer: Answer) -> None:
 
 async def _me(answer: Answer) -> None:
     assert answer.payload["agentNumber"] == answer.identity.agent_number
+    assert answer.payload["identifier"] == answer.identity.identifier
+
+
+async def _escautpont(_world: World, _identity: Identity) -> dict[str, Any]:
+    return {"id": to_global_id("Provider", MAIRIE_ESCAUTPONT)}
+
+
+async def _own_agents(answer: Answer) -> None:
+    current = column(
+        answer.world,
+        "gateway",
+        "SELECT a.agent_number FROM accounts a JOIN providers p ON p.id = a.provider_id "
+        "WHERE a.provider_id = ? AND p.caf_code = ? AND a.status <> 'DESACTIVE'",
+        MAIRIE_ESCAUTPONT,
+        answer.identity.caf,
+    )
+    assert {agent["agentNumber"] for agent in _listed(answer)} == current
 
 
 def _listed(answer: Answer) -> list[dict[str, Any]]:
@@ -328,7 +345,19 @@ QUERIES = {
     ),
     "Query.communes": Spec('{ communes(search: "Escaut") { insee name } }', check=_communes),
     "Query.cafs": Spec("{ cafs { code label departements } }", check=_cafs),
-    "Query.me": Spec("{ me { identifier agentNumber kind cafCode } }", check=_me),
+    "Query.me": Spec(
+        """{ me { identifier lastName firstName agentNumber kind kindLabel cafCode administrator
+      provider { id name } caf { code label } establishments { establishment { id name
+      availabilityStatus { label updatedAt } } rights { code label } } } }""",
+        check=_me,
+    ),
+    "Query.providerAgents": Spec(
+        """query($id: ID!) { providerAgents(providerId: $id, first: 100) { totalCount pageInfo { hasNextPage }
+      edges { node { agentNumber lastName firstName email function status statusLabel
+      rights { establishment { id name } right { code label } } } } } }""",
+        _escautpont,
+        own=_own_agents,
+    ),
     "Query.habilitationRequests": Spec(
         """{ habilitationRequests(first: 100) { totalCount pageInfo { hasNextPage } edges { node { number status
       statusLabel providerName providerSiret provider { siret email phone registered { name siret } }

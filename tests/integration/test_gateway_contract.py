@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from gateway.accounts.hashing import PasswordHashing
-from gateway.catalogue.demo import MULTI_ACCUEIL
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
 from tests.integration.test_account_security import _challenge
 from tests.integration.test_availability_publication import _gateway, _gql, _token
@@ -144,3 +144,53 @@ async def test_a_document_s_refusals_come_all_at_once_each_at_its_input_path(wor
         ("place", "REQUIRED"), ("signatories", "REQUIRED"),
     ]  # fmt: skip
     assert all(e["message"].startswith("Indiquez") for e in recorded["userErrors"])
+
+
+ME = """{ me { identifier lastName firstName agentNumber kind kindLabel administrator provider { id name }
+  caf { code label } establishments { establishment { id name availabilityStatus { label updatedAt } }
+  rights { code label } } } }"""
+AGENTS = """query($id: ID!) { providerAgents(providerId: $id) { totalCount edges { node { agentNumber lastName firstName
+  email function status statusLabel rights { establishment { id name } right { code label } } } } } }"""
+
+
+async def test_me_gives_the_login_identifier_names_kind_and_scope(world: Any) -> None:
+    client, tokens = world
+
+    marie = (await _gql(client, ME, tokens["marie"]))["data"]["me"]
+    caf = (await _gql(client, ME, tokens["caf"]))["data"]["me"]
+
+    assert (marie["identifier"], marie["lastName"], marie["firstName"]) == ("m.dupont.escautpont", "Dupont", "Marie")
+    assert (marie["kind"], marie["kindLabel"]) == ("PROVIDER_AGENT", "Agent d'un fournisseur de données")
+    assert marie["provider"] == {"id": to_global_id("Provider", MAIRIE_ESCAUTPONT), "name": "Mairie d'Escautpont"}
+    assert marie["caf"] is None
+    [held] = marie["establishments"]
+    assert held["establishment"]["id"] == to_global_id("Establishment", MULTI_ACCUEIL)
+    assert held["establishment"]["availabilityStatus"]["label"]
+    assert [right["code"] for right in held["rights"]] == ["AVAILABILITY", "OPERATING_INFO"]
+    assert all(right["label"].startswith("Saisie des") for right in held["rights"])
+    assert (caf["identifier"], caf["kind"], caf["administrator"]) == ("a.mathon.caf59", "CAF_AGENT", True)
+    assert caf["caf"] == {"code": "CAF59", "label": "Caisse d'allocations familiales du Nord"}
+    assert (caf["provider"], caf["establishments"]) == (None, [])
+
+
+async def test_a_caf_agent_lists_a_provider_s_current_agents_with_their_rights(world: Any) -> None:
+    client, tokens = world
+    mairie = to_global_id("Provider", MAIRIE_ESCAUTPONT)
+
+    listed = (await _gql(client, AGENTS, tokens["caf"], id=mairie))["data"]["providerAgents"]
+    by_provider = await _gql(client, AGENTS, tokens["marie"], id=mairie)
+    not_a_provider = await _gql(client, AGENTS, tokens["caf"], id=to_global_id("Establishment", MULTI_ACCUEIL))
+
+    agents = {edge["node"]["email"]: edge["node"] for edge in listed["edges"]}
+    assert listed["totalCount"] == len(agents) == 3
+    marie = agents["m.dupont@escautpont.example"]
+    assert (marie["lastName"], marie["function"], marie["status"], marie["statusLabel"]) == (
+        "Dupont", "Directrice", "ACTIF", "Actif",
+    )  # fmt: skip
+    assert {(r["establishment"]["name"], r["right"]["code"]) for r in marie["rights"]} == {
+        ("Multi-accueil Les P'tits Mineurs", "AVAILABILITY"), ("Multi-accueil Les P'tits Mineurs", "OPERATING_INFO"),
+    }  # fmt: skip
+    assert all(agent["agentNumber"] for agent in agents.values())
+    assert by_provider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert not_a_provider["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert not_a_provider["errors"][0]["message"].startswith("providerId : ")
