@@ -41,8 +41,13 @@ ESTABLISHMENT_CURSORS = (
     "[]",
 )
 OFFSET_LISTS = (
-    "habilitationRequests", "connectionLog", "conventions", "mySubmissions", "integrators", "providerAgents",
-)  # fmt: skip
+    "habilitationRequests",
+    "connectionLog",
+    "conventions",
+    "mySubmissions",
+    "integrators",
+    "providerAgents",
+)
 """The gateway's lists paged by an opaque offset cursor (``shared.graphql_contract``)."""
 CRAFTED_IDS = (
     ("Establishment", MULTI_ACCUEIL),
