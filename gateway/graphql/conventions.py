@@ -19,6 +19,7 @@ from gateway.habilitation import conventions
 from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
 from gateway.habilitation.conventions import ConventionView
 from gateway.habilitation.processing import Actor, ProcessingError, RefusedError
+from gateway.user_errors import UserError as Refusal
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
 
 
@@ -97,7 +98,7 @@ class RecordAmendmentPayload:
     user_errors: list[UserError]
 
 
-def _right_changes(changes: list[RightChangeInput], path: str) -> tuple[list[RightChange], list[UserError]]:
+def _right_changes(changes: list[RightChangeInput], path: str) -> tuple[list[RightChange], list[Refusal]]:
     found, errors = [], []
     for index, change in enumerate(changes):
         try:
@@ -105,8 +106,9 @@ def _right_changes(changes: list[RightChangeInput], path: str) -> tuple[list[Rig
         except InvalidArgumentError:
             type_name, key = "", ""
         if type_name != "Establishment":
-            field = f"{path}[{index}].establishmentId"
-            errors.append(UserError(field=field, code="INVALID_ID", message="Identifiant d'établissement invalide."))
+            errors.append(
+                Refusal(f"{path}[{index}].establishmentId", "INVALID_ID", "Identifiant d'établissement invalide.")
+            )
         found.append(RightChange(change.agent_number, key, change.right.value))
     return found, errors
 
@@ -156,8 +158,6 @@ class ConventionMutations:
         actor = Actor(caf_code=claims.caf_code or "", agent_number=claims.agent_number)
         grants, grant_errors = _right_changes(input.grant, "grant")
         revokes, revoke_errors = _right_changes(input.revoke, "revoke")
-        if grant_errors or revoke_errors:
-            return RecordAmendmentPayload(accounts=[], user_errors=grant_errors + revoke_errors)
         amendment = Amendment(
             signed_on=input.signed_on, subject=input.subject,
             add_persons=[NewPerson(p.last_name, p.first_name, p.function, p.email) for p in input.add_persons],
@@ -167,7 +167,7 @@ class ConventionMutations:
             async with info.context.sessions() as session, session.begin():
                 created = await record_amendment(
                     session, input.request_number, amendment, actor, issuing=password_issuing(info),
-                    now=datetime.now(UTC), signal=info.context.signal,
+                    now=datetime.now(UTC), signal=info.context.signal, unreadable=grant_errors + revoke_errors,
                 )  # fmt: skip
         except RefusedError as refusal:
             errors = [UserError(field=e.field, message=e.message, code=e.code) for e in refusal.errors]

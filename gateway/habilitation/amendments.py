@@ -62,14 +62,21 @@ async def record_amendment(
     issuing: PasswordIssuing,
     now: datetime,
     signal: OutboxSignal | None,
+    unreadable: Sequence[UserError] = (),
 ) -> list[CreatedAccount]:
+    """Record the amendment, or raise every reason it may not be, at once.
+
+    ``unreadable`` are the errors found before (an ID that is no establishment's): reported with the others.
+    """
     request = await get_request(session, request_number, actor)
     convention = (await session.execute(select(conventions).where(conventions.c.request_id == request.id))).first()
     if request.status != "ACTIVEE" or convention is None or convention.status == "RESILIEE":
         raise ProcessingError("INVALID_STATUS", "Un avenant suppose une habilitation active.")
     agents = await _agents(session, convention.provider_id)
-    errors = _form_errors(amendment, agents) + await _right_errors(session, amendment, agents, request.caf_code)
-    errors += await _ownership_errors(session, amendment.grants, convention.provider_id)
+    found = _form_errors(amendment, agents) + await _right_errors(session, amendment, agents, request.caf_code)
+    found += await _ownership_errors(session, amendment.grants, convention.provider_id)
+    reported = {error.field for error in unreadable}
+    errors = [*unreadable, *(error for error in found if error.field not in reported)]
     if errors:
         raise AmendmentRefusedError(errors)
     created = await _add_persons(session, amendment, convention.provider_id, request, issuing, now, signal)

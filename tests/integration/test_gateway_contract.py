@@ -129,11 +129,16 @@ async def test_a_document_s_refusals_come_all_at_once_each_at_its_input_path(wor
     form = escautpont_request(challenge, "GHIJKL", provider={"name": ""}, availabilityEstablishments=["%%%"])
     signed = """mutation($n: String!) { recordSignedConvention(input: {requestNumber: $n, signedOn: "2023-12-15",
       place: " ", signatories: []}) { request { status } userErrors { field code message } } }"""
+    amend = """mutation($n: String!) { recordAmendment(input: {requestNumber: $n, signedOn: "2024-06-01", subject: " ",
+      grant: [{agentNumber: "59-ESC-0001", establishmentId: "%%%", right: AVAILABILITY}]}) {
+      accounts userErrors { field code message } } }"""
     submitted = await _nodes(client, tokens["caf"], "habilitationRequests")
     pending = next(r["number"] for r in submitted if r["status"] == "SOUMISE")
+    active = next(r["number"] for r in submitted if r["status"] == "ACTIVEE")
 
     requested = (await _gql(client, REQUEST, input=form))["data"]["requestHabilitation"]
     recorded = (await _gql(client, signed, tokens["caf"], n=pending))["data"]["recordSignedConvention"]
+    amended = (await _gql(client, amend, tokens["caf"], n=active))["data"]["recordAmendment"]
 
     assert requested["request"] is None
     assert {(e["field"], e["code"]) for e in requested["userErrors"]} == {
@@ -144,6 +149,10 @@ async def test_a_document_s_refusals_come_all_at_once_each_at_its_input_path(wor
         ("place", "REQUIRED"), ("signatories", "REQUIRED"),
     ]  # fmt: skip
     assert all(e["message"].startswith("Indiquez") for e in recorded["userErrors"])
+    assert amended["accounts"] == []
+    assert [(e["field"], e["code"]) for e in amended["userErrors"]] == [
+        ("grant[0].establishmentId", "INVALID_ID"), ("subject", "REQUIRED"),
+    ]  # fmt: skip
 
 
 ME = """{ me { identifier lastName firstName agentNumber kind kindLabel administrator provider { id name }
