@@ -18,6 +18,7 @@ from gateway.graphql.agent import establishment_key
 from gateway.graphql.relay import InvalidArgumentError, to_global_id
 from gateway.graphql.statuses import HabilitationRequestStatus, label_of
 from gateway.habilitation.ownership import Confirmation, NamedEstablishment, Standing
+from gateway.habilitation.processing import request_history
 from gateway.habilitation.review import RequestReview, review_requests
 from shared.graphql_contract import UserError
 
@@ -100,6 +101,18 @@ class RequestedPerson:
     rights: list[RequestedRight]
 
 
+@strawberry.type(description="Une étape de l'instruction d'une demande : ce que la Caf a fait, quand, par qui.")
+class RequestEvent:
+    action: HabilitationRequestStatus = strawberry.field(description="L'étape atteinte.")
+    at: datetime
+    agent_number: str | None = strawberry.field(description="L'agent de la Caf qui l'a enregistrée.")
+    note: str | None = strawberry.field(description="Précision (date de signature, motif du refus…).")
+
+    @strawberry.field(description="L'étape, en français (« Convention envoyée au fournisseur »…).")
+    def action_label(self) -> str:
+        return label_of(self.action)
+
+
 @strawberry.type(description="Une demande d'habilitation, vue par la Caf : tout ce sur quoi elle décide.")
 class HabilitationRequestView:
     number: str
@@ -110,6 +123,9 @@ class HabilitationRequestView:
     provider: RequestedProvider
     establishments: list[RequestedEstablishment]
     persons: list[RequestedPerson] = strawberry.field(description="Les personnes à habiliter et leurs droits.")
+    history: list[RequestEvent] = strawberry.field(
+        description="Les étapes de l'instruction, les plus anciennes d'abord."
+    )
 
     @strawberry.field(description="L'étape de la demande, en français (« Convention envoyée au fournisseur »…).")
     def status_label(self) -> str:
@@ -143,10 +159,11 @@ def confirmation_of(given: ActivateHabilitationInput) -> Confirmation | list[Use
 
 async def request_views(session: AsyncSession, rows: Sequence[Any]) -> list[HabilitationRequestView]:
     reviews = await review_requests(session, rows)
-    return [_view(row, review) for row, review in zip(rows, reviews, strict=True)]
+    history = await request_history(session, [row.id for row in rows])
+    return [_view(row, review, history[row.id]) for row, review in zip(rows, reviews, strict=True)]
 
 
-def _view(row: Any, review: RequestReview) -> HabilitationRequestView:
+def _view(row: Any, review: RequestReview, history: list[Any]) -> HabilitationRequestView:
     establishments = [_establishment(item) for item in review.establishments]
     return HabilitationRequestView(
         number=row.number,
@@ -157,6 +174,10 @@ def _view(row: Any, review: RequestReview) -> HabilitationRequestView:
         provider=_provider(row.provider, review),
         establishments=establishments,
         persons=[_person(person, establishments) for person in row.persons],
+        history=[
+            RequestEvent(action=HabilitationRequestStatus(e.status), at=e.at, agent_number=e.agent_number, note=e.note)
+            for e in history
+        ],
     )
 
 

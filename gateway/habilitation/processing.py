@@ -96,6 +96,15 @@ async def count_requests(session: AsyncSession, caf_code: str, status: str | Non
     return int(await session.scalar(counted) or 0)
 
 
+async def request_history(session: AsyncSession, request_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """Each request's moves (``status, at, agent_number, note``), oldest first."""
+    query = select(request_events).where(request_events.c.request_id.in_(request_ids))
+    found: dict[str, list[Any]] = {request_id: [] for request_id in request_ids}
+    for row in await session.execute(query.order_by(request_events.c.at, request_events.c.id)):
+        found[row.request_id].append(row)
+    return found
+
+
 async def get_request(session: AsyncSession, number: str, actor: Actor) -> Any:
     """The request, if it is the actor's Caf's; another Caf's request is « not found », like a missing one."""
     row = (await session.execute(select(habilitation_requests).where(habilitation_requests.c.number == number))).first()

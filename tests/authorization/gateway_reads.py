@@ -362,7 +362,7 @@ QUERIES = {
         """{ habilitationRequests(first: 100) { totalCount pageInfo { hasNextPage } edges { node { number status
       statusLabel providerName providerSiret provider { siret email phone registered { name siret } }
       establishments { name standing currentProvider { name siret } }
-      persons { firstName lastName email phone } } } } }""",
+      persons { firstName lastName email phone } history { action actionLabel at agentNumber note } } } } }""",
         own=_own_requests,
     ),
     "Query.connectionLog": Spec(

@@ -103,6 +103,13 @@ async def test_states_are_enums_with_a_french_label_and_submissions_name_their_e
         (line["event"], line["eventLabel"]) for line in log
     }
     assert [(c["status"], c["statusLabel"]) for c in signed] == [("EN_VIGUEUR", "En vigueur")]
+    history = await _gql(client, "{ habilitationRequests { edges { node { history { action actionLabel at } } } } }",
+                         tokens["caf"])  # fmt: skip
+    moves = [move for edge in history["data"]["habilitationRequests"]["edges"] for move in edge["node"]["history"]]
+    assert [(m["action"], m["actionLabel"]) for m in moves] == [
+        ("CONVENTION_RECUE", "Convention signée reçue"), ("ACTIVEE", "Habilitation activée"),
+    ]  # fmt: skip
+    assert all(OFFSET.search(move["at"]) for move in moves)
     assert [(s["status"], s["statusLabel"]) for s in mine] == [
         ("PENDING", "En attente de validation par la Caf"), ("SUPERSEDED", "Remplacée par une saisie plus récente"),
     ]  # fmt: skip
