@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.records import HolderRecord
 from gateway.graphql.agent import establishment_key
+from gateway.graphql.enums import Category, ProviderKind
 from gateway.graphql.relay import InvalidArgumentError, to_global_id
 from gateway.graphql.statuses import HabilitationRequestStatus, label_of
 from gateway.habilitation.ownership import Confirmation, NamedEstablishment, Standing
@@ -52,7 +53,7 @@ class RegisteredProvider:
 @strawberry.type(description="Le fournisseur tel que la demande le décrit.")
 class RequestedProvider:
     name: str
-    kind: str
+    kind: ProviderKind
     siret: str
     street: str
     postal_code: str
@@ -69,18 +70,26 @@ class RequestedProvider:
         description="Vrai si ce SIRET est déjà au registre : l'activation exige confirmProvider."
     )
 
+    @strawberry.field(description="La nature du fournisseur, en français (« Commune »…).")
+    def kind_label(self) -> str:
+        return self.kind.label
+
 
 @strawberry.type(description="Un établissement demandé, avec son gestionnaire actuel.")
 class RequestedEstablishment:
     id: strawberry.ID
     name: str
-    category: str
+    category: Category
     commune_name: str
     current_provider: RegisteredProvider | None
     standing: EstablishmentStanding
     needs_confirmation: bool = strawberry.field(description="À confirmer (confirmEstablishments) à l'activation.")
     refused: bool = strawberry.field(description="Géré par un autre fournisseur ou inconnu : jamais accordé.")
     rights: list[AgentRight]
+
+    @strawberry.field(description="Le type de structure, en français (« Crèche »…).")
+    def category_label(self) -> str:
+        return self.category.label
 
 
 @strawberry.type(description="Un droit qu'une personne recevrait à l'activation.")
@@ -188,7 +197,7 @@ def _registered(holder: HolderRecord | None) -> RegisteredProvider | None:
 def _provider(snapshot: dict[str, Any], review: RequestReview) -> RequestedProvider:
     return RequestedProvider(
         name=snapshot["name"],
-        kind=snapshot["kind"],
+        kind=ProviderKind(snapshot["kind"]),
         siret=snapshot["siret"],
         street=snapshot["street"],
         postal_code=snapshot["postal_code"],
@@ -207,7 +216,7 @@ def _establishment(item: NamedEstablishment) -> RequestedEstablishment:
     return RequestedEstablishment(
         id=strawberry.ID(to_global_id("Establishment", item.id)),
         name=item.name,
-        category=item.category,
+        category=Category(item.category),
         commune_name=item.commune_name,
         current_provider=_registered(item.holder),
         standing=EstablishmentStanding(item.standing.value),

@@ -11,6 +11,7 @@ import pytest
 
 from gateway.accounts.hashing import PasswordHashing
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
+from gateway.catalogue.vocabulary import LABELS, Category, ProviderKind
 from gateway.graphql.relay import to_global_id
 from tests.integration.test_account_security import _challenge
 from tests.integration.test_availability_publication import _gateway, _gql, _token
@@ -106,10 +107,16 @@ async def test_states_are_enums_with_a_french_label_and_submissions_name_their_e
     history = await _gql(client, "{ habilitationRequests { edges { node { history { action actionLabel at } } } } }",
                          tokens["caf"])  # fmt: skip
     moves = [move for edge in history["data"]["habilitationRequests"]["edges"] for move in edge["node"]["history"]]
-    assert [(m["action"], m["actionLabel"]) for m in moves] == [
-        ("CONVENTION_RECUE", "Convention signée reçue"), ("ACTIVEE", "Habilitation activée"),
+    assert sorted((m["action"], m["actionLabel"]) for m in moves) == [  # both moved in one transaction: same time
+        ("ACTIVEE", "Habilitation activée"), ("CONVENTION_RECUE", "Convention signée reçue"),
     ]  # fmt: skip
     assert all(OFFSET.search(move["at"]) for move in moves)
+    described = await _gql(client, """{ habilitationRequests { edges { node { provider { kind kindLabel }
+      establishments { category categoryLabel } } } } }""", tokens["caf"])  # fmt: skip
+    for edge in described["data"]["habilitationRequests"]["edges"]:
+        provider = edge["node"]["provider"]
+        assert provider["kindLabel"] == LABELS[ProviderKind(provider["kind"])]
+        assert all(e["categoryLabel"] == LABELS[Category(e["category"])] for e in edge["node"]["establishments"])
     assert [(s["status"], s["statusLabel"]) for s in mine] == [
         ("PENDING", "En attente de validation par la Caf"), ("SUPERSEDED", "Remplacée par une saisie plus récente"),
     ]  # fmt: skip
