@@ -1,9 +1,9 @@
 """What provider agents do: publish availabilities (at once) and submit operating information (moderated)."""
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import strawberry
-from sqlalchemy import select
 
 from gateway.accounts.sessions import log_entry
 from gateway.catalogue.publishing import publish_availabilities
@@ -11,13 +11,15 @@ from gateway.catalogue.vocabulary import Channel
 from gateway.catalogue.writes import NewAvailability
 from gateway.graphql.enums import AgeGroup, CareKind, Slot
 from gateway.graphql.establishment import Establishment
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.operating_info import OperatingInfoInput
 from gateway.graphql.permissions import require_agent, require_right
-from gateway.graphql.relay import InvalidArgumentError, from_global_id
+from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
+from gateway.graphql.statuses import SubmissionStatus, label_of
 from gateway.graphql.types import GraphQLInfo
+from gateway.submissions import listing
 from gateway.submissions.services import submit_operating_info
-from gateway.submissions.tables import submissions
+from shared.graphql_contract import Connection, UserError, connection_of, page_of
+from shared.refusal_reasons import reason_label
 
 
 @strawberry.input(description="Des places libres un jour donné.")
@@ -38,13 +40,13 @@ class PublishAvailabilitiesInput:
 @strawberry.type
 class PublishAvailabilitiesPayload:
     establishment: Establishment | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 def establishment_key(global_id: strawberry.ID, argument: str = "establishmentId") -> str:
     type_name, key = from_global_id(str(global_id), argument=argument)
     if type_name != "Establishment":
-        raise InvalidArgumentError(f"{argument}: {global_id!r} is not an establishment's ID")
+        raise InvalidArgumentError(f"{argument} : « {global_id} » n'est pas l'identifiant d'un établissement.")
     return key
 
 
@@ -71,7 +73,7 @@ class AgentMutations:
             if not errors:
                 await log_entry(session, claims, "SAISIE_DISPONIBILITES", context.client, now)
         if errors:
-            found = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in errors]
+            found = [UserError(field=e.field, message=e.message, code=e.code) for e in errors]
             return PublishAvailabilitiesPayload(establishment=None, user_errors=found)
         record = await context.loaders.establishments.load(establishment_id)
         return PublishAvailabilitiesPayload(
@@ -87,20 +89,49 @@ class SubmitOperatingInfoInput:
     idempotency_key: str | None = strawberry.field(default=None, description="Rejouer la requête ne crée rien de plus.")
 
 
+@strawberry.type(description="Un motif de refus (convention art. 2) : son code et son libellé.")
+class RefusalReason:
+    code: str
+    label: str
+
+
+@strawberry.type(description="Un établissement, nommé.")
+class NamedEstablishment:
+    id: strawberry.ID
+    name: str
+
+
 @strawberry.type(description="Une saisie de modalités de fonctionnement, en attente ou décidée par la Caf.")
 class Submission:
     id: strawberry.ID
-    status: str = strawberry.field(description="PENDING, SUPERSEDED, APPROVED ou REJECTED.")
+    status: SubmissionStatus
     version: int
     submitted_at: datetime
-    reasons: list[str] | None = None
+    establishment: NamedEstablishment | None = None
+    reasons: list[RefusalReason] | None = strawberry.field(default=None, description="Motifs d'un refus.")
     comment: str | None = None
+
+    @strawberry.field(description="L'état de la saisie, en français (« En attente de validation par la Caf »…).")
+    def status_label(self) -> str:
+        return label_of(self.status)
+
+    @staticmethod
+    def from_row(row: Any) -> "Submission":
+        """A row of ``submissions.listing``: the submission and its establishment's name."""
+        reasons = [RefusalReason(code=code, label=reason_label(code)) for code in row.reasons or ()]
+        return Submission(
+            id=strawberry.ID(row.id), status=SubmissionStatus(row.status), version=row.version,
+            submitted_at=row.submitted_at, reasons=reasons if row.reasons is not None else None, comment=row.comment,
+            establishment=NamedEstablishment(
+                id=strawberry.ID(to_global_id("Establishment", row.establishment_id)), name=row.establishment_name
+            ),
+        )  # fmt: skip
 
 
 @strawberry.type
 class SubmitOperatingInfoPayload:
     submission: Submission | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
@@ -124,37 +155,34 @@ class AgentSubmissionMutations:
             if not isinstance(result, list):
                 await log_entry(session, claims, "SAISIE_MODALITES", context.client, now)
         if isinstance(result, list):
-            errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in result]
+            errors = [UserError(field=e.field, message=e.message, code=e.code) for e in result]
             return SubmitOperatingInfoPayload(submission=None, user_errors=errors)
         submission = Submission(
-            id=strawberry.ID(result.id), status=result.status, version=result.version, submitted_at=result.submitted_at
+            id=strawberry.ID(result.id),
+            status=SubmissionStatus(result.status),
+            version=result.version,
+            submitted_at=result.submitted_at,
+            establishment=await _named(info, establishment_id),
         )
         return SubmitOperatingInfoPayload(submission=submission, user_errors=[])
+
+
+async def _named(info: GraphQLInfo, establishment_id: str) -> NamedEstablishment | None:
+    record = await info.context.loaders.establishments.load(establishment_id)
+    if record is None:
+        return None
+    return NamedEstablishment(id=strawberry.ID(to_global_id("Establishment", record.id)), name=record.name)
 
 
 @strawberry.type
 class AgentQueries:
     @strawberry.field(description="Mes saisies de modalités de fonctionnement, les plus récentes d'abord.")
-    async def my_submissions(self, info: GraphQLInfo, first: int = 20) -> list[Submission]:
+    async def my_submissions(
+        self, info: GraphQLInfo, first: int = 20, after: str | None = None
+    ) -> Connection[Submission]:
         claims = await require_agent(info.context)
-        if not 1 <= first <= 100:
-            raise InvalidArgumentError("first: must be between 1 and 100")
-        query = (
-            select(submissions)
-            .where(submissions.c.account_id == claims.account_id)
-            .order_by(submissions.c.submitted_at.desc())
-            .limit(first)
-        )
+        page = page_of(first, after)
         async with info.context.sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            Submission(
-                id=strawberry.ID(r.id),
-                status=r.status,
-                version=r.version,
-                submitted_at=r.submitted_at,
-                reasons=r.reasons,
-                comment=r.comment,
-            )
-            for r in rows
-        ]
+            rows = await listing.list_submissions(session, claims.account_id, offset=page.offset, limit=page.limit)
+            total = await listing.count_submissions(session, claims.account_id)
+        return connection_of([Submission.from_row(row) for row in rows], page, total)

@@ -5,45 +5,44 @@ answered as « not found ».
 """
 
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
 
+from gateway.accounts import connection_log as log_lines
 from gateway.accounts import services as accounts
-from gateway.accounts.services import NewPerson, PasswordIssuing
+from gateway.accounts.connection_log import LogFilter
+from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.tables import accounts as accounts_table
-from gateway.accounts.tables import connection_log
 from gateway.catalogue.tables import providers
 from gateway.graphql.agent import establishment_key
-from gateway.graphql.habilitation import PersonInput, UserErrorType
 from gateway.graphql.permissions import require_caf_agent
-from gateway.graphql.relay import InvalidArgumentError, from_global_id
+from gateway.graphql.relay import InvalidArgumentError
 from gateway.graphql.request_review import (
     ActivateHabilitationInput,
-    AgentRight,
     HabilitationRequestView,
     confirmation_of,
     request_views,
 )
+from gateway.graphql.statuses import ConnectionEvent, HabilitationRequestStatus, label_of
 from gateway.graphql.types import GraphQLInfo
-from gateway.habilitation import conventions, processing
-from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
-from gateway.habilitation.conventions import ConventionView
+from gateway.habilitation import processing
 from gateway.habilitation.ownership import Confirmation
-from gateway.habilitation.processing import ActivationRefusedError, Actor, ProcessingError, SignedConvention
+from gateway.habilitation.processing import Actor, ProcessingError, RefusedError, SignedConvention
 from gateway.submissions.withdrawal import Withdrawal, withdraw_operating_info
 from shared.errors import ConfigurationError
+from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.refusal_reasons import REFUSAL_REASONS
 
-MAX_LIST = 200
+MAX_DAYS = 366
 
 
 @strawberry.type
 class ProcessingPayload:
     request: HabilitationRequestView | None
     accounts: list[str] = strawberry.field(description="Identifiants des comptes créés (activation).")
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -76,7 +75,7 @@ class DeactivateAgentInput:
 @strawberry.type
 class DeactivateAgentPayload:
     agent_number: str | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.input(description="Retirer des informations publiées contraires à l'article 2 de la convention.")
@@ -89,88 +88,7 @@ class WithdrawOperatingInfoInput:
 @strawberry.type
 class WithdrawOperatingInfoPayload:
     withdrawn_version: int | None
-    user_errors: list[UserErrorType]
-
-
-@strawberry.enum(description="Qui résilie la convention.")
-class TerminatedBy(Enum):
-    CAF = "CAF"
-    FOURNISSEUR = "FOURNISSEUR"
-
-
-@strawberry.type(description="Une convention d'habilitation : un an, reconduite tacitement (art. 5).")
-class Convention:
-    id: strawberry.ID
-    request_number: str
-    provider_name: str
-    signed_on: date
-    place: str
-    signatories: list[str]
-    deliberation_reference: str | None
-    deliberation_date: date | None
-    status: str
-    next_renewal: date = strawberry.field(description="Prochaine échéance (ou date d'effet de la résiliation).")
-    notice_deadline: date = strawberry.field(
-        description="Date limite de réception d'une résiliation pour cette échéance."
-    )
-    termination_effective_on: date | None
-
-
-@strawberry.input
-class RecordTerminationInput:
-    request_number: str
-    by: TerminatedBy
-    letter_reference: str = strawberry.field(description="Référence de la lettre recommandée avec avis de réception.")
-    received_on: date
-
-
-@strawberry.type
-class RecordTerminationPayload:
-    convention: Convention | None
-    user_errors: list[UserErrorType]
-
-
-def _convention(view: ConventionView) -> Convention:
-    return Convention(id=strawberry.ID(view.id), **{k: v for k, v in vars(view).items() if k != "id"})
-
-
-@strawberry.input
-class RightChangeInput:
-    agent_number: str
-    establishment_id: strawberry.ID
-    right: AgentRight
-
-
-@strawberry.input(description="Un avenant à la convention : ajouts et retraits d'agents et de droits, daté.")
-class RecordAmendmentInput:
-    request_number: str
-    signed_on: date
-    subject: str
-    add_persons: list[PersonInput] = strawberry.field(default_factory=list)
-    remove_agents: list[str] = strawberry.field(default_factory=list, description="Numéros d'agents à désactiver.")
-    grant: list[RightChangeInput] = strawberry.field(default_factory=list)
-    revoke: list[RightChangeInput] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class RecordAmendmentPayload:
-    accounts: list[str] = strawberry.field(description="Identifiants des comptes créés.")
-    user_errors: list[UserErrorType]
-
-
-def _right_changes(changes: list[RightChangeInput], path: str) -> list[RightChange]:
-    found = []
-    for index, change in enumerate(changes):
-        try:
-            type_name, key = from_global_id(str(change.establishment_id), argument=f"{path}[{index}].establishmentId")
-        except InvalidArgumentError:
-            type_name, key = "", ""
-        if type_name != "Establishment":
-            raise ProcessingError(
-                "INVALID_ID", f"{path}[{index}].establishmentId : identifiant d'établissement invalide."
-            )
-        found.append(RightChange(change.agent_number, key, change.right.value))
-    return found
+    user_errors: list[UserError]
 
 
 @strawberry.type(description="Une ligne du journal des connexions (contrôle des connexions par la Caf).")
@@ -178,9 +96,20 @@ class ConnectionLogEntry:
     at: datetime
     identifier: str
     agent_number: str | None
-    event: str
+    event: ConnectionEvent
     address: str | None
     user_agent: str | None
+
+    @strawberry.field(description="Ce qui s'est passé, en français (« Connexion », « Saisie de disponibilités »…).")
+    def event_label(self) -> str:
+        return label_of(self.event)
+
+    @staticmethod
+    def from_row(row: Any) -> "ConnectionLogEntry":
+        return ConnectionLogEntry(
+            at=row.at, identifier=row.identifier, agent_number=row.agent_number, event=ConnectionEvent(row.event),
+            address=row.address, user_agent=row.user_agent,
+        )  # fmt: skip
 
 
 async def _process(info: GraphQLInfo, number: str, action: str, **arguments: object) -> ProcessingPayload:
@@ -209,11 +138,11 @@ async def _process(info: GraphQLInfo, number: str, action: str, **arguments: obj
                 )
                 created = [account.identifier for account in made]
             [view] = await request_views(session, [await processing.get_request(session, number, actor)])
-    except ActivationRefusedError as refusal:
-        errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in refusal.errors]
+    except RefusedError as refusal:
+        errors = [UserError(field=e.field, message=e.message, code=e.code) for e in refusal.errors]
         return ProcessingPayload(request=None, accounts=[], user_errors=errors)
     except ProcessingError as error:
-        return ProcessingPayload(request=None, accounts=[], user_errors=[_error("requestNumber", error)])
+        return ProcessingPayload(request=None, accounts=[], user_errors=[_error(error)])
     return ProcessingPayload(request=view, accounts=created, user_errors=[])
 
 
@@ -223,60 +152,47 @@ def password_issuing(info: GraphQLInfo) -> PasswordIssuing:
     return info.context.issuing
 
 
-def _error(field: str, error: ProcessingError) -> UserErrorType:
-    return UserErrorType(field=field, message=str(error), code=error.code)
+def _error(error: ProcessingError) -> UserError:
+    return UserError(field=error.field, message=str(error), code=error.code)
 
 
 @strawberry.type
 class CafQueries:
-    @strawberry.field(description="Les demandes d'habilitation adressées à votre Caf.")
+    @strawberry.field(description="Les demandes d'habilitation adressées à votre Caf, les plus anciennes d'abord.")
     async def habilitation_requests(
-        self, info: GraphQLInfo, status: str | None = None, first: int = 50
-    ) -> list[HabilitationRequestView]:
+        self,
+        info: GraphQLInfo,
+        status: HabilitationRequestStatus | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[HabilitationRequestView]:
         claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
+        page, caf_code = page_of(first, after), claims.caf_code or ""
         async with info.context.sessions() as session:
-            rows = await processing.list_requests(session, claims.caf_code or "", status, first)
-            return await request_views(session, rows)
+            rows = await processing.list_requests(session, caf_code, status, offset=page.offset, limit=page.limit)
+            total = await processing.count_requests(session, caf_code, status)
+            return connection_of(await request_views(session, rows), page, total)
 
-    @strawberry.field(description="Le journal des connexions des agents des fournisseurs de votre territoire.")
+    @strawberry.field(
+        description="Le journal des connexions des agents des fournisseurs de votre territoire, le plus récent d'abord."
+    )
     async def connection_log(
-        self, info: GraphQLInfo, agent_number: str | None = None, days: int = 30, first: int = 100
-    ) -> list[ConnectionLogEntry]:
+        self,
+        info: GraphQLInfo,
+        agent_number: str | None = None,
+        days: int = 30,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[ConnectionLogEntry]:
         claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST or not 1 <= days <= 366:
-            raise InvalidArgumentError(f"first: between 1 and {MAX_LIST}; days: between 1 and 366")
-        since = datetime.now(UTC) - timedelta(days=days)
-        log, acc = connection_log.c, accounts_table.c
-        query = (
-            select(log.at, log.identifier, acc.agent_number, log.event, log.address, log.user_agent)
-            .select_from(connection_log.join(accounts_table, acc.id == log.account_id))
-            .join(providers, providers.c.id == acc.provider_id)
-            .where(providers.c.caf_code == claims.caf_code, log.at >= since)
-            .order_by(log.at.desc())
-            .limit(first)
-        )
-        if agent_number:
-            query = query.where(acc.agent_number == agent_number)
+        page = page_of(first, after)
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidArgumentError(f"days : doit être compris entre 1 et {MAX_DAYS} (reçu {days}).")
+        given = LogFilter(claims.caf_code or "", datetime.now(UTC) - timedelta(days=days), agent_number or None)
         async with info.context.sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            ConnectionLogEntry(at=r[0], identifier=r[1], agent_number=r[2], event=r[3], address=r[4], user_agent=r[5])
-            for r in rows
-        ]
-
-
-@strawberry.type
-class ConventionQueries:
-    @strawberry.field(description="Les conventions de votre Caf, avec leur échéance et leur date limite de préavis.")
-    async def conventions(self, info: GraphQLInfo, first: int = 100) -> list[Convention]:
-        claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
-        async with info.context.sessions() as session:
-            rows = await conventions.list_conventions(session, claims.caf_code or "", first)
-        return [_convention(conventions.view(row, info.context.today)) for row in rows]
+            rows = await log_lines.list_lines(session, given, offset=page.offset, limit=page.limit)
+            total = await log_lines.count_lines(session, given)
+        return connection_of([ConnectionLogEntry.from_row(row) for row in rows], page, total)
 
 
 @strawberry.type
@@ -306,54 +222,11 @@ class CafMutations:
             return ProcessingPayload(request=None, accounts=[], user_errors=confirmation)
         return await _process(info, input.request_number, "activate", confirmation=confirmation)
 
-    @strawberry.mutation(description="Enregistrer une résiliation (LRAR) : effet à l'échéance qu'elle a pu préavertir.")
-    async def record_convention_termination(
-        self,
-        info: GraphQLInfo,
-        input: RecordTerminationInput,
-    ) -> RecordTerminationPayload:
-        claims = await require_caf_agent(info.context)
-        try:
-            async with info.context.sessions() as session, session.begin():
-                row = await conventions.record_termination(
-                    session, input.request_number, claims.caf_code or "", by=input.by.value,
-                    letter_reference=input.letter_reference, received_on=input.received_on, signal=info.context.signal,
-                )  # fmt: skip
-        except ProcessingError as error:
-            return RecordTerminationPayload(convention=None, user_errors=[_error("requestNumber", error)])
-        return RecordTerminationPayload(
-            convention=_convention(conventions.view(row, info.context.today)), user_errors=[]
-        )
-
-    @strawberry.mutation(description="Enregistrer un avenant (ajout ou retrait d'agents, de droits).")
-    async def record_amendment(
-        self,
-        info: GraphQLInfo,
-        input: RecordAmendmentInput,
-    ) -> RecordAmendmentPayload:
-        claims = await require_caf_agent(info.context)
-        actor = Actor(caf_code=claims.caf_code or "", agent_number=claims.agent_number)
-        try:
-            amendment = Amendment(
-                signed_on=input.signed_on, subject=input.subject,
-                add_persons=[NewPerson(p.last_name, p.first_name, p.function, p.email) for p in input.add_persons],
-                remove_agents=input.remove_agents, grants=_right_changes(input.grant, "grant"),
-                revokes=_right_changes(input.revoke, "revoke"),
-            )  # fmt: skip
-            async with info.context.sessions() as session, session.begin():
-                created = await record_amendment(
-                    session, input.request_number, amendment, actor, issuing=password_issuing(info),
-                    now=datetime.now(UTC), signal=info.context.signal,
-                )  # fmt: skip
-        except ProcessingError as error:
-            return RecordAmendmentPayload(accounts=[], user_errors=[_error("input", error)])
-        return RecordAmendmentPayload(accounts=[a.identifier for a in created], user_errors=[])
-
     @strawberry.mutation(description="Désactiver un agent d'un fournisseur de votre territoire (fin de mission…).")
     async def deactivate_agent(self, info: GraphQLInfo, input: DeactivateAgentInput) -> DeactivateAgentPayload:
         claims = await require_caf_agent(info.context)
         if not input.reason.strip():
-            error = UserErrorType(field="reason", message="Indiquez le motif.", code="REQUIRED")
+            error = UserError(field="reason", message="Indiquez le motif.", code="REQUIRED")
             return DeactivateAgentPayload(agent_number=None, user_errors=[error])
         acc = accounts_table.c
         query = (
@@ -364,9 +237,7 @@ class CafMutations:
         async with info.context.sessions() as session, session.begin():
             account_id = await session.scalar(query)
             if account_id is None:
-                error = UserErrorType(
-                    field="agentNumber", message="Agent introuvable pour votre Caf.", code="NOT_FOUND"
-                )
+                error = UserError(field="agentNumber", message="Agent introuvable pour votre Caf.", code="NOT_FOUND")
                 return DeactivateAgentPayload(agent_number=None, user_errors=[error])
             await accounts.deactivate_agent(
                 session, account_id, reason=input.reason, by_agent=claims.agent_number, now=datetime.now(UTC),
@@ -388,6 +259,6 @@ class CafMutations:
                 session, withdrawal, now=datetime.now(UTC), signal=info.context.signal
             )
         if isinstance(result, list):
-            errors = [UserErrorType(field=e.field, message=e.message, code=e.code) for e in result]
+            errors = [UserError(field=e.field, message=e.message, code=e.code) for e in result]
             return WithdrawOperatingInfoPayload(withdrawn_version=None, user_errors=errors)
         return WithdrawOperatingInfoPayload(withdrawn_version=result, user_errors=[])

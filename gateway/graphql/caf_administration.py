@@ -11,9 +11,9 @@ from gateway.accounts import administration, services
 from gateway.accounts.administration import AdministrationError, Administrator
 from gateway.accounts.services import NewPerson
 from gateway.graphql.caf import password_issuing
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_caf_administrator
 from gateway.graphql.types import GraphQLInfo
+from shared.graphql_contract import UserError
 
 
 @strawberry.input(description="Désactiver le compte d'un agent de votre Caf (fin de mission…).")
@@ -40,7 +40,7 @@ class CreateCafAgentInput:
 class CafAgentPayload:
     agent_number: str | None
     identifier: str | None = strawberry.field(description="L'identifiant de connexion (à la création).")
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 Change = Callable[[AsyncSession, Administrator], Awaitable[tuple[str, str | None]]]
@@ -53,7 +53,7 @@ async def _administer(info: GraphQLInfo, change: Change) -> CafAgentPayload:
         async with info.context.sessions() as session, session.begin():
             agent_number, identifier = await change(session, by)
     except AdministrationError as error:
-        refusal = UserErrorType(field=error.field, message=str(error), code=error.code)
+        refusal = UserError(field=error.field, message=str(error), code=error.code)
         return CafAgentPayload(agent_number=None, identifier=None, user_errors=[refusal])
     return CafAgentPayload(agent_number=agent_number, identifier=identifier, user_errors=[])
 

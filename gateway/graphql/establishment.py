@@ -100,9 +100,9 @@ class Establishment(Node):
         start = from_ or info.context.today
         end = to or start + timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
         if end < start:
-            raise InvalidArgumentError(f"availabilities: `to` ({end}) is before `from` ({start})")
+            raise InvalidArgumentError(f"to : la fin ({end}) précède le début ({start}).")
         if (end - start).days >= MAX_AVAILABILITY_DAYS:
-            raise InvalidArgumentError(f"availabilities: at most {MAX_AVAILABILITY_DAYS} days at a time")
+            raise InvalidArgumentError(f"to : {MAX_AVAILABILITY_DAYS} jours au plus à la fois.")
         if self.category is not Category.EAJE:
             return []
         records = await info.context.loaders.availabilities.load((self.record.id, start, end))

@@ -7,23 +7,19 @@ import strawberry
 
 from gateway.graphql.enums import ProviderKind
 from gateway.graphql.relay import InvalidArgumentError, from_global_id
+from gateway.graphql.statuses import HabilitationRequestStatus, label_of
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import services
 from gateway.habilitation.challenges import IssuedChallenge, issue_challenge
-from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm, UserError
+from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm
+from gateway.user_errors import UserError as Refusal
+from shared.graphql_contract import UserError
 
 
 @strawberry.enum(description="Ce que protège une image à recopier.")
 class ChallengePurpose(Enum):
     HABILITATION_REQUEST = "HABILITATION_REQUEST"
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a password
-
-
-@strawberry.type(name="UserError", description="Une saisie refusée : le champ, un message en français, un code stable.")
-class UserErrorType:
-    field: str = strawberry.field(description="Le champ en cause, tel qu'écrit par le client (provider.siret…).")
-    message: str
-    code: str
 
 
 @strawberry.type(
@@ -106,15 +102,19 @@ class RequestHabilitationInput:
 @strawberry.type(description="La demande transmise à la Caf ; un accusé de réception est envoyé par courriel.")
 class HabilitationRequestReceipt:
     number: str
-    status: str
+    status: HabilitationRequestStatus
     caf_label: str
     submitted_at: datetime
+
+    @strawberry.field(description="L'étape de la demande, en français.")
+    def status_label(self) -> str:
+        return label_of(self.status)
 
 
 @strawberry.type
 class RequestHabilitationPayload:
     request: HabilitationRequestReceipt | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
@@ -134,9 +134,7 @@ class HabilitationMutations:
         info: GraphQLInfo,
         input: RequestHabilitationInput,
     ) -> RequestHabilitationPayload:
-        form, id_errors = _form(input)
-        if id_errors:
-            return RequestHabilitationPayload(request=None, user_errors=id_errors)
+        form, unreadable = _form(input)
         async with info.context.sessions() as session, session.begin():
             result = await services.submit_habilitation_request(
                 session,
@@ -145,20 +143,24 @@ class HabilitationMutations:
                 challenge_answer=input.challenge.answer,
                 now=datetime.now(UTC),
                 signal=info.context.signal,
+                unreadable=unreadable,
             )
         if isinstance(result, list):
             return RequestHabilitationPayload(request=None, user_errors=[_error(e) for e in result])
         receipt = HabilitationRequestReceipt(
-            number=result.number, status=result.status, caf_label=result.caf_label, submitted_at=result.submitted_at
+            number=result.number,
+            status=HabilitationRequestStatus(result.status),
+            caf_label=result.caf_label,
+            submitted_at=result.submitted_at,
         )
         return RequestHabilitationPayload(request=receipt, user_errors=[])
 
 
-def _error(error: UserError) -> UserErrorType:
-    return UserErrorType(field=error.field, message=error.message, code=error.code)
+def _error(error: Refusal) -> UserError:
+    return UserError(field=error.field, message=error.message, code=error.code)
 
 
-def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[UserErrorType]]:
+def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], list[Refusal]]:
     found, errors = [], []
     for index, global_id in enumerate(ids):
         try:
@@ -166,16 +168,12 @@ def _establishment_ids(ids: list[strawberry.ID], path: str) -> tuple[list[str], 
         except InvalidArgumentError:
             type_name, key = "", ""
         if type_name != "Establishment":
-            errors.append(
-                UserErrorType(
-                    field=f"{path}[{index}]", message="Identifiant d'établissement invalide.", code="INVALID_ID"
-                )
-            )
+            errors.append(Refusal(f"{path}[{index}]", "INVALID_ID", "Identifiant d'établissement invalide."))
         found.append(key)
     return found, errors
 
 
-def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[UserErrorType]]:
+def _form(given: RequestHabilitationInput) -> tuple[HabilitationForm, list[Refusal]]:
     operating, errors = _establishment_ids(given.operating_info_establishments, "operatingInfoEstablishments")
     availability, more = _establishment_ids(given.availability_establishments, "availabilityEstablishments")
     p = given.provider

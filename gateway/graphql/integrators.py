@@ -1,17 +1,15 @@
 """Caf agents manage the integrators of their territory: accounts, API keys shown once, revocation."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_caf_agent
-from gateway.graphql.relay import InvalidArgumentError
 from gateway.graphql.types import GraphQLInfo
 from gateway.integrators import services
 from gateway.integrators.services import NewIntegrator
-
-MAX_LIST = 200
+from shared.graphql_contract import Connection, UserError, connection_of, page_of
 
 
 @strawberry.type(description="Une clé d'API (le secret n'est montré qu'à sa création).")
@@ -38,13 +36,13 @@ class ApiKeyPayload:
     integrator_id: strawberry.ID | None
     key_id: strawberry.ID | None
     api_key: str | None = strawberry.field(description="La clé, affichée cette fois seulement : à transmettre.")
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
 class RevokeApiKeyPayload:
     revoked: bool
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -56,30 +54,34 @@ class IntegratorInput:
 
 @strawberry.type
 class IntegratorQueries:
-    @strawberry.field(description="Les intégrateurs de votre Caf et leurs clés, les plus anciens d'abord (agents de "
-                      "la Caf) ; au plus 200.")  # fmt: skip
-    async def integrators(self, info: GraphQLInfo, first: int = MAX_LIST) -> list[IntegratorView]:
+    @strawberry.field(
+        description="Les intégrateurs de votre Caf et leurs clés, les plus anciens d'abord (agents de la Caf)."
+    )
+    async def integrators(
+        self, info: GraphQLInfo, first: int = 50, after: str | None = None
+    ) -> Connection[IntegratorView]:
         claims = await require_caf_agent(info.context)
-        if not 1 <= first <= MAX_LIST:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_LIST}")
+        page, caf_code = page_of(first, after), str(claims.caf_code)
         async with info.context.sessions() as session:
-            found = await services.list_integrators(session, str(claims.caf_code), limit=first)
-        return [
-            IntegratorView(
-                id=strawberry.ID(row.id), name=row.name, contact_email=row.contact_email,
-                departements=list(row.departements), created_at=row.created_at,
-                keys=[
-                    ApiKeyView(id=strawberry.ID(k.id), created_at=k.created_at, created_by=k.created_by,
-                               last_used_at=k.last_used_at, revoked_at=k.revoked_at)
-                    for k in keys
-                ],
-            )
-            for row, keys in found
-        ]  # fmt: skip
+            found = await services.list_integrators(session, caf_code, offset=page.offset, limit=page.limit)
+            total = await services.count_integrators(session, caf_code)
+        return connection_of([_integrator(row, keys) for row, keys in found], page, total)
 
 
-def _not_found(field: str) -> list[UserErrorType]:
-    return [UserErrorType(field=field, code="NOT_FOUND", message="Introuvable parmi les intégrateurs de votre Caf.")]
+def _integrator(row: Any, keys: list[Any]) -> IntegratorView:
+    return IntegratorView(
+        id=strawberry.ID(row.id), name=row.name, contact_email=row.contact_email, departements=list(row.departements),
+        created_at=row.created_at,
+        keys=[
+            ApiKeyView(id=strawberry.ID(k.id), created_at=k.created_at, created_by=k.created_by,
+                       last_used_at=k.last_used_at, revoked_at=k.revoked_at)
+            for k in keys
+        ],
+    )  # fmt: skip
+
+
+def _not_found(field: str) -> list[UserError]:
+    return [UserError(field=field, code="NOT_FOUND", message="Introuvable parmi les intégrateurs de votre Caf.")]
 
 
 @strawberry.type
@@ -94,7 +96,7 @@ class IntegratorMutations:
                 now=datetime.now(UTC),
             )  # fmt: skip
         if isinstance(created, list):
-            errors = [UserErrorType(field=e.field, code=e.code, message=e.message) for e in created]
+            errors = [UserError(field=e.field, code=e.code, message=e.message) for e in created]
             return ApiKeyPayload(integrator_id=None, key_id=None, api_key=None, user_errors=errors)
         integrator_id, key = created
         return ApiKeyPayload(

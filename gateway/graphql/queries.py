@@ -16,6 +16,7 @@ from gateway.graphql.establishment import Establishment
 from gateway.graphql.inputs import EstablishmentFilter, NearInput
 from gateway.graphql.relay import InvalidArgumentError, decode_cursor, encode_cursor, from_global_id
 from gateway.graphql.types import Caf, Commune, GraphQLInfo, Node, Provider
+from shared.graphql_contract import PageInfo
 
 MAX_NODES = 100
 MAX_COMMUNES = 50
@@ -26,14 +27,6 @@ MAX_CAFS = 200
 class ServiceInfo:
     name: str = strawberry.field(description="Name of the service.")
     version: str = strawberry.field(description="Version of the running code.")
-
-
-@strawberry.type(description="Pagination (Relay).")
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -67,7 +60,7 @@ class CatalogueQueries:
     @strawberry.field(description=f"Des objets par leurs identifiants globaux ({MAX_NODES} au plus).")
     async def nodes(self, info: GraphQLInfo, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
-            raise InvalidArgumentError(f"ids: at most {MAX_NODES} at a time")
+            raise InvalidArgumentError(f"ids : {MAX_NODES} identifiants au plus à la fois.")
         return list(await asyncio.gather(*(_node(info, global_id, "ids") for global_id in ids)))
 
     @strawberry.field(description="Recherche de structures : filtres, « près de chez moi », pagination par curseur.")
@@ -105,9 +98,9 @@ class CatalogueQueries:
         first: int = 10,
     ) -> list[Commune]:
         if not 1 <= first <= MAX_COMMUNES:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_COMMUNES}")
+            raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_COMMUNES} (reçu {first}).")
         if len(search.strip()) < 2 or len(search) > 100:
-            raise InvalidArgumentError("search: between 2 and 100 characters")
+            raise InvalidArgumentError("search : de 2 à 100 caractères.")
         async with info.context.sessions() as session:
             found = await repositories.search_communes(session, search, first)
         return [Commune.from_record(r) for r in found]
@@ -115,7 +108,7 @@ class CatalogueQueries:
     @strawberry.field(description="Les Caf et leur territoire.")
     async def cafs(self, info: GraphQLInfo, first: int = MAX_CAFS) -> list[Caf]:
         if not 1 <= first <= MAX_CAFS:
-            raise InvalidArgumentError(f"first: must be between 1 and {MAX_CAFS}")
+            raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_CAFS} (reçu {first}).")
         async with info.context.sessions() as session:
             return [Caf.from_record(r) for r in await repositories.list_cafs(session, first)]
 
@@ -180,4 +173,4 @@ async def _node(info: GraphQLInfo, global_id: str, argument: str) -> Node | None
     if type_name == "Provider":
         provider = await loaders.providers.load(key)
         return Provider.from_record(provider) if provider else None
-    raise InvalidArgumentError(f"{argument}: {global_id!r} is not the ID of a known type")
+    raise InvalidArgumentError(f"{argument} : « {global_id} » n'est l'identifiant d'aucun type connu.")

@@ -8,11 +8,11 @@ from gateway.catalogue import register
 from gateway.catalogue.register import Actor, EstablishmentEntry
 from gateway.catalogue.vocabulary import Category, EajeType
 from gateway.graphql.agent import establishment_key
-from gateway.graphql.habilitation import UserErrorType
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
-from gateway.user_errors import UserError
+from gateway.user_errors import UserError as Refusal
+from shared.graphql_contract import UserError
 
 
 @strawberry.input(description="Un établissement du registre de la Caf ; sans `id`, il est créé.")
@@ -41,11 +41,11 @@ class CloseEstablishmentInput:
 @strawberry.type
 class EstablishmentRecordPayload:
     establishment_id: strawberry.ID | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
-def _errors(errors: list[UserError]) -> list[UserErrorType]:
-    return [UserErrorType(field=e.field, message=e.message, code=e.code) for e in errors]
+def _errors(errors: list[Refusal]) -> list[UserError]:
+    return [UserError(field=e.field, message=e.message, code=e.code) for e in errors]
 
 
 def _provider_key(global_id: str | None) -> str | None:
@@ -53,7 +53,7 @@ def _provider_key(global_id: str | None) -> str | None:
         return None
     kind, key = from_global_id(global_id, argument="providerId")
     if kind != "Provider":
-        raise InvalidArgumentError(f"providerId: {global_id!r} is not a provider id")
+        raise InvalidArgumentError(f"providerId : « {global_id} » n'est pas l'identifiant d'un fournisseur.")
     return key
 
 

@@ -22,12 +22,14 @@ def decode_cursor(cursor: str, *, numeric_first: bool) -> tuple[Any, ...]:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidArgumentError("after: not a cursor returned by this API") from None
+        raise InvalidArgumentError("after : ce curseur n'a pas été donné par cette API.") from None
     if unstorable_text(value, "after") is not None:  # a JSON « \u0000 » or « \ud800 » no database driver takes
-        raise InvalidArgumentError("after: not a cursor returned by this API")
+        raise InvalidArgumentError("after : ce curseur n'a pas été donné par cette API.")
     first_ok = isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
     if first_ok:
         first_ok = isinstance(value[0], int | float) if numeric_first else isinstance(value[0], str)
     if not first_ok or isinstance(value[0], bool):
-        raise InvalidArgumentError("after: not a cursor for this search (was it taken from another query?)")
+        raise InvalidArgumentError(
+            "after : ce curseur n'est pas celui de cette recherche (vient-il d'une autre requête ?)."
+        )
     return (value[0], value[1])

@@ -15,10 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.records import HolderRecord
 from gateway.graphql.agent import establishment_key
-from gateway.graphql.habilitation import UserErrorType
+from gateway.graphql.enums import Category, ProviderKind
 from gateway.graphql.relay import InvalidArgumentError, to_global_id
+from gateway.graphql.statuses import HabilitationRequestStatus, label_of
 from gateway.habilitation.ownership import Confirmation, NamedEstablishment, Standing
+from gateway.habilitation.processing import request_history
 from gateway.habilitation.review import RequestReview, review_requests
+from shared.graphql_contract import UserError
 
 MAX_CONFIRMATIONS = 200
 
@@ -50,7 +53,7 @@ class RegisteredProvider:
 @strawberry.type(description="Le fournisseur tel que la demande le décrit.")
 class RequestedProvider:
     name: str
-    kind: str
+    kind: ProviderKind
     siret: str
     street: str
     postal_code: str
@@ -67,18 +70,26 @@ class RequestedProvider:
         description="Vrai si ce SIRET est déjà au registre : l'activation exige confirmProvider."
     )
 
+    @strawberry.field(description="La nature du fournisseur, en français (« Commune »…).")
+    def kind_label(self) -> str:
+        return self.kind.label
+
 
 @strawberry.type(description="Un établissement demandé, avec son gestionnaire actuel.")
 class RequestedEstablishment:
     id: strawberry.ID
     name: str
-    category: str
+    category: Category
     commune_name: str
     current_provider: RegisteredProvider | None
     standing: EstablishmentStanding
     needs_confirmation: bool = strawberry.field(description="À confirmer (confirmEstablishments) à l'activation.")
     refused: bool = strawberry.field(description="Géré par un autre fournisseur ou inconnu : jamais accordé.")
     rights: list[AgentRight]
+
+    @strawberry.field(description="Le type de structure, en français (« Crèche »…).")
+    def category_label(self) -> str:
+        return self.category.label
 
 
 @strawberry.type(description="Un droit qu'une personne recevrait à l'activation.")
@@ -99,16 +110,35 @@ class RequestedPerson:
     rights: list[RequestedRight]
 
 
+@strawberry.type(description="Une étape de l'instruction d'une demande : ce que la Caf a fait, quand, par qui.")
+class RequestEvent:
+    action: HabilitationRequestStatus = strawberry.field(description="L'étape atteinte.")
+    at: datetime
+    agent_number: str | None = strawberry.field(description="L'agent de la Caf qui l'a enregistrée.")
+    note: str | None = strawberry.field(description="Précision (date de signature, motif du refus…).")
+
+    @strawberry.field(description="L'étape, en français (« Convention envoyée au fournisseur »…).")
+    def action_label(self) -> str:
+        return label_of(self.action)
+
+
 @strawberry.type(description="Une demande d'habilitation, vue par la Caf : tout ce sur quoi elle décide.")
 class HabilitationRequestView:
     number: str
-    status: str
+    status: HabilitationRequestStatus
     provider_name: str
     provider_siret: str
     submitted_at: datetime
     provider: RequestedProvider
     establishments: list[RequestedEstablishment]
     persons: list[RequestedPerson] = strawberry.field(description="Les personnes à habiliter et leurs droits.")
+    history: list[RequestEvent] = strawberry.field(
+        description="Les étapes de l'instruction, les plus anciennes d'abord."
+    )
+
+    @strawberry.field(description="L'étape de la demande, en français (« Convention envoyée au fournisseur »…).")
+    def status_label(self) -> str:
+        return label_of(self.status)
 
 
 @strawberry.input(description="Activer, avec ce que la Caf confirme un à un (voir la demande : needsConfirmation).")
@@ -122,36 +152,41 @@ class ActivateHabilitationInput:
     )
 
 
-def confirmation_of(given: ActivateHabilitationInput) -> Confirmation | list[UserErrorType]:
+def confirmation_of(given: ActivateHabilitationInput) -> Confirmation | list[UserError]:
     if len(given.confirm_establishments) > MAX_CONFIRMATIONS:
         message = f"Au plus {MAX_CONFIRMATIONS} établissements à confirmer."
-        return [UserErrorType(field="confirmEstablishments", message=message, code="TOO_MANY")]
+        return [UserError(field="confirmEstablishments", message=message, code="TOO_MANY")]
     keys, errors = [], []
     for index, global_id in enumerate(given.confirm_establishments):
         try:
             keys.append(establishment_key(global_id, f"confirmEstablishments[{index}]"))
         except InvalidArgumentError:
             message = "Identifiant d'établissement invalide."
-            errors.append(UserErrorType(field=f"confirmEstablishments[{index}]", message=message, code="INVALID_ID"))
+            errors.append(UserError(field=f"confirmEstablishments[{index}]", message=message, code="INVALID_ID"))
     return errors or Confirmation(provider=given.confirm_provider, establishments=tuple(keys))
 
 
 async def request_views(session: AsyncSession, rows: Sequence[Any]) -> list[HabilitationRequestView]:
     reviews = await review_requests(session, rows)
-    return [_view(row, review) for row, review in zip(rows, reviews, strict=True)]
+    history = await request_history(session, [row.id for row in rows])
+    return [_view(row, review, history[row.id]) for row, review in zip(rows, reviews, strict=True)]
 
 
-def _view(row: Any, review: RequestReview) -> HabilitationRequestView:
+def _view(row: Any, review: RequestReview, history: list[Any]) -> HabilitationRequestView:
     establishments = [_establishment(item) for item in review.establishments]
     return HabilitationRequestView(
         number=row.number,
-        status=row.status,
+        status=HabilitationRequestStatus(row.status),
         provider_name=row.provider["name"],
         provider_siret=row.provider["siret"],
         submitted_at=row.submitted_at,
         provider=_provider(row.provider, review),
         establishments=establishments,
         persons=[_person(person, establishments) for person in row.persons],
+        history=[
+            RequestEvent(action=HabilitationRequestStatus(e.status), at=e.at, agent_number=e.agent_number, note=e.note)
+            for e in history
+        ],
     )
 
 
@@ -162,7 +197,7 @@ def _registered(holder: HolderRecord | None) -> RegisteredProvider | None:
 def _provider(snapshot: dict[str, Any], review: RequestReview) -> RequestedProvider:
     return RequestedProvider(
         name=snapshot["name"],
-        kind=snapshot["kind"],
+        kind=ProviderKind(snapshot["kind"]),
         siret=snapshot["siret"],
         street=snapshot["street"],
         postal_code=snapshot["postal_code"],
@@ -181,7 +216,7 @@ def _establishment(item: NamedEstablishment) -> RequestedEstablishment:
     return RequestedEstablishment(
         id=strawberry.ID(to_global_id("Establishment", item.id)),
         name=item.name,
-        category=item.category,
+        category=Category(item.category),
         commune_name=item.commune_name,
         current_provider=_registered(item.holder),
         standing=EstablishmentStanding(item.standing.value),

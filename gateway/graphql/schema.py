@@ -3,14 +3,16 @@
 import strawberry
 
 from gateway.graphql.agent import AgentMutations, AgentQueries, AgentSubmissionMutations
-from gateway.graphql.caf import CafMutations, CafQueries, ConventionQueries
+from gateway.graphql.caf import CafMutations, CafQueries
 from gateway.graphql.caf_administration import CafAdministrationMutations
+from gateway.graphql.conventions import ConventionMutations, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.register import RegisterMutations
-from gateway.graphql.sessions import SessionMutations, SessionQueries
+from gateway.graphql.scope import ScopeQueries
+from gateway.graphql.sessions import SessionMutations
 from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
 from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
@@ -20,7 +22,7 @@ from shared.metrics import ServiceMetrics, operation_metrics
 
 @strawberry.type
 class Query(
-    CatalogueQueries, SessionQueries, CafQueries, ConventionQueries, AgentQueries, PublicationQueries, IntegratorQueries
+    CatalogueQueries, ScopeQueries, CafQueries, ConventionQueries, AgentQueries, PublicationQueries, IntegratorQueries
 ):
     pass
 
@@ -30,6 +32,7 @@ class Mutation(
     HabilitationMutations,
     SessionMutations,
     CafMutations,
+    ConventionMutations,
     CafAdministrationMutations,
     AgentMutations,
     AgentSubmissionMutations,

@@ -7,13 +7,13 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import sessions
-from gateway.accounts.administration import is_administrator
 from gateway.accounts.services import reset_password
 from gateway.accounts.sessions import Refusal, SessionTokens
-from gateway.graphql.habilitation import ChallengeAnswerInput, UserErrorType
+from gateway.graphql.habilitation import ChallengeAnswerInput
 from gateway.graphql.permissions import require_agent
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation.challenges import redeem_challenge
+from shared.graphql_contract import UserError
 
 
 @strawberry.type(description="Une session : un jeton d'accès (10 minutes) et un jeton de renouvellement.")
@@ -29,7 +29,7 @@ class Session:
 @strawberry.type
 class SessionPayload:
     session: Session | None
-    user_errors: list[UserErrorType]
+    user_errors: list[UserError]
 
 
 @strawberry.type
@@ -63,18 +63,7 @@ class RequestPasswordResetInput:
 @strawberry.type
 class RequestPasswordResetPayload:
     message: str = strawberry.field(description="Toujours le même, que l'identifiant existe ou non.")
-    user_errors: list[UserErrorType]
-
-
-@strawberry.type(description="La personne connectée.")
-class Me:
-    identifier: str
-    agent_number: str = strawberry.field(description="Numéro d'identification de l'agent (convention art. 3-4).")
-    kind: str
-    caf_code: str | None
-    administrator: bool = strawberry.field(
-        description="Administrateur de sa Caf : désactive les agents de la Caf, attribue ou retire ce rôle."
-    )
+    user_errors: list[UserError]
 
 
 def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
@@ -87,7 +76,7 @@ def _payload(result: SessionTokens | Refusal | list[Refusal]) -> SessionPayload:
         )
         return SessionPayload(session=session, user_errors=[])
     refusals = result if isinstance(result, list) else [result]
-    errors = [UserErrorType(field=r.field, message=r.message, code=r.code) for r in refusals]
+    errors = [UserError(field=r.field, message=r.message, code=r.code) for r in refusals]
     return SessionPayload(session=None, user_errors=errors)
 
 
@@ -156,19 +145,6 @@ class SessionMutations:
                 await sessions.request_password_reset(session, input.identifier, context.client, now, reset)
         if not solved:
             message = "Le texte saisi ne correspond pas à l'image, ou l'image a expiré : demandez-en une nouvelle."
-            error = UserErrorType(field="challenge.answer", message=message, code="CHALLENGE_FAILED")
+            error = UserError(field="challenge.answer", message=message, code="CHALLENGE_FAILED")
             return RequestPasswordResetPayload(message=message, user_errors=[error])
         return RequestPasswordResetPayload(message=sessions.RESET_SENT, user_errors=[])
-
-
-@strawberry.type
-class SessionQueries:
-    @strawberry.field(description="La personne connectée.")
-    async def me(self, info: GraphQLInfo) -> Me:
-        claims = await require_agent(info.context)
-        async with info.context.sessions() as session:  # the role as it is now, not as when the token was issued
-            administrator = await is_administrator(session, claims.account_id)
-        return Me(
-            identifier=claims.account_id, agent_number=claims.agent_number, kind=claims.kind,
-            caf_code=claims.caf_code, administrator=administrator,
-        )  # fmt: skip

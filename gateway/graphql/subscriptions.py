@@ -60,7 +60,7 @@ class PublicationFilterInput:
             ("establishmentIds", self.establishment_ids), ("categories", self.categories), ("types", self.types),
         ):  # fmt: skip
             if values is not None and len(values) > MAX_VALUES_PER_CRITERION:
-                raise InvalidArgumentError(f"filter.{name}: at most {MAX_VALUES_PER_CRITERION} values")
+                raise InvalidArgumentError(f"filter.{name} : {MAX_VALUES_PER_CRITERION} valeurs au plus.")
         return PublicationFilter(
             departements=frozenset(self.departements or ()),
             communes=frozenset(self.communes or ()),
@@ -73,7 +73,9 @@ class PublicationFilterInput:
 def _establishment_key(global_id: str) -> str:
     kind, key = from_global_id(global_id, argument="filter.establishmentIds")
     if kind != "Establishment":
-        raise InvalidArgumentError(f"filter.establishmentIds: {global_id!r} is not an establishment id")
+        raise InvalidArgumentError(
+            f"filter.establishmentIds : « {global_id} » n'est pas l'identifiant d'un établissement."
+        )
     return key
 
 
@@ -281,7 +283,7 @@ class PublicationQueries:
     ) -> PublicationConnection:  # fmt: skip
         integrator = await require_reader(info.context)
         if not 1 <= first <= MAX_PAGE:
-            raise InvalidArgumentError(f"first: between 1 and {MAX_PAGE}")
+            raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_PAGE} (reçu {first}).")
         wanted = within_scope((filter or PublicationFilterInput()).to_filter(), integrator)
         async with info.context.sessions() as session:
             start = position_of(after, await last_position(session)) if after is not None else 0

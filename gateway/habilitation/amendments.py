@@ -24,11 +24,16 @@ from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.tables import establishments
-from gateway.habilitation.processing import Actor, ProcessingError, get_request
+from gateway.habilitation.processing import Actor, ProcessingError, RefusedError, get_request
 from gateway.habilitation.tables import amendments, conventions
+from gateway.user_errors import UserError
 from shared.outbox import OutboxSignal
 
 RIGHTS = ("OPERATING_INFO", "AVAILABILITY")
+
+
+class AmendmentRefusedError(RefusedError):
+    """The amendment may not be recorded as it stands."""
 
 
 @dataclass(frozen=True)
@@ -57,20 +62,25 @@ async def record_amendment(
     issuing: PasswordIssuing,
     now: datetime,
     signal: OutboxSignal | None,
+    unreadable: Sequence[UserError] = (),
 ) -> list[CreatedAccount]:
+    """Record the amendment, or raise every reason it may not be, at once.
+
+    ``unreadable`` are the errors found before (an ID that is no establishment's): reported with the others.
+    """
     request = await get_request(session, request_number, actor)
     convention = (await session.execute(select(conventions).where(conventions.c.request_id == request.id))).first()
     if request.status != "ACTIVEE" or convention is None or convention.status == "RESILIEE":
         raise ProcessingError("INVALID_STATUS", "Un avenant suppose une habilitation active.")
-    if not amendment.subject.strip():
-        raise ProcessingError("REQUIRED", "Indiquez l'objet de l'avenant.")
     agents = await _agents(session, convention.provider_id)
-    await _check_rights(session, [*amendment.grants, *amendment.revokes], agents, request.caf_code)
-    await _check_ownership(session, amendment.grants, convention.provider_id)
+    found = _form_errors(amendment, agents) + await _right_errors(session, amendment, agents, request.caf_code)
+    found += await _ownership_errors(session, amendment.grants, convention.provider_id)
+    reported = {error.field for error in unreadable}
+    errors = [*unreadable, *(error for error in found if error.field not in reported)]
+    if errors:
+        raise AmendmentRefusedError(errors)
     created = await _add_persons(session, amendment, convention.provider_id, request, issuing, now, signal)
     for number in amendment.remove_agents:
-        if number not in agents:
-            raise ProcessingError("UNKNOWN_AGENT", f"L'agent {number} n'est pas habilité pour ce fournisseur.")
         reason = f"Avenant du {amendment.signed_on:%d/%m/%Y} : {amendment.subject}"
         await deactivate_agent(
             session, agents[number], reason=reason, by_agent=actor.agent_number, now=now, signal=signal
@@ -98,10 +108,36 @@ async def _agents(session: AsyncSession, provider_id: str) -> dict[str, str]:
     return {str(number): str(account_id) for number, account_id in rows}
 
 
-async def _check_rights(
-    session: AsyncSession, changes: Sequence[RightChange], agents: dict[str, str], caf: str
-) -> None:
-    ids = sorted({c.establishment_id for c in changes})
+def _changes(amendment: Amendment) -> list[tuple[str, RightChange]]:
+    """Each right change with its input path (``grant[0]``, ``revoke[1]``)."""
+    grants = [(f"grant[{index}]", change) for index, change in enumerate(amendment.grants)]
+    return grants + [(f"revoke[{index}]", change) for index, change in enumerate(amendment.revokes)]
+
+
+def _form_errors(amendment: Amendment, agents: dict[str, str]) -> list[UserError]:
+    errors = []
+    if not amendment.subject.strip():
+        errors.append(UserError("subject", "REQUIRED", "Indiquez l'objet de l'avenant."))
+    for index, number in enumerate(amendment.remove_agents):
+        if number not in agents:
+            errors.append(UserError(f"removeAgents[{index}]", "UNKNOWN_AGENT", _unknown_agent(number)))
+    for path, change in _changes(amendment):
+        if change.agent_number not in agents:
+            errors.append(UserError(f"{path}.agentNumber", "UNKNOWN_AGENT", _unknown_agent(change.agent_number)))
+        if change.right not in RIGHTS:
+            errors.append(UserError(f"{path}.right", "UNKNOWN_RIGHT", f"Droit inconnu : {change.right}."))
+    return errors
+
+
+def _unknown_agent(number: str) -> str:
+    return f"L'agent {number} n'est pas habilité pour ce fournisseur."
+
+
+async def _right_errors(
+    session: AsyncSession, amendment: Amendment, agents: dict[str, str], caf: str
+) -> list[UserError]:
+    changes = _changes(amendment)
+    ids = sorted({change.establishment_id for _, change in changes})
     rows = await session.execute(
         select(establishments.c.id, establishments.c.category, establishments.c.departement).where(
             establishments.c.id.in_(ids)
@@ -109,28 +145,28 @@ async def _check_rights(
     )
     found = {r.id: (r.category, r.departement) for r in rows}
     territory = (await catalogue.get_caf_departements(session, [caf])).get(caf, [])
-    for change in changes:
-        if change.agent_number not in agents:
-            raise ProcessingError(
-                "UNKNOWN_AGENT", f"L'agent {change.agent_number} n'est pas habilité pour ce fournisseur."
-            )
-        if change.right not in RIGHTS:
-            raise ProcessingError("UNKNOWN_RIGHT", f"Droit inconnu : {change.right}.")
+    errors = []
+    for path, change in changes:
         category, departement = found.get(change.establishment_id, (None, None))
         if category is None or departement not in territory:
-            raise ProcessingError("UNKNOWN_ESTABLISHMENT", "Établissement inconnu ou hors du territoire de la Caf.")
-        if change.right == "AVAILABILITY" and category != "EAJE":
-            raise ProcessingError("NOT_EAJE", "Les disponibilités ne concernent que les crèches (EAJE).")
+            message = "Établissement inconnu ou hors du territoire de la Caf."
+            errors.append(UserError(f"{path}.establishmentId", "UNKNOWN_ESTABLISHMENT", message))
+        elif change.right == "AVAILABILITY" and category != "EAJE":
+            message = "Les disponibilités ne concernent que les crèches (EAJE)."
+            errors.append(UserError(f"{path}.establishmentId", "NOT_EAJE", message))
+    return errors
 
 
-async def _check_ownership(session: AsyncSession, grants: Sequence[RightChange], provider_id: str) -> None:
+async def _ownership_errors(session: AsyncSession, grants: Sequence[RightChange], provider_id: str) -> list[UserError]:
     held = await holders.get_held_establishments(session, [change.establishment_id for change in grants])
-    for change in grants:
-        found = held[change.establishment_id]
-        if found.holder.provider_id != provider_id:
+    errors = []
+    for index, change in enumerate(grants):
+        found = held.get(change.establishment_id)
+        if found is not None and found.holder.provider_id != provider_id:
             message = f"L'établissement « {found.name} » n'est pas géré par ce fournisseur : l'avenant n'y donne "
             message += "aucun droit."
-            raise ProcessingError("ESTABLISHMENT_OF_ANOTHER_PROVIDER", message)
+            errors.append(UserError(f"grant[{index}].establishmentId", "ESTABLISHMENT_OF_ANOTHER_PROVIDER", message))
+    return errors
 
 
 async def _add_persons(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.convention import ConventionTerm
@@ -64,9 +64,14 @@ def _joined() -> Any:
     )
 
 
-async def list_conventions(session: AsyncSession, caf_code: str, first: int) -> list[Any]:
-    query = _joined().where(conventions.c.caf_code == caf_code).order_by(conventions.c.signed_on).limit(first)
-    return list((await session.execute(query)).all())
+async def list_conventions(session: AsyncSession, caf_code: str, *, offset: int, limit: int) -> list[Any]:
+    """The Caf's conventions, oldest signature first (then by id, so that pages never overlap)."""
+    query = _joined().where(conventions.c.caf_code == caf_code).order_by(conventions.c.signed_on, conventions.c.id)
+    return list((await session.execute(query.offset(offset).limit(limit))).all())
+
+
+async def count_conventions(session: AsyncSession, caf_code: str) -> int:
+    return int(await session.scalar(select(func.count()).where(conventions.c.caf_code == caf_code)) or 0)
 
 
 async def record_termination(
@@ -85,7 +90,9 @@ async def record_termination(
     if row.status != "EN_VIGUEUR":
         raise ProcessingError("INVALID_STATUS", f"La convention est « {row.status} ».")
     if not letter_reference.strip():
-        raise ProcessingError("REQUIRED", "Indiquez la référence de la lettre recommandée avec avis de réception.")
+        raise ProcessingError(
+            "REQUIRED", "Indiquez la référence de la lettre recommandée avec avis de réception.", "letterReference"
+        )
     effective = ConventionTerm(row.signed_on).termination_effective_on(received_on)
     await session.execute(
         update(conventions).where(conventions.c.id == row.id).values(

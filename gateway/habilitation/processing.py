@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent, grant_rights
@@ -40,17 +40,24 @@ ALLOWED = {
 
 
 class ProcessingError(PermanentError):
-    def __init__(self, code: str, message: str) -> None:
+    """A refusal about one input: ``field`` is its GraphQL path (the request number unless said otherwise)."""
+
+    def __init__(self, code: str, message: str, field: str = "requestNumber") -> None:
         super().__init__(message)
         self.code = code
+        self.field = field
 
 
-class ActivationRefusedError(ProcessingError):
-    """The request may not be activated as it stands: each reason, with the field the Caf acts on."""
+class RefusedError(ProcessingError):
+    """The input may not be acted on as it stands: every reason at once, each with the field the Caf acts on."""
 
     def __init__(self, errors: list[UserError]) -> None:
-        super().__init__(errors[0].code, errors[0].message)
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
         self.errors = errors
+
+
+class ActivationRefusedError(RefusedError):
+    """The request may not be activated as it stands."""
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,33 @@ class SignedConvention:
     deliberation_date: date | None = None
 
 
-async def list_requests(session: AsyncSession, caf_code: str, status: str | None, first: int) -> list[Any]:
+def _requests_of(caf_code: str, status: str | None) -> Any:
     query = select(habilitation_requests).where(habilitation_requests.c.caf_code == caf_code)
-    if status:
-        query = query.where(habilitation_requests.c.status == status)
-    return list((await session.execute(query.order_by(habilitation_requests.c.submitted_at).limit(first))).all())
+    return query.where(habilitation_requests.c.status == status) if status else query
+
+
+async def list_requests(
+    session: AsyncSession, caf_code: str, status: str | None, *, offset: int, limit: int
+) -> list[Any]:
+    """The Caf's requests, oldest first (then by number, so that pages never overlap)."""
+    ordered = _requests_of(caf_code, status).order_by(
+        habilitation_requests.c.submitted_at, habilitation_requests.c.number
+    )
+    return list((await session.execute(ordered.offset(offset).limit(limit))).all())
+
+
+async def count_requests(session: AsyncSession, caf_code: str, status: str | None) -> int:
+    counted = select(func.count()).select_from(_requests_of(caf_code, status).subquery())
+    return int(await session.scalar(counted) or 0)
+
+
+async def request_history(session: AsyncSession, request_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """Each request's moves (``status, at, agent_number, note``), oldest first."""
+    query = select(request_events).where(request_events.c.request_id.in_(request_ids))
+    found: dict[str, list[Any]] = {request_id: [] for request_id in request_ids}
+    for row in await session.execute(query.order_by(request_events.c.at, request_events.c.id)):
+        found[row.request_id].append(row)
+    return found
 
 
 async def get_request(session: AsyncSession, number: str, actor: Actor) -> Any:
@@ -111,8 +140,11 @@ async def record_signed_convention(
     session: AsyncSession, number: str, convention: SignedConvention, actor: Actor, now: datetime
 ) -> str:
     row = await get_request(session, number, actor)
-    if not convention.signatories or not convention.place.strip():
-        raise ProcessingError("REQUIRED", "Indiquez le lieu de signature et les signataires.")
+    missing = [UserError("place", "REQUIRED", "Indiquez le lieu de signature.")] if not convention.place.strip() else []
+    if not convention.signatories:
+        missing.append(UserError("signatories", "REQUIRED", "Indiquez les signataires."))
+    if missing:
+        raise RefusedError(missing)
     await _move(session, row, "CONVENTION_RECUE", actor, now, f"signée le {convention.signed_on:%d/%m/%Y}")
     convention_id = str(uuid.uuid4())
     await session.execute(
@@ -128,7 +160,7 @@ async def record_signed_convention(
 
 async def reject_request(session: AsyncSession, number: str, reason: str, actor: Actor, now: datetime) -> None:
     if not reason.strip():
-        raise ProcessingError("REQUIRED", "Indiquez le motif du refus.")
+        raise ProcessingError("REQUIRED", "Indiquez le motif du refus.", "reason")
     await _move(session, await get_request(session, number, actor), "REJETEE", actor, now, reason[:1000])
 
 

@@ -38,13 +38,19 @@ async def submit_habilitation_request(
     challenge_answer: str,
     now: datetime,
     signal: OutboxSignal | None = None,
+    unreadable: Sequence[UserError] = (),
 ) -> SubmittedRequest | list[UserError]:
-    """Store the request and stage its receipt e-mail, or say what is wrong (the challenge is used up either way)."""
+    """Store the request and stage its receipt e-mail, or say everything that is wrong at once.
+
+    ``unreadable`` are the errors found before (an ID that is no establishment's): reported with the others, they
+    leave nothing stored. The form is checked only once the challenge is solved, which is used up either way.
+    """
     if not await redeem_challenge(session, challenge_id, challenge_answer, purpose=CHALLENGE_PURPOSE, now=now):
         message = "Le texte saisi ne correspond pas à l'image, ou l'image a expiré : demandez-en une nouvelle."
-        return [UserError("challenge.answer", "CHALLENGE_FAILED", message)]
+        return [*unreadable, UserError("challenge.answer", "CHALLENGE_FAILED", message)]
     known, names = await _known(session, form)
-    errors = validate(form, known)
+    reported = {error.field for error in unreadable}
+    errors = [*unreadable, *(error for error in validate(form, known) if error.field not in reported)]
     if errors:
         return errors
     caf_label = (await catalogue.get_cafs(session, [form.caf_code]))[0].label

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.tables import departements
@@ -109,12 +109,15 @@ async def authenticate(session: AsyncSession, presented: str, now: datetime) -> 
     return Integrator(row.integrator_id, key_id, row.name, frozenset(row.departements))
 
 
-async def list_integrators(session: AsyncSession, caf_code: str, *, limit: int) -> list[tuple[Any, list[Any]]]:
-    """This Caf's first ``limit`` integrators (oldest first), each with its keys."""
+async def list_integrators(
+    session: AsyncSession, caf_code: str, *, offset: int = 0, limit: int
+) -> list[tuple[Any, list[Any]]]:
+    """This Caf's integrators (oldest first), ``limit`` from ``offset``, each with its keys."""
     query = (
         select(integrators)
         .where(integrators.c.caf_code == caf_code)
         .order_by(integrators.c.created_at, integrators.c.id)
+        .offset(offset)
         .limit(limit)
     )
     rows = (await session.execute(query)).all()
@@ -124,3 +127,7 @@ async def list_integrators(session: AsyncSession, caf_code: str, *, limit: int) 
         )
     ).all()
     return [(row, [k for k in keys if k.integrator_id == row.id]) for row in rows]
+
+
+async def count_integrators(session: AsyncSession, caf_code: str) -> int:
+    return int(await session.scalar(select(func.count()).where(integrators.c.caf_code == caf_code)) or 0)

@@ -46,10 +46,10 @@ def position_of(cursor: str, last: int) -> int:
     """The position a cursor stands for; ``UnknownCursorError`` when it was never given (``last`` is the latest)."""
     # ASCII digits only: str.isdigit() also takes « ² » or « ١٢ », which int() refuses or reads as another cursor.
     if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-        raise UnknownCursorError(f"after: {cursor!r} is not a publication cursor")
+        raise UnknownCursorError(f"after : « {cursor} » n'est pas un curseur de publication.")
     position = int(cursor)
     if position > last:
-        raise UnknownCursorError(f"after: cursor {cursor} is unknown (the latest is {last})")
+        raise UnknownCursorError(f"after : le curseur {cursor} est inconnu (le dernier est {last}).")
     return position
 
 

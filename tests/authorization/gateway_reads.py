@@ -52,6 +52,29 @@ async def _cafs(answer: Answer) -> None:
 
 async def _me(answer: Answer) -> None:
     assert answer.payload["agentNumber"] == answer.identity.agent_number
+    assert answer.payload["identifier"] == answer.identity.identifier
+
+
+async def _escautpont(_world: World, _identity: Identity) -> dict[str, Any]:
+    return {"id": to_global_id("Provider", MAIRIE_ESCAUTPONT)}
+
+
+async def _own_agents(answer: Answer) -> None:
+    current = column(
+        answer.world,
+        "gateway",
+        "SELECT a.agent_number FROM accounts a JOIN providers p ON p.id = a.provider_id "
+        "WHERE a.provider_id = ? AND p.caf_code = ? AND a.status <> 'DESACTIVE'",
+        MAIRIE_ESCAUTPONT,
+        answer.identity.caf,
+    )
+    assert {agent["agentNumber"] for agent in _listed(answer)} == current
+
+
+def _listed(answer: Answer) -> list[dict[str, Any]]:
+    """The nodes of a connection's page (the specs ask for the whole list: at most 100 rows in the world)."""
+    assert not answer.payload["pageInfo"]["hasNextPage"], "the world outgrew one page"
+    return [edge["node"] for edge in answer.payload["edges"]]
 
 
 async def _own_requests(answer: Answer) -> None:
@@ -59,7 +82,7 @@ async def _own_requests(answer: Answer) -> None:
         answer.world, "gateway", "SELECT number FROM habilitation_requests WHERE caf_code = ?", answer.identity.caf
     )
     assert own
-    assert {request["number"] for request in answer.payload} == own
+    assert {request["number"] for request in _listed(answer)} == own
 
 
 async def _own_log(answer: Answer) -> None:
@@ -69,7 +92,7 @@ async def _own_log(answer: Answer) -> None:
         "SELECT a.agent_number FROM accounts a JOIN providers p ON p.id = a.provider_id WHERE p.caf_code = ?",
         answer.identity.caf,
     )
-    seen = {entry["agentNumber"] for entry in answer.payload}
+    seen = {entry["agentNumber"] for entry in _listed(answer)}
     assert seen
     assert seen <= territory, seen - territory
 
@@ -82,7 +105,7 @@ async def _own_conventions(answer: Answer) -> None:
         answer.identity.caf,
     )
     assert own
-    assert {convention["requestNumber"] for convention in answer.payload} == own
+    assert {convention["requestNumber"] for convention in _listed(answer)} == own
 
 
 async def _own_submissions(answer: Answer) -> None:
@@ -92,7 +115,7 @@ async def _own_submissions(answer: Answer) -> None:
         "SELECT id FROM operating_info_submissions WHERE account_id = ?",
         answer.identity.account_id,
     )
-    seen = {submission["id"] for submission in answer.payload}
+    seen = {submission["id"] for submission in _listed(answer)}
     assert seen <= mine, seen - mine
     assert bool(seen) == bool(mine)
 
@@ -115,7 +138,7 @@ async def _own_events(answer: Answer) -> None:
 async def _own_integrators(answer: Answer) -> None:
     own = column(answer.world, "gateway", "SELECT id FROM integrators WHERE caf_code = ?", answer.identity.caf)
     assert own
-    assert {integrator["id"] for integrator in answer.payload} == own
+    assert {integrator["id"] for integrator in _listed(answer)} == own
 
 
 async def _request_form(world: World, _identity: Identity) -> dict[str, Any]:
@@ -322,23 +345,40 @@ QUERIES = {
     ),
     "Query.communes": Spec('{ communes(search: "Escaut") { insee name } }', check=_communes),
     "Query.cafs": Spec("{ cafs { code label departements } }", check=_cafs),
-    "Query.me": Spec("{ me { identifier agentNumber kind cafCode } }", check=_me),
+    "Query.me": Spec(
+        """{ me { identifier lastName firstName agentNumber kind kindLabel cafCode administrator
+      provider { id name } caf { code label } establishments { establishment { id name
+      availabilityStatus { label updatedAt } } rights { code label } } } }""",
+        check=_me,
+    ),
+    "Query.providerAgents": Spec(
+        """query($id: ID!) { providerAgents(providerId: $id, first: 100) { totalCount pageInfo { hasNextPage }
+      edges { node { agentNumber lastName firstName email function status statusLabel
+      rights { establishment { id name } right { code label } } } } } }""",
+        _escautpont,
+        own=_own_agents,
+    ),
     "Query.habilitationRequests": Spec(
-        """{ habilitationRequests(first: 50) { number status providerName providerSiret
-      provider { siret email phone registered { name siret } } establishments { name standing
-      currentProvider { name siret } } persons { firstName lastName email phone } } }""",
+        """{ habilitationRequests(first: 50) { totalCount pageInfo { hasNextPage } edges { node { number status
+      statusLabel providerName providerSiret provider { siret email phone registered { name siret } }
+      establishments { name standing currentProvider { name siret } }
+      persons { firstName lastName email phone } history { action actionLabel at agentNumber note } } } } }""",
         own=_own_requests,
     ),
     "Query.connectionLog": Spec(
-        """{ connectionLog(first: 200) { at identifier agentNumber event address
-      userAgent } }""",
+        """{ connectionLog(first: 100) { totalCount pageInfo { hasNextPage } edges { node { at identifier agentNumber
+      event eventLabel address userAgent } } } }""",
         own=_own_log,
     ),
     "Query.conventions": Spec(
-        "{ conventions(first: 200) { requestNumber providerName signatories status } }", own=_own_conventions
+        """{ conventions(first: 100) { totalCount pageInfo { hasNextPage } edges { node { requestNumber providerName
+      signatories status statusLabel } } } }""",
+        own=_own_conventions,
     ),
     "Query.mySubmissions": Spec(
-        "{ mySubmissions(first: 100) { id status version reasons comment } }", own=_own_submissions
+        """{ mySubmissions(first: 100) { totalCount pageInfo { hasNextPage } edges { node { id status statusLabel
+      version reasons { code label } comment establishment { id name } } } } }""",
+        own=_own_submissions,
     ),
     "Query.events": Spec(
         """{ events(first: 100) { edges { cursor node { id type departement establishmentId data } }
@@ -347,8 +387,8 @@ QUERIES = {
         own=_own_events,
     ),
     "Query.integrators": Spec(
-        """{ integrators { id name contactEmail departements keys { id createdBy lastUsedAt
-      revokedAt } } }""",
+        """{ integrators(first: 100) { totalCount pageInfo { hasNextPage } edges { node { id name contactEmail
+      departements keys { id createdBy lastUsedAt revokedAt } } } } }""",
         own=_own_integrators,
     ),
     "Mutation.createChallenge": Spec(

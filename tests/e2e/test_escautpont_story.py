@@ -124,10 +124,10 @@ async def test_the_escautpont_story(
         assert number in str(receipt["Subject"])
 
         # The Caf posts the convention, records it signed (Lille, 15/12/2023; deliberation of 12/04/2024), activates.
-        listed = await api.call("{ habilitationRequests { number status providerName } }", caf)
-        assert {"number": number, "status": "SOUMISE", "providerName": "Mairie d'Escautpont"} in listed["data"][
-            "habilitationRequests"
-        ]
+        listed = await api.call("{ habilitationRequests { edges { node { number status providerName } } } }", caf)
+        assert {"node": {"number": number, "status": "SOUMISE", "providerName": "Mairie d'Escautpont"}} in listed[
+            "data"
+        ]["habilitationRequests"]["edges"]
         action = "mutation($n: String!) { %s(input: {requestNumber: $n}) { request { status } accounts } }"
         assert (await api.call(action % "markConventionSent", caf, n=number))["data"]["markConventionSent"][
             "request"
@@ -188,8 +188,9 @@ async def test_the_escautpont_story(
         assert after["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         farewell = await wait_for_mail(stack.maildir, mails["marie"], "Fin de votre habilitation")
         assert "Motif : Fin de mission" in text_of(farewell)
-        log = await api.call('{ connectionLog(agentNumber: "59-ESC-0001") { event address } }', caf)
-        assert {"LOGIN_OK", "PASSWORD_CHANGED"} <= {entry["event"] for entry in log["data"]["connectionLog"]}
+        log = await api.call('{ connectionLog(agentNumber: "59-ESC-0001") { edges { node { event } } } }', caf)
+        events = {edge["node"]["event"] for edge in log["data"]["connectionLog"]["edges"]}
+        assert {"LOGIN_OK", "PASSWORD_CHANGED"} <= events
     finally:
         gateway.stop()
         notifier.stop()

@@ -205,8 +205,8 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     ]
     assert [e["id"] for e in followed] == [dict(r.headers)["ce_id"].decode() for r in announced]
     subscriber.cancel()
-    mine = await api.call("{ mySubmissions { status } }", marie)
-    assert [s["status"] for s in mine["data"]["mySubmissions"]] == ["APPROVED", "REJECTED"]
+    mine = await api.call("{ mySubmissions { edges { node { status } } } }", marie)
+    assert [e["node"]["status"] for e in mine["data"]["mySubmissions"]["edges"]] == ["APPROVED", "REJECTED"]
 
 
 async def _wait_for_item(moderators: Api, token: str, timeout: float = 30) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from schemathesis.specs.graphql.schemas import GraphQLSchema
 
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
+from shared.graphql_contract import encode_offset
 
 PUBLICATION_CURSORS = ("0", "1", "2", "²", "١٢", "99999999999999999999", "-1")
 ESTABLISHMENT_CURSORS = (
@@ -39,6 +40,15 @@ ESTABLISHMENT_CURSORS = (
     '{"a":1}',
     "[]",
 )
+OFFSET_LISTS = (
+    "habilitationRequests",
+    "connectionLog",
+    "conventions",
+    "mySubmissions",
+    "integrators",
+    "providerAgents",
+)
+"""The gateway's lists paged by an opaque offset cursor (``shared.graphql_contract``)."""
 CRAFTED_IDS = (
     ("Establishment", MULTI_ACCUEIL),
     ("Establishment", MICRO_CRECHE),
@@ -74,6 +84,7 @@ SCHEMATHESIS_CONFIG: dict[str, Any] = {
         "ages": {"values": [0, 3, 36, 216]},
         "publication-cursors": {"values": list(PUBLICATION_CURSORS)},
         "establishment-cursors": {"values": [_cursor(sort_key) for sort_key in ESTABLISHMENT_CURSORS]},
+        "offset-cursors": {"values": [encode_offset(0), encode_offset(1), encode_offset(99), _cursor("offset:x")]},
         "ids": {"values": [to_global_id(kind, key) for kind, key in CRAFTED_IDS]},
         "edge-strings": {"values": ["", " ", "é" * 37, "x" * 101, "x" * 256, "ü" * 301, "x" * 5000, "%_\\'"]},
         "edge-integers": {"values": [0, -1, 32768, 2147483647, -2147483648]},
@@ -103,6 +114,7 @@ SCHEMATHESIS_CONFIG: dict[str, Any] = {
         "*.*.input.departements[*]": {"dictionary": "departements", "probability": 0.7},
         "*.*.after": {"dictionary": "publication-cursors", "probability": 0.7},
         "Query.establishments.after": {"dictionary": "establishment-cursors", "probability": 0.9},
+        **{f"Query.{name}.after": {"dictionary": "offset-cursors", "probability": 0.9} for name in OFFSET_LISTS},
         "*.*.id": {"dictionary": "ids", "probability": 0.3},
         "*.*.ids[*]": {"dictionary": "ids", "probability": 0.3},
         "*.*.input.establishmentId": {"dictionary": "ids", "probability": 0.3},
@@ -121,16 +133,17 @@ async def load_schema(client: httpx.AsyncClient) -> GraphQLSchema:
 
 
 def _searches_from_the_start_too(context: HookContext, body: graphql.DocumentNode) -> st.SearchStrategy[Any]:
-    """hypothesis-graphql nearly always gives ``establishments`` an ``after``, and a cursor valid for the search
-    drawn is rare: half the searches go without one, so the search itself runs."""
-    if context.operation is None or context.operation.label != "Query.establishments":
+    """hypothesis-graphql nearly always gives a list an ``after``, and a cursor valid for the search drawn is rare:
+    half the searches go without one, so the search itself runs."""
+    paged = {"Query.establishments", *(f"Query.{name}" for name in OFFSET_LISTS)}
+    if context.operation is None or context.operation.label not in paged:
         return st.just(body)
     return st.sampled_from([body, graphql.visit(body, _WithoutAfter())])
 
 
 class _WithoutAfter(graphql.Visitor):
     def enter_field(self, node: graphql.FieldNode, *_: Any) -> graphql.FieldNode | None:
-        if node.name.value != "establishments":
+        if node.name.value not in {"establishments", *OFFSET_LISTS}:
             return None
         arguments = tuple(argument for argument in node.arguments or () if argument.name.value != "after")
         return graphql.FieldNode(

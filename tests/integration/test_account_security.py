@@ -97,18 +97,19 @@ async def test_s16_only_the_requests_caf_processes_it(client: httpx.AsyncClient)
 
     anonymous = await _gql(client, act, n=number)
     other_caf = await _gql(client, act, aisne, n=number)
-    listing = await _gql(client, "{ habilitationRequests { number } }", aisne)
+    listing = await _gql(client, "{ habilitationRequests { totalCount edges { node { number } } } }", aisne)
     own = await _gql(client, act, nord, n=number)
 
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert other_caf["data"]["markConventionSent"] == {"request": None, "userErrors": [{"code": "NOT_FOUND"}]}
-    assert listing["data"]["habilitationRequests"] == []
+    assert listing["data"]["habilitationRequests"] == {"totalCount": 0, "edges": []}
     assert own["data"]["markConventionSent"]["request"] == {"status": "CONVENTION_ENVOYEE"}
     deactivation = (
         'mutation { deactivateAgent(input: {agentNumber: "CAF59-0001", reason: "test"}) { userErrors { code } } }'
     )
     assert (await _gql(client, deactivation, aisne))["data"]["deactivateAgent"]["userErrors"] == [{"code": "NOT_FOUND"}]
-    assert (await _gql(client, "{ connectionLog { event } }"))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    log = await _gql(client, "{ connectionLog { edges { node { event } } } }")
+    assert log["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_s17_the_reset_challenge_is_single_use_expires_and_resets_are_rate_limited(

@@ -44,7 +44,7 @@ BAD_BODIES: dict[str, tuple[bytes, dict[str, str], int, str]] = {
 LOGIN = 'mutation { login(input: {identifier: "a\\u0000b", password: "p"}) { __typename } }'
 
 GRAPHQL_ERRORS = {
-    "many-ids": (_body(json.dumps(["RXN0YWJsaXNobWVudDox"] * 5_000).encode()), "ids: at most 100 at a time"),
+    "many-ids": (_body(json.dumps(["RXN0YWJsaXNobWVudDox"] * 5_000).encode()), "ids : 100 identifiants au plus"),
     "nested-within-the-parser-limit": (
         _body(b"[" * 500 + b"]" * 500),
         "Variable '$v' has invalid value at [0]: ID cannot represent value",

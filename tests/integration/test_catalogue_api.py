@@ -210,19 +210,19 @@ async def test_cafs_and_their_territory(client: SchemaClient) -> None:
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"first": 101}, "first: must be between 1 and 100"),
-        ({"first": 100000}, "first: must be between 1 and 100"),
-        ({"first": 0}, "first: must be between 1 and 100"),
-        ({"first": 5, "filter": {"communeInsee": "5920"}}, "filter.communeInsee: '5920' is not a 5-character INSEE"),
-        ({"first": 5, "filter": {"postalCode": "59 278"}}, "filter.postalCode: '59 278' is not a 5-digit postal code"),
+        ({"first": 101}, "first : doit être compris entre 1 et 100"),
+        ({"first": 100000}, "first : doit être compris entre 1 et 100"),
+        ({"first": 0}, "first : doit être compris entre 1 et 100"),
+        ({"first": 5, "filter": {"communeInsee": "5920"}}, "filter.communeInsee : « 5920 » n'est pas un code INSEE"),
+        ({"first": 5, "filter": {"postalCode": "59 278"}}, "filter.postalCode : « 59 278 » n'est pas un code postal"),
         ({"first": 5, "filter": {"departement": "599"}}, "filter.departement"),
         ({"first": 5, "filter": {"childAgeMonths": -1}}, "filter.childAgeMonths"),
         (
             {"first": 5, "filter": {"freePlaces": {"from": "2026-12-10", "to": "2026-12-01"}}},
-            "filter.freePlaces: the period ends (2026-12-01) before it starts (2026-12-10)",
+            "filter.freePlaces : la période se termine (2026-12-01) avant de commencer (2026-12-10)",
         ),
-        ({"first": 5, "after": "not-a-cursor!"}, "after: not a cursor returned by this API"),
-        ({"first": 5, "after": "WzEsMl0"}, "after: not a cursor for this search"),
+        ({"first": 5, "after": "not-a-cursor!"}, "after : ce curseur n'a pas été donné par cette API"),
+        ({"first": 5, "after": "WzEsMl0"}, "after : ce curseur n'est pas celui de cette recherche"),
     ],
 )
 async def test_bad_arguments_get_a_clear_error_naming_them(
@@ -239,7 +239,7 @@ async def test_a_radius_out_of_range_and_an_unknown_enum_value_are_refused(clien
     _, radius = await client.run(NEAR, {"points": [ESCAUTPONT], "radius": 80, "first": 5, **_week(client)})
     _, enum = await client.run("{ establishments(filter: {categories: [CRECHE]}) { totalCount } }")
 
-    assert radius == ["near.radiusKm: must be between 0.1 and 30 km"]
+    assert radius == ["near.radiusKm : doit être compris entre 0,1 et 30 km"]
     assert "CRECHE" in enum[0]
     assert "Category" in enum[0]
 
@@ -249,7 +249,7 @@ async def test_a_tampered_global_id_is_a_clear_error(client: SchemaClient) -> No
     _, foreign = await client.run('{ node(id: "VXNlcjox") { id } }')
 
     assert errors == ["id : '%%%' n'est pas un identifiant valide."]
-    assert foreign == ["id: 'VXNlcjox' is not the ID of a known type"]
+    assert foreign == ["id : « VXNlcjox » n'est l'identifiant d'aucun type connu."]
 
 
 NODE, NODES = "query($id: ID!) { node(id: $id) { id } }", "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
@@ -261,8 +261,8 @@ PAGE = "query($after: String) { establishments(after: $after) { totalCount } }"
     [
         (NODE, {"id": _b64("Establishment:a\x00b")}, "id : "),
         (NODES, {"ids": [_b64("Commune:5920\x00")]}, "ids"),
-        (PAGE, {"after": _b64('["a\\u0000b","x"]')}, "after: "),
-        (PAGE, {"after": _b64('["\\ud800","x"]')}, "after: "),
+        (PAGE, {"after": _b64('["a\\u0000b","x"]')}, "after : "),
+        (PAGE, {"after": _b64('["\\ud800","x"]')}, "after : "),
     ],
 )
 async def test_a_global_id_or_a_cursor_hiding_text_no_database_stores_is_a_clear_error(

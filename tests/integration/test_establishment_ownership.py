@@ -268,12 +268,12 @@ async def test_an_amendment_grants_no_right_on_another_providers_establishment(
     assert await _granted(sessions) == before
 
 
-VIEW = """{ habilitationRequests { number status
+VIEW = """{ habilitationRequests { edges { node { number status
   provider { name kind siret street postalCode communeName email phone representativeName representativeTitle
              registered { name siret } needsConfirmation }
   establishments { id name category communeName currentProvider { name siret } standing needsConfirmation refused
                    rights }
-  persons { lastName firstName function email rights { establishmentName right } } } }"""
+  persons { lastName firstName function email rights { establishmentName right } } } } } }"""
 ACTIVATE = """mutation($n: String!, $provider: Boolean!, $ids: [ID!]!) { activateHabilitation(input: {
   requestNumber: $n, confirmProvider: $provider, confirmEstablishments: $ids}) {
   request { status establishments { name standing currentProvider { name siret } } } accounts
@@ -324,7 +324,7 @@ async def test_the_cafs_view_shows_everything_it_decides_on_and_activation_takes
     )
     multi, micro = (to_global_id("Establishment", key) for key in (MULTI_ACCUEIL, MICRO_CRECHE))
 
-    [view] = (await _gql(client, VIEW, token))["habilitationRequests"]
+    [view] = [e["node"] for e in (await _gql(client, VIEW, token))["habilitationRequests"]["edges"]]
     none = await _gql(client, ACTIVATE, token, n=number, provider=False, ids=[])
     provider_only = await _gql(client, ACTIVATE, token, n=number, provider=True, ids=[])
     confirmed = await _gql(client, ACTIVATE, token, n=number, provider=True, ids=[micro])

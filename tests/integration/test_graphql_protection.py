@@ -93,7 +93,7 @@ async def test_s5_no_unbounded_list_in_the_schema(gateway: Client) -> None:
             assert bounded_by_argument[field["name"]] in {arg["name"] for arg in field["args"]}, field["name"]
     async with gateway() as client:
         assert _messages(await _post(client, "{ establishments(first: 100000) { totalCount } }")) == [
-            "first: must be between 1 and 100"
+            "first : doit être compris entre 1 et 100"
         ]
 
 

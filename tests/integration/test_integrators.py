@@ -21,7 +21,7 @@ CREATE = """mutation($name: String!, $mail: String!, $d: [String!]!) { createInt
   contactEmail: $mail, departements: $d}) { integratorId keyId apiKey userErrors { field code message } } }"""
 ROTATE = "mutation($id: ID!) { createApiKey(integratorId: $id) { keyId apiKey userErrors { code } } }"
 REVOKE = "mutation($id: ID!) { revokeApiKey(keyId: $id) { revoked userErrors { code } } }"
-LIST = "{ integrators { name departements keys { id lastUsedAt revokedAt } } }"
+LIST = "{ integrators { edges { node { name departements keys { id lastUsedAt revokedAt } } } } }"
 
 
 async def _gql(client: httpx.AsyncClient, query: str, *, token: str | None = None, key: str | None = None,
@@ -40,8 +40,8 @@ async def test_a_caf_creates_an_integrator_of_its_territory_whose_key_is_shown_o
     outside = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@x.example",
                           d=["59", "62"]))["data"]["createIntegrator"]  # fmt: skip
     by_provider = await _gql(client, CREATE, token=tokens["marie"], name="X", mail="x@x.example", d=["59"])
-    listed = (await _gql(client, LIST, token=tokens["nord"]))["data"]["integrators"]
-    elsewhere = (await _gql(client, LIST, token=tokens["pas_de_calais"]))["data"]["integrators"]
+    listed = _nodes(await _gql(client, LIST, token=tokens["nord"]))
+    elsewhere = _nodes(await _gql(client, LIST, token=tokens["pas_de_calais"]))
     async with app.state.runtime.sessions() as session:
         stored = (await session.execute(select(api_keys))).all()
 
@@ -68,9 +68,9 @@ async def test_an_integrator_reads_its_departements_only_and_a_revoked_key_is_re
     polled = (await _gql(client, EVENTS, key=key, first=10))["data"]["events"]
     widened = await _gql(client, EVENTS.replace("first: $first)", 'first: $first, filter: {departements: ["62"]})'),
                          key=key, first=10)  # fmt: skip
-    agent_only = await _gql(client, "{ mySubmissions { id } }", key=key)
+    agent_only = await _gql(client, "{ mySubmissions { totalCount } }", key=key)
     other_caf = (await _gql(client, REVOKE, token=tokens["pas_de_calais"], id=created["keyId"]))["data"]["revokeApiKey"]
-    listed = (await _gql(client, LIST, token=tokens["nord"]))["data"]["integrators"]
+    listed = _nodes(await _gql(client, LIST, token=tokens["nord"]))
 
     received: list[Any] = []
     transport = WebsocketsTransport(url=url, init_payload={"apiKey": key},
@@ -161,3 +161,7 @@ async def _follow(url: str, init: dict[str, str]) -> None:
     async with Client(transport=transport) as session:
         async for _ in session.subscribe(GraphQLRequest(PUBLICATIONS)):
             pass
+
+
+def _nodes(answer: dict[str, Any]) -> list[Any]:
+    return [edge["node"] for edge in answer["data"]["integrators"]["edges"]]

@@ -19,7 +19,7 @@ SUBMIT = """mutation($id: ID!, $info: OperatingInfoInput!, $key: String, $base: 
   submitOperatingInfo(input: {establishmentId: $id, operatingInfo: $info, idempotencyKey: $key,
                               basedOnVersion: $base}) {
     submission { id status version } userErrors { field code message } } }"""
-MINE = "{ mySubmissions { id status version } }"
+MINE = "{ mySubmissions { edges { node { id status version } } } }"
 HOURS = [{"day": d, "opens": "07:30", "closes": "18:00"} for d in ("LUNDI", "MARDI", "MERCREDI", "JEUDI", "VENDREDI")]
 INFO = {
     "openingHours": HOURS,
@@ -57,7 +57,7 @@ async def test_a_submission_waits_for_the_caf_with_the_published_version_for_the
 
     first = (await _gql(client, SUBMIT, token, id=crèche, info=INFO, base=1))["data"]["submitOperatingInfo"]
     second = (await _gql(client, SUBMIT, token, id=crèche, info=INFO | {"capacity": 22}))["data"]["submitOperatingInfo"]
-    mine = (await _gql(client, MINE, token))["data"]["mySubmissions"]
+    mine = [e["node"] for e in (await _gql(client, MINE, token))["data"]["mySubmissions"]["edges"]]
 
     assert first["userErrors"] == []
     assert (first["submission"]["status"], first["submission"]["version"]) == ("PENDING", 2)

@@ -1,0 +1,42 @@
+"""Reading the connection log: the Caf checks the connections of its territory's provider agents (art. 3-4)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.accounts.tables import accounts, connection_log
+from gateway.catalogue.tables import providers
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Lines of the agents of ``caf_code``'s providers since ``since``, of one agent if ``agent_number`` is given."""
+
+    caf_code: str
+    since: datetime
+    agent_number: str | None = None
+
+
+def _lines(given: LogFilter, *columns: Any) -> Any:
+    log, acc = connection_log.c, accounts.c
+    query = (
+        select(*columns)
+        .select_from(connection_log.join(accounts, acc.id == log.account_id))
+        .join(providers, providers.c.id == acc.provider_id)
+        .where(providers.c.caf_code == given.caf_code, log.at >= given.since)
+    )
+    return query.where(acc.agent_number == given.agent_number) if given.agent_number else query
+
+
+async def list_lines(session: AsyncSession, given: LogFilter, *, offset: int, limit: int) -> list[Any]:
+    """Newest first; each line with ``at, identifier, agent_number, event, address, user_agent``."""
+    log = connection_log.c
+    query = _lines(given, log.at, log.identifier, accounts.c.agent_number, log.event, log.address, log.user_agent)
+    return list((await session.execute(query.order_by(log.at.desc(), log.id).offset(offset).limit(limit))).all())
+
+
+async def count_lines(session: AsyncSession, given: LogFilter) -> int:
+    return int(await session.scalar(_lines(given, func.count())) or 0)
