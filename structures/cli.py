@@ -63,10 +63,24 @@ def _parser() -> argparse.ArgumentParser:
     bootstrap.add_argument("--email", required=True)
     bootstrap.add_argument("--function", default="Agent de la Caf")
     bootstrap.set_defaults(run=_run_bootstrap)
+    commands.add_parser(
+        "schemas", help="rewrite <service>/schema.graphql from the code (breaking changes must be declared)"
+    ).set_defaults(run=_run_schemas)
     stack = commands.add_parser("stack", help="the local real stack (PostgreSQL, Kafka, SMTP sink)")
     stack.add_argument("action", nargs=argparse.REMAINDER)
     stack.set_defaults(run=_run_stack)
     return parser
+
+
+def _run_schemas(args: argparse.Namespace) -> int:
+    from structures.schemas import DECLARED, write_schemas
+
+    refused = write_schemas()
+    if refused:
+        print(f"Breaking changes not declared in {DECLARED}: add each line with its reason, or keep the field.")  # noqa: T201
+        print("\n".join(refused))  # noqa: T201
+        return 1
+    return 0
 
 
 def _run_dev(args: argparse.Namespace) -> int:
