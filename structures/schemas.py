@@ -36,7 +36,7 @@ def committed_path(service: str, root: Path = ROOT) -> Path:
 
 
 def breaking_changes(before: str, after: str) -> list[str]:
-    """What ``after`` breaks of ``before``, in graphql-core's words (« Field ReviewItem.establishmentName was removed. »)."""
+    """What ``after`` breaks of ``before``, in graphql-core's words (« Field Query.b was removed. »)."""
     return [change.description for change in find_breaking_changes(parse_sdl(before), parse_sdl(after))]
 
 
