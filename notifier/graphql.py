@@ -18,19 +18,11 @@ from strawberry.types import Info
 
 from notifier.tables import deliveries
 from shared.db import SessionFactory
-from shared.errors import PermanentError
+from shared.errors import ForbiddenError, UnauthenticatedError
 from shared.graphql_contract import Connection, connection_of, page_of
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
 from shared.tokens import Claims
-
-
-class NotSignedInError(PermanentError):
-    code = "UNAUTHENTICATED"
-
-
-class NotAllowedError(PermanentError):
-    code = "FORBIDDEN"
 
 
 @dataclass(frozen=True)
@@ -104,11 +96,11 @@ def _caf_of(context: Context) -> str:
     """The Caf whose deliveries the caller may read; a refusal otherwise."""
     claims = context.claims
     if claims is None:
-        raise NotSignedInError("Connectez-vous : jeton d'accès absent, invalide, expiré ou révoqué.")
+        raise UnauthenticatedError("Connectez-vous : jeton d'accès absent, invalide, expiré ou révoqué.")
     if not context.for_this_service or claims.kind != "CAF_AGENT" or not claims.caf_code:
-        raise NotAllowedError("Réservé aux agents de la Caf.")
+        raise ForbiddenError("Réservé aux agents de la Caf.")
     if claims.temporary:  # a session opened with a generated password may only change it (architecture §4)
-        raise NotAllowedError("Mot de passe provisoire : changez-le avant toute autre opération.")
+        raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")
     return claims.caf_code
 
 

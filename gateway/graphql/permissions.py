@@ -14,29 +14,17 @@ from gateway.graphql.context import Context
 from gateway.integrators import services as integrators
 from gateway.integrators.services import Integrator
 from gateway.publications.feed import PublicationFilter
-from shared.errors import PermanentError
-
-
-class AuthenticationError(PermanentError):
-    """No valid session: log in (again)."""
-
-    code = "UNAUTHENTICATED"
-
-
-class ForbiddenError(PermanentError):
-    """Logged in, but not allowed to do this."""
-
-    code = "FORBIDDEN"
+from shared.errors import ForbiddenError, PermanentError, UnauthenticatedError
 
 
 async def require_agent(context: Context, *, allow_temporary: bool = False) -> Claims:
     """The caller's claims, once its session is checked as still active (deactivation and logout act at once)."""
     claims = context.claims
     if claims is None:
-        raise AuthenticationError("Authentification requise : connectez-vous.")
+        raise UnauthenticatedError("Authentification requise : connectez-vous.")
     async with context.sessions() as session:
         if not await sessions.active_session(session, claims):
-            raise AuthenticationError("Session révoquée ou compte désactivé : reconnectez-vous.")
+            raise UnauthenticatedError("Session révoquée ou compte désactivé : reconnectez-vous.")
     if claims.temporary and not allow_temporary:
         raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")
     return claims
@@ -101,7 +89,7 @@ async def require_reader(context: Context) -> Integrator | None:
         async with context.sessions() as session, session.begin():
             integrator = await integrators.authenticate(session, context.api_key, datetime.now(UTC))
         if integrator is None:
-            raise AuthenticationError("Clé d'API invalide ou révoquée.")
+            raise UnauthenticatedError("Clé d'API invalide ou révoquée.")
         context.integrator = integrator
     wait = context.rate_limiter.take(integrator.key_id) if context.rate_limiter else 0.0
     if wait:

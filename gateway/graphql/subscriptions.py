@@ -33,7 +33,7 @@ from gateway.publications.feed import (
     SubscriberTooSlowError,
 )
 from gateway.publications.log import cursor_of, last_position, position_of, read_after
-from shared.errors import PermanentError
+from shared.errors import PermanentError, UnauthenticatedError
 
 MAX_VALUES_PER_CRITERION = 100
 
@@ -228,10 +228,6 @@ class Subscription:
                 ) from None
 
 
-class AccessRevokedError(PermanentError):
-    code = "UNAUTHENTICATED"
-
-
 async def _while_allowed(info: GraphQLInfo, subscriber: Subscriber) -> AsyncGenerator[Publication, None]:
     """The subscriber's publications, as long as the caller may still read them: the key or the session is checked
     again every ``GATEWAY_SUBSCRIPTION_RECHECK_SECONDS``, so a revoked key, a logout or a deactivation ends the
@@ -244,7 +240,7 @@ async def _while_allowed(info: GraphQLInfo, subscriber: Subscriber) -> AsyncGene
                 publication = await anext(subscriber)
         except TimeoutError:
             if not await still_allowed(info.context):
-                raise AccessRevokedError("Accès révoqué (clé d'API ou session) : l'abonnement est terminé.") from None
+                raise UnauthenticatedError("Accès révoqué (clé d'API ou session) : l'abonnement est terminé.") from None
             next_check = time.monotonic() + interval
             continue
         yield publication

@@ -6,21 +6,9 @@ from strawberry.types import Info
 
 from moderation.queue.services import Moderator
 from shared.db import SessionFactory
-from shared.errors import PermanentError
+from shared.errors import ForbiddenError, UnauthenticatedError
 from shared.outbox import OutboxSignal
 from shared.tokens import Claims
-
-
-class UnauthenticatedError(PermanentError):
-    """No valid access token: absent, expired, altered or revoked. Sign in (again) at the gateway."""
-
-    code = "UNAUTHENTICATED"
-
-
-class NotAllowedError(PermanentError):
-    """Signed in, but not as a moderator of a Caf."""
-
-    code = "FORBIDDEN"
 
 
 @dataclass(frozen=True)
@@ -43,5 +31,5 @@ def moderator_of(info: ModerationInfo) -> Moderator:
     if claims is None and not context.signed_in_elsewhere:
         raise UnauthenticatedError("Authentification requise : connectez-vous (jeton absent, expiré ou révoqué).")
     if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code or claims.temporary:
-        raise NotAllowedError("Réservé aux modérateurs de la Caf, avec un jeton d'accès valide.")
+        raise ForbiddenError("Réservé aux modérateurs de la Caf, avec un jeton d'accès valide.")
     return Moderator(claims.caf_code, claims.agent_number)

@@ -137,8 +137,9 @@ def test_an_event_without_a_cursor_is_not_a_publication(sequence: str | None) ->
 
 
 def test_an_integrator_s_filter_is_narrowed_to_its_departements_never_widened() -> None:
-    from gateway.graphql.permissions import ForbiddenError, within_scope
+    from gateway.graphql.permissions import within_scope
     from gateway.integrators.services import Integrator
+    from shared.errors import ForbiddenError
 
     hainaut = Integrator("i1", "k1", "Portail du Hainaut", frozenset({"59"}))
     everything = within_scope(PublicationFilter(), hainaut)
