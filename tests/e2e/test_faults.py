@@ -248,6 +248,16 @@ CREATE TRIGGER hold_marking_sent BEFORE UPDATE OF sent_at ON outbox FOR EACH ROW
 """
 
 
+async def _outbox_drained(url: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        async with asyncio.timeout(30):
+            while await _unsent(connection):
+                await asyncio.sleep(0.2)
+    finally:
+        await connection.close()
+
+
 async def _unsent(connection: asyncpg.Connection) -> set[str]:
     rows = await connection.fetch("SELECT event_id FROM outbox WHERE sent_at IS NULL")
     return {row["event_id"] for row in rows}
@@ -260,10 +270,9 @@ async def test_r2_relay_killed_after_publishing_before_marking_sent_the_queue_ho
     run = uuid.uuid4().hex[:6]
     api, token, urls, processes = services.api, services.token, services.urls, services.processes
     gateway, moderation_db = processes["gateway"], services.engines(urls["moderation"])
+    await _outbox_drained(urls["gateway"])  # the set-up's events (passwords issued, sessions revoked) leave first
     async with _marking_sent_held(urls["gateway"]) as held:
-        async with asyncio.timeout(30):  # the set-up's events (passwords issued) leave before the trigger
-            while await _unsent(held):
-                await asyncio.sleep(0.2)
+        assert await _unsent(held) == set(), "no event of the set-up may be caught by the hold"
         for n in range(20):
             await _submit_until_acknowledged(api, token, f"r2-{run}-{n:02d}", checker)
         # The relay published a first batch and now waits to mark it: those submissions reach the queue.
