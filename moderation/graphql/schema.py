@@ -139,7 +139,7 @@ async def _act(info: ModerationInfo, item_id: strawberry.ID, action: Action) -> 
 
 
 @strawberry.type
-class Mutation:
+class DecisionMutation:
     @strawberry.mutation(description="Prendre en charge (bail de 15 minutes).")
     async def claim_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:
         return await _act(info, id, lambda s, i, m, now: services.claim(s, i, row_version, m, now))
@@ -214,7 +214,7 @@ class BulkMutation:
 
 
 @strawberry.type
-class Mutations(Mutation, BulkMutation):
+class Mutation(DecisionMutation, BulkMutation):
     pass
 
 
@@ -227,7 +227,7 @@ def build_schema(metrics: ServiceMetrics | None = None, limits: Limits | None = 
     limits = limits or Limits()
     return BoundedSchema(
         query=Query,
-        mutation=Mutations,
+        mutation=Mutation,
         extensions=[*timing, *schema_extensions(limits, SENSITIVE_ROOT_FIELDS)],
         timeout_seconds=limits.timeout_seconds,
     )
