@@ -14,6 +14,7 @@ from gateway.accounts.sessions import RESET_SENT
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
 from gateway.habilitation.challenges import issue_challenge
+from shared.relay import key_of
 from tests.authorization.specs import Answer, Spec, column, scalar, session_id
 from tests.authorization.tenants import PROVIDERS, someone
 from tests.authorization.world import TEMPORARY, Identity, World
@@ -115,7 +116,7 @@ async def _own_submissions(answer: Answer) -> None:
         "SELECT id FROM operating_info_submissions WHERE account_id = ?",
         answer.identity.account_id,
     )
-    seen = {submission["id"] for submission in _listed(answer)}
+    seen = {key_of(submission["id"], "Submission") for submission in _listed(answer)}
     assert seen <= mine, seen - mine
     assert bool(seen) == bool(mine)
 

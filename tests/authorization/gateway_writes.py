@@ -11,6 +11,7 @@ from gateway.accounts.services import NewPerson
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL
 from gateway.graphql.relay import from_global_id, to_global_id
 from gateway.integrators import services as integrators
+from shared.relay import key_of
 from tests.authorization.specs import Answer, Check, Spec, reuse, scalar
 from tests.authorization.tenants import INFO, advance, habilitate, request, someone
 from tests.authorization.world import Identity, World
@@ -197,11 +198,10 @@ async def _operating_info(_world: World, _identity: Identity) -> dict[str, Any]:
 async def _submitted(answer: Answer) -> None:
     submission = answer.payload["submission"]
     assert submission["status"] == "PENDING", answer.body
-    owner = scalar(
-        answer.world, "gateway", "SELECT account_id FROM operating_info_submissions WHERE id = ?", submission["id"]
-    )
+    key = key_of(submission["id"], "Submission")
+    owner = scalar(answer.world, "gateway", "SELECT account_id FROM operating_info_submissions WHERE id = ?", key)
     assert owner == answer.identity.account_id
-    answer.world.mark("A", submission["id"])
+    answer.world.mark("A", key)
 
 
 async def _integrator(_world: World, _identity: Identity) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderFor
 from gateway.habilitation.ownership import Confirmation
 from gateway.habilitation.processing import Actor, SignedConvention
 from gateway.habilitation.services import submit_habilitation_request
+from shared.relay import key_of
 from tests.authorization.world import TEMPORARY, Identity, World
 from tests.integration.test_availability_publication import open_days
 
@@ -245,8 +246,9 @@ async def submit(world: World, tenant: str, agent: Identity, establishment: str)
     variables = {"id": to_global_id("Establishment", establishment), "info": INFO}
     made = (await world.gql("gateway", SUBMIT, agent, variables))["data"]["submitOperatingInfo"]
     assert made["userErrors"] == [], made
-    world.mark(tenant, made["submission"]["id"])
-    return str(made["submission"]["id"])
+    key = key_of(made["submission"]["id"], "Submission")
+    world.mark(tenant, key)
+    return key
 
 
 async def _activity(world: World) -> None:

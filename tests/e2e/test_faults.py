@@ -39,6 +39,7 @@ from gateway.submissions.tables import submissions
 from moderation.tables import review_history, review_items
 from shared.db import create_session_factory
 from shared.events import OperatingInfoSubmitted, Topic, physical_topic
+from shared.relay import key_of
 from shared.sealing import generate_key_pair
 from structures.stack.layout import StackLayout
 from structures.stack.postgres import Postgres
@@ -108,7 +109,7 @@ async def _submit_until_acknowledged(api: Api, token: str, key: str, checker: Ch
         result = (body.get("data") or {}).get("submitOperatingInfo")
         if result and result["submission"]:
             assert result["userErrors"] == []
-            checker.acknowledged[key] = result["submission"]["id"]
+            checker.acknowledged[key] = key_of(result["submission"]["id"], "Submission")
             return
         checker.error_answers.append(body.get("errors") or result)
         await asyncio.sleep(0.1)  # nothing acknowledged: the client retries
@@ -442,7 +443,7 @@ async def _attempt(api: Api, token: str, key: str, checker: Checker) -> Attempt:
         return Attempt(started, time.monotonic() - started, False, type(error).__name__)
     result = (body.get("data") or {}).get("submitOperatingInfo")
     if result and result["submission"]:
-        checker.acknowledged[key] = result["submission"]["id"]
+        checker.acknowledged[key] = key_of(result["submission"]["id"], "Submission")
         return Attempt(started, time.monotonic() - started, True)
     errors = body.get("errors") or [{"extensions": {"code": "USER_ERRORS"}}]
     checker.error_answers.append(errors)
