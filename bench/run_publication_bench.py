@@ -44,6 +44,7 @@ from run_submission_bench import TEMPORARY, drive, fresh_database, prepare_gatew
 
 from gateway.accounts.tokens import TokenSigner
 from gateway.graphql.relay import to_global_id
+from shared.relay import key_of
 from shared.sealing import generate_key_pair
 from tests.e2e.processes import ServiceProcess, free_port, service_env
 from tests.e2e.test_escautpont_story import Api
@@ -89,7 +90,7 @@ class Approvals:
         if not submission:
             self.failures.append(f"submit: {body}")
             return
-        item = await self._review_item(submission["id"])
+        item = await self._review_item(key_of(submission["id"], "Submission"))
         item_id = to_global_id("ReviewItem", item["id"])
         claimed = (await self._call(self.moderation, CLAIM, id=item_id, v=item["row_version"]))["data"]
         row_version = claimed["claimReviewItem"]["item"]["rowVersion"]

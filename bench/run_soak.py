@@ -47,6 +47,7 @@ from run_submission_bench import TEMPORARY, drive, fresh_database, percentile, p
 
 from gateway.accounts.tokens import TokenSigner
 from gateway.graphql.relay import to_global_id
+from shared.relay import key_of
 from shared.sealing import generate_key_pair
 from tests.e2e.processes import ServiceProcess, service_env
 from tests.e2e.test_escautpont_story import Api
@@ -132,7 +133,7 @@ async def saturation(api: Api, token: str, creches: list[str], pool: asyncpg.Poo
             body = await client.post("/graphql", json={"query": SUBMIT, "variables": {"id": crèche, "info": document}})
             submission = ((body.json().get("data") or {}).get("submitOperatingInfo") or {}).get("submission")
             if submission:
-                done.append(submission["id"])
+                done.append(key_of(submission["id"], "Submission"))
             n += 1
 
     started = time.time()

@@ -43,6 +43,7 @@ from gateway.accounts.tables import account_rights
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT
 from gateway.graphql.relay import to_global_id
 from shared.db import create_engine, create_session_factory
+from shared.relay import key_of
 from shared.sealing import generate_key_pair
 from tests.catalogue_data import fill_catalogue
 from tests.e2e.processes import ServiceProcess, service_env
@@ -134,7 +135,7 @@ async def drive(
         body = (await client.post("/graphql", json={"query": SUBMIT, "variables": variables})).json()
         result = (body.get("data") or {}).get("submitOperatingInfo") or {}
         if result.get("submission"):
-            acknowledged[result["submission"]["id"]] = time.time()
+            acknowledged[key_of(result["submission"]["id"], "Submission")] = time.time()
         else:
             failures += 1
 
