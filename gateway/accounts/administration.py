@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import services
+from gateway.accounts.states import AccountStatus, AgentKind
 from gateway.accounts.tables import accounts
 from gateway.catalogue.tables import cafs
 from shared.errors import PermanentError
@@ -60,7 +61,9 @@ def check_new_person(person: services.NewPerson) -> None:
 async def is_administrator(session: AsyncSession, account_id: str) -> bool:
     found = await session.scalar(
         select(accounts.c.id).where(
-            accounts.c.id == account_id, accounts.c.caf_administrator.is_(True), accounts.c.status != "DESACTIVE"
+            accounts.c.id == account_id,
+            accounts.c.caf_administrator.is_(True),
+            accounts.c.status != AccountStatus.DESACTIVE,
         )
     )
     return found is not None
@@ -101,8 +104,8 @@ async def _caf_agent(session: AsyncSession, by: Administrator, agent_number: str
     target = (
         await session.execute(
             select(accounts).where(
-                accounts.c.agent_number == agent_number, accounts.c.kind == "CAF_AGENT",
-                accounts.c.caf_code == by.caf_code, accounts.c.status != "DESACTIVE",
+                accounts.c.agent_number == agent_number, accounts.c.kind == AgentKind.CAF_AGENT,
+                accounts.c.caf_code == by.caf_code, accounts.c.status != AccountStatus.DESACTIVE,
             )
         )
     ).first()  # fmt: skip
@@ -115,7 +118,7 @@ async def _keep_one_administrator(session: AsyncSession, caf_code: str, leaving:
     others = await session.scalar(
         select(func.count()).where(
             accounts.c.caf_code == caf_code, accounts.c.caf_administrator.is_(True),
-            accounts.c.status != "DESACTIVE", accounts.c.id != leaving,
+            accounts.c.status != AccountStatus.DESACTIVE, accounts.c.id != leaving,
         )
     )  # fmt: skip
     if not others:

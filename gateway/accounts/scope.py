@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.states import AccountStatus
 from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue.tables import establishments, providers
 
@@ -47,7 +48,9 @@ def _current_agents(provider_id: str, caf_code: str, *columns: Any) -> Any:
         .select_from(accounts)
         .join(providers, providers.c.id == accounts.c.provider_id)
         .where(
-            accounts.c.provider_id == provider_id, providers.c.caf_code == caf_code, accounts.c.status != "DESACTIVE"
+            accounts.c.provider_id == provider_id,
+            providers.c.caf_code == caf_code,
+            accounts.c.status != AccountStatus.DESACTIVE,
         )
     )
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from gateway.accounts import sessions
 from gateway.accounts.administration import Administrator, is_administrator
+from gateway.accounts.states import AgentKind
 from gateway.accounts.tables import account_rights, accounts
 from gateway.accounts.tokens import Claims
 from gateway.catalogue.tables import establishments
@@ -33,7 +34,7 @@ async def require_agent(context: Context, *, allow_temporary: bool = False) -> C
 async def require_caf_agent(context: Context) -> Claims:
     """A Caf agent: acts only within the territory of its Caf."""
     claims = await require_agent(context)
-    if claims.kind != "CAF_AGENT" or claims.caf_code is None:
+    if claims.kind != AgentKind.CAF_AGENT or claims.caf_code is None:
         raise ForbiddenError("Réservé aux agents de la Caf.")
     return claims
 
@@ -52,7 +53,7 @@ async def require_right(context: Context, establishment_id: str, right: str) -> 
     """A provider agent holding ``right`` (OPERATING_INFO or AVAILABILITY) on this establishment."""
     claims = await require_agent(context)
     held = None
-    if claims.kind == "PROVIDER_AGENT":
+    if claims.kind == AgentKind.PROVIDER_AGENT:
         # A right counts only while the agent's provider runs the establishment: one the register gives to another
         # provider takes its rights with it (ASVS V4.2.1), whatever was granted before.
         query = (

@@ -20,16 +20,18 @@ from gateway.accounts.services import (
     create_provider_agent,
     deactivate_agent,
 )
+from gateway.accounts.states import AccountStatus, Right
 from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.tables import establishments
 from gateway.habilitation.processing import Actor, ProcessingError, RefusedError, get_request
+from gateway.habilitation.states import ConventionStatus, HabilitationRequestStatus
 from gateway.habilitation.tables import amendments, conventions
 from gateway.user_errors import UserError
 from shared.outbox import OutboxSignal
 
-RIGHTS = ("OPERATING_INFO", "AVAILABILITY")
+RIGHTS = (Right.OPERATING_INFO, Right.AVAILABILITY)
 
 
 class AmendmentRefusedError(RefusedError):
@@ -70,7 +72,11 @@ async def record_amendment(
     """
     request = await get_request(session, request_number, actor)
     convention = (await session.execute(select(conventions).where(conventions.c.request_id == request.id))).first()
-    if request.status != "ACTIVEE" or convention is None or convention.status == "RESILIEE":
+    if (
+        request.status != HabilitationRequestStatus.ACTIVEE
+        or convention is None
+        or convention.status == ConventionStatus.RESILIEE
+    ):
         raise ProcessingError("INVALID_STATUS", "Un avenant suppose une habilitation active.")
     agents = await _agents(session, convention.provider_id)
     found = _form_errors(amendment, agents) + await _right_errors(session, amendment, agents, request.caf_code)
@@ -102,7 +108,7 @@ async def record_amendment(
 async def _agents(session: AsyncSession, provider_id: str) -> dict[str, str]:
     rows = await session.execute(
         select(accounts.c.agent_number, accounts.c.id).where(
-            accounts.c.provider_id == provider_id, accounts.c.status != "DESACTIVE"
+            accounts.c.provider_id == provider_id, accounts.c.status != AccountStatus.DESACTIVE
         )
     )
     return {str(number): str(account_id) for number, account_id in rows}
@@ -151,7 +157,7 @@ async def _right_errors(
         if category is None or departement not in territory:
             message = "Établissement inconnu ou hors du territoire de la Caf."
             errors.append(UserError(f"{path}.establishmentId", "UNKNOWN_ESTABLISHMENT", message))
-        elif change.right == "AVAILABILITY" and category != "EAJE":
+        elif change.right == Right.AVAILABILITY and category != "EAJE":
             message = "Les disponibilités ne concernent que les crèches (EAJE)."
             errors.append(UserError(f"{path}.establishmentId", "NOT_EAJE", message))
     return errors

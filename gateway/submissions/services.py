@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.tables import accounts
 from gateway.catalogue.documents import OperatingInfoDocument
+from gateway.catalogue.states import VersionStatus
 from gateway.catalogue.tables import departements, establishments, operating_info_versions
+from gateway.submissions.states import SubmissionStatus
 from gateway.submissions.tables import submissions
 from gateway.tables import outbox
 from gateway.user_errors import UserError
@@ -82,16 +84,16 @@ async def submit_operating_info(
         return errors
     await session.execute(
         update(submissions)
-        .where(submissions.c.establishment_id == establishment_id, submissions.c.status == "PENDING")
-        .values(status="SUPERSEDED", decided_at=now)
+        .where(submissions.c.establishment_id == establishment_id, submissions.c.status == SubmissionStatus.PENDING)
+        .values(status=SubmissionStatus.SUPERSEDED, decided_at=now)
     )
     account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
     stored = document.stored()
-    submitted = Submitted(str(uuid.uuid4()), "PENDING", (latest or 0) + 1, now)
+    submitted = Submitted(str(uuid.uuid4()), SubmissionStatus.PENDING, (latest or 0) + 1, now)
     await session.execute(
         submissions.insert().values(
             id=submitted.id, establishment_id=establishment_id, account_id=account_id,
-            agent_number=account.agent_number, status="PENDING", version=submitted.version,
+            agent_number=account.agent_number, status=SubmissionStatus.PENDING, version=submitted.version,
             based_on_version=based_on_version, document=stored, idempotency_key=idempotency_key, submitted_at=now,
         )
     )  # fmt: skip
@@ -116,7 +118,8 @@ async def _by_key(session: AsyncSession, account_id: str, key: str) -> Submitted
 
 async def _published(session: AsyncSession, establishment_id: str) -> Any:
     query = select(operating_info_versions).where(
-        operating_info_versions.c.establishment_id == establishment_id, operating_info_versions.c.status == "PUBLISHED"
+        operating_info_versions.c.establishment_id == establishment_id,
+        operating_info_versions.c.status == VersionStatus.PUBLISHED,
     )
     return (await session.execute(query)).first()
 

@@ -14,7 +14,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.states import AccountStatus, Right
 from gateway.accounts.tables import account_rights, accounts
+from gateway.catalogue.states import VersionStatus
 from gateway.catalogue.tables import departements, establishments, operating_info_versions
 from gateway.catalogue.writes import public_place
 from gateway.publications.log import record_publication
@@ -76,14 +78,14 @@ async def withdraw_operating_info(
     published = (
         await session.execute(
             select(versions.id, versions.version)
-            .where(versions.establishment_id == withdrawal.establishment_id, versions.status == "PUBLISHED")
+            .where(versions.establishment_id == withdrawal.establishment_id, versions.status == VersionStatus.PUBLISHED)
             .with_for_update()
         )
     ).first()
     if published is None:
         return [UserError("establishmentId", "NOTHING_PUBLISHED", "Aucune information publiée à retirer.")]
     withdrawn = {
-        "status": "WITHDRAWN", "withdrawn_at": now, "withdrawn_by": withdrawal.agent_number,
+        "status": VersionStatus.WITHDRAWN, "withdrawn_at": now, "withdrawn_by": withdrawal.agent_number,
         "withdrawal_reasons": withdrawal.reasons, "withdrawal_comment": withdrawal.comment,
     }  # fmt: skip
     await session.execute(update(operating_info_versions).where(versions.id == published.id).values(**withdrawn))
@@ -109,8 +111,8 @@ async def _responsible_agents(session: AsyncSession, establishment_id: str) -> l
         .join(account_rights, account_rights.c.account_id == accounts.c.id)
         .where(
             account_rights.c.establishment_id == establishment_id,
-            account_rights.c.right == "OPERATING_INFO",
-            accounts.c.status != "DESACTIVE",
+            account_rights.c.right == Right.OPERATING_INFO,
+            accounts.c.status != AccountStatus.DESACTIVE,
         )
         .order_by(accounts.c.agent_number)
     )
