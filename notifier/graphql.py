@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from notifier.deliveries import list_deliveries
 from notifier.states import DeliveryState
+from shared.agents import AgentKind
 from shared.db import SessionFactory
 from shared.errors import ForbiddenError, UnauthenticatedError
 from shared.graphql_contract import Connection, connection_of, page_of
@@ -93,7 +94,7 @@ def _caf_of(context: Context) -> str:
     claims = context.claims
     if claims is None:
         raise UnauthenticatedError("Connectez-vous : jeton d'accès absent, invalide, expiré ou révoqué.")
-    if not context.for_this_service or claims.kind != "CAF_AGENT" or not claims.caf_code:
+    if not context.for_this_service or claims.kind != AgentKind.CAF_AGENT or not claims.caf_code:
         raise ForbiddenError("Réservé aux agents de la Caf.")
     if claims.temporary:  # a session opened with a generated password may only change it (architecture §4)
         raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")

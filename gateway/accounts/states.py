@@ -1,18 +1,16 @@
-"""The accounts' vocabularies as stored: an account's status, who the agent is, what it may do, what the
-connection log records and why sessions end. Values are the database's (and the GraphQL enums')."""
+"""The accounts' vocabularies as stored: an account's status, who the agent is (``shared.agents``: the tokens say
+it to every service), what it may do, what the connection log records and why sessions end. Values are the
+database's (and the GraphQL enums')."""
 
 from enum import StrEnum
+
+from shared.agents import AgentKind
 
 
 class AccountStatus(StrEnum):
     MDP_PROVISOIRE = "MDP_PROVISOIRE"
     ACTIF = "ACTIF"
     DESACTIVE = "DESACTIVE"
-
-
-class AgentKind(StrEnum):
-    PROVIDER_AGENT = "PROVIDER_AGENT"
-    CAF_AGENT = "CAF_AGENT"
 
 
 class Right(StrEnum):
@@ -45,3 +43,6 @@ class RevocationReason(StrEnum):
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a reason, not a password
     DEACTIVATED = "DEACTIVATED"
     REFRESH_REPLAYED = "REFRESH_REPLAYED"
+
+
+__all__ = ["AccountStatus", "AgentKind", "ConnectionEvent", "RevocationReason", "Right"]
