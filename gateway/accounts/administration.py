@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.accounts import services
 from gateway.accounts.states import AccountStatus, AgentKind
 from gateway.accounts.tables import accounts
-from gateway.catalogue.tables import cafs
+from gateway.catalogue.lookups import lock_caf
 from shared.errors import PermanentError
 from shared.outbox import OutboxSignal
 
@@ -98,7 +98,7 @@ async def _caf_agent(session: AsyncSession, by: Administrator, agent_number: str
     # A no-op write on the Caf's row, first in the transaction, serialises its administrators' changes on both
     # databases (a row lock on PostgreSQL, the write lock on SQLite): two administrators removing each other at the
     # same moment must not leave the Caf with none, and the caller's own role is read after it.
-    await session.execute(update(cafs).where(cafs.c.code == by.caf_code).values(label=cafs.c.label))
+    await lock_caf(session, by.caf_code)
     if not await is_administrator(session, by.account_id):
         raise AdministrationError("FORBIDDEN", "Réservé aux administrateurs de la Caf.")
     target = (

@@ -17,7 +17,7 @@ from gateway.accounts.revocations import revoke_account_sessions
 from gateway.accounts.states import AccountStatus, AgentKind, RevocationReason
 from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue import repositories as catalogue
-from gateway.catalogue.tables import providers
+from gateway.catalogue.lookups import get_provider_caf
 from gateway.tables import outbox
 from shared.errors import PermanentError
 from shared.events import AgentDeactivated, PasswordIssued, new_event
@@ -153,8 +153,7 @@ async def _caf_of(session: AsyncSession, account: Any) -> str | None:
     """A Caf agent's Caf, or the Caf of a provider agent's provider."""
     if account.caf_code:
         return str(account.caf_code)
-    found = await session.scalar(select(providers.c.caf_code).where(providers.c.id == account.provider_id))
-    return None if found is None else str(found)
+    return await get_provider_caf(session, account.provider_id)
 
 
 async def _create(

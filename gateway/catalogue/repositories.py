@@ -1,4 +1,4 @@
-"""The only place that queries the catalogue's tables.
+"""The catalogue's read queries for its API (other features read it through `lookups.py`).
 
 A list of establishments costs at most three statements whatever its page size: the count (when asked for),
 the page (one joined row per establishment, with its commune, provider, Caf, published operating information

@@ -92,6 +92,20 @@ async def publish_operating_info(
     return version
 
 
+async def withdraw_version(
+    session: AsyncSession, version_id: str, *, at: datetime, by: str, reasons: list[str], comment: str | None
+) -> None:
+    """The Caf withdraws a published version (convention, article 2): it stays, marked WITHDRAWN with why."""
+    await session.execute(
+        update(operating_info_versions)
+        .where(operating_info_versions.c.id == version_id)
+        .values(
+            status=VersionStatus.WITHDRAWN, withdrawn_at=at, withdrawn_by=by, withdrawal_reasons=reasons,
+            withdrawal_comment=comment,
+        )
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class NewAvailability:
     day: date

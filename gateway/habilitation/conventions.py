@@ -16,9 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.convention import ConventionTerm
+from gateway.accounts.scope import active_agents_of
 from gateway.accounts.services import deactivate_agent
-from gateway.accounts.states import AccountStatus
-from gateway.accounts.tables import accounts
 from gateway.catalogue import repositories as catalogue
 from gateway.habilitation.processing import ProcessingError
 from gateway.habilitation.states import ConventionStatus
@@ -136,10 +135,7 @@ async def apply_due(session: AsyncSession, today: date, now: datetime, signal: O
         await session.execute(
             update(conventions).where(conventions.c.id == row.id).values(status=ConventionStatus.RESILIEE)
         )
-        agents = select(accounts.c.id).where(
-            accounts.c.provider_id == row.provider_id, accounts.c.status != AccountStatus.DESACTIVE
-        )
-        for account_id in (await session.execute(agents)).scalars():
+        for account_id in (await active_agents_of(session, row.provider_id)).values():
             await deactivate_agent(
                 session, account_id, reason="Fin de la convention d'habilitation (résiliation)", by_agent="SYSTEME",
                 now=now, signal=signal,

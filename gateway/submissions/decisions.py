@@ -9,13 +9,12 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.catalogue import writes
+from gateway.catalogue import lookups, writes
 from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.domain import osm_opening_hours
-from gateway.catalogue.tables import operating_info_versions
 from gateway.publications.log import record_publication
 from gateway.submissions.states import SubmissionStatus
 from gateway.submissions.tables import submissions
@@ -42,11 +41,7 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
         status = SubmissionStatus.REJECTED if row.status == SubmissionStatus.PENDING else row.status
         await session.execute(update(submissions).where(submissions.c.id == row.id).values(status=status, **values))
         return
-    published = await session.scalar(
-        select(func.max(operating_info_versions.c.version)).where(
-            operating_info_versions.c.establishment_id == row.establishment_id
-        )
-    )
+    published = await lookups.get_latest_version(session, row.establishment_id)
     if row.status != SubmissionStatus.PENDING or (published or 0) >= row.version:
         log.info("approval of an outdated submission: nothing published", extra={"submission_id": row.id})
         await session.execute(update(submissions).where(submissions.c.id == row.id).values(**values))

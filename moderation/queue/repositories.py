@@ -1,4 +1,4 @@
-"""The only place that queries the review queue's tables."""
+"""The review queue's reads and its intake (the use cases' own updates are in `services.py`)."""
 
 import uuid
 from dataclasses import dataclass
