@@ -10,6 +10,7 @@ from moderation import tables
 from moderation.checks.diff import diff_documents
 from moderation.checks.rules import check_document
 from moderation.queue import repositories, services
+from moderation.queue.states import HistoryAction
 from shared.consumer import Handler
 from shared.events import AgentDeactivated, Envelope, OperatingInfoSubmitted, SessionsRevoked
 from shared.revocations import record_revocation
@@ -29,7 +30,7 @@ async def handle_operating_info_submitted(session: AsyncSession, event: Envelope
         session, submitted, event_id=event.id, flags=flags, diff=[asdict(change) for change in changes]
     )
     now = datetime.now(UTC)
-    await services.record(session, item_id, "CREATED", submitted.submitted_by.agent_number, now)
+    await services.record(session, item_id, HistoryAction.CREATED, submitted.submitted_by.agent_number, now)
     await services.supersede_older(session, str(submitted.establishment_id), item_id, now)
     log.info(
         "submission queued for review", extra={"review_item_id": item_id, "submission_id": str(submitted.submission_id)}

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.email import EmailSender
 from notifier.rendering import RenderedEmail
+from notifier.states import DeliveryState
 from notifier.tables import deliveries
 from shared.db import SessionFactory
 from shared.errors import PermanentError, TransientError
@@ -30,7 +31,7 @@ from shared.logging import correlation_scope, current_correlation_id
 from shared.outbox import OutboxSignal
 
 log = logging.getLogger(__name__)
-_OUTCOMES = {"SENT": "sent", "FAILED": "failed"}
+_OUTCOMES = {DeliveryState.SENT: "sent", DeliveryState.FAILED: "failed"}
 _EXPIRY_CHECK_SECONDS = 60.0
 """Lifetimes are hours long: looking for expired secrets once a minute is enough."""
 MAIL_DOMAIN = "structures.monenfant.example"
@@ -64,7 +65,7 @@ async def add_delivery(
             text_body=email.text,
             html_body=email.html,
             sealed_secret=sealed_secret,
-            status="PENDING",
+            status=DeliveryState.PENDING,
             attempts=0,
             next_attempt_at=now,
             message_id=f"<{delivery_id}@{MAIL_DOMAIN}>",
@@ -74,6 +75,19 @@ async def add_delivery(
         )
     )
     return delivery_id
+
+
+async def list_deliveries(
+    session: AsyncSession, caf_code: str, status: DeliveryState | None, *, offset: int, limit: int
+) -> tuple[int, list[Any]]:
+    """One Caf's deliveries (of one status, if given), the most recent first: how many in all, and one page."""
+    where = [deliveries.c.caf_code == caf_code]
+    if status is not None:
+        where.append(deliveries.c.status == status)
+    total = await session.scalar(select(func.count()).select_from(deliveries).where(*where))
+    query = select(deliveries).where(*where).order_by(deliveries.c.created_at.desc(), deliveries.c.id)
+    rows = (await session.execute(query.offset(offset).limit(limit))).all()
+    return int(total or 0), list(rows)
 
 
 class DeliveryWorker:
@@ -118,7 +132,9 @@ class DeliveryWorker:
             rows = (
                 await session.execute(
                     select(deliveries)
-                    .where(deliveries.c.status == "PENDING", deliveries.c.next_attempt_at <= datetime.now(UTC))
+                    .where(
+                        deliveries.c.status == DeliveryState.PENDING, deliveries.c.next_attempt_at <= datetime.now(UTC)
+                    )
                     .order_by(deliveries.c.created_at)
                     .limit(50)
                 )
@@ -135,19 +151,19 @@ class DeliveryWorker:
         except TransientError as error:
             changes |= self._after_transient(row.attempts + 1, str(error))
         except PermanentError as error:
-            changes |= {"status": "FAILED", "last_error": str(error)}
+            changes |= {"status": DeliveryState.FAILED, "last_error": str(error)}
             log.error("e-mail refused", extra={"delivery_id": row.id, "error": str(error)})
         except Exception as error:  # one delivery's boundary: it must not hold up the ones after it
             log.exception("e-mail attempt failed", extra={"delivery_id": row.id})
             changes |= self._after_transient(row.attempts + 1, f"{type(error).__name__}: {error}")
         else:
-            changes |= {"status": "SENT", "sent_at": datetime.now(UTC), "last_error": None}
+            changes |= {"status": DeliveryState.SENT, "sent_at": datetime.now(UTC), "last_error": None}
             log.info("e-mail sent", extra={"delivery_id": row.id, "message_id": row.message_id, "kind": row.kind})
         if changes.get("status") in _OUTCOMES:
             changes["sealed_secret"] = None  # sent or given up: the password is never needed again
         async with self._sessions() as session, session.begin():
             await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(**changes))
-        self.outcomes[_OUTCOMES.get(str(changes.get("status")), "deferred")] += 1
+        self.outcomes[_OUTCOMES[changes["status"]] if "status" in changes else "deferred"] += 1
 
     async def expire_secrets(self) -> int:
         """Fail the deliveries whose sealed secret outlived ``secret_lifetime`` unsent, erasing it; erase any left on
@@ -157,10 +173,10 @@ class DeliveryWorker:
         async with self._sessions() as session, session.begin():
             expired = await session.execute(
                 update(deliveries)
-                .where(holding, deliveries.c.status == "PENDING", deliveries.c.created_at < cutoff)
-                .values(status="FAILED", sealed_secret=None, last_error=EXPIRED_UNSENT)
+                .where(holding, deliveries.c.status == DeliveryState.PENDING, deliveries.c.created_at < cutoff)
+                .values(status=DeliveryState.FAILED, sealed_secret=None, last_error=EXPIRED_UNSENT)
             )
-            over = update(deliveries).where(holding, deliveries.c.status != "PENDING")
+            over = update(deliveries).where(holding, deliveries.c.status != DeliveryState.PENDING)
             await session.execute(over.values(sealed_secret=None))
         count = int(expired.rowcount or 0)  # type: ignore[attr-defined]
         if count:
@@ -173,7 +189,9 @@ class DeliveryWorker:
         async with self._sessions() as session:
             count, oldest = (
                 await session.execute(
-                    select(func.count(), func.min(deliveries.c.created_at)).where(deliveries.c.status == "PENDING")
+                    select(func.count(), func.min(deliveries.c.created_at)).where(
+                        deliveries.c.status == DeliveryState.PENDING
+                    )
                 )
             ).one()
         if oldest is not None and oldest.tzinfo is None:  # SQLite gives naive UTC datetimes
@@ -184,7 +202,7 @@ class DeliveryWorker:
     def _after_transient(self, attempts: int, error: str) -> dict[str, Any]:
         if attempts >= self._max_attempts:
             log.error("e-mail given up after retries", extra={"attempts": attempts, "error": error})
-            return {"status": "FAILED", "last_error": f"gave up after {attempts} attempts: {error}"}
+            return {"status": DeliveryState.FAILED, "last_error": f"gave up after {attempts} attempts: {error}"}
         delay = timedelta(seconds=min(2**attempts, 600))
         log.warning("e-mail deferred", extra={"attempts": attempts, "error": error})
         return {"last_error": error, "next_attempt_at": datetime.now(UTC) + delay}

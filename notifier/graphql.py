@@ -13,10 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 import strawberry
-from sqlalchemy import func, select
 from strawberry.types import Info
 
-from notifier.tables import deliveries
+from notifier.deliveries import list_deliveries
+from notifier.states import DeliveryState
+from shared.agents import AgentKind
 from shared.db import SessionFactory
 from shared.errors import ForbiddenError, UnauthenticatedError
 from shared.graphql_contract import Connection, connection_of, page_of
@@ -34,11 +35,7 @@ class Context:
     """The token names the notifier's audience (a provider agent's names only the gateway and moderation)."""
 
 
-@strawberry.enum(description="Où en est l'envoi d'un courriel.")
-class DeliveryState(StrEnum):
-    PENDING = "PENDING"
-    SENT = "SENT"
-    FAILED = "FAILED"
+strawberry.enum(DeliveryState, description="Où en est l'envoi d'un courriel.")
 
 
 STATE_LABELS = {
@@ -97,7 +94,7 @@ def _caf_of(context: Context) -> str:
     claims = context.claims
     if claims is None:
         raise UnauthenticatedError("Connectez-vous : jeton d'accès absent, invalide, expiré ou révoqué.")
-    if not context.for_this_service or claims.kind != "CAF_AGENT" or not claims.caf_code:
+    if not context.for_this_service or claims.kind != AgentKind.CAF_AGENT or not claims.caf_code:
         raise ForbiddenError("Réservé aux agents de la Caf.")
     if claims.temporary:  # a session opened with a generated password may only change it (architecture §4)
         raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")
@@ -112,14 +109,9 @@ class Query:
     ) -> Connection[DeliveryStatus]:
         caf_code = _caf_of(info.context)
         page = page_of(first, after)
-        where = [deliveries.c.caf_code == caf_code]
-        if status is not None:
-            where.append(deliveries.c.status == status.value)
-        query = select(deliveries).where(*where).order_by(deliveries.c.created_at.desc(), deliveries.c.id)
         async with info.context.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(deliveries).where(*where))
-            rows = (await session.execute(query.offset(page.offset).limit(page.limit))).all()
-        return connection_of([_status_of(row) for row in rows], page, int(total or 0))
+            total, rows = await list_deliveries(session, caf_code, status, offset=page.offset, limit=page.limit)
+        return connection_of([_status_of(row) for row in rows], page, total)
 
 
 def build_schema(metrics: ServiceMetrics | None = None, limits: Limits | None = None) -> strawberry.Schema:

@@ -27,6 +27,10 @@ from shared.text import unstorable_text
 
 SPECVERSION = "1.0"
 SCHEMA_BASE = "https://schemas.structures.monenfant.example/events/"
+DecisionCode = Literal["APPROVED", "REJECTED"]
+"""A moderator's decision (``ModerationDecided.decision``); moderation's ``Decision`` enum holds the same values."""
+RevocationCode = Literal["LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "DEACTIVATED", "REFRESH_REPLAYED"]
+"""Why sessions ended (``SessionsRevoked.reason``); the gateway's ``RevocationReason`` enum holds the same values."""
 MAX_EVENT_BYTES = 900 * 1024
 """The largest ``data`` an event may carry. Below Kafka's default 1 MiB message limit, so that a dead letter (the
 message plus its ``dlq_*`` headers) always fits; far above what the gateway writes (its request bodies are capped at
@@ -114,7 +118,7 @@ class ModerationDecided(EventData):
     establishment_id: uuid.UUID
     establishment_name: str
     version: int = Field(ge=1)
-    decision: Literal["APPROVED", "REJECTED"]
+    decision: DecisionCode
     reasons: list[str] = Field(default_factory=list)
     comment: str | None = None
     moderator_number: str
@@ -206,7 +210,7 @@ class SessionsRevoked(EventData):
     session_id: str | None = Field(
         description="The session (the token's `sid`) that ended; null: every session of the account."
     )
-    reason: Literal["LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "DEACTIVATED", "REFRESH_REPLAYED"]
+    reason: RevocationCode
     revoked_at: datetime
 
 

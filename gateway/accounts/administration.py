@@ -16,8 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import services
+from gateway.accounts.states import AccountStatus, AgentKind
 from gateway.accounts.tables import accounts
-from gateway.catalogue.tables import cafs
+from gateway.catalogue.lookups import lock_caf
 from shared.errors import PermanentError
 from shared.outbox import OutboxSignal
 
@@ -60,7 +61,9 @@ def check_new_person(person: services.NewPerson) -> None:
 async def is_administrator(session: AsyncSession, account_id: str) -> bool:
     found = await session.scalar(
         select(accounts.c.id).where(
-            accounts.c.id == account_id, accounts.c.caf_administrator.is_(True), accounts.c.status != "DESACTIVE"
+            accounts.c.id == account_id,
+            accounts.c.caf_administrator.is_(True),
+            accounts.c.status != AccountStatus.DESACTIVE,
         )
     )
     return found is not None
@@ -95,14 +98,14 @@ async def _caf_agent(session: AsyncSession, by: Administrator, agent_number: str
     # A no-op write on the Caf's row, first in the transaction, serialises its administrators' changes on both
     # databases (a row lock on PostgreSQL, the write lock on SQLite): two administrators removing each other at the
     # same moment must not leave the Caf with none, and the caller's own role is read after it.
-    await session.execute(update(cafs).where(cafs.c.code == by.caf_code).values(label=cafs.c.label))
+    await lock_caf(session, by.caf_code)
     if not await is_administrator(session, by.account_id):
         raise AdministrationError("FORBIDDEN", "Réservé aux administrateurs de la Caf.")
     target = (
         await session.execute(
             select(accounts).where(
-                accounts.c.agent_number == agent_number, accounts.c.kind == "CAF_AGENT",
-                accounts.c.caf_code == by.caf_code, accounts.c.status != "DESACTIVE",
+                accounts.c.agent_number == agent_number, accounts.c.kind == AgentKind.CAF_AGENT,
+                accounts.c.caf_code == by.caf_code, accounts.c.status != AccountStatus.DESACTIVE,
             )
         )
     ).first()  # fmt: skip
@@ -115,7 +118,7 @@ async def _keep_one_administrator(session: AsyncSession, caf_code: str, leaving:
     others = await session.scalar(
         select(func.count()).where(
             accounts.c.caf_code == caf_code, accounts.c.caf_administrator.is_(True),
-            accounts.c.status != "DESACTIVE", accounts.c.id != leaving,
+            accounts.c.status != AccountStatus.DESACTIVE, accounts.c.id != leaving,
         )
     )  # fmt: skip
     if not others:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.tables import accounts, connection_log
-from gateway.catalogue.tables import providers
+from gateway.catalogue.lookups import providers_in_caf
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,7 @@ def _lines(given: LogFilter, *columns: Any) -> Any:
     query = (
         select(*columns)
         .select_from(connection_log.join(accounts, acc.id == log.account_id))
-        .join(providers, providers.c.id == acc.provider_id)
-        .where(providers.c.caf_code == given.caf_code, log.at >= given.since)
+        .where(acc.provider_id.in_(providers_in_caf(given.caf_code)), log.at >= given.since)
     )
     return query.where(acc.agent_number == given.agent_number) if given.agent_number else query
 

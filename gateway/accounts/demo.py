@@ -16,6 +16,7 @@ from gateway.accounts.services import (
     create_provider_agent,
     grant_rights,
 )
+from gateway.accounts.states import Right
 from gateway.catalogue.demo import ESTABLISHMENTS, MAIRIE_ESCAUTPONT
 from gateway.catalogue.vocabulary import Category
 from shared.outbox import OutboxSignal
@@ -24,11 +25,11 @@ CAF_AGENT = NewPerson("Mathon", "Audrey", "Agent de la Caf du Nord", "a.mathon@c
 PROVIDER_AGENT = NewPerson("Dupont", "Marie", "Directrice du multi-accueil", "m.dupont@escautpont.monenfant.example")
 
 
-def town_hall_rights() -> list[tuple[str, str]]:
+def town_hall_rights() -> list[tuple[str, Right]]:
     """What the Mairie d'Escautpont's agent may do, establishment by establishment."""
     own = [e for e in ESTABLISHMENTS if e.provider == MAIRIE_ESCAUTPONT]
-    return [(e.id, "OPERATING_INFO") for e in own] + [
-        (e.id, "AVAILABILITY") for e in own if e.category is Category.EAJE
+    return [(e.id, Right.OPERATING_INFO) for e in own] + [
+        (e.id, Right.AVAILABILITY) for e in own if e.category is Category.EAJE
     ]
 
 

@@ -7,21 +7,22 @@ refuse the session's tokens as soon as the event reaches them, not when the toke
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.states import RevocationReason
 from gateway.accounts.tables import refresh_tokens
 from gateway.tables import outbox
 from shared.events import SessionsRevoked, new_event
 from shared.outbox import add_event
 
 SOURCE = "/structures/gateway"
-Reason = Literal["LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "DEACTIVATED", "REFRESH_REPLAYED"]
 
 
-async def revoke_account_sessions(session: AsyncSession, account_id: str, now: datetime, reason: Reason) -> None:
+async def revoke_account_sessions(
+    session: AsyncSession, account_id: str, now: datetime, reason: RevocationReason
+) -> None:
     """End every open session of the account (password change or reset, deactivation)."""
     families = (
         await session.scalars(
@@ -40,8 +41,13 @@ async def revoke_account_sessions(session: AsyncSession, account_id: str, now: d
 
 
 async def announce_revoked(
-    session: AsyncSession, account_id: str, session_id: str | None, reason: Reason, now: datetime
+    session: AsyncSession, account_id: str, session_id: str | None, reason: RevocationReason, now: datetime
 ) -> None:
     """Stage the event that makes moderation and the notifier refuse this session's (or account's) tokens."""
-    revoked = SessionsRevoked(account_id=uuid.UUID(account_id), session_id=session_id, reason=reason, revoked_at=now)
+    revoked = SessionsRevoked(
+        account_id=uuid.UUID(account_id),
+        session_id=session_id,
+        reason=reason.value,
+        revoked_at=now,
+    )
     await add_event(session, outbox, new_event(revoked, source=SOURCE))

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.states import AccountStatus
 from gateway.accounts.tables import account_rights, accounts
-from gateway.catalogue.tables import establishments, providers
+from gateway.catalogue.lookups import establishments_run_by, get_establishment_names, providers_in_caf
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,19 @@ async def profile(session: AsyncSession, account_id: str) -> Any:
 async def rights_of(session: AsyncSession, account_ids: Sequence[str]) -> dict[str, list[HeldRight]]:
     """Each account's rights that count today, by establishment name then right."""
     query = (
-        select(account_rights.c.account_id, establishments.c.id, establishments.c.name, account_rights.c.right)
+        select(account_rights.c.account_id, account_rights.c.establishment_id, account_rights.c.right)
         .join(accounts, accounts.c.id == account_rights.c.account_id)
-        .join(establishments, establishments.c.id == account_rights.c.establishment_id)
-        .where(account_rights.c.account_id.in_(account_ids), establishments.c.provider_id == accounts.c.provider_id)
-        .order_by(establishments.c.name, establishments.c.id, account_rights.c.right)
+        .where(
+            account_rights.c.account_id.in_(account_ids),
+            account_rights.c.establishment_id.in_(establishments_run_by(accounts.c.provider_id)),
+        )
     )
+    rows = (await session.execute(query)).all()
+    names = await get_establishment_names(session, sorted({row.establishment_id for row in rows}))
+    rank = {establishment_id: index for index, establishment_id in enumerate(names)}  # the database's name order
     found: dict[str, list[HeldRight]] = {account_id: [] for account_id in account_ids}
-    for account_id, establishment_id, name, right in await session.execute(query):
-        found[account_id].append(HeldRight(establishment_id, name, right))
+    for account_id, establishment_id, right in sorted(rows, key=lambda r: (rank[r[1]], r[2])):
+        found[account_id].append(HeldRight(establishment_id, names[establishment_id], right))
     return found
 
 
@@ -45,9 +50,10 @@ def _current_agents(provider_id: str, caf_code: str, *columns: Any) -> Any:
     return (
         select(*columns)
         .select_from(accounts)
-        .join(providers, providers.c.id == accounts.c.provider_id)
         .where(
-            accounts.c.provider_id == provider_id, providers.c.caf_code == caf_code, accounts.c.status != "DESACTIVE"
+            accounts.c.provider_id == provider_id,
+            accounts.c.provider_id.in_(providers_in_caf(caf_code)),
+            accounts.c.status != AccountStatus.DESACTIVE,
         )
     )
 
@@ -62,3 +68,22 @@ async def provider_agents(
 
 async def count_provider_agents(session: AsyncSession, provider_id: str, caf_code: str) -> int:
     return int(await session.scalar(_current_agents(provider_id, caf_code, func.count())) or 0)
+
+
+async def find_provider_agent(session: AsyncSession, agent_number: str, caf_code: str) -> str | None:
+    """The id of the agent with this number if their provider is in ``caf_code``'s territory (None otherwise)."""
+    return await session.scalar(
+        select(accounts.c.id).where(
+            accounts.c.agent_number == agent_number, accounts.c.provider_id.in_(providers_in_caf(caf_code))
+        )
+    )
+
+
+async def active_agents_of(session: AsyncSession, provider_id: str) -> dict[str, str]:
+    """The provider's agents not deactivated: account id by agent number."""
+    rows = await session.execute(
+        select(accounts.c.agent_number, accounts.c.id).where(
+            accounts.c.provider_id == provider_id, accounts.c.status != AccountStatus.DESACTIVE
+        )
+    )
+    return {str(number): str(account_id) for number, account_id in rows}

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.passwords import generate_password
 from gateway.accounts.revocations import revoke_account_sessions
+from gateway.accounts.states import AccountStatus, AgentKind, RevocationReason
 from gateway.accounts.tables import account_rights, accounts
 from gateway.catalogue import repositories as catalogue
-from gateway.catalogue.tables import providers
+from gateway.catalogue.lookups import get_provider_caf
 from gateway.tables import outbox
 from shared.errors import PermanentError
 from shared.events import AgentDeactivated, PasswordIssued, new_event
@@ -69,7 +70,7 @@ async def bootstrap_caf_agent(
         raise PermanentError(f"unknown Caf {caf_code!r}")
     identifier = await _free_identifier(session, person, caf_code.lower())
     number = await _next_agent_number(session, caf_code)
-    values = {"kind": "CAF_AGENT", "caf_code": caf_code, "caf_administrator": administrator}
+    values = {"kind": AgentKind.CAF_AGENT, "caf_code": caf_code, "caf_administrator": administrator}
     reason: Reason = "BOOTSTRAP" if administrator else "ACTIVATION"
     return await _create(session, person, identifier, number, values, issuing, now, signal, reason)
 
@@ -89,7 +90,7 @@ async def create_provider_agent(
     place = _slug(commune_name) or "structure"
     identifier = await _free_identifier(session, person, place)
     number = await _next_agent_number(session, f"{departement}-{place[:3].upper()}")
-    values = {"kind": "PROVIDER_AGENT", "provider_id": provider_id}
+    values = {"kind": AgentKind.PROVIDER_AGENT, "provider_id": provider_id}
     return await _create(session, person, identifier, number, values, issuing, now, signal, "ACTIVATION")
 
 
@@ -111,7 +112,7 @@ async def reset_password(
     account = (
         await session.execute(
             update(accounts)
-            .where(accounts.c.identifier == identifier, accounts.c.status != "DESACTIVE")
+            .where(accounts.c.identifier == identifier, accounts.c.status != AccountStatus.DESACTIVE)
             .values(pending_password_digest=digest, pending_password_expires_at=expires_at)
             .returning(*accounts.c)
         )
@@ -128,10 +129,10 @@ async def deactivate_agent(
     """End of mission: the account is closed, its sessions end at once, the person is told."""
     await session.execute(
         update(accounts).where(accounts.c.id == account_id).values(
-            status="DESACTIVE", deactivated_at=now, deactivation_reason=reason
+            status=AccountStatus.DESACTIVE, deactivated_at=now, deactivation_reason=reason
         )
     )  # fmt: skip
-    await revoke_account_sessions(session, account_id, now, "DEACTIVATED")
+    await revoke_account_sessions(session, account_id, now, RevocationReason.DEACTIVATED)
     account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
     event = AgentDeactivated(
         account_id=uuid.UUID(account.id), agent_number=account.agent_number, email=account.email,
@@ -152,8 +153,7 @@ async def _caf_of(session: AsyncSession, account: Any) -> str | None:
     """A Caf agent's Caf, or the Caf of a provider agent's provider."""
     if account.caf_code:
         return str(account.caf_code)
-    found = await session.scalar(select(providers.c.caf_code).where(providers.c.id == account.provider_id))
-    return None if found is None else str(found)
+    return await get_provider_caf(session, account.provider_id)
 
 
 async def _create(
@@ -171,8 +171,9 @@ async def _create(
     await session.execute(
         accounts.insert().values(
             id=account_id, identifier=identifier, agent_number=agent_number, last_name=person.last_name,
-            first_name=person.first_name, function=person.function, email=person.email, status="MDP_PROVISOIRE",
-            password_hash=UNUSABLE_HASH, password_temporary=True, created_at=now, **values,
+            first_name=person.first_name, function=person.function, email=person.email,
+            status=AccountStatus.MDP_PROVISOIRE, password_hash=UNUSABLE_HASH, password_temporary=True, created_at=now,
+            **values,
         )
     )  # fmt: skip
     account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
@@ -191,10 +192,12 @@ async def _issue_password(
     """Hash a new generated password for ``account`` and stage its sealed e-mail; the clear text goes nowhere else."""
     password = generate_password()
     expires_at = now + issuing.lifetime
+    deactivated = account.status == AccountStatus.DESACTIVE
     await session.execute(
         update(accounts).where(accounts.c.id == account.id).values(
             password_hash=await issuing.hashing.hash(password), password_temporary=True,
-            password_expires_at=expires_at, status="MDP_PROVISOIRE" if account.status != "DESACTIVE" else "DESACTIVE",
+            password_expires_at=expires_at,
+            status=AccountStatus.DESACTIVE if deactivated else AccountStatus.MDP_PROVISOIRE,
         )
     )  # fmt: skip
     sealed = seal(password, issuing.notifier_public_key)

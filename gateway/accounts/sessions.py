@@ -24,7 +24,8 @@ from gateway.accounts import throttling
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.password_context import structure_words
 from gateway.accounts.passwords import PasswordPolicy, PolicyViolation
-from gateway.accounts.revocations import Reason, announce_revoked, revoke_account_sessions
+from gateway.accounts.revocations import announce_revoked, revoke_account_sessions
+from gateway.accounts.states import AccountStatus, ConnectionEvent, RevocationReason
 from gateway.accounts.tables import accounts, connection_log, refresh_tokens
 from gateway.accounts.tokens import Claims, TokenSigner
 
@@ -84,7 +85,7 @@ async def reserve_login(
     guesser elsewhere only slows the owner down."""
     counts = await throttling.reserve_attempt(session, identifier, client.address, now)
     if counts.pair > auth.failures_per_pair or counts.address > auth.failures_per_address:
-        await _log(session, None, identifier, "LOGIN_THROTTLED", client, now)
+        await _log(session, None, identifier, ConnectionEvent.LOGIN_THROTTLED, client, now)
         return Refusal("THROTTLED", THROTTLED)
     failures = max(counts.pair - 1, (counts.identifier - 1) // IDENTIFIER_SPREAD)
     return Attempt(_delay(auth, failures))
@@ -96,11 +97,11 @@ async def login(
     """Check an attempt :func:`reserve_login` let through. Known and unknown identifiers, with or without a pending
     reset, do the same work: one argon2 verify and one digest comparison."""
     account: Any = (await session.execute(select(accounts).where(accounts.c.identifier == identifier))).first()
-    usable = account is not None and account.status != "DESACTIVE"
+    usable = account is not None and account.status != AccountStatus.DESACTIVE
     matches = await auth.hashing.verify(account.password_hash if usable else None, password)
     pending = auth.hashing.matches_generated(_pending_digest(account, now) if usable else None, password)
     if account is None or not usable or not (pending or (matches and not _expired(account, now))):
-        await _log(session, account.id if account else None, identifier, "LOGIN_FAILED", client, now)
+        await _log(session, account.id if account else None, identifier, ConnectionEvent.LOGIN_FAILED, client, now)
         return Refusal("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
     return await _signed_in(session, auth, account, password, client, now, promote=pending and not matches)
 
@@ -117,13 +118,13 @@ async def _signed_in(
 ) -> SessionTokens:
     if promote:
         # The old password stops here, and so do the sessions it opened.
-        await revoke_account_sessions(session, account.id, now, "PASSWORD_RESET")
+        await revoke_account_sessions(session, account.id, now, RevocationReason.PASSWORD_RESET)
         account = await _promote_pending(session, auth, account, password)
     elif auth.hashing.needs_rehash(account.password_hash):
         new_hash = await auth.hashing.hash(password)
         await session.execute(update(accounts).where(accounts.c.id == account.id).values(password_hash=new_hash))
     await throttling.release_attempt(session, account.identifier, client.address)
-    await _log(session, account.id, account.identifier, "LOGIN_OK", client, now)
+    await _log(session, account.id, account.identifier, ConnectionEvent.LOGIN_OK, client, now)
     return await _open_session(session, auth, account, str(uuid.uuid4()), now)
 
 
@@ -145,7 +146,7 @@ async def _promote_pending(session: AsyncSession, auth: Authenticator, account: 
             password_expires_at=account.pending_password_expires_at,
             pending_password_digest=None,
             pending_password_expires_at=None,
-            status="MDP_PROVISOIRE",
+            status=AccountStatus.MDP_PROVISOIRE,
         )
     )
     return (await session.execute(select(accounts).where(accounts.c.id == account.id))).one()
@@ -196,11 +197,11 @@ async def refresh_session(
     if row is None:
         return refused
     account = (await session.execute(select(accounts).where(accounts.c.id == row.account_id))).one()
-    if row.used_at is None and (_utc(row.expires_at) < now or account.status == "DESACTIVE"):
+    if row.used_at is None and (_utc(row.expires_at) < now or account.status == AccountStatus.DESACTIVE):
         return refused
     if not await _claim_refresh_token(session, row.id, now):
         await revoke_family(session, row.family_id, now)
-        await _log(session, row.account_id, "-", "REFRESH_REUSED", client, now)
+        await _log(session, row.account_id, "-", ConnectionEvent.REFRESH_REUSED, client, now)
         return refused
     return await _open_session(session, auth, account, row.family_id, now)
 
@@ -218,7 +219,7 @@ async def _claim_refresh_token(session: AsyncSession, token_id: str, now: dateti
 
 
 async def revoke_family(
-    session: AsyncSession, family_id: str, now: datetime, reason: Reason = "REFRESH_REPLAYED"
+    session: AsyncSession, family_id: str, now: datetime, reason: RevocationReason = RevocationReason.REFRESH_REPLAYED
 ) -> None:
     revoked = await session.execute(
         update(refresh_tokens)
@@ -232,8 +233,8 @@ async def revoke_family(
 
 
 async def logout(session: AsyncSession, claims: Claims, client: Client, now: datetime) -> None:
-    await revoke_family(session, claims.session_id, now, "LOGOUT")
-    await _log(session, claims.account_id, claims.agent_number, "LOGOUT", client, now)
+    await revoke_family(session, claims.session_id, now, RevocationReason.LOGOUT)
+    await _log(session, claims.account_id, claims.agent_number, ConnectionEvent.LOGOUT, client, now)
 
 
 async def change_password(
@@ -259,11 +260,11 @@ async def change_password(
     await session.execute(
         update(accounts).where(accounts.c.id == account.id).values(
             password_hash=await auth.hashing.hash(new), password_temporary=False, password_expires_at=None,
-            password_changed_at=now, status="ACTIF",
+            password_changed_at=now, status=AccountStatus.ACTIF,
         )
     )  # fmt: skip
-    await revoke_account_sessions(session, account.id, now, "PASSWORD_CHANGED")
-    await _log(session, account.id, account.identifier, "PASSWORD_CHANGED", client, now)
+    await revoke_account_sessions(session, account.id, now, RevocationReason.PASSWORD_CHANGED)
+    await _log(session, account.id, account.identifier, ConnectionEvent.PASSWORD_CHANGED, client, now)
     updated = (await session.execute(select(accounts).where(accounts.c.id == account.id))).one()
     return await _open_session(session, auth, updated, str(uuid.uuid4()), now)
 
@@ -287,20 +288,20 @@ async def request_password_reset(
     since = now - timedelta(hours=1)
     recent = await session.scalar(
         select(func.count()).where(
-            connection_log.c.event.in_(("RESET_REQUESTED", "PASSWORD_RESET")),
+            connection_log.c.event.in_((ConnectionEvent.RESET_REQUESTED, ConnectionEvent.PASSWORD_RESET)),
             connection_log.c.identifier == identifier[:100],
             connection_log.c.at >= since,
         )
     )
     account_id = None if int(recent or 0) >= RESETS_PER_HOUR else await reset(session, identifier)
-    event = "RESET_REQUESTED" if account_id is None else "PASSWORD_RESET"
+    event = ConnectionEvent.RESET_REQUESTED if account_id is None else ConnectionEvent.PASSWORD_RESET
     await _log(session, account_id, identifier, event, client, now)
 
 
 async def active_session(session: AsyncSession, claims: Claims) -> bool:
     """Whether the token's account is still active and its session not revoked (checked on every request)."""
     account_ok = await session.scalar(
-        select(accounts.c.id).where(accounts.c.id == claims.account_id, accounts.c.status != "DESACTIVE")
+        select(accounts.c.id).where(accounts.c.id == claims.account_id, accounts.c.status != AccountStatus.DESACTIVE)
     )
     revoked = await session.scalar(
         select(func.count()).where(
@@ -310,13 +311,20 @@ async def active_session(session: AsyncSession, claims: Claims) -> bool:
     return account_ok is not None and not revoked
 
 
-async def log_entry(session: AsyncSession, claims: Claims, event: str, client: Client, now: datetime) -> None:
+async def log_entry(
+    session: AsyncSession, claims: Claims, event: ConnectionEvent, client: Client, now: datetime
+) -> None:
     """Record an agent's entry (« SAISIE_DISPONIBILITES », « SAISIE_MODALITES ») in the connection log."""
     await _log(session, claims.account_id, claims.agent_number, event, client, now)
 
 
 async def _log(
-    session: AsyncSession, account_id: str | None, identifier: str, event: str, client: Client, now: datetime
+    session: AsyncSession,
+    account_id: str | None,
+    identifier: str,
+    event: ConnectionEvent,
+    client: Client,
+    now: datetime,
 ) -> None:
     await session.execute(
         connection_log.insert().values(

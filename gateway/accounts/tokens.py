@@ -12,6 +12,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
+from gateway.accounts.states import AgentKind
 from shared.tokens import GATEWAY, ISSUER, MODERATION, NOTIFIER, Claims, InvalidTokenError, TokenVerifier, b64url
 
 __all__ = ["Claims", "InvalidTokenError", "TokenSigner", "TokenVerifier"]
@@ -20,7 +21,7 @@ __all__ = ["Claims", "InvalidTokenError", "TokenSigner", "TokenVerifier"]
 def audiences(claims: Claims) -> list[str]:
     """The services a token may be presented to: only those the account may use. Moderation and the notifier
     serve Caf agents alone, and a session on a generated password may only change it, at the gateway."""
-    if claims.kind == "CAF_AGENT" and not claims.temporary:
+    if claims.kind == AgentKind.CAF_AGENT and not claims.temporary:
         return [GATEWAY, MODERATION, NOTIFIER]
     return [GATEWAY]
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.catalogue import writes
 from gateway.catalogue.calendar import closed_on
 from gateway.catalogue.documents import OperatingInfoDocument
+from gateway.catalogue.states import VersionStatus
 from gateway.catalogue.tables import establishments, operating_info_versions
 from gateway.catalogue.vocabulary import AgeGroup, Category, Channel, Slot
 from gateway.catalogue.writes import NewAvailability
@@ -111,7 +112,7 @@ async def _published_document(session: AsyncSession, establishment_id: str) -> O
     stored = await session.scalar(
         select(operating_info_versions.c.document).where(
             operating_info_versions.c.establishment_id == establishment_id,
-            operating_info_versions.c.status == "PUBLISHED",
+            operating_info_versions.c.status == VersionStatus.PUBLISHED,
         )
     )
     return None if stored is None else OperatingInfoDocument.model_validate(stored)

@@ -1,4 +1,4 @@
-"""The only place that queries the catalogue's tables.
+"""The catalogue's read queries for its API (other features read it through `lookups.py`).
 
 A list of establishments costs at most three statements whatever its page size: the count (when asked for),
 the page (one joined row per establishment, with its commune, provider, Caf, published operating information
@@ -24,6 +24,7 @@ from gateway.catalogue.records import (
     ProviderRecord,
 )
 from gateway.catalogue.search import EstablishmentSearch
+from gateway.catalogue.states import VersionStatus
 from gateway.catalogue.tables import (
     availabilities,
     cafs,
@@ -48,11 +49,10 @@ from gateway.catalogue.vocabulary import (
 
 E, V, A = establishments, operating_info_versions, availabilities
 SOON_DAYS = 14
-PUBLISHED = "PUBLISHED"
 
 
 def _published_join() -> ColumnElement[bool]:
-    return and_(V.c.establishment_id == E.c.id, V.c.status == PUBLISHED)
+    return and_(V.c.establishment_id == E.c.id, V.c.status == VersionStatus.PUBLISHED)
 
 
 def _full_from() -> FromClause:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.domain import osm_opening_hours
+from gateway.catalogue.states import VersionStatus
 from gateway.catalogue.tables import availabilities, establishments, operating_info_versions, providers
 from gateway.catalogue.vocabulary import AgeGroup, CareKind, Channel, Slot
 from shared.events import PublicPlace
@@ -57,7 +58,7 @@ def version_row(
         "id": str(uuid.uuid4()),
         "establishment_id": establishment_id,
         "version": version,
-        "status": "PUBLISHED",
+        "status": VersionStatus.PUBLISHED,
         "document": document.model_dump(mode="json", exclude_defaults=True),
         "opening_hours": osm_opening_hours(document),
         "age_min_months": document.age_min.in_months() if document.age_min else None,
@@ -82,13 +83,27 @@ async def publish_operating_info(
     )
     await session.execute(
         update(operating_info_versions)
-        .where(and_(versions.establishment_id == establishment_id, versions.status == "PUBLISHED"))
-        .values(status="ARCHIVED")
+        .where(and_(versions.establishment_id == establishment_id, versions.status == VersionStatus.PUBLISHED))
+        .values(status=VersionStatus.ARCHIVED)
     )
     version = (latest or 0) + 1
     row = version_row(establishment_id, version, document, published_at, agent_number)
     await session.execute(operating_info_versions.insert().values(**row))
     return version
+
+
+async def withdraw_version(
+    session: AsyncSession, version_id: str, *, at: datetime, by: str, reasons: list[str], comment: str | None
+) -> None:
+    """The Caf withdraws a published version (convention, article 2): it stays, marked WITHDRAWN with why."""
+    await session.execute(
+        update(operating_info_versions)
+        .where(operating_info_versions.c.id == version_id)
+        .values(
+            status=VersionStatus.WITHDRAWN, withdrawn_at=at, withdrawn_by=by, withdrawal_reasons=reasons,
+            withdrawal_comment=comment,
+        )
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 
 from gateway.accounts.sessions import log_entry
+from gateway.accounts.states import ConnectionEvent, Right
 from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.vocabulary import Channel
 from gateway.catalogue.writes import NewAvailability
@@ -62,7 +63,7 @@ class AgentMutations:
     ) -> PublishAvailabilitiesPayload:
         context = info.context
         establishment_id = establishment_key(input.establishment_id)
-        claims = await require_right(context, establishment_id, "AVAILABILITY")
+        claims = await require_right(context, establishment_id, Right.AVAILABILITY)
         batch = [NewAvailability(a.date, a.slot, a.places, a.age_group, a.care_kind) for a in input.availabilities]
         now = datetime.now(UTC)
         async with context.sessions() as session, session.begin():
@@ -71,7 +72,7 @@ class AgentMutations:
                 today=context.today, now=now, signal=context.signal,
             )  # fmt: skip
             if not errors:
-                await log_entry(session, claims, "SAISIE_DISPONIBILITES", context.client, now)
+                await log_entry(session, claims, ConnectionEvent.SAISIE_DISPONIBILITES, context.client, now)
         if errors:
             found = [UserError(field=e.field, message=e.message, code=e.code) for e in errors]
             return PublishAvailabilitiesPayload(establishment=None, user_errors=found)
@@ -144,7 +145,7 @@ class AgentSubmissionMutations:
     ) -> SubmitOperatingInfoPayload:
         context = info.context
         establishment_id = establishment_key(input.establishment_id)
-        claims = await require_right(context, establishment_id, "OPERATING_INFO")
+        claims = await require_right(context, establishment_id, Right.OPERATING_INFO)
         now = datetime.now(UTC)
         async with context.sessions() as session, session.begin():
             result = await submit_operating_info(
@@ -153,7 +154,7 @@ class AgentSubmissionMutations:
                 signal=context.signal,
             )  # fmt: skip
             if not isinstance(result, list):
-                await log_entry(session, claims, "SAISIE_MODALITES", context.client, now)
+                await log_entry(session, claims, ConnectionEvent.SAISIE_MODALITES, context.client, now)
         if isinstance(result, list):
             errors = [UserError(field=e.field, message=e.message, code=e.code) for e in result]
             return SubmitOperatingInfoPayload(submission=None, user_errors=errors)

@@ -8,14 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 
 from gateway.accounts import connection_log as log_lines
 from gateway.accounts import services as accounts
 from gateway.accounts.connection_log import LogFilter
+from gateway.accounts.scope import find_provider_agent
 from gateway.accounts.services import PasswordIssuing
-from gateway.accounts.tables import accounts as accounts_table
-from gateway.catalogue.tables import providers
 from gateway.graphql.agent import establishment_key
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.relay import InvalidArgumentError
@@ -228,14 +226,8 @@ class CafMutations:
         if not input.reason.strip():
             error = UserError(field="reason", message="Indiquez le motif.", code="REQUIRED")
             return DeactivateAgentPayload(agent_number=None, user_errors=[error])
-        acc = accounts_table.c
-        query = (
-            select(acc.id)
-            .select_from(accounts_table.join(providers, providers.c.id == acc.provider_id))
-            .where(acc.agent_number == input.agent_number, providers.c.caf_code == claims.caf_code)
-        )
         async with info.context.sessions() as session, session.begin():
-            account_id = await session.scalar(query)
+            account_id = await find_provider_agent(session, input.agent_number, claims.caf_code or "")
             if account_id is None:
                 error = UserError(field="agentNumber", message="Agent introuvable pour votre Caf.", code="NOT_FOUND")
                 return DeactivateAgentPayload(agent_number=None, user_errors=[error])

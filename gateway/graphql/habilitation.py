@@ -1,7 +1,6 @@
 """Public mutations of the habilitation request (no account needed): the image challenge and the request."""
 
 from datetime import UTC, datetime
-from enum import Enum
 
 import strawberry
 
@@ -12,14 +11,11 @@ from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import services
 from gateway.habilitation.challenges import IssuedChallenge, issue_challenge
 from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm
+from gateway.habilitation.states import ChallengePurpose
 from gateway.user_errors import UserError as Refusal
 from shared.graphql_contract import UserError
 
-
-@strawberry.enum(description="Ce que protège une image à recopier.")
-class ChallengePurpose(Enum):
-    HABILITATION_REQUEST = "HABILITATION_REQUEST"
-    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a password
+strawberry.enum(ChallengePurpose, description="Ce que protège une image à recopier.")
 
 
 @strawberry.type(

@@ -3,13 +3,10 @@
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
-from gateway.accounts import sessions
+from gateway.accounts import rights, sessions
 from gateway.accounts.administration import Administrator, is_administrator
-from gateway.accounts.tables import account_rights, accounts
+from gateway.accounts.states import AgentKind, Right
 from gateway.accounts.tokens import Claims
-from gateway.catalogue.tables import establishments
 from gateway.graphql.context import Context
 from gateway.integrators import services as integrators
 from gateway.integrators.services import Integrator
@@ -33,7 +30,7 @@ async def require_agent(context: Context, *, allow_temporary: bool = False) -> C
 async def require_caf_agent(context: Context) -> Claims:
     """A Caf agent: acts only within the territory of its Caf."""
     claims = await require_agent(context)
-    if claims.kind != "CAF_AGENT" or claims.caf_code is None:
+    if claims.kind != AgentKind.CAF_AGENT or claims.caf_code is None:
         raise ForbiddenError("Réservé aux agents de la Caf.")
     return claims
 
@@ -48,27 +45,15 @@ async def require_caf_administrator(context: Context) -> Administrator:
     return Administrator(claims.account_id, claims.agent_number, claims.caf_code or "")
 
 
-async def require_right(context: Context, establishment_id: str, right: str) -> Claims:
+async def require_right(context: Context, establishment_id: str, right: Right) -> Claims:
     """A provider agent holding ``right`` (OPERATING_INFO or AVAILABILITY) on this establishment."""
     claims = await require_agent(context)
-    held = None
-    if claims.kind == "PROVIDER_AGENT":
-        # A right counts only while the agent's provider runs the establishment: one the register gives to another
-        # provider takes its rights with it (ASVS V4.2.1), whatever was granted before.
-        query = (
-            select(account_rights.c.right)
-            .join(accounts, accounts.c.id == account_rights.c.account_id)
-            .join(establishments, establishments.c.id == account_rights.c.establishment_id)
-            .where(
-                account_rights.c.account_id == claims.account_id,
-                account_rights.c.establishment_id == establishment_id,
-                account_rights.c.right == right,
-                establishments.c.provider_id == accounts.c.provider_id,
-            )
-        )
+    held = False
+    if claims.kind == AgentKind.PROVIDER_AGENT:
+        # A right counts only while the agent's provider runs the establishment (accounts.rights).
         async with context.sessions() as session:
-            held = await session.scalar(query)
-    if held is None:
+            held = await rights.holds_right(session, claims.account_id, establishment_id, right)
+    if not held:
         raise ForbiddenError("Vous n'êtes pas habilité(e) à cette saisie pour cet établissement.")
     return claims
 

@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.states import Right
 from gateway.catalogue.records import HolderRecord
 from gateway.graphql.agent import establishment_key
 from gateway.graphql.enums import Category, ProviderKind
@@ -26,10 +27,8 @@ from shared.graphql_contract import UserError
 MAX_CONFIRMATIONS = 200
 
 
-@strawberry.enum(description="Droit d'un agent sur un établissement.")
-class AgentRight(Enum):
-    OPERATING_INFO = "OPERATING_INFO"
-    AVAILABILITY = "AVAILABILITY"
+strawberry.enum(Right, name="AgentRight", description="Droit d'un agent sur un établissement.")
+AgentRight = Right
 
 
 @strawberry.enum(description="Ce que la Caf doit décider pour un établissement demandé.")

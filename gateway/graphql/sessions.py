@@ -13,6 +13,7 @@ from gateway.graphql.habilitation import ChallengeAnswerInput
 from gateway.graphql.permissions import require_agent
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation.challenges import redeem_challenge
+from gateway.habilitation.states import ChallengePurpose
 from shared.graphql_contract import UserError
 
 
@@ -135,7 +136,11 @@ class SessionMutations:
         issuing = context.issuing
         async with context.sessions() as session, session.begin():
             solved = await redeem_challenge(
-                session, str(input.challenge.id), input.challenge.answer, purpose="PASSWORD_RESET", now=now
+                session,
+                str(input.challenge.id),
+                input.challenge.answer,
+                purpose=ChallengePurpose.PASSWORD_RESET,
+                now=now,
             )
             if solved and issuing is not None:
 

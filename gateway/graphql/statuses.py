@@ -1,57 +1,17 @@
 """The states people see in the partner space, as GraphQL enums whose values are described by their French label.
 
 Each type showing one gives the code (``status: SubmissionStatus!``) and the label beside it (``statusLabel``).
+The enums themselves are the owning features' (``accounts.states``, ``habilitation.states``,
+``submissions.states``): this module only exposes them, with their labels.
 """
 
 from enum import StrEnum
 
 import strawberry
 
-
-class HabilitationRequestStatus(StrEnum):
-    SOUMISE = "SOUMISE"
-    CONVENTION_ENVOYEE = "CONVENTION_ENVOYEE"
-    CONVENTION_RECUE = "CONVENTION_RECUE"
-    ACTIVEE = "ACTIVEE"
-    REJETEE = "REJETEE"
-
-
-class SubmissionStatus(StrEnum):
-    PENDING = "PENDING"
-    SUPERSEDED = "SUPERSEDED"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-
-
-class ConventionStatus(StrEnum):
-    EN_VIGUEUR = "EN_VIGUEUR"
-    RESILIATION_NOTIFIEE = "RESILIATION_NOTIFIEE"
-    RESILIEE = "RESILIEE"
-
-
-class ConnectionEvent(StrEnum):
-    LOGIN_OK = "LOGIN_OK"
-    LOGIN_FAILED = "LOGIN_FAILED"
-    LOGIN_THROTTLED = "LOGIN_THROTTLED"
-    REFRESH_REUSED = "REFRESH_REUSED"
-    LOGOUT = "LOGOUT"
-    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 - an event, not a password
-    RESET_REQUESTED = "RESET_REQUESTED"
-    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - an event, not a password
-    SAISIE_DISPONIBILITES = "SAISIE_DISPONIBILITES"
-    SAISIE_MODALITES = "SAISIE_MODALITES"
-
-
-class AccountStatus(StrEnum):
-    MDP_PROVISOIRE = "MDP_PROVISOIRE"
-    ACTIF = "ACTIF"
-    DESACTIVE = "DESACTIVE"
-
-
-class AgentKind(StrEnum):
-    PROVIDER_AGENT = "PROVIDER_AGENT"
-    CAF_AGENT = "CAF_AGENT"
-
+from gateway.accounts.states import AccountStatus, AgentKind, ConnectionEvent
+from gateway.habilitation.states import ConventionStatus, HabilitationRequestStatus
+from gateway.submissions.states import SubmissionStatus
 
 STATUS_LABELS: dict[StrEnum, str] = {
     HabilitationRequestStatus.SOUMISE: "Soumise à la Caf",
@@ -100,3 +60,14 @@ _expose(ConventionStatus, "État d'une convention d'habilitation (art. 5).")
 _expose(ConnectionEvent, "Ce qu'enregistre une ligne du journal des connexions.")
 _expose(AccountStatus, "État du compte d'un agent.")
 _expose(AgentKind, "Qui est la personne connectée : agent d'un fournisseur ou de la Caf.")
+
+__all__ = [
+    "STATUS_LABELS",
+    "AccountStatus",
+    "AgentKind",
+    "ConnectionEvent",
+    "ConventionStatus",
+    "HabilitationRequestStatus",
+    "SubmissionStatus",
+    "label_of",
+]

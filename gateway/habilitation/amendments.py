@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.rights import add_right, revoke_right
+from gateway.accounts.scope import active_agents_of
 from gateway.accounts.services import (
     CreatedAccount,
     NewPerson,
@@ -20,16 +22,17 @@ from gateway.accounts.services import (
     create_provider_agent,
     deactivate_agent,
 )
-from gateway.accounts.tables import account_rights, accounts
+from gateway.accounts.states import Right
 from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
-from gateway.catalogue.tables import establishments
+from gateway.catalogue.lookups import get_places
 from gateway.habilitation.processing import Actor, ProcessingError, RefusedError, get_request
+from gateway.habilitation.states import ConventionStatus, HabilitationRequestStatus
 from gateway.habilitation.tables import amendments, conventions
 from gateway.user_errors import UserError
 from shared.outbox import OutboxSignal
 
-RIGHTS = ("OPERATING_INFO", "AVAILABILITY")
+RIGHTS = (Right.OPERATING_INFO, Right.AVAILABILITY)
 
 
 class AmendmentRefusedError(RefusedError):
@@ -70,9 +73,13 @@ async def record_amendment(
     """
     request = await get_request(session, request_number, actor)
     convention = (await session.execute(select(conventions).where(conventions.c.request_id == request.id))).first()
-    if request.status != "ACTIVEE" or convention is None or convention.status == "RESILIEE":
+    if (
+        request.status != HabilitationRequestStatus.ACTIVEE
+        or convention is None
+        or convention.status == ConventionStatus.RESILIEE
+    ):
         raise ProcessingError("INVALID_STATUS", "Un avenant suppose une habilitation active.")
-    agents = await _agents(session, convention.provider_id)
+    agents = await active_agents_of(session, convention.provider_id)
     found = _form_errors(amendment, agents) + await _right_errors(session, amendment, agents, request.caf_code)
     found += await _ownership_errors(session, amendment.grants, convention.provider_id)
     reported = {error.field for error in unreadable}
@@ -86,26 +93,14 @@ async def record_amendment(
             session, agents[number], reason=reason, by_agent=actor.agent_number, now=now, signal=signal
         )
     for change in amendment.revokes:
-        await session.execute(delete(account_rights).where(
-            account_rights.c.account_id == agents[change.agent_number],
-            account_rights.c.establishment_id == change.establishment_id, account_rights.c.right == change.right,
-        ))  # fmt: skip
+        await revoke_right(session, agents[change.agent_number], change.establishment_id, change.right)
     for change in amendment.grants:
-        await _grant(session, agents[change.agent_number], change)
+        await add_right(session, agents[change.agent_number], change.establishment_id, change.right)
     await session.execute(amendments.insert().values(
         id=str(uuid.uuid4()), convention_id=convention.id, signed_on=amendment.signed_on,
         subject=amendment.subject[:500], recorded_at=now,
     ))  # fmt: skip
     return created
-
-
-async def _agents(session: AsyncSession, provider_id: str) -> dict[str, str]:
-    rows = await session.execute(
-        select(accounts.c.agent_number, accounts.c.id).where(
-            accounts.c.provider_id == provider_id, accounts.c.status != "DESACTIVE"
-        )
-    )
-    return {str(number): str(account_id) for number, account_id in rows}
 
 
 def _changes(amendment: Amendment) -> list[tuple[str, RightChange]]:
@@ -138,12 +133,7 @@ async def _right_errors(
 ) -> list[UserError]:
     changes = _changes(amendment)
     ids = sorted({change.establishment_id for _, change in changes})
-    rows = await session.execute(
-        select(establishments.c.id, establishments.c.category, establishments.c.departement).where(
-            establishments.c.id.in_(ids)
-        )
-    )
-    found = {r.id: (r.category, r.departement) for r in rows}
+    found = {place.id: (place.category, place.departement) for place in (await get_places(session, ids)).values()}
     territory = (await catalogue.get_caf_departements(session, [caf])).get(caf, [])
     errors = []
     for path, change in changes:
@@ -151,7 +141,7 @@ async def _right_errors(
         if category is None or departement not in territory:
             message = "Établissement inconnu ou hors du territoire de la Caf."
             errors.append(UserError(f"{path}.establishmentId", "UNKNOWN_ESTABLISHMENT", message))
-        elif change.right == "AVAILABILITY" and category != "EAJE":
+        elif change.right == Right.AVAILABILITY and category != "EAJE":
             message = "Les disponibilités ne concernent que les crèches (EAJE)."
             errors.append(UserError(f"{path}.establishmentId", "NOT_EAJE", message))
     return errors
@@ -195,19 +185,3 @@ async def _add_persons(
         )
         for person in amendment.add_persons
     ]
-
-
-async def _grant(session: AsyncSession, account_id: str, change: RightChange) -> None:
-    exists = await session.scalar(
-        select(account_rights.c.account_id).where(
-            account_rights.c.account_id == account_id,
-            account_rights.c.establishment_id == change.establishment_id,
-            account_rights.c.right == change.right,
-        )
-    )
-    if exists is None:
-        await session.execute(
-            account_rights.insert().values(
-                account_id=account_id, establishment_id=change.establishment_id, right=change.right
-            )
-        )

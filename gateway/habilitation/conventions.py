@@ -16,10 +16,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.convention import ConventionTerm
+from gateway.accounts.scope import active_agents_of
 from gateway.accounts.services import deactivate_agent
-from gateway.accounts.tables import accounts
 from gateway.catalogue import repositories as catalogue
 from gateway.habilitation.processing import ProcessingError
+from gateway.habilitation.states import ConventionStatus
 from gateway.habilitation.tables import conventions, habilitation_requests
 from gateway.tables import outbox
 from shared.db import SessionFactory
@@ -87,7 +88,7 @@ async def record_termination(
     row = (await session.execute(_joined().where(habilitation_requests.c.number == request_number))).first()
     if row is None or row.caf_code != caf_code:
         raise ProcessingError("NOT_FOUND", f"Aucune convention pour la demande {request_number} dans votre Caf.")
-    if row.status != "EN_VIGUEUR":
+    if row.status != ConventionStatus.EN_VIGUEUR:
         raise ProcessingError("INVALID_STATUS", f"La convention est « {row.status} ».")
     if not letter_reference.strip():
         raise ProcessingError(
@@ -96,7 +97,7 @@ async def record_termination(
     effective = ConventionTerm(row.signed_on).termination_effective_on(received_on)
     await session.execute(
         update(conventions).where(conventions.c.id == row.id).values(
-            status="RESILIATION_NOTIFIEE", termination_by=by, termination_letter=letter_reference,
+            status=ConventionStatus.RESILIATION_NOTIFIEE, termination_by=by, termination_letter=letter_reference,
             termination_received_on=received_on, termination_effective_on=effective,
         )
     )  # fmt: skip
@@ -128,20 +129,19 @@ async def apply_due(session: AsyncSession, today: date, now: datetime, signal: O
     """Terminations that take effect today or before, and reminders due; returns how many conventions changed."""
     changed = 0
     due = _joined().where(
-        conventions.c.status == "RESILIATION_NOTIFIEE", conventions.c.termination_effective_on <= today
+        conventions.c.status == ConventionStatus.RESILIATION_NOTIFIEE, conventions.c.termination_effective_on <= today
     )
     for row in (await session.execute(due.with_for_update(of=conventions, skip_locked=True))).all():
-        await session.execute(update(conventions).where(conventions.c.id == row.id).values(status="RESILIEE"))
-        agents = select(accounts.c.id).where(
-            accounts.c.provider_id == row.provider_id, accounts.c.status != "DESACTIVE"
+        await session.execute(
+            update(conventions).where(conventions.c.id == row.id).values(status=ConventionStatus.RESILIEE)
         )
-        for account_id in (await session.execute(agents)).scalars():
+        for account_id in (await active_agents_of(session, row.provider_id)).values():
             await deactivate_agent(
                 session, account_id, reason="Fin de la convention d'habilitation (résiliation)", by_agent="SYSTEME",
                 now=now, signal=signal,
             )  # fmt: skip
         changed += 1
-    in_force = _joined().where(conventions.c.status == "EN_VIGUEUR")
+    in_force = _joined().where(conventions.c.status == ConventionStatus.EN_VIGUEUR)
     for row in (await session.execute(in_force.with_for_update(of=conventions, skip_locked=True))).all():
         renewal = ConventionTerm(row.signed_on).next_renewal(today)
         deadline = ConventionTerm.notice_deadline(renewal)

@@ -21,21 +21,30 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.services import CreatedAccount, NewPerson, PasswordIssuing, create_provider_agent, grant_rights
+from gateway.accounts.states import Right
 from gateway.catalogue import holders, writes
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.records import HolderRecord
 from gateway.habilitation.ownership import Confirmation, Standing, activation_errors
 from gateway.habilitation.review import RequestReview, review_requests
+from gateway.habilitation.states import ConventionStatus, HabilitationRequestStatus
 from gateway.habilitation.tables import conventions, habilitation_requests, request_events
 from gateway.user_errors import UserError
 from shared.errors import PermanentError
 from shared.outbox import OutboxSignal
 
 ALLOWED = {
-    "CONVENTION_ENVOYEE": {"SOUMISE"},
-    "CONVENTION_RECUE": {"SOUMISE", "CONVENTION_ENVOYEE"},
-    "REJETEE": {"SOUMISE", "CONVENTION_ENVOYEE", "CONVENTION_RECUE"},
-    "ACTIVEE": {"CONVENTION_RECUE"},
+    HabilitationRequestStatus.CONVENTION_ENVOYEE: {HabilitationRequestStatus.SOUMISE},
+    HabilitationRequestStatus.CONVENTION_RECUE: {
+        HabilitationRequestStatus.SOUMISE,
+        HabilitationRequestStatus.CONVENTION_ENVOYEE,
+    },
+    HabilitationRequestStatus.REJETEE: {
+        HabilitationRequestStatus.SOUMISE,
+        HabilitationRequestStatus.CONVENTION_ENVOYEE,
+        HabilitationRequestStatus.CONVENTION_RECUE,
+    },
+    HabilitationRequestStatus.ACTIVEE: {HabilitationRequestStatus.CONVENTION_RECUE},
 }
 
 
@@ -112,7 +121,9 @@ async def get_request(session: AsyncSession, number: str, actor: Actor) -> Any:
     return row
 
 
-async def _move(session: AsyncSession, row: Any, status: str, actor: Actor, now: datetime, note: str | None) -> None:
+async def _move(
+    session: AsyncSession, row: Any, status: HabilitationRequestStatus, actor: Actor, now: datetime, note: str | None
+) -> None:
     if row.status not in ALLOWED[status]:
         raise ProcessingError(
             "INVALID_STATUS", f"La demande est « {row.status} » : impossible de passer à « {status} »."
@@ -133,7 +144,14 @@ async def _move(session: AsyncSession, row: Any, status: str, actor: Actor, now:
 
 
 async def mark_convention_sent(session: AsyncSession, number: str, actor: Actor, now: datetime) -> None:
-    await _move(session, await get_request(session, number, actor), "CONVENTION_ENVOYEE", actor, now, "voie postale")
+    await _move(
+        session,
+        await get_request(session, number, actor),
+        HabilitationRequestStatus.CONVENTION_ENVOYEE,
+        actor,
+        now,
+        "voie postale",
+    )
 
 
 async def record_signed_convention(
@@ -145,14 +163,21 @@ async def record_signed_convention(
         missing.append(UserError("signatories", "REQUIRED", "Indiquez les signataires."))
     if missing:
         raise RefusedError(missing)
-    await _move(session, row, "CONVENTION_RECUE", actor, now, f"signée le {convention.signed_on:%d/%m/%Y}")
+    await _move(
+        session,
+        row,
+        HabilitationRequestStatus.CONVENTION_RECUE,
+        actor,
+        now,
+        f"signée le {convention.signed_on:%d/%m/%Y}",
+    )
     convention_id = str(uuid.uuid4())
     await session.execute(
         conventions.insert().values(
             id=convention_id, request_id=row.id, caf_code=row.caf_code, signed_on=convention.signed_on,
             place=convention.place, signatories=list(convention.signatories),
             deliberation_reference=convention.deliberation_reference, deliberation_date=convention.deliberation_date,
-            status="EN_VIGUEUR", recorded_at=now,
+            status=ConventionStatus.EN_VIGUEUR, recorded_at=now,
         )
     )  # fmt: skip
     return convention_id
@@ -161,7 +186,9 @@ async def record_signed_convention(
 async def reject_request(session: AsyncSession, number: str, reason: str, actor: Actor, now: datetime) -> None:
     if not reason.strip():
         raise ProcessingError("REQUIRED", "Indiquez le motif du refus.", "reason")
-    await _move(session, await get_request(session, number, actor), "REJETEE", actor, now, reason[:1000])
+    await _move(
+        session, await get_request(session, number, actor), HabilitationRequestStatus.REJETEE, actor, now, reason[:1000]
+    )
 
 
 async def activate(
@@ -175,7 +202,7 @@ async def activate(
     signal: OutboxSignal | None,
 ) -> list[CreatedAccount]:
     row = await get_request(session, number, actor)
-    await _move(session, row, "ACTIVEE", actor, now, None)
+    await _move(session, row, HabilitationRequestStatus.ACTIVEE, actor, now, None)
     [review] = await review_requests(session, [row], lock=True)
     errors = activation_errors(review.establishments, review.registered, confirmation)
     if errors:
@@ -223,6 +250,6 @@ async def _attach(session: AsyncSession, review: RequestReview, provider_id: str
 
 
 async def _grant(session: AsyncSession, account_id: str, row: Any) -> None:
-    rights = [(e, "OPERATING_INFO") for e in row.operating_info_establishments]
-    rights += [(e, "AVAILABILITY") for e in row.availability_establishments]
+    rights = [(e, Right.OPERATING_INFO) for e in row.operating_info_establishments]
+    rights += [(e, Right.AVAILABILITY) for e in row.availability_establishments]
     await grant_rights(session, account_id, rights)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.accounts.states import Right
 from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.records import HeldEstablishmentRecord, HolderRecord
@@ -46,9 +47,9 @@ async def review_requests(session: AsyncSession, rows: Sequence[Any], *, lock: b
 def _named(row: Any, held: dict[str, HeldEstablishmentRecord]) -> tuple[NamedEstablishment, ...]:
     rights: dict[str, list[str]] = {}
     for establishment_id in row.operating_info_establishments:
-        rights.setdefault(establishment_id, []).append("OPERATING_INFO")
+        rights.setdefault(establishment_id, []).append(Right.OPERATING_INFO)
     for establishment_id in row.availability_establishments:
-        rights.setdefault(establishment_id, []).append("AVAILABILITY")
+        rights.setdefault(establishment_id, []).append(Right.AVAILABILITY)
     named = []
     for establishment_id, wanted in rights.items():
         found = held.get(establishment_id)

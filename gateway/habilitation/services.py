@@ -12,12 +12,13 @@ from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
 from gateway.habilitation.challenges import redeem_challenge
 from gateway.habilitation.forms import HabilitationForm, Known, UserError, validate
+from gateway.habilitation.states import ChallengePurpose, HabilitationRequestStatus
 from gateway.habilitation.tables import habilitation_requests
 from gateway.tables import outbox
 from shared.events import HabilitationRequested, PersonRef, new_event
 from shared.outbox import OutboxSignal, add_event
 
-CHALLENGE_PURPOSE = "HABILITATION_REQUEST"
+CHALLENGE_PURPOSE = ChallengePurpose.HABILITATION_REQUEST
 SOURCE = "/structures/gateway"
 
 
@@ -54,7 +55,9 @@ async def submit_habilitation_request(
     if errors:
         return errors
     caf_label = (await catalogue.get_cafs(session, [form.caf_code]))[0].label
-    request = SubmittedRequest(str(uuid.uuid4()), _number(form.caf_code, now), "SOUMISE", caf_label, now)
+    request = SubmittedRequest(
+        str(uuid.uuid4()), _number(form.caf_code, now), HabilitationRequestStatus.SOUMISE, caf_label, now
+    )
     await session.execute(habilitation_requests.insert().values(**_row(request, form)))
     await add_event(session, outbox, new_event(_event(request, form, names), source=SOURCE), signal)
     return request

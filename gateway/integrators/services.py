@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.catalogue.tables import departements
+from gateway.catalogue.repositories import get_caf_departements
 from gateway.integrators.keys import NewKey, key_id_of, matches, new_key
 from gateway.integrators.tables import api_keys, integrators
 from gateway.user_errors import UserError
@@ -43,9 +43,7 @@ async def create_integrator(
         errors.append(UserError("name", "INVALID", "Le nom est obligatoire (200 caractères au plus)."))
     if "@" not in request.contact_email or len(request.contact_email) > 254:
         errors.append(UserError("contactEmail", "INVALID", "Adresse électronique de contact invalide."))
-    territory = set(
-        (await session.scalars(select(departements.c.code).where(departements.c.caf_code == caf_code))).all()
-    )
+    territory = set((await get_caf_departements(session, [caf_code])).get(caf_code, []))
     outside = sorted(set(request.departements) - territory)
     if not request.departements or outside:
         message = f"Hors du territoire de votre Caf : {', '.join(outside)}." if outside else "Au moins un département."

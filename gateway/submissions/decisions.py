@@ -9,14 +9,14 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.catalogue import writes
+from gateway.catalogue import lookups, writes
 from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.domain import osm_opening_hours
-from gateway.catalogue.tables import operating_info_versions
 from gateway.publications.log import record_publication
+from gateway.submissions.states import SubmissionStatus
 from gateway.submissions.tables import submissions
 from shared.consumer import Handler
 from shared.errors import PermanentError
@@ -37,16 +37,12 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
     if row is None:
         raise PermanentError(f"decision about an unknown submission {decided.submission_id}")
     values = {"decided_at": decided.decided_at, "reasons": decided.reasons, "comment": decided.comment}
-    if decided.decision == "REJECTED":
-        status = "REJECTED" if row.status == "PENDING" else row.status
+    if decided.decision == SubmissionStatus.REJECTED:
+        status = SubmissionStatus.REJECTED if row.status == SubmissionStatus.PENDING else row.status
         await session.execute(update(submissions).where(submissions.c.id == row.id).values(status=status, **values))
         return
-    published = await session.scalar(
-        select(func.max(operating_info_versions.c.version)).where(
-            operating_info_versions.c.establishment_id == row.establishment_id
-        )
-    )
-    if row.status != "PENDING" or (published or 0) >= row.version:
+    published = await lookups.get_latest_version(session, row.establishment_id)
+    if row.status != SubmissionStatus.PENDING or (published or 0) >= row.version:
         log.info("approval of an outdated submission: nothing published", extra={"submission_id": row.id})
         await session.execute(update(submissions).where(submissions.c.id == row.id).values(**values))
         return
@@ -55,7 +51,9 @@ async def handle_moderation_decided(session: AsyncSession, event: Envelope) -> N
     version = await writes.publish_operating_info(
         session, row.establishment_id, document, published_at=now, agent_number=row.agent_number
     )
-    await session.execute(update(submissions).where(submissions.c.id == row.id).values(status="APPROVED", **values))
+    await session.execute(
+        update(submissions).where(submissions.c.id == row.id).values(status=SubmissionStatus.APPROVED, **values)
+    )
     announced = OperatingInfoPublished(
         establishment_id=uuid.UUID(row.establishment_id), version=version,
         place=await writes.load_public_place(session, row.establishment_id),

@@ -5,15 +5,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.catalogue.tables import establishments
+from gateway.catalogue.lookups import establishment_name
 from gateway.submissions.tables import submissions
 
 
 async def list_submissions(session: AsyncSession, account_id: str, *, offset: int, limit: int) -> list[Any]:
     """Rows with the submission's columns and ``establishment_name``."""
     query = (
-        select(submissions, establishments.c.name.label("establishment_name"))
-        .join(establishments, establishments.c.id == submissions.c.establishment_id)
+        select(submissions, establishment_name(submissions.c.establishment_id).label("establishment_name"))
         .where(submissions.c.account_id == account_id)
         .order_by(submissions.c.submitted_at.desc(), submissions.c.id)
         .offset(offset)

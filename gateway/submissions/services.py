@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.accounts.tables import accounts
+from gateway.accounts.scope import profile
+from gateway.catalogue import lookups
 from gateway.catalogue.documents import OperatingInfoDocument
-from gateway.catalogue.tables import departements, establishments, operating_info_versions
+from gateway.submissions.states import SubmissionStatus
 from gateway.submissions.tables import submissions
 from gateway.tables import outbox
 from gateway.user_errors import UserError
@@ -65,33 +66,29 @@ async def submit_operating_info(
         errors.insert(0, UserError("idempotencyKey", "INVALID", message))
     # One submission at a time per establishment: the supersede-then-insert below and the idempotency look-up must
     # see each other's commits (otherwise two concurrent ones both insert a PENDING row, or the same key twice).
-    await session.execute(select(establishments.c.id).where(establishments.c.id == establishment_id).with_for_update())
+    await lookups.lock_establishment(session, establishment_id)
     if idempotency_key is not None and key_usable:
         existing = await _by_key(session, account_id, idempotency_key)
         if existing is not None:
             return existing
-    published = await _published(session, establishment_id)
-    latest = await session.scalar(
-        select(func.max(operating_info_versions.c.version)).where(
-            operating_info_versions.c.establishment_id == establishment_id
-        )
-    )
+    published = await lookups.get_published_version(session, establishment_id)
+    latest = await lookups.get_latest_version(session, establishment_id)
     if based_on_version is not None and not 1 <= based_on_version <= (latest or 0):
         errors.append(UserError("basedOnVersion", "UNKNOWN_VERSION", "Version de départ inconnue."))
     if document is None or errors:
         return errors
     await session.execute(
         update(submissions)
-        .where(submissions.c.establishment_id == establishment_id, submissions.c.status == "PENDING")
-        .values(status="SUPERSEDED", decided_at=now)
+        .where(submissions.c.establishment_id == establishment_id, submissions.c.status == SubmissionStatus.PENDING)
+        .values(status=SubmissionStatus.SUPERSEDED, decided_at=now)
     )
-    account = (await session.execute(select(accounts).where(accounts.c.id == account_id))).one()
+    account = await profile(session, account_id)
     stored = document.stored()
-    submitted = Submitted(str(uuid.uuid4()), "PENDING", (latest or 0) + 1, now)
+    submitted = Submitted(str(uuid.uuid4()), SubmissionStatus.PENDING, (latest or 0) + 1, now)
     await session.execute(
         submissions.insert().values(
             id=submitted.id, establishment_id=establishment_id, account_id=account_id,
-            agent_number=account.agent_number, status="PENDING", version=submitted.version,
+            agent_number=account.agent_number, status=SubmissionStatus.PENDING, version=submitted.version,
             based_on_version=based_on_version, document=stored, idempotency_key=idempotency_key, submitted_at=now,
         )
     )  # fmt: skip
@@ -114,13 +111,6 @@ async def _by_key(session: AsyncSession, account_id: str, key: str) -> Submitted
     return None if row is None else Submitted(row.id, row.status, row.version, row.submitted_at)
 
 
-async def _published(session: AsyncSession, establishment_id: str) -> Any:
-    query = select(operating_info_versions).where(
-        operating_info_versions.c.establishment_id == establishment_id, operating_info_versions.c.status == "PUBLISHED"
-    )
-    return (await session.execute(query)).first()
-
-
 async def _event(
     session: AsyncSession,
     submitted: Submitted,
@@ -130,26 +120,10 @@ async def _event(
     published: Any,
     based_on: int | None,
 ) -> OperatingInfoSubmitted:
-    place = (
-        await session.execute(
-            select(
-                establishments.c.name,
-                establishments.c.provider_id,
-                establishments.c.departement,
-                departements.c.caf_code,
-            )
-            .join(departements, departements.c.code == establishments.c.departement)
-            .where(establishments.c.id == establishment_id)
-        )
-    ).one()
+    place = (await lookups.get_places(session, [establishment_id]))[establishment_id]
     base_document = None
     if based_on is not None and published is not None and based_on < published.version:
-        base_document = await session.scalar(
-            select(operating_info_versions.c.document).where(
-                operating_info_versions.c.establishment_id == establishment_id,
-                operating_info_versions.c.version == based_on,
-            )
-        )
+        base_document = await lookups.get_version_document(session, establishment_id, based_on)
     return OperatingInfoSubmitted(
         submission_id=uuid.UUID(submitted.id), establishment_id=uuid.UUID(establishment_id),
         establishment_name=place.name, provider_id=uuid.UUID(place.provider_id), caf_code=place.caf_code,

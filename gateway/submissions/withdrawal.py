@@ -11,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.accounts.tables import account_rights, accounts
-from gateway.catalogue.tables import departements, establishments, operating_info_versions
+from gateway.accounts.rights import list_right_holders
+from gateway.accounts.states import Right
+from gateway.catalogue import lookups, writes
 from gateway.catalogue.writes import public_place
 from gateway.publications.log import record_publication
 from gateway.tables import outbox
@@ -58,35 +58,16 @@ async def withdraw_operating_info(
     errors = withdrawal_errors(withdrawal)
     if errors:
         return errors
-    place = (
-        await session.execute(
-            select(
-                establishments.c.name,
-                establishments.c.departement,
-                establishments.c.commune_insee,
-                establishments.c.category,
-            )
-            .join(departements, departements.c.code == establishments.c.departement)
-            .where(establishments.c.id == withdrawal.establishment_id, departements.c.caf_code == withdrawal.caf_code)
-        )
-    ).first()
-    if place is None:
+    place = (await lookups.get_places(session, [withdrawal.establishment_id])).get(withdrawal.establishment_id)
+    if place is None or place.caf_code != withdrawal.caf_code:
         return [UserError("establishmentId", "NOT_FOUND", "Établissement introuvable sur le territoire de votre Caf.")]
-    versions = operating_info_versions.c
-    published = (
-        await session.execute(
-            select(versions.id, versions.version)
-            .where(versions.establishment_id == withdrawal.establishment_id, versions.status == "PUBLISHED")
-            .with_for_update()
-        )
-    ).first()
+    published = await lookups.get_published_version(session, withdrawal.establishment_id, lock=True)
     if published is None:
         return [UserError("establishmentId", "NOTHING_PUBLISHED", "Aucune information publiée à retirer.")]
-    withdrawn = {
-        "status": "WITHDRAWN", "withdrawn_at": now, "withdrawn_by": withdrawal.agent_number,
-        "withdrawal_reasons": withdrawal.reasons, "withdrawal_comment": withdrawal.comment,
-    }  # fmt: skip
-    await session.execute(update(operating_info_versions).where(versions.id == published.id).values(**withdrawn))
+    await writes.withdraw_version(
+        session, published.id, at=now, by=withdrawal.agent_number, reasons=withdrawal.reasons,
+        comment=withdrawal.comment,
+    )  # fmt: skip
     establishment_id = uuid.UUID(withdrawal.establishment_id)
     public = OperatingInfoWithdrawn(
         establishment_id=establishment_id, place=public_place(place), version=published.version, withdrawn_at=now
@@ -104,16 +85,7 @@ async def withdraw_operating_info(
 
 async def _responsible_agents(session: AsyncSession, establishment_id: str) -> list[AgentRef]:
     """The active agents holding the OPERATING_INFO right on the establishment."""
-    rows = await session.execute(
-        select(accounts.c.agent_number, accounts.c.email, accounts.c.first_name, accounts.c.last_name)
-        .join(account_rights, account_rights.c.account_id == accounts.c.id)
-        .where(
-            account_rights.c.establishment_id == establishment_id,
-            account_rights.c.right == "OPERATING_INFO",
-            accounts.c.status != "DESACTIVE",
-        )
-        .order_by(accounts.c.agent_number)
-    )
+    rows = await list_right_holders(session, establishment_id, Right.OPERATING_INFO)
     return [
         AgentRef(agent_number=r.agent_number, email=r.email, display_name=f"{r.first_name} {r.last_name}") for r in rows
     ]

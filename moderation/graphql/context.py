@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from strawberry.types import Info
 
 from moderation.queue.services import Moderator
+from shared.agents import AgentKind
 from shared.db import SessionFactory
 from shared.errors import ForbiddenError, UnauthenticatedError
 from shared.outbox import OutboxSignal
@@ -30,6 +31,6 @@ def moderator_of(info: ModerationInfo) -> Moderator:
     claims = context.claims
     if claims is None and not context.signed_in_elsewhere:
         raise UnauthenticatedError("Authentification requise : connectez-vous (jeton absent, expiré ou révoqué).")
-    if claims is None or claims.kind != "CAF_AGENT" or not claims.caf_code or claims.temporary:
+    if claims is None or claims.kind != AgentKind.CAF_AGENT or not claims.caf_code or claims.temporary:
         raise ForbiddenError("Réservé aux modérateurs de la Caf, avec un jeton d'accès valide.")
     return Moderator(claims.caf_code, claims.agent_number)

@@ -22,6 +22,7 @@ from moderation.graphql.types import (
 )
 from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
+from moderation.queue.states import Decision
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
@@ -154,7 +155,15 @@ class DecisionMutation:
 
         async def approve(session: AsyncSession, key: str, moderator: Moderator, now: datetime) -> None:
             await services.decide(
-                session, key, row_version, moderator, "APPROVED", reasons=[], comment=None, now=now, signal=signal
+                session,
+                key,
+                row_version,
+                moderator,
+                Decision.APPROVED,
+                reasons=[],
+                comment=None,
+                now=now,
+                signal=signal,
             )
 
         return await _act(info, id, approve)
@@ -174,7 +183,15 @@ class DecisionMutation:
 
         async def reject(session: AsyncSession, key: str, moderator: Moderator, now: datetime) -> None:
             await services.decide(
-                session, key, row_version, moderator, "REJECTED", reasons=codes, comment=comment, now=now, signal=signal
+                session,
+                key,
+                row_version,
+                moderator,
+                Decision.REJECTED,
+                reasons=codes,
+                comment=comment,
+                now=now,
+                signal=signal,
             )
 
         return await _act(info, id, reject)

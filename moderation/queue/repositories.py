@@ -1,4 +1,4 @@
-"""The only place that queries the review queue's tables."""
+"""The review queue's reads and its intake (the use cases' own updates are in `services.py`)."""
 
 import uuid
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation.queue.states import ReviewStatus
 from moderation.tables import review_history, review_items
 from shared.events import OperatingInfoSubmitted
 from shared.logging import current_correlation_id
@@ -45,7 +46,7 @@ async def add_pending_item(
             flags=flags,
             flag_count=len(flags),
             diff=diff,
-            status="PENDING",
+            status=ReviewStatus.PENDING,
             submitted_at=submitted.submitted_at,
             received_at=datetime.now(UTC),
             correlation_id=current_correlation_id(),
@@ -56,7 +57,7 @@ async def add_pending_item(
 
 async def count_pending(session: AsyncSession) -> int:
     count = await session.scalar(
-        select(func.count()).select_from(review_items).where(review_items.c.status == "PENDING")
+        select(func.count()).select_from(review_items).where(review_items.c.status == ReviewStatus.PENDING)
     )
     return int(count or 0)
 
@@ -65,7 +66,7 @@ async def list_pending_by_caf(session: AsyncSession) -> list[tuple[str, int, dat
     """Per Caf: how many items wait for a decision and when the oldest was submitted."""
     rows = await session.execute(
         select(review_items.c.caf_code, func.count(), func.min(review_items.c.submitted_at))
-        .where(review_items.c.status == "PENDING")
+        .where(review_items.c.status == ReviewStatus.PENDING)
         .group_by(review_items.c.caf_code)
     )
     return [(caf, int(count), _utc(oldest)) for caf, count, oldest in rows]
@@ -88,7 +89,9 @@ class QueueFilter:
 
 
 def _pending_of(caf_code: str, where: QueueFilter) -> Select[Any]:
-    query = select(review_items).where(review_items.c.caf_code == caf_code, review_items.c.status == "PENDING")
+    query = select(review_items).where(
+        review_items.c.caf_code == caf_code, review_items.c.status == ReviewStatus.PENDING
+    )
     if where.flagged is not None:
         query = query.where(review_items.c.flag_count > 0 if where.flagged else review_items.c.flag_count == 0)
     if where.establishment_id:

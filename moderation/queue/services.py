@@ -8,12 +8,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from moderation.queue.states import STATUS_LABELS, ReviewStatus
+from moderation.queue.states import STATUS_LABELS, Decision, HistoryAction, ReviewStatus
 from moderation.tables import outbox, review_history, review_items
 from shared.errors import PermanentError
 from shared.events import AgentRef, ModerationDecided, new_event
@@ -57,7 +57,12 @@ class Moderator:
 
 
 async def record(
-    session: AsyncSession, item_id: str, action: str, agent: str | None, now: datetime, note: str | None = None
+    session: AsyncSession,
+    item_id: str,
+    action: HistoryAction,
+    agent: str | None,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
     await session.execute(
         review_history.insert().values(
@@ -93,14 +98,14 @@ def _held_by_other(row: Any, moderator: Moderator, now: datetime) -> bool:
 async def claim(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
     row, refusals = await _item(session, item_id, moderator, row_version)
     if _held_by_other(row, moderator, now):
-        refusals.append(Refusal("item_id", "CLAIMED", f"Déjà pris en charge par {row.claimed_by}."))
+        refusals.append(Refusal("item_id", HistoryAction.CLAIMED, f"Déjà pris en charge par {row.claimed_by}."))
     _refuse_if_any(refusals)
     await session.execute(
         update(review_items).where(review_items.c.id == item_id).values(
             claimed_by=moderator.agent_number, claim_expires_at=now + LEASE, row_version=row.row_version + 1
         )
     )  # fmt: skip
-    await record(session, item_id, "CLAIMED", moderator.agent_number, now)
+    await record(session, item_id, HistoryAction.CLAIMED, moderator.agent_number, now)
 
 
 async def release(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
@@ -113,7 +118,7 @@ async def release(session: AsyncSession, item_id: str, row_version: int, moderat
             claimed_by=None, claim_expires_at=None, row_version=row.row_version + 1
         )
     )  # fmt: skip
-    await record(session, item_id, "RELEASED", moderator.agent_number, now)
+    await record(session, item_id, HistoryAction.RELEASED, moderator.agent_number, now)
 
 
 async def decide(
@@ -121,7 +126,7 @@ async def decide(
     item_id: str,
     row_version: int,
     moderator: Moderator,
-    decision: Literal["APPROVED", "REJECTED"],
+    decision: Decision,
     *,
     reasons: list[str],
     comment: str | None,
@@ -135,15 +140,15 @@ async def decide(
     _refuse_if_any(refusals)
     await session.execute(
         update(review_items).where(review_items.c.id == item_id).values(
-            status=decision, decided_by=moderator.agent_number, decided_at=now, reasons=reasons, comment=comment,
-            row_version=row.row_version + 1,
+            status=ReviewStatus(decision), decided_by=moderator.agent_number, decided_at=now, reasons=reasons,
+            comment=comment, row_version=row.row_version + 1,
         )
     )  # fmt: skip
-    await record(session, item_id, decision, moderator.agent_number, now, comment)
+    await record(session, item_id, HistoryAction(decision), moderator.agent_number, now, comment)
     decided = ModerationDecided(
         submission_id=uuid.UUID(row.submission_id), establishment_id=uuid.UUID(row.establishment_id),
-        establishment_name=row.establishment_name, version=row.version, decision=decision, reasons=reasons,
-        comment=comment, moderator_number=moderator.agent_number, decided_at=now,
+        establishment_name=row.establishment_name, version=row.version, decision=decision.value,
+        reasons=reasons, comment=comment, moderator_number=moderator.agent_number, decided_at=now,
         submitted_by=AgentRef.model_validate(row.submitted_by), caf_code=row.caf_code,
     )  # fmt: skip
     # The decision continues the submission's story: it carries the submission's correlation id, not the
@@ -158,8 +163,8 @@ async def decide(
         )
 
 
-def _reason_refusals(decision: str, reasons: list[str]) -> list[Refusal]:
-    if decision == "REJECTED" and not reasons:
+def _reason_refusals(decision: Decision, reasons: list[str]) -> list[Refusal]:
+    if decision is Decision.REJECTED and not reasons:
         return [Refusal("reasons", "REASON_REQUIRED", "Un refus indique au moins un motif de l'article 2.")]
     unknown = [r for r in reasons if r not in REFUSAL_REASONS]
     if unknown:
@@ -170,12 +175,14 @@ def _reason_refusals(decision: str, reasons: list[str]) -> list[Refusal]:
 async def supersede_older(session: AsyncSession, establishment_id: str, keep: str, now: datetime) -> None:
     older = select(review_items.c.id).where(
         review_items.c.establishment_id == establishment_id,
-        review_items.c.status == "PENDING",
+        review_items.c.status == ReviewStatus.PENDING,
         review_items.c.id != keep,
     )
     for item_id in (await session.execute(older)).scalars():
-        await session.execute(update(review_items).where(review_items.c.id == item_id).values(status="SUPERSEDED"))
-        await record(session, item_id, "SUPERSEDED", None, now)
+        await session.execute(
+            update(review_items).where(review_items.c.id == item_id).values(status=ReviewStatus.SUPERSEDED)
+        )
+        await record(session, item_id, HistoryAction.SUPERSEDED, None, now)
 
 
 async def approve_unflagged(
@@ -185,7 +192,7 @@ async def approve_unflagged(
     approved, skipped = [], []
     for item_id in item_ids:
         row = (await session.execute(select(review_items).where(review_items.c.id == item_id))).first()
-        if row is None or row.caf_code != moderator.caf_code or row.status != "PENDING" or row.flag_count:
+        if row is None or row.caf_code != moderator.caf_code or row.status != ReviewStatus.PENDING or row.flag_count:
             skipped.append(item_id)
             continue
         if _held_by_other(row, moderator, now):
@@ -193,7 +200,7 @@ async def approve_unflagged(
             continue
         await claim(session, item_id, row.row_version, moderator, now)
         await decide(
-            session, item_id, row.row_version + 1, moderator, "APPROVED", reasons=[], comment=None, now=now,
+            session, item_id, row.row_version + 1, moderator, Decision.APPROVED, reasons=[], comment=None, now=now,
             signal=signal,
         )  # fmt: skip
         approved.append(item_id)
@@ -208,7 +215,7 @@ class QueueDepth:
 
 
 async def depth(session: AsyncSession, caf_code: str) -> QueueDepth:
-    pending = (review_items.c.caf_code == caf_code) & (review_items.c.status == "PENDING")
+    pending = (review_items.c.caf_code == caf_code) & (review_items.c.status == ReviewStatus.PENDING)
     row = (
         await session.execute(
             select(

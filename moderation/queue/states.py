@@ -19,6 +19,13 @@ class HistoryAction(StrEnum):
     SUPERSEDED = "SUPERSEDED"
 
 
+class Decision(StrEnum):
+    """What a moderator decides: the item's new status, its history's step and the event's ``decision``."""
+
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
 STATUS_LABELS: dict[ReviewStatus, str] = {
     ReviewStatus.PENDING: "En attente de décision",
     ReviewStatus.APPROVED: "Validée",

@@ -17,6 +17,7 @@ from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
 from gateway.submissions.services import Submitted, submit_operating_info
 from gateway.tables import outbox as gateway_outbox
 from moderation.queue import services as queue
+from moderation.queue.states import Decision, ReviewStatus
 from moderation.tables import review_items
 from notifier.tables import deliveries
 from shared.events import HabilitationRequested, PersonRef, new_event
@@ -59,19 +60,20 @@ async def _habilitation_receipt(services: Services) -> None:
         await add_event(session, gateway_outbox, new_event(requested, source="/tests"))
 
 
-async def _moderator_decides(services: Services, moderator: queue.Moderator, decision: str) -> None:
+async def _moderator_decides(services: Services, moderator: queue.Moderator, decision: Decision) -> None:
     """Claim the pending item once moderation has it, and decide it."""
     sessions = services.apps["moderation"].state.runtime.sessions
-    pending = select(review_items).where(review_items.c.status == "PENDING")
+    pending = select(review_items).where(review_items.c.status == ReviewStatus.PENDING)
     async with asyncio.timeout(30):
         while (item := (await _first(sessions, pending))) is None:
             await asyncio.sleep(0.05)
     async with sessions() as session, session.begin():
         await queue.claim(session, item.id, item.row_version, moderator, datetime.now(UTC))
     async with sessions() as session, session.begin():
+        reasons = [] if decision is Decision.APPROVED else ["AUTRE"]
         await queue.decide(
-            session, item.id, item.row_version + 1, moderator, decision,  # type: ignore[arg-type]
-            reasons=[] if decision == "APPROVED" else ["AUTRE"], comment=None, now=datetime.now(UTC), signal=None,
+            session, item.id, item.row_version + 1, moderator, decision,
+            reasons=reasons, comment=None, now=datetime.now(UTC), signal=None,
         )  # fmt: skip
 
 
@@ -96,9 +98,9 @@ async def test_every_e_mail_of_the_story_is_in_its_caf_s_deliveries(services: Se
     marie = await _provider_agent(services)
     moderator = queue.Moderator("CAF59", audrey.agent_number)
     await _submit(services, marie, "Selon le quotient familial")
-    await _moderator_decides(services, moderator, "APPROVED")
+    await _moderator_decides(services, moderator, Decision.APPROVED)
     await _submit(services, marie, "Barème national de la Cnaf")
-    await _moderator_decides(services, moderator, "REJECTED")
+    await _moderator_decides(services, moderator, Decision.REJECTED)
 
     written = await _written(services, 5)
     answer = await services.gql("notifier", DELIVERIES, audrey.token)
