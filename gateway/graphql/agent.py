@@ -121,7 +121,8 @@ class Submission:
         """A row of ``submissions.listing``: the submission and its establishment's name."""
         reasons = [RefusalReason(code=code, label=reason_label(code)) for code in row.reasons or ()]
         return Submission(
-            id=strawberry.ID(to_global_id("Submission", row.id)), status=SubmissionStatus(row.status), version=row.version,
+            id=strawberry.ID(to_global_id("Submission", row.id)), status=SubmissionStatus(row.status),
+            version=row.version,
             submitted_at=row.submitted_at, reasons=reasons if row.reasons is not None else None, comment=row.comment,
             establishment=NamedEstablishment(
                 id=strawberry.ID(to_global_id("Establishment", row.establishment_id)), name=row.establishment_name
