@@ -27,6 +27,7 @@ from shared.consumer import EventProcessor, Handler
 from shared.db import SessionFactory, check_database, create_engine, create_session_factory, upgrade_database
 from shared.errors import TransientError
 from shared.kafka import KafkaConsumerLoop, KafkaPublisher
+from shared.loop_lag import LoopLagMonitor
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, OutboxSignal, Publisher
 from shared.settings import ServiceSettings
@@ -84,6 +85,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self.gauges: dict[str, Callable[[], object]] = {}
         """Figures of the service reported by ``/readyz`` (e.g. the gateway's open subscriptions)."""
+        self.loop_lag = LoopLagMonitor(self.metrics)
         self._register_metrics()
 
     def _register_metrics(self) -> None:
@@ -151,6 +153,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         if self.settings.migrate_on_start:
             await upgrade_database(self.spec.migrations, self.settings.database_url)
+        self.spawn(self.loop_lag.run(self.stop_event), "loop-lag")
         if self.relay is not None:
             self.spawn(self.relay.run(self.stop_event), "relay")
         if isinstance(self.publisher, KafkaPublisher):
