@@ -55,3 +55,8 @@ class GatewaySettings(GraphQLServiceSettings):
     """How often an open subscription checks its API key or session again (a revocation ends it within that time)."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
+
+    def why_not_several_workers(self) -> str | None:
+        if self.token_signing_key is None:
+            return "every worker must sign and verify the same tokens: set GATEWAY_TOKEN_SIGNING_KEY (structures keys)"
+        return super().why_not_several_workers()

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,7 @@ class ServiceRuntime:
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Whether the service can do its job, and why not."""
-        report: dict[str, Any] = {"service": self.spec.name}
+        report: dict[str, Any] = {"service": self.spec.name, "process": os.getpid()}
         database_ok = await self._database_ok(report)
         report["kafka"] = self._kafka_state()
         report["outbox_backlog"] = await self.relay.backlog() if database_ok and self.relay is not None else None

@@ -1,4 +1,5 @@
-"""Serving the services' ASGI apps with uvicorn: one or several servers in one event loop.
+"""Serving the services' ASGI apps with uvicorn: one or several servers in one event loop, or one service in
+several worker processes sharing a listening socket.
 
 SIGINT and SIGTERM ask every server to shut down gracefully (lifespan shutdown: consumers commit their offsets,
 the relay stops, engines close); the process then exits with status 0.
@@ -7,7 +8,11 @@ the relay stops, engines close); the process then exits with status 0.
 import asyncio
 import contextlib
 import gc
+import logging
+import os
 import signal
+import socket
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
@@ -16,6 +21,8 @@ import uvloop
 from starlette.types import ASGIApp
 
 from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 class _Server(uvicorn.Server):
@@ -47,12 +54,18 @@ def uvicorn_server(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Server:
     return _Server(config)
 
 
-async def serve_all(servers: Sequence[uvicorn.Server], on_started: Callable[[], None] | None = None) -> None:
-    """Run ``servers`` until a signal stops them; raise ``SystemExit(3)`` if one fails to start."""
+async def serve_all(
+    servers: Sequence[uvicorn.Server],
+    on_started: Callable[[], None] | None = None,
+    *,
+    sockets: list[socket.socket] | None = None,
+) -> None:
+    """Run ``servers`` until a signal stops them; raise ``SystemExit(3)`` if one fails to start. With ``sockets``
+    (one server only), the server accepts on those already listening sockets instead of binding its own."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _stop_all, servers)
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    tasks = [asyncio.create_task(server.serve(sockets=sockets)) for server in servers]
     while not all(server.started for server in servers) and not any(task.done() for task in tasks):  # noqa: ASYNC110 - uvicorn has no "started" event
         await asyncio.sleep(0.05)
     if not all(server.started for server in servers):
@@ -82,3 +95,80 @@ def run(main: Coroutine[Any, Any, None]) -> None:
 def serve(app: ASGIApp, settings: ServiceSettings) -> None:
     """Run one service's ``app`` until the process is told to stop."""
     run(serve_all([uvicorn_server(app, settings)]))
+
+
+def serve_workers(make_app: Callable[[], ASGIApp], settings: ServiceSettings, workers: int) -> int:
+    """Run one service in ``workers`` processes accepting on one socket; they share nothing else but the database
+    and Kafka (each has its own engine, consumer, relay and caches). The parent only supervises: SIGINT/SIGTERM go
+    to every worker, each shuts down gracefully, and a worker that dies otherwise is replaced."""
+    listener = socket.create_server((settings.host, settings.port), backlog=2048, reuse_port=False)
+    listener.set_inheritable(True)
+    supervisor = _Supervisor(lambda: _worker(make_app, settings, listener))
+    for _ in range(workers):
+        supervisor.start_one()
+    log.info("workers started", extra={"workers": workers, "pids": sorted(supervisor.children)})
+    status = supervisor.watch()
+    listener.close()
+    return status
+
+
+def _worker(make_app: Callable[[], ASGIApp], settings: ServiceSettings, listener: socket.socket) -> int:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        run(serve_all([uvicorn_server(make_app(), settings)], sockets=[listener]))
+    except SystemExit as stopped:
+        return stopped.code if isinstance(stopped.code, int) else 1
+    except BaseException:
+        log.exception("worker failed")
+        return 1
+    return 0
+
+
+class _Supervisor:
+    """Forks the workers, forwards the stop signals, replaces a worker that dies while the service runs."""
+
+    RESTART_PAUSE = 1.0
+
+    def __init__(self, work: Callable[[], int]) -> None:
+        self.work = work
+        self.children: set[int] = set()
+        self.stopping = False
+        self.worst = 0
+
+    def start_one(self) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker: run, then leave without running the parent's exit handlers
+            os._exit(self.work())
+        self.children.add(pid)
+
+    def watch(self) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._stop)
+        while self.children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            except InterruptedError:  # pragma: no cover - PEP 475 retries os.wait itself
+                continue
+            self.children.discard(pid)
+            code = os.waitstatus_to_exitcode(status)
+            if self.stopping:
+                self.worst = max(self.worst, abs(code))
+            elif code == 3:  # could not start (e.g. the port or the database): starting again would loop
+                log.error("worker could not start; stopping the others", extra={"pid": pid})
+                self.worst = 3
+                self._stop(signal.SIGTERM, None)
+            else:
+                log.error("worker died; starting another", extra={"pid": pid, "exit": code})
+                time.sleep(self.RESTART_PAUSE)  # noqa: TID251 - the supervisor runs no event loop
+                if not self.stopping:
+                    self.start_one()
+        return self.worst
+
+    def _stop(self, signum: int, _frame: object) -> None:
+        self.stopping = True
+        for pid in list(self.children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)

@@ -45,6 +45,14 @@ class ServiceSettings(BaseSettings):
     def production(self) -> bool:
         return self.environment == "production"
 
+    def why_not_several_workers(self) -> str | None:
+        """Why this configuration cannot run in several processes (``--workers``), or None."""
+        if self.bus == "inprocess":
+            return "the in-process bus lives in one process: several workers need Kafka"
+        if self.database_url.startswith("sqlite"):
+            return "SQLite is for one process: several workers need PostgreSQL"
+        return None
+
 
 class GraphQLServiceSettings(ServiceSettings):
     """A service with a GraphQL endpoint: the limits of :mod:`shared.graphql_protection` (production always turns

@@ -43,7 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=8000, help="gateway port; moderation and notifier take the next two")
     dev.set_defaults(run=_run_dev)
     for name in SERVICES:
-        commands.add_parser(name, help=f"run the {name} service").set_defaults(run=_run_service, service=name)
+        service = commands.add_parser(name, help=f"run the {name} service")
+        service.add_argument(
+            "--workers", type=int, default=1, help="processes accepting on the same port (PostgreSQL and Kafka only)"
+        )
+        service.set_defaults(run=_run_service, service=name)
     migrate = commands.add_parser("migrate", help="apply a service's migrations")
     migrate.add_argument("service", choices=sorted(SERVICES))
     migrate.set_defaults(run=_run_migrate)
@@ -101,11 +105,18 @@ def _run_dev(args: argparse.Namespace) -> int:
 
 
 def _run_service(args: argparse.Namespace) -> int:
-    from shared.server import serve
+    from shared.server import serve, serve_workers
 
     settings_class, factory = _service(args.service)
     settings = load_settings(settings_class)
     configure_logging(settings.log_level, settings.log_format)
+    if args.workers < 1:
+        raise ConfigurationError(f"--workers must be at least 1 (given {args.workers})")
+    if args.workers > 1:
+        problem = settings.why_not_several_workers()
+        if problem is not None:
+            raise ConfigurationError(f"--workers {args.workers}: {problem}")
+        return serve_workers(lambda: factory(settings), settings, args.workers)
     serve(factory(settings), settings)
     return 0
 

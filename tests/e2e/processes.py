@@ -29,6 +29,8 @@ class ServiceProcess:
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    arguments: tuple[str, ...] = ()
+    """Given after the service's name (e.g. ``("--workers", "2")``)."""
 
     @property
     def url(self) -> str:
@@ -43,7 +45,7 @@ class ServiceProcess:
         env |= self.env | {f"{self.name.upper()}_PORT": str(self.port), f"{self.name.upper()}_LOG_FORMAT": "json"}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "structures", self.name],
+                [sys.executable, "-m", "structures", self.name, *self.arguments],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
