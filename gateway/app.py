@@ -45,6 +45,7 @@ from gateway.publications.sources import FeedWriter, fill_gaps
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
 from shared.bus import InProcessBus
+from shared.conditional_get import ConditionalGraphQLGet
 from shared.db import SessionFactory
 from shared.errors import PermanentError
 from shared.events import Topic
@@ -57,6 +58,7 @@ from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxSignal
 from shared.runtime import RuntimeAccessor, ServiceRuntime, ServiceSpec, health_routes
 from shared.sealing import decode_key
+from shared.trusted_documents import DocumentIdRequests, TrustedDocuments
 
 SPEC = ServiceSpec(
     name="gateway",
@@ -72,7 +74,19 @@ _runtime_of = RuntimeAccessor()
 log = logging.getLogger(__name__)
 
 
-class GatewayGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
+TRUSTED_DOCUMENTS = Path(__file__).parent / "trusted_documents"
+"""The integrator guide's documents (``docs/integrators.md``), accepted by ``documentId`` like the web's."""
+
+
+def trusted_documents(settings: GatewaySettings) -> TrustedDocuments:
+    """What ``documentId`` may name: the guide's documents and the espace professionnel's generated operations."""
+    documents = TrustedDocuments()
+    documents.add_folder(TRUSTED_DOCUMENTS)
+    documents.follow_manifest(settings.web_dist / "persisted-documents.json")
+    return documents
+
+
+class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWsHandler
 
     def __init__(self, settings: GatewaySettings, metrics: ServiceMetrics) -> None:
@@ -89,6 +103,7 @@ class GatewayGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
         )
         self._zone = ZoneInfo(settings.timezone)
         self._recheck_seconds = settings.subscription_recheck_seconds
+        self.trusted_documents = trusted_documents(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -252,6 +267,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
             Middleware(SecurityHeadersMiddleware),
             Middleware(CorrelationIdMiddleware),
             Middleware(BodyLimitMiddleware),
+            Middleware(ConditionalGraphQLGet),
         ],
     )
     app.state.authenticator = authenticator

@@ -1,5 +1,7 @@
 """Settings of the gateway (environment prefix ``GATEWAY_``)."""
 
+from pathlib import Path
+
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -45,6 +47,9 @@ class GatewaySettings(GraphQLServiceSettings):
     """Operations a WebSocket connection may run at once (graphql-transport-ws)."""
     subscriber_buffer: int = 256
     """Publications waiting for one subscriber; a subscriber that falls further behind is cut off."""
+    web_dist: Path = Path(__file__).resolve().parent.parent / "web" / "dist"
+    """The built espace professionnel served at ``/`` (``npm run build`` in ``web/``): the repository's ``web/dist``
+    unless said otherwise."""
     websocket_allowed_origins: tuple[str, ...] = ()
     """Other origins whose pages may open a WebSocket (same-origin and non-browser clients always may)."""
     integrator_requests_per_second: float = 10.0
