@@ -1,5 +1,7 @@
 """Settings of the gateway (environment prefix ``GATEWAY_``)."""
 
+from pathlib import Path
+
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -55,3 +57,6 @@ class GatewaySettings(GraphQLServiceSettings):
     """How often an open subscription checks its API key or session again (a revocation ends it within that time)."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
+    web_dist: Path = Path(__file__).resolve().parent.parent / "web" / "dist"
+    """The built espace professionnel served at ``/`` (``npm run build`` in ``web/``): the repository's ``web/dist``
+    unless said otherwise."""
