@@ -4,7 +4,7 @@ import type { CodegenConfig } from "@graphql-codegen/cli";
 // ../moderation/schema.graphql as a second project with its own output folder.
 const config: CodegenConfig = {
   schema: "../gateway/schema.graphql",
-  documents: ["src/**/*.{ts,tsx}", "!src/gql/**/*"],
+  documents: ["src/**/*.{ts,tsx}", "!src/gql/**/*", "!src/**/*.test.{ts,tsx}"],
   ignoreNoDocuments: false,
   generates: {
     "./src/gql/": {

@@ -1,14 +1,11 @@
-import { graphql } from "@/gql";
-
-export const ServiceQuery = graphql(`
-  query Service {
-    service {
-      name
-      version
-    }
-  }
-`);
+import { RouterProvider } from "react-router-dom";
+import { AppProviders } from "./providers";
+import { router } from "./router";
 
 export function App() {
-  return <h1>Espace professionnel</h1>;
+  return (
+    <AppProviders>
+      <RouterProvider router={router} />
+    </AppProviders>
+  );
 }

@@ -32,3 +32,12 @@ describe("PlacedErrors", () => {
     expect(fieldId("fees")).toBe("f-fees");
   });
 });
+
+describe("PlacedErrors outside the form's prefix", () => {
+  it("counts a refusal about another part of the input as the form's", () => {
+    const errors = new PlacedErrors([{ field: "basedOnVersion", code: "STALE", message: "Une version plus récente a été publiée." }], "operatingInfo.");
+
+    expect(errors.general).toEqual(["Une version plus récente a été publiée."]);
+    expect(errors.entries()).toEqual([]);
+  });
+});

@@ -21,7 +21,8 @@ export class PlacedErrors {
     prefix = "",
   ) {
     for (const error of all) {
-      const field = error.field?.startsWith(prefix) ? error.field.slice(prefix.length) : error.field;
+      // A refusal outside the form's part of the input (basedOnVersion…) belongs to the form as a whole.
+      const field = error.field?.startsWith(prefix) ? error.field.slice(prefix.length) : null;
       if (!field) {
         this.general.push(error.message);
         continue;

@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { graphql } from "@/gql";
+import { gql } from "@urql/core";
 import { MemoryStore } from "@/lib/testing";
 import { SessionManager, type Tokens } from "@/lib/auth/session";
 import { createGraphQLClient } from "./client";
 import { isUnauthenticated } from "./errors";
 
-const MeProbe = graphql(`
+// Untyped on purpose: test documents stay out of the operations manifest.
+const MeProbe = gql<{ me: { identifier: string } }>`
   query MeProbe {
     me {
       identifier
     }
   }
-`);
+`;
 
 const tokens = (n: number, expiresIn = 600): Tokens => ({
   accessToken: `access-${n}`,
