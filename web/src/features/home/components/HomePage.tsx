@@ -60,7 +60,7 @@ function EstablishmentCard({ held, submission }: { held: Held; submission: Submi
         ))}
       </p>
       {status && (
-        <section aria-label="Disponibilités" className="fr-mb-2w">
+        <div className="fr-mb-2w">
           <p className="fr-mb-1v">
             <strong>Disponibilités : </strong>
             <Badge severity={FRESHNESS[status.state] ?? "info"} small>{status.label}</Badge>
@@ -73,9 +73,9 @@ function EstablishmentCard({ held, submission }: { held: Held; submission: Submi
           {status.state === "PERIMEES" && (
             <p className="fr-text--sm fr-mb-0">Les familles voient que vos disponibilités ne sont plus à jour.</p>
           )}
-        </section>
+        </div>
       )}
-      <section aria-label="Modalités de fonctionnement" className="fr-mb-2w">
+      <div className="fr-mb-2w">
         <p className="fr-mb-1v">
           <strong>Modalités de fonctionnement : </strong>
           {establishment.operatingInfo
@@ -83,7 +83,7 @@ function EstablishmentCard({ held, submission }: { held: Held; submission: Submi
             : "aucune version publiée"}
         </p>
         {submission && <SubmissionState submission={submission} />}
-      </section>
+      </div>
       <ul className="fr-btns-group fr-btns-group--inline-md fr-btns-group--sm">
         {codes.has("AVAILABILITY") && establishment.category === "EAJE" && (
           <li>
