@@ -14,7 +14,7 @@ export function ErrorSummary({ errors, labels }: { errors: PlacedErrors; labels?
   if (errors.empty) return null;
   const placed = errors.entries();
   return (
-    <div ref={ref} tabIndex={-1} role="alert" className="fr-mb-4w">
+    <div ref={ref} tabIndex={-1} className="fr-mb-4w">
       <Alert
         severity="error"
         title={placed.length + errors.general.length > 1 ? "Votre envoi a été refusé pour les raisons suivantes" : "Votre envoi a été refusé"}

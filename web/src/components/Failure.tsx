@@ -5,9 +5,7 @@ import { describeError } from "@/lib/graphql/errors";
 /** An operation that failed outside its userErrors (network, 5xx, rights…), said in French and announced. */
 export function Failure({ error, title = "L'opération n'a pas abouti" }: { error: CombinedError; title?: string }) {
   return (
-    <div role="alert" className="fr-mb-3w">
-      <Alert severity="error" title={title} description={describeError(error)} />
-    </div>
+    <Alert className="fr-mb-3w" severity="error" title={title} description={describeError(error)} />
   );
 }
 

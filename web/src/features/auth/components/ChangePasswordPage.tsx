@@ -52,6 +52,7 @@ export function ChangePasswordPage() {
           <Alert
             className="fr-mb-3w"
             severity="info"
+            role={undefined}
             small
             description="Le mot de passe reçu par courriel est provisoire : choisissez le vôtre pour accéder à l'espace professionnel."
           />

@@ -43,9 +43,7 @@ export function ResetPasswordPage() {
       <div className="fr-grid-row fr-grid-row--center">
         <div className="fr-col-12 fr-col-md-8 fr-col-lg-6">
           <h1>Mot de passe oublié</h1>
-          <div role="status">
-            <Alert severity="success" title="Demande enregistrée" description={sent} />
-          </div>
+          <Alert severity="success" role="status" title="Demande enregistrée" description={sent} />
           <p className="fr-mt-3w">
             <Link to="/connexion">Retour à la connexion</Link>
           </p>

@@ -48,7 +48,7 @@ export function SignInPage() {
       <div className="fr-col-12 fr-col-md-8 fr-col-lg-6">
         <h1>Connexion à l'espace professionnel</h1>
         {auth.status === "expired" && (
-          <div role="alert" className="fr-mb-3w">
+          <div className="fr-mb-3w">
             <Alert
               severity="warning"
               title="Votre session a expiré"
@@ -58,7 +58,7 @@ export function SignInPage() {
         )}
         {result.error && <Failure error={result.error} title="Connexion impossible" />}
         {errors.general.length > 0 && (
-          <div role="alert" className="fr-mb-3w">
+          <div className="fr-mb-3w">
             <Alert severity="error" title="Connexion refusée" description={errors.general.join(" ")} />
           </div>
         )}

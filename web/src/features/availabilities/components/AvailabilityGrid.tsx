@@ -98,6 +98,7 @@ export function AvailabilityGrid({ establishmentId }: { establishmentId: string 
         <Alert
           small
           severity="info"
+          role={undefined}
           className="fr-mb-3w"
           description="Aucunes modalités de fonctionnement publiées : les jours de fermeture ne peuvent pas être indiqués à l'avance."
         />
@@ -106,13 +107,14 @@ export function AvailabilityGrid({ establishmentId }: { establishmentId: string 
         <Alert
           small
           severity="info"
+          role={undefined}
           className="fr-mb-3w"
           description="Une saisie non envoyée a été retrouvée sur cet appareil : vérifiez-la puis publiez-la."
         />
       )}
       {result.error && <Failure error={result.error} title="Les disponibilités n'ont pas été publiées" />}
       {(errorCount > 0 || general.length > 0) && (
-        <div role="alert" className="fr-mb-3w">
+        <div className="fr-mb-3w">
           <Alert
             severity="error"
             title="Les disponibilités n'ont pas été publiées"
@@ -132,9 +134,7 @@ export function AvailabilityGrid({ establishmentId }: { establishmentId: string 
         </div>
       )}
       {sent && (
-        <div role="status" className="fr-mb-3w">
-          <Alert severity="success" title="Disponibilités publiées" description={sent} />
-        </div>
+        <Alert className="fr-mb-3w" severity="success" role="status" title="Disponibilités publiées" description={sent} />
       )}
       {Array.from({ length: WEEKS }, (_, offset) => (
         <Week

@@ -78,7 +78,7 @@ export function OperatingInfoEditor({
       if (payload.submission) {
         submitted().save(owner, `soumission:${payload.submission.id}`, draft.value.form);
         draft.clear();
-        setNotice(`Votre saisie (version ${payload.submission.version}) est transmise à votre Caf : ${payload.submission.statusLabel.toLowerCase()}.`);
+        setNotice(`Votre saisie (version ${payload.submission.version}) est transmise à votre Caf (${payload.submission.statusLabel}).`);
         onSubmitted();
       }
     } finally {
@@ -110,6 +110,7 @@ export function OperatingInfoEditor({
         <Alert
           small
           severity="info"
+          role={undefined}
           className="fr-mb-3w"
           description={
             <>
@@ -122,9 +123,7 @@ export function OperatingInfoEditor({
         />
       )}
       {notice && (
-        <div role="status" className="fr-mb-3w">
-          <Alert small severity="success" description={notice} />
-        </div>
+        <Alert className="fr-mb-3w" small severity="success" role="status" description={notice} />
       )}
       {result.error && <Failure error={result.error} title="Votre saisie n'a pas été transmise" />}
       <ErrorSummary errors={errors} labels={(path) => FIELD_LABELS[path.replace(/\[\d+\].*$/, "").split(".")[0]!]} />
@@ -148,6 +147,7 @@ function LatestSubmission({ submission, onCorrect }: { submission: Submission; o
       <Alert
         className="fr-mb-3w"
         severity="error"
+        role={undefined}
         title={`Dernière saisie refusée par la Caf (${when})`}
         description={
           <>
