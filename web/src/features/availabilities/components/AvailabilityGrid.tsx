@@ -185,7 +185,7 @@ function Week({
   const title = `Semaine du ${formatNumericDay(days[0]!)} au ${formatNumericDay(days[6]!)}`;
   const anyOpen = days.some((day) => rule(day).editable);
   return (
-    <section className="fr-mb-5w" aria-labelledby={`semaine-${days[0]}`}>
+    <div className="fr-mb-5w">
       <h2 id={`semaine-${days[0]}`} className="fr-h4">{title}</h2>
       {!first && anyOpen && (
         <Button type="button" priority="secondary" size="small" iconId="ri-file-copy-line" onClick={() => onCopy(days)} className="fr-mb-2w">
@@ -194,15 +194,19 @@ function Week({
       )}
       <div className="fr-table fr-table--bordered fr-table--no-caption">
         <div className="fr-table__wrapper">
-          <div className="fr-table__container">
+          {/* Focusable: at 200 % zoom the table may scroll sideways, and a keyboard must reach that too. */}
+          <div className="fr-table__container" tabIndex={0} role="region" aria-label={title}>
             <div className="fr-table__content">
               <table>
-                <caption>{title}</caption>
+                <caption>{title} : places libres par jour et par créneau</caption>
                 <thead>
                   <tr>
                     <th scope="col">Jour</th>
                     {SLOTS.map(({ slot, label }) => (
-                      <th key={slot} scope="col">Places libres — {label.toLowerCase()}</th>
+                      <th key={slot} scope="col">
+                        {label}
+                        <span className="fr-sr-only"> : places libres</span>
+                      </th>
                     ))}
                   </tr>
                 </thead>
@@ -255,6 +259,6 @@ function Week({
           </div>
         </div>
       </div>
-    </section>
+    </div>
   );
 }
