@@ -7,6 +7,7 @@ export const AccountQuery = graphql(`
       firstName
       lastName
       agentNumber
+      email
       kindLabel
       provider {
         name

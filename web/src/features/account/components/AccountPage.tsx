@@ -13,6 +13,7 @@ export function AccountPage() {
   const rows: [string, string][] = [
     ["Nom", me.lastName],
     ["Prénom", me.firstName],
+    ["Adresse électronique", me.email],
     ["Identifiant de connexion", me.identifier],
     ["Numéro d'agent", me.agentNumber],
     ["Qualité", me.kindLabel],
