@@ -29,14 +29,29 @@ function makeSession(answers: (Tokens | "refused" | Error)[], storage = new Memo
 }
 
 describe("SessionManager", () => {
-  it("keeps the access token in memory and the refresh token in the tab's storage", () => {
+  it("keeps both tokens in memory while the page lives", () => {
     const { session, storage } = makeSession([]);
     session.start(tokens(1), "m.dupont.escautpont");
 
     expect(session.accessToken).toBe("access-1");
     expect([...storage.items.values()]).not.toContain("access-1");
-    expect(storage.getItem("structures.refreshToken")).toBe("refresh-1");
+    expect([...storage.items.values()]).not.toContain("refresh-1");
     expect(session.account).toBe("m.dupont.escautpont");
+  });
+
+  it("parks the refresh token for a reload only, so a tab copied from this one gets none", () => {
+    const storage = new MemoryStore();
+    const { session } = makeSession([], storage);
+    session.start(tokens(1), "a");
+
+    const copiedWhileLive = new MemoryStore();
+    storage.items.forEach((value, key) => copiedWhileLive.setItem(key, value));
+    expect(makeSession([], copiedWhileLive).session.active).toBe(false);
+
+    session.park();
+    const reloaded = makeSession([], storage).session;
+    expect(reloaded.active).toBe(true);
+    expect(storage.getItem("structures.refreshToken")).toBeNull();
   });
 
   it("asks for a refresh a minute before the access token expires, not before", () => {
@@ -87,7 +102,9 @@ describe("SessionManager", () => {
 
   it("restores a session after a reload from the refresh token alone", async () => {
     const storage = new MemoryStore();
-    makeSession([], storage).session.start(tokens(1), "a");
+    const before = makeSession([], storage).session;
+    before.start(tokens(1), "a");
+    before.park();
 
     const { session, presented } = makeSession([tokens(2)], storage);
     expect(session.active).toBe(true);

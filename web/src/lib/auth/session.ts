@@ -1,8 +1,11 @@
 /**
- * The signed-in session: the access token in memory only, the refresh token in sessionStorage (see
- * docs/security.md: a reload keeps the session, closing the tab ends it, and no other tab or later visitor of the
- * browser finds it). The access token is renewed a minute before it expires and, once, when the API says
- * UNAUTHENTICATED; a refresh the API refuses ends the session as « expired » (the screens keep their drafts).
+ * The signed-in session. The access token lives in memory only. The refresh token lives in memory too while the
+ * page lives, and is parked in sessionStorage only across a reload (`park()` on pagehide, taken back and removed
+ * at start-up): a reload keeps the session, closing the tab ends it, and a tab opened or duplicated from this one
+ * (which copies sessionStorage) gets no copy of it — two tabs rotating one refresh token would look like a replay
+ * and revoke the session (docs/security.md). The access token is renewed a minute before it expires and, once,
+ * when the API says UNAUTHENTICATED; a refused renewal ends the session as « expired » (the screens keep their
+ * drafts).
  */
 
 export interface Tokens {
@@ -30,6 +33,7 @@ const MUST_CHANGE_KEY = "structures.mustChangePassword";
 
 export class SessionManager {
   private access: { token: string; expiresAt: number } | null = null;
+  private refreshToken: string | null;
   private refreshing: Promise<boolean> | null = null;
   private readonly listeners = new Set<(event: SessionEvent) => void>();
 
@@ -39,7 +43,20 @@ export class SessionManager {
     private readonly now: () => number = Date.now,
     /** Renew this long before the access token expires. */
     private readonly marginMs = 60_000,
-  ) {}
+  ) {
+    this.refreshToken = storage.getItem(REFRESH_KEY);
+    storage.removeItem(REFRESH_KEY);
+  }
+
+  /** Before the page goes (a reload): the refresh token waits in the tab's storage for the next page. */
+  park(): void {
+    if (this.refreshToken !== null) this.storage.setItem(REFRESH_KEY, this.refreshToken);
+  }
+
+  /** The page stayed (back from the back-forward cache): nothing stays parked. */
+  unpark(): void {
+    this.storage.removeItem(REFRESH_KEY);
+  }
 
   /** After login or a password change. */
   start(tokens: Tokens, account: string): void {
@@ -63,7 +80,7 @@ export class SessionManager {
 
   /** A session exists in this tab (perhaps with no access token yet, after a reload). */
   get active(): boolean {
-    return this.storage.getItem(REFRESH_KEY) !== null;
+    return this.refreshToken !== null;
   }
 
   /** No access token, or one that expires within the margin. */
@@ -103,7 +120,7 @@ export class SessionManager {
   }
 
   private async renew(): Promise<boolean> {
-    const refreshToken = this.storage.getItem(REFRESH_KEY);
+    const refreshToken = this.refreshToken;
     if (refreshToken === null) return false;
     const answer = await this.refresher(refreshToken);
     if (answer === "refused") {
@@ -117,12 +134,13 @@ export class SessionManager {
 
   private keep(tokens: Tokens): void {
     this.access = { token: tokens.accessToken, expiresAt: this.now() + tokens.expiresIn * 1000 };
-    this.storage.setItem(REFRESH_KEY, tokens.refreshToken);
+    this.refreshToken = tokens.refreshToken;
     this.storage.setItem(MUST_CHANGE_KEY, String(tokens.mustChangePassword));
   }
 
   private clearTokens(): void {
     this.access = null;
+    this.refreshToken = null;
     this.storage.removeItem(REFRESH_KEY);
     this.storage.removeItem(MUST_CHANGE_KEY);
   }
