@@ -1,6 +1,6 @@
 import { act, cleanup, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { Client, OperationResult } from "@urql/core";
+import { CombinedError, type Client, type OperationResult } from "@urql/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { delay, fromValue, pipe } from "wonka";
 import { Provider } from "urql";
@@ -27,13 +27,14 @@ const REFUSAL = {
   ],
 };
 
-function setUp(payload: unknown) {
+function setUp(payload: unknown, error?: CombinedError, answerAfterMs = 30) {
   const sent: Record<string, unknown>[] = [];
   const client = {
     executeMutation: vi.fn((operation: { variables: Record<string, unknown> }) => {
       sent.push(operation.variables);
-      const result = { operation, data: { submitOperatingInfo: payload }, stale: false, hasNext: false } as unknown as OperationResult;
-      return pipe(fromValue(result), delay(30));
+      const data = error ? undefined : { submitOperatingInfo: payload };
+      const result = { operation, data, error, stale: false, hasNext: false } as unknown as OperationResult;
+      return pipe(fromValue(result), delay(answerAfterMs));
     }),
     executeQuery: vi.fn(),
     executeSubscription: vi.fn(),
@@ -63,16 +64,34 @@ describe("OperatingInfoEditor", () => {
   afterEach(cleanup);
 
   it("sends a double click once, with an idempotency key", async () => {
-    const sent = setUp(REFUSAL);
+    const sent = setUp(REFUSAL, undefined, 2_000);
     const user = await fillMondayBackwards();
 
     await user.dblClick(screen.getByRole("button", { name: "Soumettre à la validation de la Caf" }));
-    await act(() => new Promise((resolve) => setTimeout(resolve, 100)));
 
     expect(sent).toHaveLength(1);
     const input = sent[0]!.input as { idempotencyKey: string; operatingInfo: { openingHours: unknown[] } };
     expect(input.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     expect(input.operatingInfo.openingHours).toEqual([{ day: "LUNDI", opens: "07:30", closes: "06:00" }]);
+  });
+
+  it("sends the same key again for the same content, a new one after an edit", async () => {
+    const sent = setUp(REFUSAL);
+    const user = await fillMondayBackwards();
+    const submit = () => user.click(screen.getByRole("button", { name: "Soumettre à la validation de la Caf" }));
+
+    await submit();
+    await screen.findByRole("alert");
+    await submit();
+    await act(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await user.type(document.getElementById("f-capacity")!, "20");
+    await submit();
+    await act(() => new Promise((resolve) => setTimeout(resolve, 100)));
+
+    const keys = sent.map((variables) => (variables.input as { idempotencyKey: string }).idempotencyKey);
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
   });
 
   it("puts each refusal at its field and the rest at the top, and keeps the form", async () => {
@@ -96,5 +115,18 @@ describe("OperatingInfoEditor", () => {
 
     const kept = window.localStorage.getItem(`structures.draft:m.dupont.escautpont:modalites:${ESTABLISHMENT.id}`);
     expect(JSON.parse(kept!).value.form.openingHours).toEqual([{ day: "LUNDI", opens: "07:30", closes: "06:00" }]);
+  });
+
+  it("on a network failure says so in French and keeps the form and its draft", async () => {
+    setUp(null, new CombinedError({ networkError: new TypeError("Failed to fetch") }));
+    const user = await fillMondayBackwards();
+
+    await user.click(screen.getByRole("button", { name: "Soumettre à la validation de la Caf" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Votre saisie n'a pas été transmise");
+    expect(alert.textContent).toContain("Connexion au service impossible. Vos saisies sont conservées sur cet appareil");
+    expect((document.getElementById("f-openingHours-0-closes") as HTMLInputElement).value).toBe("06:00");
+    expect(window.localStorage.getItem(`structures.draft:m.dupont.escautpont:modalites:${ESTABLISHMENT.id}`)).toContain("06:00");
   });
 });
