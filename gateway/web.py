@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 COLOR_SCHEME_STYLES = (":root { color-scheme: dark; }", ":root { color-scheme: light; }")
 """The only inline styles of the page: react-dsfr's colour scheme (``useIsDark/client.js``)."""
@@ -81,6 +82,9 @@ class EspaceProfessionnel:
         self.files = WebFiles(directory=dist, check_dir=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # a socket on a path no route takes: closed, as the router would
+            await WebSocketClose()(scope, receive, send)
+            return
         if (self.dist / "index.html").is_file():
             await self.files(scope, receive, send)
             return

@@ -7,7 +7,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from starlette.types import Message
 
+from gateway.web import EspaceProfessionnel
 from tests.gateway_app import GatewayClient, gateway_client
 
 INDEX = '<!doctype html><html lang="fr"><head><script type="module" src="/assets/index-AbC123.js"></script></head>'
@@ -120,3 +122,19 @@ async def test_without_a_build_the_gateway_starts_and_the_page_says_how_to_build
     assert answer.status_code == 200
     assert built.status_code == 200
     assert built.text == INDEX
+
+
+@pytest.mark.parametrize("built", [True, False])
+async def test_a_websocket_on_a_path_no_route_takes_is_closed(dist: Path, tmp_path: Path, built: bool) -> None:
+    app = EspaceProfessionnel(dist if built else tmp_path / "never-built")
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app({"type": "websocket", "path": "/anything", "headers": []}, receive, send)
+
+    assert [message["type"] for message in sent] == ["websocket.close"]
