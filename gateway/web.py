@@ -16,7 +16,7 @@ import hashlib
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
@@ -84,6 +84,9 @@ class EspaceProfessionnel:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # a socket on a path no route takes: closed, as the router would
             await WebSocketClose()(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):  # pages are read; anything else is for a route that is not there
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
         if (self.dist / "index.html").is_file():
             await self.files(scope, receive, send)

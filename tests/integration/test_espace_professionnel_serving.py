@@ -91,6 +91,17 @@ async def test_a_missing_file_is_a_404_not_the_page(start: GatewayClient, dist: 
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("built", [True, False])
+async def test_anything_but_a_read_on_another_path_is_a_404_as_before(
+    start: GatewayClient, dist: Path, tmp_path: Path, built: bool
+) -> None:
+    async with start(web_dist=dist if built else tmp_path / "never-built") as client:
+        posted = await client.post("/graphqll", json={"query": "{ service { name } }"})
+        deleted = await client.delete("/")
+
+    assert (posted.status_code, deleted.status_code) == (404, 404)
+
+
 async def test_graphql_and_health_keep_their_routes(start: GatewayClient, dist: Path) -> None:
     async with start(web_dist=dist) as client:
         answer = await client.post("/graphql", json={"query": "{ service { name } }"})
