@@ -5,6 +5,13 @@ WORKDIR /src
 COPY shared/graphiql_assets/package.json shared/graphiql_assets/package-lock.json shared/graphiql_assets/build.mjs shared/graphiql_assets/README.md ./
 RUN npm ci --no-audit --no-fund && npm run build
 
+# The espace professionnel (web/), typed from the committed SDL; served by the gateway at / (GATEWAY_WEB_DIST).
+FROM node:20-slim AS web
+WORKDIR /src
+COPY gateway/schema.graphql gateway/schema.graphql
+COPY web web
+RUN cd web && npm ci --no-audit --no-fund && npm run build
+
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -19,9 +26,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 structures
 COPY --from=build /wheels /wheels
+COPY --from=web /src/web/dist /srv/espace-professionnel
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 USER structures
 WORKDIR /home/structures
-ENV GATEWAY_HOST=0.0.0.0 MODERATION_HOST=0.0.0.0 NOTIFIER_HOST=0.0.0.0
+ENV GATEWAY_HOST=0.0.0.0 MODERATION_HOST=0.0.0.0 NOTIFIER_HOST=0.0.0.0 GATEWAY_WEB_DIST=/srv/espace-professionnel
 EXPOSE 8000 8001 8002
 CMD ["structures", "gateway"]

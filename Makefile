@@ -5,10 +5,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 GRAPHIQL := shared/graphiql_assets
 GRAPHIQL_BUILT := $(GRAPHIQL)/dist/.built
+WEB := web
+WEB_INSTALLED := $(WEB)/node_modules/.installed
+WEB_BUILT := $(WEB)/dist/.built
+WEB_SOURCES := $(shell find $(WEB)/src -type f -not -path '$(WEB)/src/gql/*' 2>/dev/null) \
+	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json $(WEB)/scripts/manifest.mjs \
+	gateway/schema.graphql
 
-.PHONY: install run test lint bench fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
+.PHONY: install run test lint web-test bench fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
 
-$(STAMP): pyproject.toml | $(GRAPHIQL_BUILT)
+$(STAMP): pyproject.toml | $(GRAPHIQL_BUILT) $(WEB_BUILT)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -22,6 +28,21 @@ $(GRAPHIQL_BUILT): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json $(GRAP
 	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	@touch $@
 
+## The espace professionnel (web/): its npm packages from the committed lock file, then its build (web/dist,
+## served by the gateway at /). Operations are typed from gateway/schema.graphql, so a schema change rebuilds it.
+$(WEB_INSTALLED): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node 20 and npm are needed to build the espace professionnel ($(WEB))"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_BUILT): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+	@touch $@
+
+## Its unit tests (Vitest), part of `make test`.
+web-test: $(WEB_INSTALLED)
+	cd $(WEB) && npm test --silent
+
 ## The embedded default: three services in one process, SQLite, in-process bus, e-mails to .data/mail.
 run: $(STAMP)
 	$(BIN)/structures dev
@@ -32,7 +53,7 @@ test: $(STAMP) compose-tool chromium
 	@was_up=0; $(BIN)/structures stack status >/dev/null 2>&1 && was_up=1; \
 	$(BIN)/structures stack up || exit 1; \
 	if [ $$was_up = 0 ]; then trap '$(BIN)/structures stack down' EXIT; fi; \
-	$(MAKE) --no-print-directory lint && $(BIN)/pytest
+	$(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory web-test && $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -81,4 +102,5 @@ stack-down: $(STAMP)
 	$(BIN)/structures stack down
 
 clean:
-	rm -rf .data .mypy_cache .ruff_cache .pytest_cache $(GRAPHIQL)/dist $(GRAPHIQL)/node_modules
+	rm -rf .data .mypy_cache .ruff_cache .pytest_cache $(GRAPHIQL)/dist $(GRAPHIQL)/node_modules \
+		$(WEB)/dist $(WEB)/node_modules $(WEB)/src/gql $(WEB)/public/dsfr

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -44,6 +44,7 @@ from gateway.publications.log import last_position
 from gateway.publications.sources import FeedWriter, fill_gaps
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
+from gateway.web import EspaceProfessionnel
 from shared.bus import InProcessBus
 from shared.conditional_get import ConditionalGraphQLGet
 from shared.db import SessionFactory
@@ -259,6 +260,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         *graphiql_asset_routes(graphql.graphql_ide),
+        Mount("/", app=EspaceProfessionnel(settings.web_dist), name="espace-professionnel"),  # last
     ]
     app = Starlette(
         routes=routes,

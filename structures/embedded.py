@@ -104,6 +104,7 @@ def _announce(embedded: EmbeddedSettings) -> None:
     base = f"http://{embedded.host}"
     print(  # noqa: T201 - the command's purpose is to tell the user where things are
         "\nmonenfant.fr « STRUCTURES » — embedded mode (SQLite, in-process bus)\n"
+        f"  Espace professionnel:   {base}:{embedded.gateway_port}/\n"
         f"  GraphiQL (gateway):     {base}:{embedded.gateway_port}/graphql\n"
         f"  GraphiQL (moderation):  {base}:{embedded.moderation_port}/graphql\n"
         f"  Notifier health:        {base}:{embedded.notifier_port}/readyz\n"

@@ -43,6 +43,7 @@ class Me:
     last_name: str
     first_name: str
     agent_number: str = strawberry.field(description="Numéro d'identification de l'agent (convention art. 3-4).")
+    email: str = strawberry.field(description="Adresse électronique de l'agent, celle de son habilitation.")
     kind: AgentKind
     caf_code: str | None = strawberry.field(description="Code de la Caf d'un agent de la Caf.")
     administrator: bool = strawberry.field(
@@ -120,7 +121,7 @@ class ScopeQueries:
             row = await scope.profile(session, claims.account_id)
         return Me(
             account_id=claims.account_id, identifier=row.identifier, last_name=row.last_name,
-            first_name=row.first_name, agent_number=row.agent_number, kind=AgentKind(row.kind),
+            first_name=row.first_name, agent_number=row.agent_number, email=row.email, kind=AgentKind(row.kind),
             caf_code=row.caf_code, administrator=administrator, provider_id=row.provider_id,
         )  # fmt: skip
 

@@ -347,7 +347,7 @@ QUERIES = {
     "Query.communes": Spec('{ communes(search: "Escaut") { insee name } }', check=_communes),
     "Query.cafs": Spec("{ cafs { code label departements } }", check=_cafs),
     "Query.me": Spec(
-        """{ me { identifier lastName firstName agentNumber kind kindLabel cafCode administrator
+        """{ me { identifier lastName firstName agentNumber email kind kindLabel cafCode administrator
       provider { id name } caf { code label } establishments { establishment { id name
       availabilityStatus { label updatedAt } } rights { code label } } } }""",
         check=_me,

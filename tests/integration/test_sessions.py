@@ -29,7 +29,7 @@ CHANGE = """mutation($c: String!, $n: String!) { changePassword(input: {currentP
   session { accessToken refreshToken mustChangePassword } userErrors { field code message } } }"""
 REFRESH = """mutation($t: String!) { refreshSession(input: {refreshToken: $t}) {
   session { accessToken refreshToken } userErrors { code } } }"""
-ME = "{ me { agentNumber kind cafCode } }"
+ME = "{ me { agentNumber kind cafCode email } }"
 
 
 @contextlib.asynccontextmanager
@@ -92,7 +92,12 @@ async def test_first_login_allows_only_the_password_change_then_the_chosen_one_w
     assert changed["userErrors"] == []
     assert changed["session"]["mustChangePassword"] is False
     me = await _gql(client, ME, changed["session"]["accessToken"])
-    assert me["data"]["me"] == {"agentNumber": "CAF59-0001", "kind": "CAF_AGENT", "cafCode": "CAF59"}
+    assert me["data"]["me"] == {
+        "agentNumber": "CAF59-0001",
+        "kind": "CAF_AGENT",
+        "cafCode": "CAF59",
+        "email": "e.mathon@caf59.example",
+    }
     assert (await _login(client, TEMPORARY))["userErrors"][0]["code"] == "INVALID_CREDENTIALS", "single use"
     assert (await _login(client, CHOSEN))["session"]["mustChangePassword"] is False
     assert (await _gql(client, ME, token))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", "old session"

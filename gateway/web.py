@@ -1,0 +1,111 @@
+"""The espace professionnel (``web/``, built by ``npm run build`` into ``web/dist``), served by the gateway.
+
+Same origin as ``/graphql``: no CORS, and the page's policy can say ``connect-src 'self'``. Client-side routes
+(``/disponibilites``…) answer ``index.html``; a missing file with an extension is a real 404. Files under
+``/assets/`` carry a content hash in their name, so they are cached for a year; everything else (``index.html``,
+the DSFR's files under ``/dsfr/``) is revalidated each time (``no-cache`` with an ETag: a 304 costs little).
+
+The page's Content-Security-Policy allows scripts only from the gateway, never inline. react-dsfr sets the page's
+colour scheme at run time by adding ``<style>:root { color-scheme: dark|light; }</style>``: those two exact
+styles are allowed by their hashes, nothing else inline — React's ``style`` props and the DSFR's script go
+through the CSSOM, which a policy does not restrict.
+"""
+
+import base64
+import hashlib
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
+
+COLOR_SCHEME_STYLES = (":root { color-scheme: dark; }", ":root { color-scheme: light; }")
+"""The only inline styles of the page: react-dsfr's colour scheme (``useIsDark/client.js``)."""
+HASHED = "public, max-age=31536000, immutable"
+REVALIDATED = "no-cache"
+
+
+def style_hash(body: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+WEB_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        f"style-src 'self' {' '.join(style_hash(body) for body in COLOR_SCHEME_STYLES)}",
+        "img-src 'self' data:",  # data: for the on-screen challenge's image
+        "media-src data:",  # …and its audio alternative
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",  # every form is sent by script, to /graphql
+    ]
+)
+"""The policy of ``index.html``."""
+
+
+class WebFiles(StaticFiles):
+    """The built files, ``index.html`` for client-side routes, and the cache headers that fit each."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+            page = path == "index.html"
+        except HTTPException as error:
+            if error.status_code != 404 or _names_a_file(path):
+                raise
+            response = await super().get_response("index.html", scope)
+            page = True
+        if page:
+            response.headers["content-security-policy"] = WEB_CSP
+        response.headers["cache-control"] = HASHED if path.startswith("assets/") and not page else REVALIDATED
+        return response
+
+
+def _names_a_file(path: str) -> bool:
+    """``app.js``, ``dsfr/x.css``: a file's name; not ``.`` (the root), ``disponibilites`` (a client-side route)."""
+    return "." in path.rsplit("/", 1)[-1].strip(".")
+
+
+class EspaceProfessionnel:
+    """Serves ``dist`` once it is built (checked at each request: a build after start-up is served at once), and
+    until then says in French how to build it."""
+
+    def __init__(self, dist: Path) -> None:
+        self.dist = dist
+        self.files = WebFiles(directory=dist, check_dir=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # a socket on a path no route takes: closed, as the router would
+            await WebSocketClose()(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):  # pages are read; anything else is for a route that is not there
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        if (self.dist / "index.html").is_file():
+            await self.files(scope, receive, send)
+            return
+        path = scope.get("path", "/")
+        response = Response(status_code=404) if _names_a_file(path) else not_built_page(self.dist)
+        await response(scope, receive, send)
+
+
+def not_built_page(dist: Path) -> HTMLResponse:
+    body = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Espace professionnel non construit</title>'
+        "</head><body><main><h1>L'espace professionnel n'est pas construit</h1>"
+        f"<p>Les fichiers de l'espace professionnel sont introuvables (<code>{dist}</code>). Lancez "
+        "<code>make install</code>, ou dans le dossier <code>web</code> : <code>npm ci</code> puis "
+        "<code>npm run build</code> (Node 20). Il suffit ensuite de recharger cette page.</p>"
+        "<p>L'API GraphQL répond normalement sur <code>/graphql</code>.</p></main></body></html>"
+    )
+    return HTMLResponse(body, status_code=503, headers={"cache-control": REVALIDATED})
+
+
+__all__ = ["COLOR_SCHEME_STYLES", "WEB_CSP", "EspaceProfessionnel", "WebFiles", "not_built_page"]

@@ -1,0 +1,35 @@
+import { createBrowserRouter } from "react-router-dom";
+import { AccountPage } from "@/features/account";
+import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/auth";
+import { AvailabilitiesPage } from "@/features/availabilities";
+import { HistoryPage } from "@/features/history";
+import { HomePage } from "@/features/home";
+import { OperatingInfoPage } from "@/features/operating-info";
+import { Layout } from "./Layout";
+import { RequireAuth } from "./RequireAuth";
+import { AccessibilityStatement } from "./routes/AccessibilityStatement";
+import { NotFound } from "./routes/NotFound";
+
+/** French paths: they are what an agent sees and shares. The gateway answers index.html for each. */
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { path: "/connexion", element: <SignInPage /> },
+      { path: "/mot-de-passe-oublie", element: <ResetPasswordPage /> },
+      { path: "/mot-de-passe", element: <ChangePasswordPage /> },
+      { path: "/accessibilite", element: <AccessibilityStatement /> },
+      {
+        element: <RequireAuth />,
+        children: [
+          { path: "/", element: <HomePage /> },
+          { path: "/disponibilites", element: <AvailabilitiesPage /> },
+          { path: "/modalites", element: <OperatingInfoPage /> },
+          { path: "/historique", element: <HistoryPage /> },
+          { path: "/compte", element: <AccountPage /> },
+        ],
+      },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+]);

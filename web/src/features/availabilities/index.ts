@@ -1,0 +1,1 @@
+export { AvailabilitiesPage } from "./components/AvailabilitiesPage";

@@ -1,0 +1,1 @@
+export { OperatingInfoPage } from "./components/OperatingInfoPage";
