@@ -39,6 +39,7 @@ from gateway.graphql.protection import TransportWsHandler, offers_transport_ws, 
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.integrators.keys import RateLimiter
+from gateway.integrators.services import registered_document
 from gateway.publications.feed import PublicationFeed
 from gateway.publications.log import last_position
 from gateway.publications.sources import FeedWriter, fill_gaps
@@ -85,6 +86,11 @@ def trusted_documents(settings: GatewaySettings) -> TrustedDocuments:
     documents.add_folder(TRUSTED_DOCUMENTS)
     documents.follow_manifest(settings.web_dist / "persisted-documents.json")
     return documents
+
+
+async def _registered_document(sessions: SessionFactory, identifier: str) -> str | None:
+    async with sessions() as session:
+        return await registered_document(session, identifier)
 
 
 class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
@@ -229,6 +235,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = ServiceRuntime(replace(SPEC, consumer_group=settings.consumer_group), settings, bus, metrics)
         app.state.runtime = runtime
+        graphql.trusted_documents.lookup = lambda identifier: _registered_document(runtime.sessions, identifier)
         try:
             async with runtime.running():
                 await _follow_publications(runtime, settings, feed, bus)

@@ -8,7 +8,8 @@ carry a ``query`` keep working as before, with the same limits.
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from strawberry.http import GraphQLRequestData
 from shared.errors import ConfigurationError
 
 PREFIX = "sha256:"
+HEX_ID = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def document_id(text: str) -> str:
@@ -31,6 +33,9 @@ class TrustedDocuments:
         self._by_id: dict[str, str] = {}
         self._manifests: dict[Path, float | None] = {}
         """Manifests read again when they change (a build made after start-up), with the mtime last read."""
+        self.lookup: Callable[[str], Awaitable[str | None]] | None = None
+        """Where else to look for an identifier nothing loaded knows (e.g. documents registered in a database);
+        what it finds is kept."""
         for text in documents:
             self.add(text)
 
@@ -80,13 +85,17 @@ class TrustedDocuments:
         for path in sorted(folder.glob("*.graphql")):
             self.add(path.read_text(encoding="utf-8"))
 
-    def text_of(self, identifier: object) -> str:
+    async def text_of(self, identifier: object) -> str:
         """The document named by ``identifier``, or a 400 saying what is wrong."""
-        if not isinstance(identifier, str) or not identifier.startswith(PREFIX):
+        if not isinstance(identifier, str) or not HEX_ID.fullmatch(identifier):
             raise HTTPException(400, "documentId doit être de la forme « sha256:<64 chiffres hexadécimaux> ».")
         text = self._by_id.get(identifier)
         if text is None and self._reload_changed():
             text = self._by_id.get(identifier)
+        if text is None and self.lookup is not None:
+            text = await self.lookup(identifier)
+            if text is not None and document_id(text) == identifier:
+                self._by_id[identifier] = text
         if text is None:
             raise HTTPException(400, f"Document inconnu : {identifier[:80]} n'est pas un document de confiance.")
         return text
@@ -114,5 +123,5 @@ class DocumentIdRequests:
             )
             identifier = raw.get("documentId") if isinstance(raw, dict) else None
             if identifier is not None:
-                data.query = self.trusted_documents.text_of(identifier)
+                data.query = await self.trusted_documents.text_of(identifier)
         return data

@@ -4,12 +4,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType, parse, validate
 
 from gateway.graphql.permissions import require_caf_agent
 from gateway.graphql.types import GraphQLInfo
 from gateway.integrators import services
 from gateway.integrators.services import NewIntegrator
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
+from shared.trusted_documents import document_id
 
 
 @strawberry.type(description="Une clé d'API (le secret n'est montré qu'à sa création).")
@@ -43,6 +45,38 @@ class ApiKeyPayload:
 class RevokeApiKeyPayload:
     revoked: bool
     user_errors: list[UserError]
+
+
+@strawberry.type
+class TrustedDocumentPayload:
+    document_id: str | None = strawberry.field(
+        description="« sha256:… » : à envoyer comme documentId à la place du texte (GET ou POST)."
+    )
+    user_errors: list[UserError]
+
+
+MAX_DOCUMENT_LENGTH = 20_000
+
+
+def document_problems(schema: GraphQLSchema, text: str) -> list[UserError]:
+    """Why ``text`` cannot be a trusted document: too long, not GraphQL, not valid here, or a mutation."""
+    if len(text) > MAX_DOCUMENT_LENGTH:
+        return [_problem("TOO_LONG", f"Document trop long ({MAX_DOCUMENT_LENGTH} caractères au plus).")]
+    try:
+        document = parse(text)
+    except GraphQLError as error:
+        return [_problem("SYNTAX", f"Ce n'est pas un document GraphQL : {error.message}")]
+    problems = [_problem("INVALID", problem.message) for problem in validate(schema, document)]
+    if any(
+        isinstance(node, OperationDefinitionNode) and node.operation is OperationType.MUTATION
+        for node in document.definitions
+    ):
+        problems.append(_problem("MUTATION", "Un intégrateur lit : un document de confiance ne modifie rien."))
+    return problems
+
+
+def _problem(code: str, message: str) -> UserError:
+    return UserError(field="document", code=code, message=message)
 
 
 @strawberry.input
@@ -116,6 +150,27 @@ class IntegratorMutations:
             )
         return ApiKeyPayload(integrator_id=integrator_id, key_id=strawberry.ID(key.id), api_key=key.secret,
                              user_errors=[])  # fmt: skip
+
+    @strawberry.mutation(
+        description="Enregistrer un document de confiance pour un intégrateur de votre Caf : il pourra l'envoyer "
+        "par son identifiant (documentId)."
+    )
+    async def register_trusted_document(
+        self, info: GraphQLInfo, integrator_id: strawberry.ID, document: str
+    ) -> TrustedDocumentPayload:
+        claims = await require_caf_agent(info.context)
+        problems = document_problems(info.schema._schema, document)
+        async with info.context.sessions() as session, session.begin():
+            if await services.owned_integrator(session, str(integrator_id), str(claims.caf_code)) is None:
+                return TrustedDocumentPayload(document_id=None, user_errors=_not_found("integratorId"))
+            if problems:
+                return TrustedDocumentPayload(document_id=None, user_errors=problems)
+            identifier = document_id(document)
+            await services.register_document(
+                session, str(integrator_id), document, document_id=identifier, agent_number=claims.agent_number,
+                now=datetime.now(UTC),
+            )  # fmt: skip
+        return TrustedDocumentPayload(document_id=identifier, user_errors=[])
 
     @strawberry.mutation(description="Révoquer une clé d'API : elle est refusée aussitôt.")
     async def revoke_api_key(self, info: GraphQLInfo, key_id: strawberry.ID) -> RevokeApiKeyPayload:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.repositories import get_caf_departements
 from gateway.integrators.keys import NewKey, key_id_of, matches, new_key
-from gateway.integrators.tables import api_keys, integrators
+from gateway.integrators.tables import api_keys, documents, integrators
 from gateway.user_errors import UserError
 
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -129,3 +129,26 @@ async def list_integrators(
 
 async def count_integrators(session: AsyncSession, caf_code: str) -> int:
     return int(await session.scalar(select(func.count()).where(integrators.c.caf_code == caf_code)) or 0)
+
+
+async def register_document(
+    session: AsyncSession, integrator_id: str, document: str, *, document_id: str, agent_number: str, now: datetime
+) -> None:
+    """Trust ``document`` for this integrator (registering the same text again changes nothing)."""
+    known = select(documents.c.document_id).where(
+        documents.c.integrator_id == integrator_id, documents.c.document_id == document_id
+    )
+    if (await session.execute(known)).first() is None:
+        await session.execute(
+            documents.insert().values(
+                integrator_id=integrator_id, document_id=document_id, document=document,
+                registered_by=agent_number, registered_at=now,
+            )
+        )  # fmt: skip
+
+
+async def registered_document(session: AsyncSession, document_id: str) -> str | None:
+    """The text of a document some Caf registered under ``document_id``, if any."""
+    query = select(documents.c.document).where(documents.c.document_id == document_id).limit(1)
+    text: str | None = await session.scalar(query)
+    return text

@@ -1,6 +1,6 @@
 """Integrator accounts and their API keys (only a SHA-256 of each key is kept)."""
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table, Text
 
 from gateway.tables import metadata
 
@@ -28,3 +28,14 @@ api_keys = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revoked_by", String(40), nullable=True),
 )
+
+documents = Table(
+    "integrator_documents",
+    metadata,
+    Column("integrator_id", String(36), ForeignKey("integrators.id"), primary_key=True),
+    Column("document_id", String(71), primary_key=True, index=True),
+    Column("document", Text, nullable=False),
+    Column("registered_by", String(40), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+"""Trusted documents a Caf registered for one of its integrators (``documentId`` = ``sha256:`` + hex of the text)."""

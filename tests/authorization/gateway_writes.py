@@ -237,6 +237,22 @@ async def _revoked(answer: Answer) -> None:
     )
 
 
+async def _document_for_caf59(world: World, _identity: Identity) -> dict[str, Any]:
+    return {
+        "id": world.targets["integrator CAF59"],
+        "d": f"query Mine{uuid.uuid4().hex[:8]} {{ cafs(first: 1) {{ code }} }}",
+    }
+
+
+async def _document_trusted(answer: Answer) -> None:
+    assert answer.payload["userErrors"] == [], answer.body
+    stored = scalar(
+        answer.world, "gateway", "SELECT document FROM integrator_documents WHERE document_id = ?",
+        answer.payload["documentId"],
+    )  # fmt: skip
+    assert stored == answer.variables["d"]
+
+
 async def _register_entry(_world: World, _identity: Identity) -> dict[str, Any]:
     return {
         "input": {
@@ -358,6 +374,12 @@ WRITES = {
       userErrors { code } } }""",
         _caf59_integrator,
         _key_issued,
+    ),
+    "Mutation.registerTrustedDocument": Spec(
+        """mutation($id: ID!, $d: String!) { registerTrustedDocument(integratorId: $id, document: $d) { documentId
+      userErrors { code } } }""",
+        _document_for_caf59,
+        _document_trusted,
     ),
     "Mutation.revokeApiKey": Spec(
         "mutation($id: ID!) { revokeApiKey(keyId: $id) { revoked userErrors { code } } }", _to_revoke, _revoked

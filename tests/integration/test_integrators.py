@@ -13,6 +13,7 @@ from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy import select
 
 from gateway.integrators.tables import api_keys
+from shared.trusted_documents import document_id
 from tests.integration.test_availability_publication import TEMPORARY, open_days
 from tests.integration.test_publication_subscriptions import EVENTS, _publish, _subscribed
 from tests.subscriptions import PUBLICATIONS
@@ -165,3 +166,37 @@ async def _follow(url: str, init: dict[str, str]) -> None:
 
 def _nodes(answer: dict[str, Any]) -> list[Any]:
     return [edge["node"] for edge in answer["data"]["integrators"]["edges"]]
+
+
+REGISTER = """mutation($id: ID!, $d: String!) { registerTrustedDocument(integratorId: $id, document: $d) {
+  documentId userErrors { field code message } } }"""
+SINCE_59 = 'query Hainaut { events(first: 5, filter: {departements: ["59"]}) { edges { node { type } } } }'
+
+
+async def test_a_caf_registers_a_trusted_document_its_integrator_then_sends_by_id(caf_gateway: Any) -> None:
+    client, _url, _app, tokens = caf_gateway
+    created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail du Hainaut", mail="api@hainaut.example",
+                          d=["59"]))["data"]["createIntegrator"]  # fmt: skip
+    key, integrator = created["apiKey"], created["integratorId"]
+    registered = (await _gql(client, REGISTER, token=tokens["nord"], id=integrator, d=SINCE_59))["data"]
+    again = (await _gql(client, REGISTER, token=tokens["nord"], id=integrator, d=SINCE_59))["data"]
+    other_caf = (await _gql(client, REGISTER, token=tokens["pas_de_calais"], id=integrator, d=SINCE_59))["data"]
+    mutation = (await _gql(client, REGISTER, token=tokens["nord"], id=integrator,
+                           d="mutation { logout { __typename } }"))["data"]  # fmt: skip
+    invalid = (await _gql(client, REGISTER, token=tokens["nord"], id=integrator, d="{ nope }"))["data"]
+    broken = (await _gql(client, REGISTER, token=tokens["nord"], id=integrator, d="query {"))["data"]
+
+    identifier = registered["registerTrustedDocument"]["documentId"]
+    assert identifier == document_id(SINCE_59)
+    assert again["registerTrustedDocument"] == {"documentId": identifier, "userErrors": []}
+    assert other_caf["registerTrustedDocument"]["userErrors"][0]["code"] == "NOT_FOUND"
+    assert [e["code"] for e in mutation["registerTrustedDocument"]["userErrors"]] == ["MUTATION"]
+    assert [(e["field"], e["code"]) for e in invalid["registerTrustedDocument"]["userErrors"]] == [
+        ("document", "INVALID")
+    ]
+    assert broken["registerTrustedDocument"]["userErrors"][0]["message"].startswith("Ce n'est pas un document GraphQL")
+    by_id = await client.post("/graphql", json={"documentId": identifier}, headers={"x-api-key": key})
+    by_text = await client.post("/graphql", json={"query": SINCE_59}, headers={"x-api-key": key})
+    assert by_id.status_code == 200
+    assert by_id.json() == by_text.json()
+    assert "errors" not in by_id.json()
