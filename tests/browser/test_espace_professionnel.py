@@ -1,6 +1,7 @@
 """The espace professionnel on the embedded default (`structures dev`), in Chromium: a demo agent signs in with the
 e-mailed password, chooses her own (a weak one is refused at the field), sees her establishments, keeps her session
-across a reload, and finds what she was typing again after her session ended elsewhere. Every screen passes
+across a reload, finds what she was typing again after her session ended elsewhere, and publishes availabilities
+on the grid (a bad cell refused in place before anything is sent). Every screen passes
 axe-core without a serious or critical violation, nothing is refused by the page's Content-Security-Policy, and
 nothing is asked of any host but the gateway."""
 
@@ -10,9 +11,11 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -102,6 +105,18 @@ async def _serious_violations(page: Page) -> list[dict[str, Any]]:
     return violations
 
 
+async def _first_sign_in(page: Page, base: str, mail: Path) -> None:
+    """The demo agent's first sign-in with the e-mailed password, then her own."""
+    generated = password_in(await wait_for_mail(mail, EMAIL, "codes d'accès"))
+    await page.goto(f"{base}/connexion")
+    await _sign_in(page, generated)
+    await page.locator("#f-currentPassword").fill(generated)
+    for field in ("#f-newPassword", "#f-confirmation"):
+        await page.locator(field).fill(CHOSEN)
+    await page.get_by_role("button", name="Enregistrer mon mot de passe").click()
+    await expect(page.get_by_role("heading", name="Mes établissements")).to_be_visible()
+
+
 async def _sign_in(page: Page, password: str) -> None:
     await page.get_by_label("Identifiant").fill(AGENT)
     await page.locator("#f-password").fill(password)
@@ -158,15 +173,9 @@ async def test_an_expired_session_returns_to_sign_in_and_keeps_what_was_typed(
     browser: Browser, embedded: tuple[str, Path]
 ) -> None:
     base, mail = embedded
-    generated = password_in(await wait_for_mail(mail, EMAIL, "codes d'accès"))
     page = await browser.new_page(locale="fr-FR")
     watch = Watch(page)
-    await page.goto(f"{base}/connexion")
-    await _sign_in(page, generated)
-    await page.locator("#f-currentPassword").fill(generated)
-    for field in ("#f-newPassword", "#f-confirmation"):
-        await page.locator(field).fill(CHOSEN)
-    await page.get_by_role("button", name="Enregistrer mon mot de passe").click()
+    await _first_sign_in(page, base, mail)
     await page.get_by_role("link", name="Modifier les modalités").last.click()
     await page.locator("#f-fees").fill("Barème national ; goûter fourni.")
 
@@ -192,3 +201,32 @@ async def test_an_expired_session_returns_to_sign_in_and_keeps_what_was_typed(
     await expect(page.locator("#f-fees")).to_have_value("Barème national ; goûter fourni.")
     await expect(page.get_by_text("Une saisie non envoyée a été retrouvée sur cet appareil")).to_be_visible()
     assert [c for c in watch.complaints if "401" not in c and "UNAUTHENTICATED" not in c] == []
+
+
+async def test_availabilities_typed_on_the_grid_are_published_and_a_bad_cell_is_refused_in_place(
+    browser: Browser, embedded: tuple[str, Path]
+) -> None:
+    base, mail = embedded
+    page = await browser.new_page(locale="fr-FR")
+    watch = Watch(page)
+    await _first_sign_in(page, base, mail)
+    await page.get_by_role("link", name="Saisir les disponibilités").click()
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    next_week = [today + timedelta(days=7 - today.weekday() + offset) for offset in range(5)]
+    cells = page.locator(", ".join(f"#dispo-{day.isoformat()}-MATIN:enabled" for day in next_week))
+    await expect(cells.first).to_be_visible()
+    first, second = cells.nth(0), cells.nth(1)
+    publish = page.get_by_role("button", name="Publier les disponibilités")
+
+    await first.fill("3")
+    await second.fill("trois")
+    await publish.click()
+    await expect(second).to_have_attribute("aria-invalid", "true")
+    refusal = page.locator(f"#{await second.get_attribute('id')}-erreur")
+    await expect(refusal).to_have_text("Un nombre de places de 0 à 500.")
+    await second.fill("")
+    await publish.click()
+
+    await expect(page.get_by_role("status").filter(has_text="Disponibilités publiées")).to_be_visible()
+    await expect(first).to_have_value("3")  # read back from the API
+    assert watch.complaints == []

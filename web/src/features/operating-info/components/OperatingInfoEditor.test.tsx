@@ -7,6 +7,7 @@ import { Provider } from "urql";
 import { AuthProvider } from "@/lib/auth/context";
 import { SessionManager } from "@/lib/auth/session";
 import { MemoryStore } from "@/lib/testing";
+import { formFromPublished } from "../form";
 import { OperatingInfoEditor, type EditedEstablishment } from "./OperatingInfoEditor";
 
 const ESTABLISHMENT = {
@@ -27,7 +28,9 @@ const REFUSAL = {
   ],
 };
 
-function setUp(payload: unknown, error?: CombinedError, answerAfterMs = 30) {
+type Submissions = Parameters<typeof OperatingInfoEditor>[0]["submissions"];
+
+function setUp(payload: unknown, error?: CombinedError, answerAfterMs = 30, submissions: Submissions = []) {
   const sent: Record<string, unknown>[] = [];
   const client = {
     executeMutation: vi.fn((operation: { variables: Record<string, unknown> }) => {
@@ -44,7 +47,7 @@ function setUp(payload: unknown, error?: CombinedError, answerAfterMs = 30) {
   render(
     <AuthProvider session={session}>
       <Provider value={client}>
-        <OperatingInfoEditor establishment={ESTABLISHMENT} submissions={[]} onSubmitted={() => undefined} />
+        <OperatingInfoEditor establishment={ESTABLISHMENT} submissions={submissions} onSubmitted={() => undefined} />
       </Provider>
     </AuthProvider>,
   );
@@ -128,5 +131,29 @@ describe("OperatingInfoEditor", () => {
     expect(alert.textContent).toContain("Connexion au service impossible. Vos saisies sont conservées sur cet appareil");
     expect((document.getElementById("f-openingHours-0-closes") as HTMLInputElement).value).toBe("06:00");
     expect(window.localStorage.getItem(`structures.draft:m.dupont.escautpont:modalites:${ESTABLISHMENT.id}`)).toContain("06:00");
+  });
+
+  it("shows a refusal's reasons and comment, and « corriger et soumettre à nouveau » loads what was sent", async () => {
+    const sentBefore = { ...formFromPublished(null), fees: "Promotion : -50 % sur les couches !" };
+    window.localStorage.setItem("structures.draft:m.dupont.escautpont:soumission:U3VibWlzc2lvbjox", JSON.stringify({ value: sentBefore }));
+    setUp(REFUSAL, undefined, 30, [
+      {
+        __typename: "Submission",
+        id: "U3VibWlzc2lvbjox",
+        status: "REJECTED",
+        statusLabel: "Refusée par la Caf",
+        version: 2,
+        submittedAt: "2026-12-01T09:00:00+00:00",
+        establishment: { __typename: "NamedEstablishment", id: ESTABLISHMENT.id },
+        reasons: [{ __typename: "RefusalReason", code: "PUBLICITE_DEGUISEE", label: "Caractère publicitaire déguisé" }],
+        comment: "Retirez la promotion.",
+      },
+    ]);
+
+    expect(screen.getByText("Caractère publicitaire déguisé")).toBeTruthy();
+    expect(screen.getByText("Commentaire de la Caf : « Retirez la promotion. »")).toBeTruthy();
+    await userEvent.setup().click(screen.getByRole("button", { name: "Corriger et soumettre à nouveau" }));
+
+    expect((document.getElementById("f-fees") as HTMLTextAreaElement).value).toBe("Promotion : -50 % sur les couches !");
   });
 });
