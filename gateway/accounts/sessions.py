@@ -237,6 +237,17 @@ async def logout(session: AsyncSession, claims: Claims, client: Client, now: dat
     await _log(session, claims.account_id, claims.agent_number, ConnectionEvent.LOGOUT, client, now)
 
 
+async def password_problems(
+    session: AsyncSession, auth: Authenticator, claims: Claims, candidate: str
+) -> list[Refusal]:
+    """What the policy says of ``candidate`` as this person's next password, without changing anything."""
+    account = (await session.execute(select(accounts).where(accounts.c.id == claims.account_id))).one()
+    context = await structure_words(session, account)
+    names = (account.last_name, account.first_name)
+    problems = await auth.policy.check(candidate, identifier=account.identifier, names=names, context=context)
+    return [Refusal(p.code, p.message, "newPassword") for p in problems]
+
+
 async def change_password(
     session: AsyncSession,
     auth: Authenticator,

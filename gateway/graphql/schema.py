@@ -12,7 +12,7 @@ from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
 from gateway.graphql.queries import CatalogueQueries
 from gateway.graphql.register import RegisterMutations
 from gateway.graphql.scope import ScopeQueries
-from gateway.graphql.sessions import SessionMutations
+from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
 from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
@@ -22,7 +22,14 @@ from shared.metrics import ServiceMetrics, operation_metrics
 
 @strawberry.type
 class Query(
-    CatalogueQueries, ScopeQueries, CafQueries, ConventionQueries, AgentQueries, PublicationQueries, IntegratorQueries
+    CatalogueQueries,
+    ScopeQueries,
+    CafQueries,
+    ConventionQueries,
+    AgentQueries,
+    PublicationQueries,
+    IntegratorQueries,
+    SessionQueries,
 ):
     pass
 

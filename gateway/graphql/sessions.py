@@ -153,3 +153,23 @@ class SessionMutations:
             error = UserError(field="challenge.answer", message=message, code="CHALLENGE_FAILED")
             return RequestPasswordResetPayload(message=message, user_errors=[error])
         return RequestPasswordResetPayload(message=sessions.RESET_SENT, user_errors=[])
+
+
+@strawberry.type(description="Ce que la politique des mots de passe dit d'un mot de passe envisagé.")
+class PasswordCheck:
+    acceptable: bool
+    problems: list[UserError] = strawberry.field(description="Chaque règle non respectée, en français.")
+
+
+@strawberry.type
+class SessionQueries:
+    @strawberry.field(
+        description="Vérifier un nouveau mot de passe pendant la saisie, sans rien changer (personne connectée, "
+        "y compris avec un mot de passe provisoire)."
+    )
+    async def password_check(self, info: GraphQLInfo, password: str) -> PasswordCheck:
+        claims = await require_agent(info.context, allow_temporary=True)
+        async with info.context.sessions() as session:
+            refusals = await sessions.password_problems(session, info.context.authenticator, claims, password)
+        problems = [UserError(field=r.field, code=r.code, message=r.message) for r in refusals]
+        return PasswordCheck(acceptable=not problems, problems=problems)

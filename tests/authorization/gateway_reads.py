@@ -109,6 +109,15 @@ async def _own_conventions(answer: Answer) -> None:
     assert {convention["requestNumber"] for convention in _listed(answer)} == own
 
 
+async def _candidate_password(_world: World, _identity: Identity) -> dict[str, Any]:
+    return {"p": "azerty"}
+
+
+async def _password_checked(answer: Answer) -> None:
+    assert answer.payload["acceptable"] is False, answer.body
+    assert {"field": "newPassword", "code": "TOO_SHORT"} in answer.payload["problems"]
+
+
 async def _own_submissions(answer: Answer) -> None:
     mine = column(
         answer.world,
@@ -421,6 +430,11 @@ QUERIES = {
         _own_reset,
         _reset_sent,
         after=_sign_in_after_reset,
+    ),
+    "Query.passwordCheck": Spec(
+        """query($p: String!) { passwordCheck(password: $p) { acceptable problems { field code } } }""",
+        _candidate_password,
+        _password_checked,
     ),
     "Mutation.logout": Spec("mutation { logout { ok } }", check=_logged_out, after=_sign_in_again),
     "Mutation.changePassword": Spec(

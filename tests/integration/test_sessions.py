@@ -103,6 +103,29 @@ async def test_first_login_allows_only_the_password_change_then_the_chosen_one_w
     assert (await _gql(client, ME, token))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", "old session"
 
 
+CHECK = "query($p: String!) { passwordCheck(password: $p) { acceptable problems { field code message } } }"
+
+
+async def test_a_temporary_session_checks_candidates_as_typed_with_the_change_s_messages(
+    client: httpx.AsyncClient,
+) -> None:
+    token = (await _login(client, TEMPORARY))["session"]["accessToken"]
+    checks = {
+        candidate: (await _gql(client, CHECK, token, p=candidate))["data"]["passwordCheck"]
+        for candidate in ("soleil2024", "elodie.mathon.caf59!", CHOSEN)
+    }
+    changes = {
+        candidate: (await _gql(client, CHANGE, token, c=TEMPORARY, n=candidate))["data"]["changePassword"]
+        for candidate in ("soleil2024", "elodie.mathon.caf59!")
+    }
+    for candidate, change in changes.items():
+        assert checks[candidate]["acceptable"] is False
+        assert checks[candidate]["problems"] == change["userErrors"], "the same rules, messages and field"
+    assert checks[CHOSEN] == {"acceptable": True, "problems": []}
+    assert (await _login(client, TEMPORARY))["session"] is not None, "checking changed nothing"
+    assert (await _gql(client, CHECK, None, p=CHOSEN))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 async def test_s12_unknown_identifier_wrong_password_and_pending_reset_do_the_same_work(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
