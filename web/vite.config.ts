@@ -19,5 +19,8 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    // Component tests render the DSFR in jsdom: a few seconds each on a loaded 2-core machine, where Vitest's 5 s
+    // default failed them (the tests wait for what the person sees, they do not measure time).
+    testTimeout: 30_000,
   },
 });

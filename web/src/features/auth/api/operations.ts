@@ -69,3 +69,16 @@ export const LogoutMutation = graphql(`
     }
   }
 `);
+
+export const PasswordCheckQuery = graphql(`
+  query PasswordCheck($password: String!) {
+    passwordCheck(password: $password) {
+      acceptable
+      problems {
+        field
+        code
+        message
+      }
+    }
+  }
+`);

@@ -1,16 +1,19 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { PasswordInput, type PasswordInputProps } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Navigate, useLocation, useNavigate } from "react-router-dom";
-import { useMutation } from "urql";
+import { useMutation, useQuery } from "urql";
 import { ErrorSummary } from "@/components/ErrorSummary";
 import { Failure } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import { useAuth } from "@/lib/auth/context";
 import { PlacedErrors } from "@/lib/forms/user-errors";
-import { ChangePasswordMutation } from "../api/operations";
-import { passwordHints } from "../password-hints";
+import { ChangePasswordMutation, PasswordCheckQuery } from "../api/operations";
+import { MIN_LENGTH, passwordHints } from "../password-hints";
+
+/** How long the person must pause before the candidate is sent for the policy's verdict. */
+const CHECK_PAUSE_MS = 400;
 
 const LABELS: Record<string, string> = { currentPassword: "Mot de passe actuel", newPassword: "Nouveau mot de passe" };
 
@@ -25,6 +28,18 @@ export function ChangePasswordPage() {
   const [errors, setErrors] = useState(new PlacedErrors());
   const [result, change] = useMutation(ChangePasswordMutation);
   const mismatch = confirmation !== "" && confirmation !== next;
+  const [paused, setPaused] = useState("");
+  useEffect(() => {
+    const timer = setTimeout(() => setPaused(next), CHECK_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [next]);
+  const [check] = useQuery({
+    query: PasswordCheckQuery,
+    variables: { password: paused },
+    pause: [...paused].length < MIN_LENGTH || auth.status === "signed-out" || auth.status === "expired",
+    requestPolicy: "network-only",
+  });
+  const verdict = paused === next ? (check.data?.passwordCheck ?? null) : null;
 
   if (auth.status === "signed-out" || auth.status === "expired") return <Navigate to="/connexion" replace />;
 
@@ -75,7 +90,7 @@ export function ChangePasswordPage() {
             label="Nouveau mot de passe"
             hintText="Une phrase de plusieurs mots peu courants est facile à retenir et difficile à deviner."
             messagesHint="Votre mot de passe doit :"
-            messages={[...passwordHints(next), ...(serverMessages("newPassword") ?? [])]}
+            messages={[...passwordHints(next, verdict), ...(serverMessages("newPassword") ?? [])]}
             nativeInputProps={{
               id: "f-newPassword",
               autoComplete: "new-password",
