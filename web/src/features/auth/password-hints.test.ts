@@ -21,6 +21,6 @@ describe("passwordHints", () => {
       acceptable: false,
       problems: [{ message: "Le mot de passe doit comporter au moins 12 caractères." }],
     });
-    expect(hints.filter((m) => m.message.includes("12 caractères"))).toHaveLength(1);
+    expect(hints.filter((m) => String(m.message).includes("12 caractères"))).toHaveLength(1);
   });
 });
