@@ -228,6 +228,7 @@ def latest_entry(raw: dict[str, Any]) -> dict[str, Any]:
         "command": raw["command"],
         "date": raw["date"],
         "machine": raw["machine"],
+        "load_average_before_after": raw["load_average_before_after"],
     }
 
 
