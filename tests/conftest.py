@@ -78,7 +78,7 @@ def pg_templates(stack: Stack) -> Iterator[dict[str, str]]:
     templates = {service: f"tmpl_{service}_{run}" for service in SERVICES}
     run_blocking(_create_templates(stack, templates))
     yield templates
-    run_blocking(_drop_databases(stack, list(templates.values())))
+    run_blocking(drop_databases(stack, list(templates.values())))
 
 
 async def _create_templates(stack: Stack, templates: dict[str, str]) -> None:
@@ -92,7 +92,7 @@ async def _create_templates(stack: Stack, templates: dict[str, str]) -> None:
         await upgrade_database(ROOT / service / "migrations", stack.database_url(name))
 
 
-async def _drop_databases(stack: Stack, names: list[str]) -> None:
+async def drop_databases(stack: Stack, names: list[str]) -> None:
     connection = await asyncpg.connect(stack.admin_dsn)
     try:
         for name in names:
@@ -120,7 +120,7 @@ async def pg_database(stack: Stack, pg_templates: dict[str, str]) -> AsyncIterat
         return stack.database_url(name)
 
     yield create
-    await _drop_databases(stack, created)
+    await drop_databases(stack, created)
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def pg_catalogue(stack: Stack, pg_templates: dict[str, str]) -> Iterator[str]:
     run_blocking(create_pg_database(stack.admin_dsn, name, pg_templates["gateway"]))
     run_blocking(fill_catalogue(stack.database_url(name)))
     yield name
-    run_blocking(_drop_databases(stack, [name]))
+    run_blocking(drop_databases(stack, [name]))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -199,4 +199,4 @@ async def catalogue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Async
     name = f"t_catalogue_{uuid.uuid4().hex[:10]}"
     await create_pg_database(stack.admin_dsn, name, request.getfixturevalue("pg_catalogue"))
     yield stack.database_url(name)
-    await _drop_databases(stack, [name])
+    await drop_databases(stack, [name])

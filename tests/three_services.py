@@ -28,7 +28,7 @@ from notifier.settings import NotifierSettings
 from shared.bus import InProcessBus
 from shared.sealing import generate_key_pair
 from tests.catalogue_data import create_pg_database
-from tests.conftest import Stack, _drop_databases, run_blocking
+from tests.conftest import Stack, drop_databases, run_blocking
 
 TEMPORARY = "Tmp4Pass"
 CHOSEN = "le canal de l'Escaut en mai"
@@ -116,7 +116,7 @@ def backend(request: pytest.FixtureRequest, catalogue_url: str, tmp_path: Path) 
     namespace = request.getfixturevalue("kafka_namespace")
     transport = {"bus": "kafka", "kafka_bootstrap_servers": stack.kafka, "kafka_topic_namespace": namespace}
     yield {s: stack.database_url(n) for s, n in names.items()} | {"gateway": catalogue_url}, transport
-    run_blocking(_drop_databases(stack, list(names.values())))
+    run_blocking(drop_databases(stack, list(names.values())))
 
 
 @pytest.fixture

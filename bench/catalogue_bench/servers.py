@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,20 @@ def start_gateway(stack: Stack, database: str, port: int, cpu: int | None) -> Se
     }
     command = pinned([str(STRUCTURES), "gateway"], cpu)
     server = _spawn("gateway", f"http://127.0.0.1:{port}/graphql", command, env, REPO)
+    _wait_ready(server, lambda client: client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200)
+    return server
+
+
+def start_embedded_default(name: str, data_dir: Path, port: int, *, web_dist: Path | None = None) -> Server:
+    """``structures dev`` (the three services in one process, SQLite) on ``port`` and the next two; data in
+    ``data_dir``; ``web_dist`` replaces the espace professionnel's build (``GATEWAY_WEB_DIST``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "MODERATION_", "NOTIFIER_"))}
+    if web_dist is not None:
+        env["GATEWAY_WEB_DIST"] = str(web_dist)
+    for neighbour in (port + 1, port + 2):
+        _require_free_port(name, neighbour)
+    command = [sys.executable, "-m", "structures", "dev", "--data-dir", str(data_dir), "--port", str(port)]
+    server = _spawn(name, f"http://127.0.0.1:{port}", command, env, REPO)
     _wait_ready(server, lambda client: client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200)
     return server
 

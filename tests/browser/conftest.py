@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.browser.espace import embedded_default
+from tests.browser.pages import AXE
+from tests.e2e.processes import ROOT
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DIST = ROOT / "web" / "dist" / "index.html"
 
 
 @pytest.fixture
@@ -33,3 +38,19 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture
+def built() -> None:
+    if not DIST.is_file() or not AXE.is_file():
+        message = "web/ is not built (make install, or npm ci && npm run build in web/)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+async def embedded(built: None, tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """``structures dev`` on free ports: its base URL and its mail folder."""
+    async with embedded_default(tmp_path) as espace:
+        yield espace.gateway, espace.maildir

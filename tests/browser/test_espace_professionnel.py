@@ -5,104 +5,20 @@ on the grid (a bad cell refused in place before anything is sent). Every screen 
 axe-core without a serious or critical violation, nothing is refused by the page's Content-Security-Policy, and
 nothing is asked of any host but the gateway."""
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, expect
+from playwright.async_api import Browser, Page, expect
 
+from tests.browser.pages import Watch, serious_violations
 from tests.e2e.mailbox import password_in, wait_for_mail
-from tests.e2e.processes import ROOT, free_port
 
 pytestmark = pytest.mark.browser
-DIST = ROOT / "web" / "dist" / "index.html"
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 AGENT, EMAIL = "m.dupont.escautpont", "m.dupont@escautpont.monenfant.example"
 CHOSEN = "girafe lampadaire cornichon violet"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-@pytest.fixture
-def built() -> None:
-    if not DIST.is_file() or not AXE.is_file():
-        message = "web/ is not built (make install, or npm ci && npm run build in web/)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture
-async def embedded(built: None, tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    """``structures dev`` on free ports: its base URL and its mail folder."""
-    port = free_port()
-    while free_port() in (port + 1, port + 2):
-        port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "MODERATION_", "NOTIFIER_"))}
-    command = [sys.executable, "-m", "structures", "dev", "--data-dir", str(tmp_path / "data"), "--port", str(port)]
-    with (tmp_path / "dev.log").open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        await _ready(f"{base}/readyz")
-        yield base, tmp_path / "data" / "mail"
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-
-
-async def _ready(url: str) -> None:
-    async with httpx.AsyncClient() as client, asyncio.timeout(60):
-        while True:
-            try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-
-
-class Watch:
-    """What a page did wrong: console errors (CSP refusals among them), uncaught errors, requests off loopback."""
-
-    def __init__(self, page: Page) -> None:
-        self.complaints: list[str] = []
-        self.left_loopback: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.complaints.append(f"uncaught: {error}"))
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" or "Content Security Policy" in message.text:
-            self.complaints.append(message.text)
-
-    async def only_loopback(self, route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK or route.request.url.startswith("data:"):
-            await route.continue_()
-        else:
-            self.left_loopback.append(route.request.url)
-            await route.abort("internetdisconnected")
-
-
-async def _serious_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA rules on the page as it is; only serious and critical violations."""
-    await page.evaluate(AXE.read_text())  # evaluated by the driver, not by a <script> the page's CSP would block
-    violations: list[dict[str, Any]] = await page.evaluate(
-        """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}))
-            .violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    return violations
 
 
 async def _first_sign_in(page: Page, base: str, mail: Path) -> None:
@@ -135,7 +51,7 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
 
     await page.goto(f"{base}/")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à l'espace professionnel")
-    violations["connexion"] = await _serious_violations(page)
+    violations["connexion"] = await serious_violations(page)
     await _sign_in(page, generated)
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Choisir votre mot de passe")
@@ -145,7 +61,7 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
     await page.get_by_role("button", name="Enregistrer mon mot de passe").click()
     summary = page.get_by_role("alert").filter(has_text="Votre envoi a été refusé")
     await expect(summary).to_contain_text("Nouveau mot de passe : ")
-    violations["mot-de-passe"] = await _serious_violations(page)
+    violations["mot-de-passe"] = await serious_violations(page)
     for field in ("#f-newPassword", "#f-confirmation"):
         await page.locator(field).fill(CHOSEN)
     await page.get_by_role("button", name="Enregistrer mon mot de passe").click()
@@ -153,14 +69,14 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
     await expect(page.get_by_role("heading", name="Mes établissements")).to_be_visible()
     await expect(page.get_by_role("heading", name="Multi-accueil Les P'tits Mineurs")).to_be_visible()
     await expect(page).to_have_title("Accueil — Espace professionnel monenfant.fr")
-    violations["accueil"] = await _serious_violations(page)
+    violations["accueil"] = await serious_violations(page)
     await page.reload()  # the refresh token in sessionStorage brings a new access token
     await expect(page.get_by_role("heading", name="Mes établissements")).to_be_visible()
     for path, heading in [("/disponibilites", "Disponibilités"), ("/modalites", "Modalités de fonctionnement")]:
         await page.get_by_role("navigation").get_by_role("link", name=heading).click()
         await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         await page.wait_for_load_state("networkidle")
-        violations[path] = await _serious_violations(page)
+        violations[path] = await serious_violations(page)
     await page.get_by_role("link", name="Accessibilité : partiellement conforme").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
 
@@ -173,9 +89,15 @@ async def test_an_expired_session_returns_to_sign_in_and_keeps_what_was_typed(
     browser: Browser, embedded: tuple[str, Path]
 ) -> None:
     base, mail = embedded
+    generated = password_in(await wait_for_mail(mail, EMAIL, "codes d'accès"))
     page = await browser.new_page(locale="fr-FR")
     watch = Watch(page)
-    await _first_sign_in(page, base, mail)
+    await page.goto(f"{base}/connexion")
+    await _sign_in(page, generated)
+    await page.locator("#f-currentPassword").fill(generated)
+    for field in ("#f-newPassword", "#f-confirmation"):
+        await page.locator(field).fill(CHOSEN)
+    await page.get_by_role("button", name="Enregistrer mon mot de passe").click()
     await page.get_by_role("link", name="Modifier les modalités").last.click()
     await page.locator("#f-fees").fill("Barème national ; goûter fourni.")
 

@@ -54,7 +54,7 @@ from shared.kafka import KafkaBroadcastReader
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
 from tests.catalogue_data import create_pg_database
-from tests.conftest import DatabaseFactory, Stack, _drop_databases
+from tests.conftest import DatabaseFactory, Stack, drop_databases
 from tests.factories import make_agent, make_decided, make_event, make_submitted
 from tests.integration.test_decisions import _marie, _submit
 from tests.kafka_tools import read_topic
@@ -231,7 +231,7 @@ async def service_database(stack: Stack, pg_database: DatabaseFactory, request: 
         return stack.database_url(name)
 
     yield create
-    await _drop_databases(stack, created)
+    await drop_databases(stack, created)
 
 
 async def _wait_for(check: Callable[[], Awaitable[int]], expected: int, timeout: float = 30) -> int:

@@ -55,9 +55,11 @@ export function TextField({
 export function CheckboxField({ path, label, checked, onChange }: { path: string; label: string; checked: boolean; onChange(checked: boolean): void }) {
   const error = useFieldError(path);
   return (
+    // The id goes on the fieldset: react-dsfr names each input after it, and its label's `for` points there.
     <Checkbox
+      id={fieldId(path)}
       {...error}
-      options={[{ label, nativeInputProps: { id: fieldId(path), checked, onChange: (e) => onChange(e.target.checked) } }]}
+      options={[{ label, nativeInputProps: { checked, onChange: (e) => onChange(e.target.checked) } }]}
     />
   );
 }
@@ -101,10 +103,11 @@ export function YesNoField({ path, legend, value, onChange }: { path: string; le
   const error = useFieldError(path);
   const option = (label: string, own: "" | "oui" | "non") => ({
     label,
-    nativeInputProps: { id: own === "oui" ? fieldId(path) : undefined, checked: value === own, onChange: () => onChange(own) },
+    nativeInputProps: { checked: value === own, onChange: () => onChange(own) },
   });
   return (
     <RadioButtons
+      id={fieldId(path)}
       legend={legend}
       name={fieldId(path)}
       orientation="horizontal"
