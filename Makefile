@@ -9,7 +9,7 @@ WEB := web
 WEB_INSTALLED := $(WEB)/node_modules/.installed
 WEB_BUILT := $(WEB)/dist/.built
 WEB_SOURCES := $(shell find $(WEB)/src -type f -not -path '$(WEB)/src/gql/*' 2>/dev/null) \
-	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json $(WEB)/scripts/manifest.mjs \
+	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json $(WEB)/scripts/manifest.mjs $(WEB)/scripts/compress.mjs \
 	gateway/schema.graphql
 
 .PHONY: install run test lint web-test bench fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean

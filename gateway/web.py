@@ -13,10 +13,12 @@ through the CSSOM, which a policy does not restrict.
 
 import base64
 import hashlib
+import mimetypes
 from pathlib import Path
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
@@ -54,6 +56,9 @@ class WebFiles(StaticFiles):
     """The built files, ``index.html`` for client-side routes, and the cache headers that fit each."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        compressed = self._compressed(path, scope)
+        if compressed is not None:
+            return compressed
         try:
             response = await super().get_response(path, scope)
             page = path == "index.html"
@@ -66,6 +71,21 @@ class WebFiles(StaticFiles):
             response.headers["content-security-policy"] = WEB_CSP
         response.headers["cache-control"] = HASHED if path.startswith("assets/") and not page else REVALIDATED
         return response
+
+    def _compressed(self, path: str, scope: Scope) -> Response | None:
+        """The build's gzip of a hashed asset (``npm run build`` writes ``<file>.gz``), for a browser accepting it."""
+        if (
+            not path.startswith("assets/")
+            or ".." in path
+            or "gzip" not in Headers(scope=scope).get("accept-encoding", "")
+        ):
+            return None
+        packed = Path(str(self.directory)) / f"{path}.gz"
+        if not packed.is_file():
+            return None
+        media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        headers = {"content-encoding": "gzip", "vary": "accept-encoding", "cache-control": HASHED}
+        return FileResponse(packed, media_type=media_type, headers=headers)
 
 
 def _names_a_file(path: str) -> bool:

@@ -3,6 +3,7 @@ assets are cached for a year and the page never, the page's policy allows no inl
 ``web/dist`` is not built still starts and says in French how to build it."""
 
 import base64
+import gzip
 import hashlib
 from pathlib import Path
 
@@ -81,6 +82,29 @@ async def test_hashed_assets_are_cached_for_a_year_other_files_are_revalidated(
     assert "content-security-policy" not in asset.headers
     assert dsfr.headers["cache-control"] == "no-cache"
     assert again.status_code == 304
+
+
+async def test_a_browser_accepting_gzip_gets_the_builds_compressed_asset_others_the_plain_one(
+    start: GatewayClient, dist: Path
+) -> None:
+    script = "console.log('espace professionnel')"
+    (dist / "assets" / "index-AbC123.js.gz").write_bytes(gzip.compress(script.encode(), 9))
+    async with start(web_dist=dist) as client:
+        packed = await client.get("/assets/index-AbC123.js", headers={"accept-encoding": "gzip, br"})
+        plain = await client.get("/assets/index-AbC123.js", headers={"accept-encoding": "identity"})
+        raw = await client.send(client.build_request("GET", "/assets/index-AbC123.js",
+                                                     headers={"accept-encoding": "gzip"}), stream=True)  # fmt: skip
+        on_the_wire = b"".join([chunk async for chunk in raw.aiter_raw()])
+        await raw.aclose()
+
+    assert packed.text == script  # httpx undoes the encoding it was sent
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["content-type"].startswith("text/javascript")
+    assert packed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert packed.headers["vary"] == "accept-encoding"
+    assert on_the_wire == (dist / "assets" / "index-AbC123.js.gz").read_bytes()
+    assert "content-encoding" not in plain.headers
+    assert plain.text == script
 
 
 @pytest.mark.parametrize("path", ["/assets/index-Gone99.js", "/dsfr/absent.css", "/favicon.ico"])
