@@ -73,7 +73,8 @@ class WebFiles(StaticFiles):
         return response
 
     def _compressed(self, path: str, scope: Scope) -> Response | None:
-        """The build's gzip of a hashed asset (``npm run build`` writes ``<file>.gz``), for a browser accepting it."""
+        """The build's gzip of an asset or a DSFR style sheet (``npm run build`` writes ``<file>.gz``), for a browser
+        accepting it."""
         if (
             not path.startswith("assets/")
             or ".." in path
@@ -84,7 +85,8 @@ class WebFiles(StaticFiles):
         if not packed.is_file():
             return None
         media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        headers = {"content-encoding": "gzip", "vary": "accept-encoding", "cache-control": HASHED}
+        cache = HASHED if path.startswith("assets/") else REVALIDATED
+        headers = {"content-encoding": "gzip", "vary": "accept-encoding", "cache-control": cache}
         return FileResponse(packed, media_type=media_type, headers=headers)
 
 

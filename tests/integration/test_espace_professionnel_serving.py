@@ -89,7 +89,9 @@ async def test_a_browser_accepting_gzip_gets_the_builds_compressed_asset_others_
 ) -> None:
     script = "console.log('espace professionnel')"
     (dist / "assets" / "index-AbC123.js.gz").write_bytes(gzip.compress(script.encode(), 9))
+    (dist / "dsfr" / "dsfr.min.css.gz").write_bytes(gzip.compress(b"body{}", 9))
     async with start(web_dist=dist) as client:
+        style = await client.get("/dsfr/dsfr.min.css", headers={"accept-encoding": "gzip"})
         packed = await client.get("/assets/index-AbC123.js", headers={"accept-encoding": "gzip, br"})
         plain = await client.get("/assets/index-AbC123.js", headers={"accept-encoding": "identity"})
         raw = await client.send(client.build_request("GET", "/assets/index-AbC123.js",
@@ -105,6 +107,11 @@ async def test_a_browser_accepting_gzip_gets_the_builds_compressed_asset_others_
     assert on_the_wire == (dist / "assets" / "index-AbC123.js.gz").read_bytes()
     assert "content-encoding" not in plain.headers
     assert plain.text == script
+    assert (style.text, style.headers["content-encoding"], style.headers["cache-control"]) == (
+        "body{}",
+        "gzip",
+        "no-cache",
+    )
 
 
 @pytest.mark.parametrize("path", ["/assets/index-Gone99.js", "/dsfr/absent.css", "/favicon.ico"])
