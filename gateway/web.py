@@ -76,7 +76,7 @@ class WebFiles(StaticFiles):
         """The build's gzip of an asset or a DSFR style sheet (``npm run build`` writes ``<file>.gz``), for a browser
         accepting it."""
         if (
-            not path.startswith("assets/")
+            not path.startswith(("assets/", "dsfr/"))
             or ".." in path
             or "gzip" not in Headers(scope=scope).get("accept-encoding", "")
         ):
