@@ -72,13 +72,28 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
     violations["accueil"] = await serious_violations(page)
     await page.reload()  # the refresh token in sessionStorage brings a new access token
     await expect(page.get_by_role("heading", name="Mes établissements")).to_be_visible()
-    for path, heading in [("/disponibilites", "Disponibilités"), ("/modalites", "Modalités de fonctionnement")]:
+    navigation = [
+        ("/disponibilites", "Disponibilités"),
+        ("/modalites", "Modalités de fonctionnement"),
+        ("/historique", "Historique"),
+    ]
+    for path, heading in navigation:
         await page.get_by_role("navigation").get_by_role("link", name=heading).click()
         await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         await page.wait_for_load_state("networkidle")
         violations[path] = await serious_violations(page)
+    await page.get_by_role("link", name="Mon compte").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    await page.wait_for_load_state("networkidle")
+    violations["/compte"] = await serious_violations(page)
     await page.get_by_role("link", name="Accessibilité : partiellement conforme").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
+    violations["/accessibilite"] = await serious_violations(page)
+    signed_out = await browser.new_page(locale="fr-FR")  # a fresh tab has no session: the reset is for it
+    await signed_out.goto(f"{base}/mot-de-passe-oublie")
+    await expect(signed_out.get_by_role("heading", level=1)).to_have_text("Mot de passe oublié")
+    await signed_out.wait_for_load_state("networkidle")
+    violations["/mot-de-passe-oublie"] = await serious_violations(signed_out)
 
     assert violations == {key: [] for key in violations}
     assert watch.complaints == []
