@@ -59,6 +59,7 @@ class ResponseCacheMiddleware:
         if request is None:
             await self.app(scope, receive, send)
             return
+        self.caching.application = scope.get("app")
         entry = self.caching.cache.get(request.key)
         if entry is not None:
             await _send_entry(entry, send)
@@ -79,6 +80,8 @@ class ResponseCaching:
         self.invalidation = Invalidation(cache, self.index, self.refresher)
         self.endpoint: ASGIApp | None = None
         """The GraphQL endpoint behind the middleware (set when Starlette builds its middleware stack)."""
+        self.application: object = None
+        """The Starlette application, as requests carry it in their scope (the refresh-ahead's requests too)."""
 
     async def start(
         self, sessions: SessionFactory, spawn: Callable[[Coroutine[Any, Any, None], str], object], stop: asyncio.Event
@@ -156,6 +159,7 @@ class ResponseCaching:
             "client": None,
             "server": None,
             "state": {},
+            "app": self.application,
         }
 
         async def receive() -> Message:

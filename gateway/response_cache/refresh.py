@@ -58,9 +58,9 @@ class Refresher:
             try:
                 await self._recompute(entry.replay)
                 self.refreshed += 1
-            except Exception as error:  # noqa: BLE001 - loop boundary: the next request computes it
+            except Exception as error:  # loop boundary: the next request computes it
                 self.failed += 1
-                log.warning("response cache refresh failed", extra={"error": repr(error)})
+                log.warning("response cache refresh failed", extra={"error": repr(error)}, exc_info=True)
             finally:
                 self._pending.discard(entry.key)
                 self._queue.task_done()
