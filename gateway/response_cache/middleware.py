@@ -19,10 +19,10 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.catalogue.places import list_places
 from gateway.response_cache.freshness import measuring_freshness
 from gateway.response_cache.invalidation import Invalidation
 from gateway.response_cache.refresh import Refresher
-from gateway.response_cache.repositories import list_places
 from gateway.response_cache.requests import CacheableRequest, RequestReader
 from gateway.response_cache.store import Entry, ResponseCache
 from gateway.response_cache.tags import PlaceIndex, establishment_tag

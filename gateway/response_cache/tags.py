@@ -21,8 +21,8 @@ LATITUDE_STEP = 0.05
 """The grid: cells of 0.05° of latitude × 0.07° of longitude, about 5.5 × 5 km in metropolitan France."""
 LONGITUDE_STEP = 0.07
 MARGIN_DEGREES = 0.01
-"""Circles are widened by ~1 km: the index rounds positions to 0.01° (see :mod:`.repositories`), and an establishment
-on a cell's edge must be covered whatever rounding put it there."""
+"""Circles are widened by ~1 km: the index rounds positions to 0.01° (:mod:`gateway.catalogue.places`), and an
+establishment on a cell's edge must be covered whatever rounding put it there."""
 LISTS = "lists"
 EVERY_CELL = "g:*"
 EVERY_POSTAL_CODE = "pc:*"

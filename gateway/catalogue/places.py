@@ -1,4 +1,4 @@
-"""The cache's only query: where establishments are, for the place index."""
+"""Where establishments are, coarsely: what the response cache's place index is built from."""
 
 from collections.abc import Sequence
 
@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.catalogue.tables import establishments
 
 DECIMALS = 2
-"""Positions rounded to 0.01° (≈ 1 km): fewer rows; the grid's margin absorbs the rounding."""
+"""Positions rounded to 0.01° (≈ 1 km): fewer rows (the response cache's grid has a margin for it)."""
 
 
 async def list_places(session: AsyncSession) -> Sequence[tuple[str, str, float, float]]:
