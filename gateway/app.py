@@ -197,6 +197,7 @@ async def _follow_publications(
     The reader starts before the log's last position is read, so nothing committed after that read is missed."""
     writer = FeedWriter(feed)
     runtime.gauges["publication_subscribers"] = lambda: feed.subscribers
+    runtime.gauges["publications_read_to"] = lambda: (feed.next_position or 1) - 1  # what this process has read
 
     async def subscribers() -> float:
         return feed.subscribers
