@@ -210,12 +210,12 @@ def _params(replay: Replay) -> Mapping[str, Any] | None:
         if variables:
             try:
                 params["variables"] = json.loads(variables)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
         return params
     try:
         parsed = json.loads(replay.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: the endpoint says so
         return None
     return parsed if isinstance(parsed, dict) else None
 
@@ -230,7 +230,7 @@ def _keepable(start: Message, body: bytes) -> bool:
         return False
     try:
         answer = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(answer, dict) and "errors" not in answer and answer.get("data") is not None
 

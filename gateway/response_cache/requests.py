@@ -95,7 +95,7 @@ class RequestReader:
             return self._documents[digest]
         try:
             parsed: DocumentNode | None = parse(document, no_location=True, max_tokens=10_000)
-        except GraphQLError:
+        except (GraphQLError, RecursionError):
             parsed = None
         self._documents[digest] = parsed
         if len(self._documents) > self._capacity:

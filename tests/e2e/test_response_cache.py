@@ -4,9 +4,8 @@ the public topic drops the answers it touches in both, and neither serves the ol
 import base64
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -29,8 +28,8 @@ NEAR_AND_FREE = """query($from: Date!, $to: Date!) {
                  filter: {freePlaces: {from: $from, to: $to}}, first: 50) { totalCount edges { node { name } } } }"""
 
 
-def _window() -> list[Any]:
-    day, days = datetime.now(ZoneInfo("Europe/Paris")).date() + timedelta(days=4), []
+def _window() -> list[date]:
+    day, days = datetime.now(ZoneInfo("Europe/Paris")).date() + timedelta(days=4), list[date]()
     while len(days) < 2:
         if closed_on(MULTI_ACCUEIL_INFO, day, "59") is None:
             days.append(day)
