@@ -11,7 +11,6 @@ import asyncio
 import json
 import re
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,8 +22,8 @@ from gateway.catalogue.places import list_places
 from gateway.response_cache.freshness import measuring_freshness
 from gateway.response_cache.invalidation import Invalidation
 from gateway.response_cache.refresh import Refresher
-from gateway.response_cache.requests import CacheableRequest, RequestReader
-from gateway.response_cache.store import Entry, ResponseCache
+from gateway.response_cache.requests import CacheableRequest, NotCacheableError, RequestReader
+from gateway.response_cache.store import Entry, Replay, ResponseCache
 from gateway.response_cache.tags import PlaceIndex, establishment_tag
 from shared.db import SessionFactory
 from shared.relay import InvalidArgumentError, from_global_id
@@ -32,16 +31,6 @@ from shared.trusted_documents import TrustedDocuments
 
 _ESTABLISHMENT_ID = re.compile(rb'"(RXN0YWJsaXNobWVudD[A-Za-z0-9_=-]{40,80})"')
 """A global ID of an establishment in an answer: base64 of « Establishment:<uuid> »."""
-
-
-@dataclass(frozen=True)
-class Replay:
-    """Enough of a request to compute its answer again (the refresh-ahead)."""
-
-    method: str
-    query_string: bytes
-    body: bytes
-    headers: tuple[tuple[bytes, bytes], ...]
 
 
 class ResponseCacheMiddleware:
@@ -111,6 +100,11 @@ class ResponseCaching:
     ) -> None:
         """Run the endpoint, answer, and store the answer if it may be kept."""
         assert self.endpoint is not None, "the middleware sets the endpoint"
+        try:
+            tags = request.tags()
+        except NotCacheableError:
+            await self.endpoint(scope, receive, send)
+            return
         ticket = self.cache.begin()
         start: Message | None = None
         chunks: list[bytes] = []
@@ -132,16 +126,14 @@ class ResponseCaching:
             if start is not None and _keepable(start, body):
                 expires = freshness.until.timestamp() if freshness.until is not None else None
                 headers = tuple((n, v) for n, v in start.get("headers", []) if n.lower() != b"content-length")
-                tags = request.tags | _answer_tags(body)
                 stored = True
-                self.cache.store(ticket, Entry(request.key, body, headers, tags, expires, replay))
+                self.cache.store(ticket, Entry(request.key, body, headers, tags | _answer_tags(body), expires, replay))
         finally:
             if not stored:
                 self.cache.end(ticket)
 
-    async def recompute(self, replay: object) -> None:
+    async def recompute(self, replay: Replay) -> None:
         """Compute a dropped answer again, as its request would (the refresh-ahead)."""
-        assert isinstance(replay, Replay)
         request = self.cacheable(replay)
         if request is None:
             return

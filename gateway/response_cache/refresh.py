@@ -6,11 +6,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from gateway.response_cache.store import Entry
+from gateway.response_cache.store import Entry, Replay
 
 log = logging.getLogger(__name__)
 
-Recompute = Callable[[object], Awaitable[None]]
+Recompute = Callable[[Replay], Awaitable[None]]
 
 
 class Refresher:
@@ -56,6 +56,7 @@ class Refresher:
         while True:
             entry = await self._queue.get()
             try:
+                assert entry.replay is not None, "only entries with their request are queued"
                 await self._recompute(entry.replay)
                 self.refreshed += 1
             except Exception as error:  # loop boundary: the next request computes it

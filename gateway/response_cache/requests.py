@@ -47,60 +47,66 @@ class NotCacheableError(Exception):
 
 
 @dataclass(frozen=True)
-class CacheableRequest:
-    key: str
-    tags: frozenset[str]
-
-
-@dataclass(frozen=True)
 class _Operation:
     fields: tuple[FieldNode, ...]
     defaults: Mapping[str, Any]
     declared: frozenset[str]
 
 
+@dataclass(frozen=True)
+class CacheableRequest:
+    key: str
+    operation: _Operation
+    variables: dict[str, Any]
+
+    def tags(self) -> frozenset[str]:
+        """What the answer depends on, from the arguments (computed on a miss only); :class:`NotCacheableError`
+        when an argument names something the cache does not follow (a provider's node)."""
+        return union(_field_tags(field, self.variables) for field in self.operation.fields)
+
+
 class RequestReader:
     """Reads GraphQL-over-HTTP parameters (a POST body or a GET's query parameters, ``documentId`` resolved by the
-    caller) into a :class:`CacheableRequest`. Parsed documents are kept in a bounded LRU."""
+    caller) into a :class:`CacheableRequest`. Documents and their operations are kept in a bounded LRU."""
 
     def __init__(self, capacity: int = 512) -> None:
         self._capacity = capacity
-        self._documents: OrderedDict[str, DocumentNode | None] = OrderedDict()
+        self._operations: OrderedDict[tuple[str, str | None], _Operation | None] = OrderedDict()
 
     def read(self, document: str, operation_name: Any, variables: Any, today: date) -> CacheableRequest | None:
         if not (operation_name is None or isinstance(operation_name, str)):
             return NOT_CACHEABLE
         if not (variables is None or isinstance(variables, dict)):
             return NOT_CACHEABLE
-        digest = hashlib.sha256(document.encode()).hexdigest()
-        parsed = self._parsed(digest, document)
-        operation = _operation(parsed, operation_name) if parsed is not None else None
+        digest = hashlib.sha256(document.encode("utf-8", "surrogatepass")).hexdigest()  # JSON may hold « \\ud800 »
+        operation = self._operation(digest, document, operation_name)
         if operation is None:
             return NOT_CACHEABLE
         values = _coerced(operation, variables or {})
-        try:
-            tags = union(_field_tags(field, values) for field in operation.fields)
-        except NotCacheableError:
-            return NOT_CACHEABLE
         try:
             canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         except ValueError:  # NaN or Infinity: not JSON, the executor says so
             return NOT_CACHEABLE
         material = "\0".join((digest, operation_name or "", canonical, today.isoformat()))
-        return CacheableRequest(hashlib.sha256(material.encode()).hexdigest(), tags)
+        return CacheableRequest(
+            hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest(), operation, values
+        )
 
-    def _parsed(self, digest: str, document: str) -> DocumentNode | None:
-        if digest in self._documents:
-            self._documents.move_to_end(digest)
-            return self._documents[digest]
+    def _operation(self, digest: str, document: str, name: str | None) -> _Operation | None:
+        known = (digest, name)
+        if known in self._operations:
+            self._operations.move_to_end(known)
+            return self._operations[known]
         try:
-            parsed: DocumentNode | None = parse(document, no_location=True, max_tokens=10_000)
+            parsed = parse(document, no_location=True, max_tokens=10_000)
         except (GraphQLError, RecursionError):
-            parsed = None
-        self._documents[digest] = parsed
-        if len(self._documents) > self._capacity:
-            self._documents.popitem(last=False)
-        return parsed
+            operation = None
+        else:
+            operation = _operation(parsed, name)
+        self._operations[known] = operation
+        if len(self._operations) > self._capacity:
+            self._operations.popitem(last=False)
+        return operation
 
 
 def _operation(document: DocumentNode, name: str | None) -> _Operation | None:

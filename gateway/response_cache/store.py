@@ -18,6 +18,20 @@ RECENT_INVALIDATIONS = 4096
 """Invalidations remembered for reads in flight; a read older than the oldest remembered one stores nothing."""
 
 
+@dataclass(frozen=True)
+class Replay:
+    """Enough of a request to compute its answer again (the refresh-ahead)."""
+
+    method: str
+    query_string: bytes
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.query_string) + len(self.body) + sum(len(n) + len(v) for n, v in self.headers)
+
+
 @dataclass(eq=False)
 class Entry:
     key: str
@@ -26,15 +40,16 @@ class Entry:
     tags: frozenset[str]
     expires: float | None = None
     """Wall-clock second after which the answer may differ (an availability becoming « périmée »)."""
-    replay: object = None
-    """What the refresh-ahead needs to compute the answer again (the request, see :mod:`.middleware`)."""
+    replay: Replay | None = None
+    """What the refresh-ahead needs to compute the answer again."""
     hits: int = 0
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
         tags = sum(len(tag) + TAG_OVERHEAD for tag in self.tags)
         headers = sum(len(name) + len(value) for name, value in self.headers)
-        self.size = len(self.body) + len(self.key) + headers + tags + ENTRY_OVERHEAD
+        replay = self.replay.size if self.replay is not None else 0
+        self.size = len(self.body) + len(self.key) + headers + tags + replay + ENTRY_OVERHEAD
 
 
 @dataclass(frozen=True)

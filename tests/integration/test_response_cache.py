@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from gateway.catalogue.calendar import closed_on
-from gateway.catalogue.demo import MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
 from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.vocabulary import Channel, Slot
 from gateway.catalogue.writes import NewAvailability
@@ -181,6 +181,11 @@ async def test_what_the_cache_does_not_answer(catalogue_url: str) -> None:
     async with reader_on(catalogue_url) as reader:
         errors = [await reader.client.post("/graphql", json={"query": "{ cafs(first: 0) { code } }"}) for _ in "ab"]
         private = [await reader.client.post("/graphql", json={"query": "{ me { identifier } }"}) for _ in "ab"]
+        provider = "query($id: ID!) { node(id: $id) { id } }"
+        provider_id = {"id": to_global_id("Provider", MAIRIE_ESCAUTPONT)}
+        providers = [
+            await reader.client.post("/graphql", json={"query": provider, "variables": provider_id}) for _ in "ab"
+        ]
         keyed = await reader.client.post(
             "/graphql", json={"query": "{ cafs { code } }"}, headers={"x-api-key": "k-" + uuid.uuid4().hex}
         )
@@ -188,8 +193,9 @@ async def test_what_the_cache_does_not_answer(catalogue_url: str) -> None:
 
         assert [r.headers["x-cache"] for r in errors] == ["miss", "miss"]
         assert all("x-cache" not in r.headers for r in private)
+        assert all("x-cache" not in r.headers for r in providers), "providers are not followed by publications"
         assert "x-cache" not in keyed.headers
-        assert 'structures_response_cache_lookups_total{outcome="miss"} 2.0' in metrics
+        assert 'structures_response_cache_lookups_total{outcome="miss"} 4.0' in metrics
         assert "structures_response_cache_bytes" in metrics
         assert "structures_response_cache_hit_ratio" in metrics
 

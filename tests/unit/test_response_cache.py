@@ -3,7 +3,7 @@
 from datetime import date
 
 from gateway.graphql.relay import to_global_id
-from gateway.response_cache.requests import RequestReader
+from gateway.response_cache.requests import NotCacheableError, RequestReader
 from gateway.response_cache.store import Entry, ResponseCache
 from gateway.response_cache.tags import (
     EVERY_CELL,
@@ -28,7 +28,7 @@ def make_entry(key: str, *, body: bytes = b'{"data":{}}', tags: frozenset[str] =
 def read(document: str, variables: dict[str, object] | None = None, operation: str | None = None) -> set[str]:
     request = RequestReader().read(document, operation, variables, TODAY)
     assert request is not None
-    return set(request.tags)
+    return set(request.tags())
 
 
 def test_the_key_is_the_document_operation_canonical_variables_and_date() -> None:
@@ -50,7 +50,11 @@ def test_only_queries_of_public_roots_are_cacheable() -> None:
     reader = RequestReader()
 
     def cacheable(document: str, operation: str | None = None) -> bool:
-        return reader.read(document, operation, None, TODAY) is not None
+        request = reader.read(document, operation, None, TODAY)
+        try:
+            return request is not None and request.tags() is not None
+        except NotCacheableError:
+            return False
 
     assert cacheable('{ cafs { code } communes(search: "Esc") { name } service { version } __typename }')
     assert not cacheable("{ me { identifier } }")
@@ -157,3 +161,12 @@ def test_expired_answers_are_misses() -> None:
     now[0] = 1500.0
     assert cache.get("a") is None
     assert cache.counts.expirations == 1
+
+
+def test_lone_surrogates_from_json_are_keyed_not_fatal() -> None:
+    reader = RequestReader()
+
+    request = reader.read('{ communes(search: "\ud800x") { name } }', None, {"v": "\udfff"}, TODAY)
+
+    assert request is not None
+    assert request.tags() == frozenset()
