@@ -89,7 +89,7 @@ class ResponseCaching:
             return None
         document = params.get("query")
         identifier = params.get("documentId")
-        if document is None and identifier in self.documents:
+        if document is None and isinstance(identifier, str) and identifier in self.documents:
             document = self.documents.text_of(identifier)
         if not isinstance(document, str):
             return None

@@ -186,6 +186,7 @@ async def test_what_the_cache_does_not_answer(catalogue_url: str) -> None:
         providers = [
             await reader.client.post("/graphql", json={"query": provider, "variables": provider_id}) for _ in "ab"
         ]
+        odd_id = await reader.client.post("/graphql", json={"documentId": ["sha256:0"]})
         keyed = await reader.client.post(
             "/graphql", json={"query": "{ cafs { code } }"}, headers={"x-api-key": "k-" + uuid.uuid4().hex}
         )
@@ -195,6 +196,8 @@ async def test_what_the_cache_does_not_answer(catalogue_url: str) -> None:
         assert all("x-cache" not in r.headers for r in private)
         assert all("x-cache" not in r.headers for r in providers), "providers are not followed by publications"
         assert "x-cache" not in keyed.headers
+        assert odd_id.status_code == 400
+        assert "x-cache" not in odd_id.headers
         assert 'structures_response_cache_lookups_total{outcome="miss"} 4.0' in metrics
         assert "structures_response_cache_bytes" in metrics
         assert "structures_response_cache_hit_ratio" in metrics
