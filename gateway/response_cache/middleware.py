@@ -77,9 +77,7 @@ class ResponseCaching:
     ) -> None:
         """Load the place index (after any demo data), start the refresh-ahead."""
         async with sessions() as session:
-            for commune_insee, postal_code, latitude, longitude in await list_places(session):
-                self.index.add(commune_insee, postal_code, latitude, longitude)
-        self.index.ready = True
+            self.index.load(await list_places(session))
         if self.refresher is not None:
             spawn(self.refresher.run(stop), "response-cache-refresh")
 

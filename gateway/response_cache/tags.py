@@ -12,6 +12,7 @@ UPDATED may have left its old place, which the event does not give: it touches `
 """
 
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -77,22 +78,37 @@ def establishment_tag(establishment_id: str) -> str:
 
 @dataclass
 class PlaceIndex:
-    """Every commune's establishment cells and postal codes (as loaded at start-up, then from the publications)."""
+    """Every commune's establishment cells and postal codes, as the tags a publication there touches (loaded at
+    start-up, then grown by the publications). Compact: one tuple of interned strings per commune."""
 
-    cells: dict[str, set[str]] = field(default_factory=dict)
-    postal_codes: dict[str, set[str]] = field(default_factory=dict)
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ready: bool = False
     """Loaded from the database: before, no commune is known for sure."""
 
+    def load(self, places: Iterable[tuple[str, str, float, float]]) -> None:
+        """(commune INSEE, postal code, latitude, longitude) rows, all at once."""
+        found: dict[str, set[str]] = {}
+        for commune_insee, postal_code, latitude, longitude in places:
+            found.setdefault(commune_insee, set()).update(_place(postal_code, latitude, longitude))
+        for commune_insee, tags in found.items():
+            self.tags[commune_insee] = tuple(sorted(set(self.tags.get(commune_insee, ())) | tags))
+        self.ready = True
+
     def add(self, commune_insee: str, postal_code: str, latitude: float, longitude: float) -> None:
-        self.cells.setdefault(commune_insee, set()).add(cell(latitude, longitude))
-        self.postal_codes.setdefault(commune_insee, set()).add(postal_code)
+        known = self.tags.get(commune_insee, ())
+        new = _place(postal_code, latitude, longitude) - set(known)
+        if new:
+            self.tags[commune_insee] = tuple(sorted((*known, *new)))
 
     def place_tags(self, commune_insee: str) -> set[str]:
-        cells, postal_codes = self.cells.get(commune_insee), self.postal_codes.get(commune_insee)
-        if not self.ready or cells is None or postal_codes is None:
+        known = self.tags.get(commune_insee)
+        if not self.ready or known is None:
             return {EVERY_CELL, EVERY_POSTAL_CODE}
-        return cells | {f"pc:{code}" for code in postal_codes}
+        return set(known)
+
+
+def _place(postal_code: str, latitude: float, longitude: float) -> set[str]:
+    return {sys.intern(cell(latitude, longitude)), sys.intern(f"pc:{postal_code}")}
 
 
 @dataclass(frozen=True)

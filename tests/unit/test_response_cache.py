@@ -92,12 +92,13 @@ def test_a_circle_covers_the_cell_of_every_point_within_its_radius() -> None:
 
 def test_a_publication_touches_its_establishment_its_place_and_its_communes_cells_and_postal_codes() -> None:
     index = PlaceIndex()
-    index.add("59207", "59278", 50.4186, 3.5543)
     touched = Touched(CRECHE, "59", "59207", "EAJE")
 
     before_loading = publication_tags(touched, index)
-    index.ready = True
+    index.load([("59207", "59278", 50.4186, 3.5543)])
     loaded = publication_tags(touched, index)
+    index.add("59207", "59278", 50.6, 3.5543)
+    created_further = publication_tags(touched, index)
 
     assert {"g:*", "pc:*", "g:*/EAJE"} <= before_loading
     assert {f"e:{CRECHE}", "all", "all/EAJE", "d:59", "d:59/EAJE", "c:59207", "c:59207/EAJE"} <= loaded
@@ -105,6 +106,8 @@ def test_a_publication_touches_its_establishment_its_place_and_its_communes_cell
     assert "g:*" not in loaded
     assert LISTS not in loaded
     assert LISTS in publication_tags(Touched(CRECHE, "59", "59207", "EAJE", moved=True), index)
+    assert cell(50.6, 3.5543) in created_further
+    assert cell(50.4186, 3.5543) in created_further
 
 
 def test_invalidation_drops_exactly_the_entries_holding_a_tag() -> None:
