@@ -1,8 +1,9 @@
 """The response cache's pure parts: keys, tags, the LRU bound and the race rule."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from gateway.graphql.relay import to_global_id
+from gateway.response_cache.freshness import measuring_freshness, valid_until
 from gateway.response_cache.requests import NotCacheableError, RequestReader
 from gateway.response_cache.store import Entry, ResponseCache
 from gateway.response_cache.tags import (
@@ -175,3 +176,18 @@ def test_lone_surrogates_from_json_are_keyed_not_fatal() -> None:
     assert in_variables is not None
     assert in_variables.tags() == frozenset()
     assert in_document is None  # graphql-core refuses it: the executor answers the error
+
+
+def test_an_answer_lasts_until_the_earliest_instant_it_would_change_by_the_clock() -> None:
+    soon, later = datetime(2026, 12, 9, 10, tzinfo=UTC), datetime(2026, 12, 10, 8, tzinfo=UTC)
+    valid_until(soon)  # outside a cached request: nothing to note, nothing raised
+
+    with measuring_freshness() as freshness:
+        valid_until(later)
+        valid_until(soon)
+        valid_until(later)
+    with measuring_freshness() as untouched:
+        pass
+
+    assert freshness.until == soon
+    assert untouched.until is None
