@@ -43,6 +43,9 @@ from gateway.integrators.services import registered_document
 from gateway.publications.feed import PublicationFeed
 from gateway.publications.log import last_position
 from gateway.publications.sources import FeedWriter, fill_gaps
+from gateway.response_cache.metrics import export_metrics
+from gateway.response_cache.middleware import ResponseCacheMiddleware, ResponseCaching
+from gateway.response_cache.store import ResponseCache
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
 from gateway.web import EspaceProfessionnel
@@ -201,6 +204,7 @@ async def _follow_publications(
     The reader starts before the log's last position is read, so nothing committed after that read is missed."""
     writer = FeedWriter(feed)
     runtime.gauges["publication_subscribers"] = lambda: feed.subscribers
+    runtime.gauges["publications_read_to"] = lambda: (feed.next_position or 1) - 1  # what this process has read
 
     async def subscribers() -> float:
         return feed.subscribers
@@ -230,6 +234,22 @@ async def _follow_publications(
     runtime.spawn(fill_gaps(feed, runtime.sessions, runtime.stop_event), "publication-gaps")
 
 
+def response_caching(
+    settings: GatewaySettings, documents: TrustedDocuments, feed: PublicationFeed, metrics: ServiceMetrics
+) -> ResponseCaching | None:
+    """The exact response cache of public answers, invalidated by the publications ``feed`` reads; None when off."""
+    if settings.response_cache_mb <= 0:
+        return None
+    zone = ZoneInfo(settings.timezone)
+    cache = ResponseCache(int(settings.response_cache_mb * 1_000_000))
+    caching = ResponseCaching(
+        cache, documents, lambda: datetime.now(zone).date(), settings.response_cache_refresh_workers
+    )
+    feed.on_read(caching.invalidation)
+    export_metrics(caching, metrics)
+    return caching
+
+
 def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -241,6 +261,8 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
                 await _follow_publications(runtime, settings, feed, bus)
                 if settings.demo_data:
                     await load_demo_data(runtime.sessions, app.state.issuing, runtime.signal)
+                if caching is not None:
+                    await caching.start(runtime.sessions, runtime.spawn, runtime.stop_event)
                 zone = ZoneInfo(settings.timezone)
                 runtime.spawn(
                     run_daily(
@@ -261,6 +283,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
 
     metrics = ServiceMetrics("gateway")
     graphql = GatewayGraphQL(settings, metrics)
+    caching = response_caching(settings, graphql.trusted_documents, feed, metrics)
     routes = [
         *health_routes(_runtime_of),
         Route("/.well-known/jwks.json", jwks),
@@ -277,10 +300,12 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
             Middleware(CorrelationIdMiddleware),
             Middleware(BodyLimitMiddleware),
             Middleware(ConditionalGraphQLGet),
+            *([Middleware(ResponseCacheMiddleware, caching=caching)] if caching is not None else []),
         ],
     )
     app.state.authenticator = authenticator
     app.state.feed = feed
+    app.state.response_caching = caching
     app.state.rate_limiter = RateLimiter(settings.integrator_requests_per_second, settings.integrator_burst)
     app.state.issuing = (
         PasswordIssuing(

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import GraphQLServiceSettings
@@ -60,6 +60,10 @@ class GatewaySettings(GraphQLServiceSettings):
     """How often an open subscription checks its API key or session again (a revocation ends it within that time)."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
+    response_cache_mb: float = Field(default=64.0, ge=0)
+    """Memory of this process's exact response cache of public answers, in MB (LRU beyond); 0 turns it off."""
+    response_cache_refresh_workers: int = Field(default=2, ge=0)
+    """Dropped hot answers computed again at once in the background (refresh-ahead); 0: none."""
 
     def why_not_several_workers(self) -> str | None:
         if self.token_signing_key is None:

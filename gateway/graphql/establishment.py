@@ -5,7 +5,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.catalogue.domain import availability_state, size_class
+from gateway.catalogue.domain import STALE_AFTER, availability_state, size_class
 from gateway.catalogue.records import EstablishmentRecord
 from gateway.catalogue.vocabulary import LABELS
 from gateway.graphql.enums import (
@@ -28,6 +28,7 @@ from gateway.graphql.types import (
     Node,
     Provider,
 )
+from gateway.response_cache.freshness import valid_until
 
 MAX_AVAILABILITY_DAYS = 92
 DEFAULT_AVAILABILITY_DAYS = 14
@@ -79,9 +80,10 @@ class Establishment(Node):
             return None
         record = self.record
         upcoming = [(record.next_free_day, record.free_places_soon)] if record.next_free_day else []
-        summary = availability_state(
-            upcoming, record.availability_updated_at, datetime.now(UTC), today=info.context.today
-        )
+        now = datetime.now(UTC)
+        summary = availability_state(upcoming, record.availability_updated_at, now, today=info.context.today)
+        if record.availability_updated_at is not None and record.availability_updated_at + STALE_AFTER > now:
+            valid_until(record.availability_updated_at + STALE_AFTER)  # then « périmées »: a cached answer expires
         return AvailabilityStatus(
             state=summary.state,
             label=LABELS[summary.state],

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -150,6 +150,12 @@ class PublicationFeed:
         self._behind_since: float | None = None
         self.delivered = 0
         self.cut_off = 0
+        self._readers: list[Callable[[list[Publication]], None]] = []
+
+    def on_read(self, reader: Callable[[list[Publication]], None]) -> None:
+        """Call ``reader`` with every publication as soon as it is read, before the cursor ordering (the response
+        cache invalidates from there: an answer must not wait for an earlier position to be filled)."""
+        self._readers.append(reader)
 
     @property
     def next_position(self) -> int | None:
@@ -197,9 +203,13 @@ class PublicationFeed:
 
     def deliver(self, publications: Iterable[Publication]) -> None:
         """Take publications in any order (duplicates ignored); release them in cursor order. Never waits."""
+        new = []
         for publication in publications:
-            if self._next is None or publication.position >= self._next:
-                self._held.setdefault(publication.position, publication)
+            if (self._next is None or publication.position >= self._next) and publication.position not in self._held:
+                self._held[publication.position] = publication
+                new.append(publication)
+        for reader in self._readers:
+            reader(new)
         self._release()
 
     def _release(self) -> None:
