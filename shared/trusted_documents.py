@@ -85,6 +85,10 @@ class TrustedDocuments:
         for path in sorted(folder.glob("*.graphql")):
             self.add(path.read_text(encoding="utf-8"))
 
+    def known(self, identifier: str) -> str | None:
+        """The text of a document already loaded (no manifest read, no lookup), or None."""
+        return self._by_id.get(identifier)
+
     async def text_of(self, identifier: object) -> str:
         """The document named by ``identifier``, or a 400 saying what is wrong."""
         if not isinstance(identifier, str) or not HEX_ID.fullmatch(identifier):

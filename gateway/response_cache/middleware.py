@@ -87,8 +87,8 @@ class ResponseCaching:
             return None
         document = params.get("query")
         identifier = params.get("documentId")
-        if document is None and isinstance(identifier, str) and identifier in self.documents:
-            document = self.documents.text_of(identifier)
+        if document is None and isinstance(identifier, str):
+            document = self.documents.known(identifier)
         if not isinstance(document, str):
             return None
         return self.reader.read(document, params.get("operationName"), params.get("variables"), self.today())
