@@ -55,3 +55,6 @@ class GatewaySettings(GraphQLServiceSettings):
     """How often an open subscription checks its API key or session again (a revocation ends it within that time)."""
     connection_init_seconds: float = 10.0
     """A WebSocket that sends no ``connection_init`` within this time is closed (4408)."""
+    compiled_reads: bool = True
+    """On PostgreSQL, let the database build the JSON of public catalogue queries it can (one statement); off, or on
+    SQLite, every query takes the normal GraphQL executor."""

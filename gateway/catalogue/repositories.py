@@ -128,10 +128,14 @@ def _after(search: EstablishmentSearch) -> ColumnElement[bool] | None:
     return or_(first > value, and_(first == value, second > identifier))
 
 
-async def count_establishments(session: AsyncSession, search: EstablishmentSearch) -> int:
+def count_query(search: EstablishmentSearch) -> Select[tuple[int]]:
+    """How many establishments match ``search`` (also a subquery of the compiled read path)."""
     source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
-    query = select(func.count()).select_from(source).where(*_conditions(search))
-    return int(await session.scalar(query) or 0)
+    return select(func.count()).select_from(source).where(*_conditions(search))
+
+
+async def count_establishments(session: AsyncSession, search: EstablishmentSearch) -> int:
+    return int(await session.scalar(count_query(search)) or 0)
 
 
 async def list_establishments(
@@ -141,14 +145,24 @@ async def list_establishments(
 
     ``with_summary=False`` leaves out the 14-day availability summary when the caller does not show it.
     """
+    rows = (await session.execute(page_query(search, with_summary=with_summary))).all()
+    return [_establishment(row, (row.sort_value, row.id)) for row in rows]
+
+
+def page_query(search: EstablishmentSearch, *, with_summary: bool = True) -> Select[Any]:
+    """The rows of one page and one more, in order, each with its ``sort_value`` (the cursor's first part)."""
     sort = _sort_columns(search)
     extra = [sort[0].label("sort_value")]
     query = _page_select(search.today, extra=extra, with_summary=with_summary).where(*_conditions(search))
     after = _after(search)
     if after is not None:
         query = query.where(after)
-    rows = (await session.execute(query.order_by(*sort).limit(search.first + 1))).all()
-    return [_establishment(row, (row.sort_value, row.id)) for row in rows]
+    return query.order_by(*sort).limit(search.first + 1)
+
+
+def page_query_of(establishment_id: str, today: date) -> Select[Any]:
+    """The joined row of one listed establishment (``node``), as :func:`get_establishments` reads it."""
+    return _page_select(today).where(E.c.id == establishment_id, _open_on(today))
 
 
 async def get_establishments(session: AsyncSession, ids: Sequence[str], today: date) -> list[EstablishmentRecord]:
@@ -262,7 +276,7 @@ async def list_availabilities(
     query = (
         select(A)
         .where(A.c.establishment_id.in_(list(establishment_ids)), A.c.day.between(start, end))
-        .order_by(A.c.establishment_id, A.c.day, A.c.slot)
+        .order_by(A.c.establishment_id, A.c.day, A.c.slot, A.c.id)
     )
     return [
         AvailabilityRecord(
