@@ -175,7 +175,7 @@ def _ascii_json(text: Json) -> Json:
         ),
         else_=_sql("'\\u'") + func.lpad(func.to_hex(code), 4, "0"),
     )
-    chars = func.unnest(func.string_to_array(text, None)).table_valued("c", with_ordinality="o").alias("u")
+    chars = func.unnest(func.string_to_array(text, None)).table_valued("c", with_ordinality="o").render_derived(name="u")
     return (
         select(func.string_agg(escaped, aggregate_order_by(_sql("''"), literal_column("u.o"))))
         .select_from(chars)
@@ -326,7 +326,7 @@ def _size_class(eaje_type: ColumnElement[str], capacity: ColumnElement[int]) -> 
 def _json_strings(array: ColumnElement[object], default: str = "[]") -> Json:
     """A JSON array of strings (stored as ``json``) written afresh, in its order."""
     elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
-    items = elements.table_valued("v", with_ordinality="o").alias("e")
+    items = elements.table_valued("v", with_ordinality="o").render_derived(name="e")
     item = _text_json(literal_column("e.v", Text))
     return _array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
 
@@ -407,8 +407,7 @@ def _commune(members: Sequence[Member], row: CTE | Subquery) -> Json:
 
 def _words(text: ColumnElement[str]) -> Json:
     """``text.split()`` as a JSON array of strings."""
-    words = func.regexp_split_to_table(func.btrim(text, " \t\n\r\f\v"), r"\s+").table_valued("w", with_ordinality="o")
-    alias = words.alias("s")
+    alias = func.regexp_split_to_table(func.btrim(text, " \t\n\r\f\v"), r"\s+").table_valued("w", with_ordinality="o").render_derived(name="s")
     item = _text_json(literal_column("s.w", Text))
     found = _array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")  # type: ignore[arg-type]
     return found
@@ -466,7 +465,7 @@ def _document_leaf(document: ColumnElement[object], name: str) -> Json:
 
 def _weekly_hours(members: Sequence[Member], document: ColumnElement[object]) -> Json:
     slots = func.json_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSON)))
-    alias = slots.table_valued("s", with_ordinality="o").alias("h")
+    alias = slots.table_valued("s", with_ordinality="o").render_derived(name="h")
     slot = literal_column("h.s", JSON)
 
     def value_of(member: Member) -> Json:
