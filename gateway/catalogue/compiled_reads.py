@@ -12,11 +12,17 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -26,6 +32,7 @@ from sqlalchemy import (
     Text,
     Time,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -56,17 +63,91 @@ _RADIANS = math.radians(1.0)
 _EARTH_DIAMETER_KM = 2 * 6371.0088
 
 
+STATEMENTS_KEPT = 256
+_statements: OrderedDict[Hashable, Select[Any]] = OrderedDict()
+"""Built statements by query shape, least recently used first (building one costs milliseconds; reusing it, with
+SQLAlchemy's compiled cache, costs nothing). Bounded, like the parser and validation caches (S10)."""
+
+
 async def read_compiled(session: AsyncSession, read: CompiledRead) -> str:
     """The ``data`` object of the answer, as JSON text (non-ASCII characters unescaped)."""
-    columns = [_root(read, root, index).label(f"r{index}") for index, root in enumerate(read.roots)]
-    row = (await session.execute(select(*columns))).one()
+    row = (await session.execute(_statement(read), _values(read))).one()
     return "{" + ",".join(f'"{root.key}":{text}' for root, text in zip(read.roots, row, strict=True)) + "}"
 
 
-def _root(read: CompiledRead, root: RootRead, index: int) -> Json:
+def _statement(read: CompiledRead) -> Select[Any]:
+    shape = tuple(_shape(root) for root in read.roots)
+    statement = _statements.get(shape)
+    if statement is None:
+        columns = [_root(root, index).label(f"r{index}") for index, root in enumerate(read.roots)]
+        statement = _statements[shape] = select(*columns)
+        if len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    else:
+        _statements.move_to_end(shape)
+    return statement
+
+
+def _shape(root: RootRead) -> Hashable:
+    """What the statement of ``root`` depends on: its members and which filters are given, never their values."""
+    if isinstance(root, EstablishmentRead):
+        return ("node", root.key, root.members)
+    search = root.search
+    given = (search.departement, search.commune_insee, search.postal_code, search.categories, search.eaje_types)
+    present = (search.after, search.child_age_months, search.free_between)
+    points = len(search.area.points) if search.area is not None else 0
+    return ("establishments", root.key, root.members, tuple(map(bool, given)), tuple(v is None for v in present), points)
+
+
+def _values(read: CompiledRead) -> dict[str, Any]:
+    """The value of every named parameter of the read's statement."""
+    values: dict[str, Any] = {"now": read.now}
+    for index, (start, end) in enumerate(read.windows):
+        values |= {f"w{index}_from": start, f"w{index}_to": end}
+    for index, root in enumerate(read.roots):
+        record = _recording(f"r{index}_", values)
+        record("today", read.today)
+        record("soon", read.today + timedelta(days=repositories.SOON_DAYS - 1))
+        if isinstance(root, EstablishmentRead):
+            record("id", root.establishment_id)
+            continue
+        search = root.search
+        repositories.search_conditions(search, record)
+        repositories.search_after(search, record)
+        record("limit", search.first + 1)
+        record("first", search.first)
+        for point_index, point in enumerate(search.area.points if search.area is not None else ()):
+            record(f"dlat{point_index}", math.radians(point.latitude))
+            record(f"dcos{point_index}", math.cos(math.radians(point.latitude)))
+            record(f"dlon{point_index}", point.longitude)
+    return values
+
+
+def _recording(prefix: str, values: dict[str, Any]) -> repositories.Value:
+    def record(name: str, value: Any) -> Any:
+        values[prefix + name] = value
+        return value
+
+    return record
+
+
+def _named(prefix: str) -> repositories.Value:
+    """Values as named parameters, given at execution by :func:`_values` (a forgotten one is an error)."""
+
+    def named(name: str, value: Any) -> Any:
+        return bindparam(prefix + name, expanding=isinstance(value, list), required=True)
+
+    return named
+
+
+def _float_parameter(name: str) -> ColumnElement[float]:
+    return bindparam(name, type_=Float, required=True)
+
+
+def _root(root: RootRead, index: int) -> Json:
     if isinstance(root, EstablishmentsRead):
-        return _connection(read, root, index)
-    return _node(read, root)
+        return _connection(root, index)
+    return _node(root, index)
 
 
 # ---- JSON text building blocks -------------------------------------------------------------------------------
@@ -186,59 +267,66 @@ def _ascii_json(text: Json) -> Json:
 # ---- establishments ----------------------------------------------------------------------------------------
 
 
-def _connection(read: CompiledRead, root: EstablishmentsRead, index: int) -> Json:
+def _connection(root: EstablishmentsRead, index: int) -> Json:
     search = root.search
+    named = _named(f"r{index}_")
     needs_summary = _selects(root.members, "availabilityStatus")
-    page = _page(search, needs_summary).cte(f"page_{index}")
-    shown = select(page).order_by(page.c.sort_value, page.c.id).limit(search.first).cte(f"shown_{index}")
+    page = repositories.page_query(search, with_summary=needs_summary, value=named).cte(f"page_{index}")
+    first = named("first", search.first)
+    shown = select(page).order_by(page.c.sort_value, page.c.id).limit(first).cte(f"shown_{index}")
     order = (shown.c.sort_value, shown.c.id)
+    area = _Area(f"r{index}_", search.area) if search.area is not None else None
 
     def value_of(member: Member) -> Json:
         if member.field == "totalCount":
-            return cast(repositories.count_query(search).scalar_subquery(), Text)
+            return cast(repositories.count_query(search, named).scalar_subquery(), Text)
         if member.field == "edges":
-            return _array(_edge(read, member.members, shown, search.area), shown, order)
-        return _object(member.members, lambda info: _page_info(info, page, shown, search))
+            return _array(_edge(member.members, shown, area), shown, order)
+        return _object(member.members, lambda info: _page_info(info, page, shown, search, first))
 
     return _object(root.members, value_of)
 
 
-def _page(search: EstablishmentSearch, with_summary: bool) -> Select[object]:
-    return repositories.page_query(search, with_summary=with_summary)
+@dataclass(frozen=True)
+class _Area:
+    """A search's points, as the named parameters of one root (``dlat``, ``dcos``, ``dlon``)."""
+
+    prefix: str
+    area: Area
 
 
-def _page_info(member: Member, page: CTE, shown: CTE, search: EstablishmentSearch) -> Json:
+def _page_info(member: Member, page: CTE, shown: CTE, search: EstablishmentSearch, first: Any) -> Json:
     if member.field == "hasNextPage":
-        more = select(func.count()).select_from(page).scalar_subquery() > search.first
+        more = select(func.count()).select_from(page).scalar_subquery() > first
         return case((more, _sql("'true'")), else_=_sql("'false'"))
     if member.field == "hasPreviousPage":
         return _const("true" if search.after is not None else "false")
     direction = (shown.c.sort_value, shown.c.id)
     if member.field == "endCursor":
         direction = (shown.c.sort_value.desc(), shown.c.id.desc())
-    first = select(_cursor(shown, search.area)).order_by(*direction).limit(1).scalar_subquery()
-    return func.coalesce(first, _sql("'null'"))
+    found = select(_cursor(shown, search.area is not None)).order_by(*direction).limit(1).scalar_subquery()
+    return func.coalesce(found, _sql("'null'"))
 
 
-def _edge(read: CompiledRead, members: Sequence[Member], row: CTE, area: Area | None) -> Json:
+def _edge(members: Sequence[Member], row: CTE, area: _Area | None) -> Json:
     def value_of(member: Member) -> Json:
         if member.field == "cursor":
-            return _cursor(row, area)
-        return _establishment(read, member.members, row, area)
+            return _cursor(row, area is not None)
+        return _establishment(member.members, row, area)
 
     return _object(members, value_of)
 
 
-def _cursor(row: CTE | Subquery, area: Area | None) -> Json:
+def _cursor(row: CTE | Subquery, near: bool) -> Json:
     """``encode_cursor((sort value, id))``: base64 of ``json.dumps([value, id], separators=(",", ":"))``."""
-    value = _float(row.c.sort_value) if area is not None else _ascii_json(_text_json(row.c.sort_value))
+    value = _float(row.c.sort_value) if near else _ascii_json(_text_json(row.c.sort_value))
     key = _concat(["[", value, ",", _text_json(row.c.id), "]"])
     return _concat(['"', _base64url(key), '"'])
 
 
-def _node(read: CompiledRead, root: EstablishmentRead) -> Json:
-    row = repositories.page_query_of(root.establishment_id, read.today).subquery("node")
-    found = select(_establishment(read, root.members, row, None)).select_from(row).limit(1).scalar_subquery()
+def _node(root: EstablishmentRead, index: int) -> Json:
+    row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(f"node_{index}")
+    found = select(_establishment(root.members, row, None)).select_from(row).limit(1).scalar_subquery()
     return func.coalesce(found, _sql("'null'"))
 
 
@@ -246,7 +334,7 @@ def _selects(members: Sequence[Member], field: str) -> bool:
     return any(m.field == field or _selects(m.members, field) for m in members)
 
 
-def _establishment(read: CompiledRead, members: Sequence[Member], row: CTE | Subquery, area: Area | None) -> Json:
+def _establishment(members: Sequence[Member], row: CTE | Subquery, area: _Area | None) -> Json:
     c = row.c
     is_eaje = c.category == Category.EAJE.value
     plain = {
@@ -293,7 +381,7 @@ def _establishment(read: CompiledRead, members: Sequence[Member], row: CTE | Sub
         if field == "operatingInfo":
             return _nullable(c.info_version.is_not(None), _operating_info(member.members, row))
         if field == "availabilityStatus":
-            return _nullable(is_eaje, _availability_status(read, member.members, row))
+            return _nullable(is_eaje, _availability_status(member.members, row))
         assert field == "availabilities" and member.window is not None
         return case((is_eaje, _availabilities(member, c.id)), else_=_sql("'[]'"))
 
@@ -331,17 +419,16 @@ def _json_strings(array: ColumnElement[object], default: str = "[]") -> Json:
     return _array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
 
 
-def _distance(row: CTE | Subquery, area: Area) -> Json:
+def _distance(row: CTE | Subquery, area: _Area) -> Json:
     """``round(min(haversine(point, establishment)), 3)``, with the operations of :func:`domain.distance_km`."""
-    lat2 = row.c.latitude * _RADIANS
+    radians = literal(_RADIANS, Float)
+    lat2 = row.c.latitude * radians
     distances = []
-    for point in area.points:
-        lat1 = math.radians(point.latitude)
+    for index in range(len(area.area.points)):
+        lat1, cos1 = _float_parameter(f"{area.prefix}dlat{index}"), _float_parameter(f"{area.prefix}dcos{index}")
         dlat = lat2 - lat1
-        dlon = (row.c.longitude - point.longitude) * _RADIANS
-        h = func.power(func.sin(dlat / 2.0), 2.0) + literal(math.cos(lat1), Float) * func.cos(lat2) * func.power(
-            func.sin(dlon / 2.0), 2.0
-        )
+        dlon = (row.c.longitude - _float_parameter(f"{area.prefix}dlon{index}")) * radians
+        h = func.power(func.sin(dlat / 2.0), 2.0) + cos1 * func.cos(lat2) * func.power(func.sin(dlon / 2.0), 2.0)
         distances.append(literal(_EARTH_DIAMETER_KM, Float) * func.asin(func.sqrt(h)))
     nearest = distances[0] if len(distances) == 1 else func.least(*distances)
     return _float(cast(func.round(cast(nearest, Numeric), 3), Float))
@@ -497,11 +584,12 @@ def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:
 # ---- availabilities ------------------------------------------------------------------------------------------
 
 
-def _availability_status(read: CompiledRead, members: Sequence[Member], row: CTE | Subquery) -> Json:
+def _availability_status(members: Sequence[Member], row: CTE | Subquery) -> Json:
     """:func:`domain.availability_state` over the row's 14-day summary, as ``Establishment.availability_status``."""
     c = row.c
     updated = c.availability_updated_at
-    stale = literal(read.now, DateTime(timezone=True)) - updated > literal(STALE_AFTER, Interval)
+    now = bindparam("now", type_=DateTime(timezone=True), required=True)
+    stale = now - updated > literal(STALE_AFTER, Interval)
     state = case(
         (updated.is_(None), AvailabilityState.NON_RENSEIGNEES.value),
         (stale, AvailabilityState.PERIMEES.value),
@@ -523,7 +611,8 @@ def _availability_status(read: CompiledRead, members: Sequence[Member], row: CTE
 
 def _availabilities(member: Member, establishment_id: ColumnElement[str]) -> Json:
     assert member.window is not None
-    start, end = member.window
+    start = bindparam(f"w{member.window}_from", type_=Date, required=True)
+    end = bindparam(f"w{member.window}_to", type_=Date, required=True)
     columns = {"date": A.c.day, "slot": A.c.slot, "places": A.c.places, "ageGroup": A.c.age_group}
     columns |= {"careKind": A.c.care_kind, "channel": A.c.channel}
     item = _object(member.members, lambda m: _json(columns[m.field]))

@@ -14,12 +14,13 @@ from gateway.catalogue.search import EstablishmentSearch
 @dataclass(frozen=True)
 class Member:
     """One entry of an object of the answer: its response ``key``, the schema ``field`` it reads, what it selects
-    below (empty for a leaf), and for ``availabilities`` the resolved window."""
+    below (empty for a leaf), and for ``availabilities`` the index of its window in :attr:`CompiledRead.windows`.
+    Members hold no request value: equal members are one shape, one statement."""
 
     key: str
     field: str
     members: tuple["Member", ...] = ()
-    window: tuple[date, date] | None = None
+    window: int | None = None
     type_name: str = ""
     """The object type the member belongs to (what ``__typename`` answers)."""
 
@@ -50,5 +51,7 @@ class CompiledRead:
     """Every root field of one query, and the instants it is read at (Paris « today », now in UTC)."""
 
     roots: tuple[RootRead, ...]
+    windows: tuple[tuple[date, date], ...]
+    """The days each ``availabilities`` member covers (first and last), by index."""
     today: date
     now: datetime

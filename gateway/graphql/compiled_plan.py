@@ -106,6 +106,7 @@ class _Query:
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: VariableValues
     today: date
+    windows: list[tuple[date, date]]
 
 
 def plan_read(
@@ -120,7 +121,7 @@ def plan_read(
     """The compiled read of ``operation`` (already validated, its variables coerced), or why there is none."""
     if operation.operation is not OperationType.QUERY:
         return Unsupported("not-a-query")
-    query = _Query(schema, fragments, variables, today)
+    query = _Query(schema, fragments, variables, today, [])
     try:
         grouped = _collect(query, [operation.selection_set], "Query")
         roots = tuple(_root(query, key, nodes) for key, nodes in grouped.items())
@@ -128,7 +129,7 @@ def plan_read(
         return Unsupported(refusal.reason)
     if not roots:
         return Unsupported("no-field")
-    return CompiledRead(roots=roots, today=today, now=now)
+    return CompiledRead(roots=roots, windows=tuple(query.windows), today=today, now=now)
 
 
 def _root(query: _Query, key: str, nodes: list[FieldNode]) -> RootRead:
@@ -204,13 +205,14 @@ def _member(query: _Query, key: str, nodes: list[FieldNode], type_name: str) -> 
     return Member(key, name, members, window, type_name)
 
 
-def _window(query: _Query, arguments: dict[str, Any]) -> tuple[date, date]:
+def _window(query: _Query, arguments: dict[str, Any]) -> int:
     """The days ``availabilities(from:, to:)`` covers, as the resolver computes them (its errors: normal path)."""
     start = arguments.get("from") or query.today
     end = arguments.get("to") or start + timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
     if end < start or (end - start).days >= MAX_AVAILABILITY_DAYS:
         raise _NotCompiled("invalid-argument")
-    return start, end
+    query.windows.append((start, end))
+    return len(query.windows) - 1
 
 
 def _arguments(query: _Query, type_name: str, node: FieldNode) -> dict[str, Any]:
