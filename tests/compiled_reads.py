@@ -2,7 +2,7 @@
 bytes as the HTTP view would send them."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,12 +13,13 @@ from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.schema import build_schema
 from shared.db import create_session_factory
+from shared.graphql_protection import Limits
 
 
 class TwoPaths:
     def __init__(self, engine: AsyncEngine) -> None:
         self.sessions = create_session_factory(engine)
-        self.schema = build_schema()
+        self.schema = build_schema(Limits(timeout_seconds=120))  # a loaded machine must not make a case fail
         self.reads = CompiledReads()
 
     @staticmethod
@@ -39,7 +40,3 @@ class TwoPaths:
         if result.errors:
             response["errors"] = [error.formatted for error in result.errors]
         return encode_response(response) or json.dumps(response, separators=(",", ":")).encode()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -11,9 +11,8 @@ in unpadded URL-safe base64. Non-ASCII characters are left as they are: the call
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -51,8 +50,7 @@ from gateway.catalogue import repositories
 from gateway.catalogue.domain import STALE_AFTER, Area, size_class
 from gateway.catalogue.search import EstablishmentSearch
 from gateway.catalogue.selections import CompiledRead, EstablishmentRead, EstablishmentsRead, Member, RootRead
-from gateway.catalogue.tables import availabilities as A
-from gateway.catalogue.tables import establishments as E
+from gateway.catalogue.tables import availabilities
 from gateway.catalogue.vocabulary import LABELS, AgeUnit, AvailabilityState, Category, EajeType
 from shared.operating_info import OperatingInfoDocument, graphql_name
 
@@ -80,7 +78,8 @@ def _statement(read: CompiledRead) -> Select[Any]:
     statement = _statements.get(shape)
     if statement is None:
         columns = [_root(root, index).label(f"r{index}") for index, root in enumerate(read.roots)]
-        statement = _statements[shape] = select(*columns)
+        built: Select[Any] = select(*columns)  # type: ignore[assignment]
+        statement = _statements[shape] = built
         if len(_statements) > STATEMENTS_KEPT:
             _statements.popitem(last=False)
     else:
@@ -96,7 +95,14 @@ def _shape(root: RootRead) -> Hashable:
     given = (search.departement, search.commune_insee, search.postal_code, search.categories, search.eaje_types)
     present = (search.after, search.child_age_months, search.free_between)
     points = len(search.area.points) if search.area is not None else 0
-    return ("establishments", root.key, root.members, tuple(map(bool, given)), tuple(v is None for v in present), points)
+    return (
+        "establishments",
+        root.key,
+        root.members,
+        tuple(map(bool, given)),
+        tuple(v is None for v in present),
+        points,
+    )
 
 
 def _values(read: CompiledRead) -> dict[str, Any]:
@@ -177,7 +183,7 @@ def _concat(parts: Sequence[Part]) -> Json:
     elements = [_const(p) if isinstance(p, str) else p for p in merged]
     if len(elements) == 1:
         return elements[0]
-    return Grouping(ClauseList(*elements, operator=operators.concat_op))  # type: ignore[return-value]
+    return Grouping(ClauseList(*elements, operator=operators.concat_op))
 
 
 def _json(value: ColumnElement[object]) -> Json:
@@ -185,7 +191,7 @@ def _json(value: ColumnElement[object]) -> Json:
     return func.coalesce(cast(func.to_json(value), Text), _sql("'null'"))
 
 
-def _text_json(value: ColumnElement[object]) -> Json:
+def _text_json(value: ColumnElement[Any]) -> Json:
     return cast(func.to_json(value), Text)
 
 
@@ -256,7 +262,9 @@ def _ascii_json(text: Json) -> Json:
         ),
         else_=_sql("'\\u'") + func.lpad(func.to_hex(code), 4, "0"),
     )
-    chars = func.unnest(func.string_to_array(text, None)).table_valued("c", with_ordinality="o").render_derived(name="u")
+    chars = (
+        func.unnest(func.string_to_array(text, None)).table_valued("c", with_ordinality="o").render_derived(name="u")
+    )
     return (
         select(func.string_agg(escaped, aggregate_order_by(_sql("''"), literal_column("u.o"))))
         .select_from(chars)
@@ -301,7 +309,7 @@ def _page_info(member: Member, page: CTE, shown: CTE, search: EstablishmentSearc
         return case((more, _sql("'true'")), else_=_sql("'false'"))
     if member.field == "hasPreviousPage":
         return _const("true" if search.after is not None else "false")
-    direction = (shown.c.sort_value, shown.c.id)
+    direction: tuple[ColumnElement[Any], ...] = (shown.c.sort_value, shown.c.id)
     if member.field == "endCursor":
         direction = (shown.c.sort_value.desc(), shown.c.id.desc())
     found = select(_cursor(shown, search.area is not None)).order_by(*direction).limit(1).scalar_subquery()
@@ -382,7 +390,7 @@ def _establishment(members: Sequence[Member], row: CTE | Subquery, area: _Area |
             return _nullable(c.info_version.is_not(None), _operating_info(member.members, row))
         if field == "availabilityStatus":
             return _nullable(is_eaje, _availability_status(member.members, row))
-        assert field == "availabilities" and member.window is not None
+        assert field == "availabilities"
         return case((is_eaje, _availabilities(member, c.id)), else_=_sql("'[]'"))
 
     return _object(members, value_of)
@@ -494,10 +502,13 @@ def _commune(members: Sequence[Member], row: CTE | Subquery) -> Json:
 
 def _words(text: ColumnElement[str]) -> Json:
     """``text.split()`` as a JSON array of strings."""
-    alias = func.regexp_split_to_table(func.btrim(text, " \t\n\r\f\v"), r"\s+").table_valued("w", with_ordinality="o").render_derived(name="s")
+    alias = (
+        func.regexp_split_to_table(func.btrim(text, " \t\n\r\f\v"), r"\s+")
+        .table_valued("w", with_ordinality="o")
+        .render_derived(name="s")
+    )
     item = _text_json(literal_column("s.w", Text))
-    found = _array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")  # type: ignore[arg-type]
-    return found
+    return _array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")  # type: ignore[arg-type]
 
 
 # ---- published operating information ---------------------------------------------------------------------------
@@ -505,9 +516,16 @@ def _words(text: ColumnElement[str]) -> Json:
 _DOCUMENT = OperatingInfoDocument.model_fields
 _LISTS = ("closure_periods", "funding", "care_kinds", "languages", "eligible_work_communes", "eligible_home_communes")
 _BOOLEANS = ("by_appointment", "closed_on_public_holidays", "national_fee_scale", "meals_provided", "nappies_provided")
-_TEXTS = (
-    "hours_note disability_welcome project provider_presentation team fees admission_conditions registration".split()
-)
+_TEXTS = [
+    "hours_note",
+    "disability_welcome",
+    "project",
+    "provider_presentation",
+    "team",
+    "fees",
+    "admission_conditions",
+    "registration",
+]
 _PYTHON_NAMES = {graphql_name(name): name for name in _DOCUMENT}
 
 
@@ -613,8 +631,9 @@ def _availabilities(member: Member, establishment_id: ColumnElement[str]) -> Jso
     assert member.window is not None
     start = bindparam(f"w{member.window}_from", type_=Date, required=True)
     end = bindparam(f"w{member.window}_to", type_=Date, required=True)
-    columns = {"date": A.c.day, "slot": A.c.slot, "places": A.c.places, "ageGroup": A.c.age_group}
-    columns |= {"careKind": A.c.care_kind, "channel": A.c.channel}
+    a = availabilities.c
+    columns = {"date": a.day, "slot": a.slot, "places": a.places, "ageGroup": a.age_group}
+    columns |= {"careKind": a.care_kind, "channel": a.channel}
     item = _object(member.members, lambda m: _json(columns[m.field]))
-    found = (A.c.establishment_id == establishment_id, A.c.day.between(start, end))
-    return _array(item, None, [A.c.day, A.c.slot, A.c.id], *found)
+    found = (a.establishment_id == establishment_id, a.day.between(start, end))
+    return _array(item, None, [a.day, a.slot, a.id], *found)

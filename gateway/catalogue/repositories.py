@@ -143,7 +143,7 @@ def search_after(search: EstablishmentSearch, value: Value = as_value) -> Column
     return or_(first > after, and_(first == after, second > identifier))
 
 
-def count_query(search: EstablishmentSearch, value: Value = as_value) -> Select[tuple[int]]:
+def count_query(search: EstablishmentSearch, value: Value = as_value) -> Select[Any]:
     """How many establishments match ``search`` (also a subquery of the compiled read path)."""
     source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
     return select(func.count()).select_from(source).where(*search_conditions(search, value))

@@ -35,11 +35,28 @@ from gateway.graphql.queries import establishment_search
 from gateway.graphql.relay import from_global_id
 from shared.errors import PermanentError
 
-_DOCUMENT_LEAVES = (
-    "hoursNote byAppointment closurePeriods closedOnPublicHolidays capacity mealsProvided nappiesProvided "
-    "disabilityWelcome project providerPresentation team nationalFeeScale fees funding admissionConditions "
-    "registration eligibleWorkCommunes eligibleHomeCommunes careKinds languages"
-).split()
+_DOCUMENT_LEAVES = [
+    "hoursNote",
+    "byAppointment",
+    "closurePeriods",
+    "closedOnPublicHolidays",
+    "capacity",
+    "mealsProvided",
+    "nappiesProvided",
+    "disabilityWelcome",
+    "project",
+    "providerPresentation",
+    "team",
+    "nationalFeeScale",
+    "fees",
+    "funding",
+    "admissionConditions",
+    "registration",
+    "eligibleWorkCommunes",
+    "eligibleHomeCommunes",
+    "careKinds",
+    "languages",
+]
 
 FIELDS: dict[str, dict[str, str | None]] = {
     "EstablishmentConnection": {"totalCount": None, "edges": "EstablishmentEdge", "pageInfo": "PageInfo"},
@@ -47,8 +64,26 @@ FIELDS: dict[str, dict[str, str | None]] = {
     "PageInfo": dict.fromkeys(("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
     "Establishment": {
         **dict.fromkeys(
-            "id name category categoryLabel eajeType eajeTypeLabel sizeClass parental occasionalOnly alshKinds avip "
-            "management distanceKm phone phone2 email website capacity".split()
+            [
+                "id",
+                "name",
+                "category",
+                "categoryLabel",
+                "eajeType",
+                "eajeTypeLabel",
+                "sizeClass",
+                "parental",
+                "occasionalOnly",
+                "alshKinds",
+                "avip",
+                "management",
+                "distanceKm",
+                "phone",
+                "phone2",
+                "email",
+                "website",
+                "capacity",
+            ]
         ),
         "address": "Address",
         "location": "GeoPoint",
@@ -94,7 +129,7 @@ class Unsupported:
     reason: str
 
 
-class _NotCompiled(Exception):
+class _NotCompiledError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -125,7 +160,7 @@ def plan_read(
     try:
         grouped = _collect(query, [operation.selection_set], "Query")
         roots = tuple(_root(query, key, nodes) for key, nodes in grouped.items())
-    except _NotCompiled as refusal:
+    except _NotCompiledError as refusal:
         return Unsupported(refusal.reason)
     if not roots:
         return Unsupported("no-field")
@@ -141,16 +176,16 @@ def _root(query: _Query, key: str, nodes: list[FieldNode]) -> RootRead:
     if name == "node":
         type_name, establishment_id = _node_key(arguments["id"])
         return EstablishmentRead(key, establishment_id, _members(query, nodes, type_name))
-    raise _NotCompiled(f"root:{name}")
+    raise _NotCompiledError(f"root:{name}")
 
 
 def _node_key(global_id: str) -> tuple[str, str]:
     try:
         type_name, key = from_global_id(global_id)
     except PermanentError:
-        raise _NotCompiled("invalid-argument") from None
+        raise _NotCompiledError("invalid-argument") from None
     if type_name != "Establishment":
-        raise _NotCompiled(f"node:{type_name}" if type_name in _NODE_TYPES else "invalid-argument")
+        raise _NotCompiledError(f"node:{type_name}" if type_name in _NODE_TYPES else "invalid-argument")
     return type_name, key
 
 
@@ -166,7 +201,7 @@ def _search(query: _Query, arguments: dict[str, Any]) -> Any:
             _near(near) if near is not None else None,
         )
     except PermanentError:
-        raise _NotCompiled("invalid-argument") from None
+        raise _NotCompiledError("invalid-argument") from None
 
 
 def _filter(given: dict[str, Any]) -> EstablishmentFilter:
@@ -198,7 +233,7 @@ def _member(query: _Query, key: str, nodes: list[FieldNode], type_name: str) -> 
         return Member(key, name, type_name=type_name)
     fields = FIELDS.get(type_name, {})
     if name not in fields:
-        raise _NotCompiled(f"field:{type_name}.{name}")
+        raise _NotCompiledError(f"field:{type_name}.{name}")
     child = fields[name]
     members = _members(query, nodes, child) if child is not None else ()
     window = _window(query, _arguments(query, type_name, nodes[0])) if name == "availabilities" else None
@@ -210,7 +245,7 @@ def _window(query: _Query, arguments: dict[str, Any]) -> int:
     start = arguments.get("from") or query.today
     end = arguments.get("to") or start + timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
     if end < start or (end - start).days >= MAX_AVAILABILITY_DAYS:
-        raise _NotCompiled("invalid-argument")
+        raise _NotCompiledError("invalid-argument")
     query.windows.append((start, end))
     return len(query.windows) - 1
 
@@ -245,7 +280,7 @@ def _collect_into(
         elif isinstance(selection, FragmentSpreadNode):
             fragment = query.fragments[selection.name.value]
             if fragment.variable_definitions:
-                raise _NotCompiled("fragment-variables")
+                raise _NotCompiledError("fragment-variables")
             if _applies(fragment.type_condition.name.value, type_name):
                 _collect_into(query, fragment.selection_set, type_name, grouped)
 
@@ -259,14 +294,14 @@ def _included(query: _Query, selection: SelectionNode) -> bool:
     for directive in selection.directives or ():
         name = directive.name.value
         if name not in ("skip", "include"):
-            raise _NotCompiled(f"directive:{name}")
-        (argument,) = directive.arguments
+            raise _NotCompiledError(f"directive:{name}")
+        (argument,) = directive.arguments or ()
         value = argument.value
         if isinstance(value, VariableNode):
             condition = bool(query.variables.coerced[value.name.value])
         elif isinstance(value, BooleanValueNode):
             condition = value.value
         else:  # pragma: no cover - validation allows nothing else
-            raise _NotCompiled("directive-argument")
+            raise _NotCompiledError("directive-argument")
         included = included and (condition if name == "include" else not condition)
     return included

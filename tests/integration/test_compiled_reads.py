@@ -27,8 +27,7 @@ from tests.conftest import EngineFactory, Stack, _drop_databases, run_blocking
 
 pytestmark = pytest.mark.integration
 SCALE = 0.01
-import os
-CASES = int(os.environ.get('CASES', 1500))
+CASES = 600
 ODD_NAMES = [
     'Crèche « L\'Île aux "enfants" » \\ n°1',
     "Micro-crèche 🐣 Les Poussins",
@@ -119,20 +118,70 @@ async def _add_odd_rows(session: Any) -> tuple[list[str], str]:
     return ids, closed
 
 
-ESTABLISHMENT_LEAVES = (
-    "id name category categoryLabel eajeType eajeTypeLabel sizeClass parental occasionalOnly alshKinds avip "
-    "management distanceKm phone phone2 email website capacity __typename"
-).split()
+ESTABLISHMENT_LEAVES = [
+    "id",
+    "name",
+    "category",
+    "categoryLabel",
+    "eajeType",
+    "eajeTypeLabel",
+    "sizeClass",
+    "parental",
+    "occasionalOnly",
+    "alshKinds",
+    "avip",
+    "management",
+    "distanceKm",
+    "phone",
+    "phone2",
+    "email",
+    "website",
+    "capacity",
+    "__typename",
+]
 OBJECTS = {
-    "address": "streetNumber streetName complement postalCode communeInsee communeName oneLine __typename".split(),
+    "address": [
+        "streetNumber",
+        "streetName",
+        "complement",
+        "postalCode",
+        "communeInsee",
+        "communeName",
+        "oneLine",
+        "__typename",
+    ],
     "location": ["latitude", "longitude"],
     "provider": ["id", "name", "kind", "__typename"],
     "caf": ["id", "code", "label", "headOffice"],
     "commune": ["id", "insee", "name", "departement", "postalCodes", "population", "location { latitude longitude }"],
     "operatingInfo": [
-        *"version openingHours hoursNote byAppointment closurePeriods closedOnPublicHolidays capacity".split(),
-        *"mealsProvided nappiesProvided disabilityWelcome project providerPresentation team nationalFeeScale".split(),
-        *"fees funding admissionConditions registration eligibleWorkCommunes eligibleHomeCommunes careKinds".split(),
+        *[
+            "version",
+            "openingHours",
+            "hoursNote",
+            "byAppointment",
+            "closurePeriods",
+            "closedOnPublicHolidays",
+            "capacity",
+        ],
+        *[
+            "mealsProvided",
+            "nappiesProvided",
+            "disabilityWelcome",
+            "project",
+            "providerPresentation",
+            "team",
+            "nationalFeeScale",
+        ],
+        *[
+            "fees",
+            "funding",
+            "admissionConditions",
+            "registration",
+            "eligibleWorkCommunes",
+            "eligibleHomeCommunes",
+            "careKinds",
+        ],
         "languages",
         "weeklyHours { day opens closes __typename }",
         "ageMin { value unit months }",
@@ -292,7 +341,7 @@ class QueryWriter:
         inside = " ".join(fields[cut:])
         if rng.random() < 0.5:
             name = f"F{len(self.fragments)}"
-            on = rng.choice(["Establishment", "Establishment", "Node"]) if "id" == inside else "Establishment"
+            on = rng.choice(["Establishment", "Establishment", "Node"]) if inside == "id" else "Establishment"
             self.fragments.append(f"fragment {name} on {on} {{ {inside} }}")
             return " ".join([*fields[:cut], f"...{name}"])
         return " ".join([*fields[:cut], f"... on Establishment {{ {inside} }}"])
@@ -319,18 +368,9 @@ async def test_the_compiled_path_answers_the_same_bytes_as_the_normal_executor(
 ) -> None:
     paths = TwoPaths(engines(dataset.url))
     writer = QueryWriter(random.Random(20261203), dataset, paths.today())
-    totals = [0.0, 0.0]
     for case in range(CASES):
         document, variables = writer.query()
-        import time, sys
-        t0 = time.perf_counter()
         normal = await paths.normal(document, variables)
-        t1 = time.perf_counter()
         compiled = await paths.compiled(document, variables)
-        t2 = time.perf_counter()
-        totals[0] += t1 - t0; totals[1] += t2 - t1
-        if t2 - t0 > 0.5:
-            sys.stderr.write(f"SLOW {case} normal {t1-t0:.2f} compiled {t2-t1:.2f}\n{document}\n{variables}\n")
         assert compiled == normal, f"case {case}:\n{document}\n{variables}"
-    sys.stderr.write(f"TOTALS {totals} {paths.reads.counts}\n")
     assert paths.reads.counts["compiled"] >= CASES * 0.8, paths.reads.counts
