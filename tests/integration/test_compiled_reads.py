@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +25,12 @@ from shared.db import create_engine, create_session_factory
 from tests.catalogue_data import create_pg_database
 from tests.compiled_reads import TwoPaths
 from tests.conftest import EngineFactory, Stack, _drop_databases, run_blocking
+from tests.gateway_app import gateway_at
 
 pytestmark = pytest.mark.integration
 SCALE = 0.01
 CASES = 600
+QUERIES = Path(__file__).resolve().parents[2] / "bench" / "queries" / "gateway"
 ODD_NAMES = [
     'Crèche « L\'Île aux "enfants" » \\ n°1',
     "Micro-crèche 🐣 Les Poussins",
@@ -374,3 +377,71 @@ async def test_the_compiled_path_answers_the_same_bytes_as_the_normal_executor(
         compiled = await paths.compiled(document, variables)
         assert compiled == normal, f"case {case}:\n{document}\n{variables}"
     assert paths.reads.counts["compiled"] >= CASES * 0.8, paths.reads.counts
+
+
+FALLBACKS = {
+    "field:AvailabilityStatus.updatedAt": "{ establishments { edges { node { availabilityStatus { updatedAt } } } } }",
+    "root:communes": '{ communes(search: "Esc") { name } }',
+    "root:service": "{ establishments(first: 1) { totalCount } service { name } }",
+    "node:Commune": f'{{ node(id: "{to_global_id("Commune", "59207")}") {{ id }} }}',
+    "invalid-argument": "{ establishments(first: 0) { totalCount } }",
+}
+
+
+async def test_what_the_compiler_does_not_build_takes_the_normal_path_and_says_why(
+    dataset: Dataset, engines: EngineFactory
+) -> None:
+    paths = TwoPaths(engines(dataset.url))
+    for reason, document in FALLBACKS.items():
+        normal = await paths.normal(document)
+        answered = await paths.compiled(document)
+
+        assert answered == normal, reason
+        assert paths.reads.counts[f"normal:{reason}"] == 1, paths.reads.counts
+    assert b"BAD_USER_INPUT" in await paths.compiled(FALLBACKS["invalid-argument"])
+    assert paths.reads.counts["compiled"] == 0
+
+
+async def test_one_shape_is_one_statement_whatever_the_values(dataset: Dataset, engines: EngineFactory) -> None:
+    """The statement built for a shape is reused with other values: none of the first request's values stays."""
+    paths = TwoPaths(engines(dataset.url))
+    rng = random.Random(7)
+    document = (QUERIES / "q1.graphql").read_text()
+    for _ in range(30):
+        latitude, longitude = rng.choice(dataset.points)
+        start = paths.today() + timedelta(days=rng.randint(0, 10))
+        variables = {
+            "lat": latitude,
+            "lon": longitude,
+            "from": start.isoformat(),
+            "to": (start + timedelta(days=13)).isoformat(),
+        }
+        assert await paths.compiled(document, variables) == await paths.normal(document, variables)
+    for insee in rng.sample(dataset.communes, 30):
+        document = (QUERIES / "q2.graphql").read_text()
+        assert await paths.compiled(document, {"insee": insee}) == await paths.normal(document, {"insee": insee})
+    for establishment_id in rng.sample(dataset.ids, 30):
+        variables = {"id": to_global_id("Establishment", establishment_id)}
+        document = (QUERIES / "q3.graphql").read_text()
+        assert await paths.compiled(document, variables) == await paths.normal(document, variables)
+    assert paths.reads.counts["compiled"] == 90
+
+
+async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off(dataset: Dataset) -> None:
+    document = {"query": (QUERIES / "q2.graphql").read_text(), "variables": {"insee": dataset.communes[0]}}
+    async with gateway_at(dataset.url) as client:
+        seen: list[str] = client.app.state.statements  # type: ignore[attr-defined]
+        seen.clear()
+        compiled = await client.post("/graphql", json=document)
+        statements = len([statement for statement in seen if "establishments" in statement])
+        metrics = (await client.get("/metrics")).text
+    async with gateway_at(dataset.url, compiled_reads=False) as client:
+        normal = await client.post("/graphql", json=document)
+        off = (await client.get("/metrics")).text
+
+    assert compiled.status_code == normal.status_code == 200
+    assert compiled.content == normal.content
+    assert compiled.headers["content-type"] == normal.headers["content-type"]
+    assert statements == 1, "the whole answer is one statement"
+    assert 'structures_graphql_read_path_total{path="compiled"} 1.0' in metrics
+    assert "structures_graphql_read_path_total{" not in off
