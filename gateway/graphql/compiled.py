@@ -10,6 +10,7 @@ context carries :class:`CompiledReads` (the HTTP view sets it on PostgreSQL with
 """
 
 import codecs
+import json
 import logging
 from collections import Counter
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.catalogue.compiled_reads import read_compiled
 from gateway.catalogue.selections import CompiledRead
 from gateway.graphql.compiled_plan import Unsupported, plan_read
-from gateway.graphql.subscriptions import PublicationEvent, SharedEventResults
+from gateway.graphql.subscriptions import SharedEventResults
 
 log = logging.getLogger(__name__)
 COMPILED = "compiled"
@@ -50,8 +51,6 @@ class CompiledExecution(SharedEventResults):
     def execute_operation(self, serially: bool | None = None) -> Any:
         reads: CompiledReads | None = getattr(self.context_value, "compiled_reads", None)
         if reads is None or self.operation.operation is not OperationType.QUERY:
-            return super().execute_operation(serially)
-        if isinstance(self.root_value, PublicationEvent):  # pragma: no cover - subscriptions only
             return super().execute_operation(serially)
         context = self.context_value
         plan = plan_read(
@@ -101,10 +100,12 @@ codecs.register_error("structures_json_escape", _escape_as_json)
 
 def encode_response(response: object) -> bytes | None:
     """The bytes ``json.dumps(response, separators=(",", ":"))`` would give for a compiled answer, else None."""
-    if not isinstance(response, dict) or not isinstance(response.get("data"), CompiledData) or len(response) != 1:
+    if not isinstance(response, dict) or not isinstance(response.get("data"), CompiledData):
         return None
     text: str = response["data"].text
-    return b'{"data":' + text.replace("\x7f", "\\u007f").encode("ascii", "structures_json_escape") + b"}"
+    data = text.replace("\x7f", "\\u007f").encode("ascii", "structures_json_escape")
+    rest = json.dumps({key: value for key, value in response.items() if key != "data"}, separators=(",", ":"))
+    return b'{"data":' + data + (b"," + rest[1:-1].encode() if len(rest) > 2 else b"") + b"}"
 
 
 __all__ = ["CompiledData", "CompiledExecution", "CompiledReads", "encode_response"]
