@@ -3,6 +3,9 @@
 A list of establishments costs at most three statements whatever its page size: the count (when asked for),
 the page (one joined row per establishment, with its commune, provider, Caf, published operating information
 and an availability summary), and the availabilities of the whole page (when asked for).
+
+The compiled read path (:mod:`gateway.catalogue.compiled_reads`) reuses ``page_query``, ``count_query`` and
+``page_query_of`` inside its one statement, with each request value as a named parameter (:data:`Value`).
 """
 
 import math
