@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import make_url
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -32,6 +33,7 @@ from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
 from gateway.catalogue.reference_data import load_reference_data
+from gateway.graphql.compiled import CompiledReads, encode_response
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
@@ -114,6 +116,17 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         self._zone = ZoneInfo(settings.timezone)
         self._recheck_seconds = settings.subscription_recheck_seconds
         self.trusted_documents = trusted_documents(settings)
+        self.compiled_reads = CompiledReads()
+        self._compiled = settings.compiled_reads and make_url(settings.database_url).get_backend_name() == "postgresql"
+        metrics.counter(
+            "structures_graphql_read_path",
+            "Queries answered by the compiled read path (compiled) or the normal executor (normal:<reason>)",
+            "path",
+            self.compiled_reads.paths,
+        )
+
+    def encode_json(self, data: object) -> str | bytes:
+        return encode_response(data) or super().encode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -153,6 +166,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
             recheck_seconds=self._recheck_seconds,
+            compiled_reads=self.compiled_reads if self._compiled and isinstance(request, Request) else None,
         )  # fmt: skip
 
 

@@ -64,6 +64,9 @@ class GatewaySettings(GraphQLServiceSettings):
     """Memory of this process's exact response cache of public answers, in MB (LRU beyond); 0 turns it off."""
     response_cache_refresh_workers: int = Field(default=2, ge=0)
     """Dropped hot answers computed again at once in the background (refresh-ahead); 0: none."""
+    compiled_reads: bool = True
+    """On PostgreSQL, let the database build the JSON of public catalogue queries it can (one statement); off, or on
+    SQLite, every query takes the normal GraphQL executor."""
 
     def why_not_several_workers(self) -> str | None:
         if self.token_signing_key is None:

@@ -27,6 +27,13 @@ _CONNECT_SECONDS = 5
 _alembic_lock = threading.Lock()
 
 
+_SERVER_SETTINGS = {"jit": "off", "extra_float_digits": "1"}
+"""Short statements only: compiling one to machine code (JIT, on above a plan cost PostgreSQL's defaults reach on
+a national catalogue) costs more than running it, often hundreds of milliseconds. Floats as text with the shortest
+round-trip digits (Python's ``repr`` digits; the compiled read path writes JSON numbers that way), whatever the
+server's configuration says."""
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
@@ -44,7 +51,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=_CONNECT_SECONDS,
-        connect_args={"timeout": _CONNECT_SECONDS},
+        connect_args={"timeout": _CONNECT_SECONDS, "server_settings": _SERVER_SETTINGS},
     )
 
 

@@ -3,10 +3,13 @@
 A list of establishments costs at most three statements whatever its page size: the count (when asked for),
 the page (one joined row per establishment, with its commune, provider, Caf, published operating information
 and an availability summary), and the availabilities of the whole page (when asked for).
+
+The compiled read path (:mod:`gateway.catalogue.compiled_reads`) reuses ``page_query``, ``count_query`` and
+``page_query_of`` inside its one statement, with each request value as a named parameter (:data:`Value`).
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -65,73 +68,92 @@ def _full_from() -> FromClause:
     )
 
 
-def distance2(area: Area) -> ColumnElement[float]:
+Value = Callable[[str, Any], Any]
+"""How a request's value enters a query: as itself (:func:`as_value`), or as a named bound parameter whose value
+is given at execution (the compiled read path builds one statement per query shape and reuses it)."""
+
+
+def as_value(_name: str, value: Any) -> Any:
+    return value
+
+
+def distance2(area: Area, value: Value = as_value) -> ColumnElement[float]:
     """Squared distance in km² to the nearest point of ``area`` (flat projection around each point)."""
     terms: list[ColumnElement[float]] = []
-    for point in area.points:
-        kx = EARTH_KM_PER_DEGREE * math.cos(math.radians(point.latitude))
-        dy = (E.c.latitude - point.latitude) * EARTH_KM_PER_DEGREE
-        dx = (E.c.longitude - point.longitude) * kx
+    for index, point in enumerate(area.points):
+        kx = value(f"kx{index}", EARTH_KM_PER_DEGREE * math.cos(math.radians(point.latitude)))
+        dy = (E.c.latitude - value(f"lat{index}", point.latitude)) * EARTH_KM_PER_DEGREE
+        dx = (E.c.longitude - value(f"lon{index}", point.longitude)) * kx
         terms.append(dy * dy + dx * dx)
     if len(terms) == 1:
         return terms[0]
     return case((terms[0] <= terms[1], terms[0]), else_=terms[1])
 
 
-def _open_on(today: date) -> ColumnElement[bool]:
+def _open_on(today: date, value: Value = as_value) -> ColumnElement[bool]:
     """Listed: not closed, or closing after ``today``."""
-    return or_(E.c.closed_on.is_(None), E.c.closed_on > today)
+    return or_(E.c.closed_on.is_(None), E.c.closed_on > value("today", today))
 
 
-def _conditions(search: EstablishmentSearch) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [_open_on(search.today)]
+def search_conditions(search: EstablishmentSearch, value: Value = as_value) -> list[ColumnElement[bool]]:
+    """The conditions of ``search``; with ``value`` recording, also the way to collect its named values."""
+    conditions: list[ColumnElement[bool]] = [_open_on(search.today, value)]
     if search.departement:
-        conditions.append(E.c.departement == search.departement)
+        conditions.append(E.c.departement == value("departement", search.departement))
     if search.commune_insee:
-        conditions.append(E.c.commune_insee == search.commune_insee)
+        conditions.append(E.c.commune_insee == value("commune", search.commune_insee))
     if search.postal_code:
-        conditions.append(E.c.postal_code == search.postal_code)
+        conditions.append(E.c.postal_code == value("postal_code", search.postal_code))
     if search.categories:
-        conditions.append(E.c.category.in_([c.value for c in search.categories]))
+        conditions.append(E.c.category.in_(value("categories", [c.value for c in search.categories])))
     if search.eaje_types:
-        conditions.append(E.c.eaje_type.in_([t.value for t in search.eaje_types]))
+        conditions.append(E.c.eaje_type.in_(value("eaje_types", [t.value for t in search.eaje_types])))
     if search.child_age_months is not None:
-        age = search.child_age_months
+        age = value("age", search.child_age_months)
         conditions.append(V.c.id.is_not(None))
         conditions.append(or_(V.c.age_min_months.is_(None), V.c.age_min_months <= age))
         conditions.append(or_(V.c.age_max_months.is_(None), V.c.age_max_months >= age))
     if search.free_between is not None:
-        start, end = search.free_between
+        start, end = value("free_from", search.free_between[0]), value("free_to", search.free_between[1])
         free = select(A.c.id).where(A.c.establishment_id == E.c.id, A.c.day.between(start, end), A.c.places > 0)
         conditions.append(exists(free))
     if search.area is not None:
-        boxes = [
-            and_(E.c.latitude.between(lat0, lat1), E.c.longitude.between(lon0, lon1))
-            for lat0, lat1, lon0, lon1 in search.area.bounding_boxes()
-        ]
-        conditions.append(or_(*boxes))
-        conditions.append(distance2(search.area) <= search.area.radius_km**2)
+        conditions.append(or_(*_boxes(search.area, value)))
+        conditions.append(distance2(search.area, value) <= value("radius2", search.area.radius_km**2))
     return conditions
 
 
-def _sort_columns(search: EstablishmentSearch) -> list[ColumnElement[Any]]:
+def _boxes(area: Area, value: Value) -> list[ColumnElement[bool]]:
+    boxes = []
+    for index, (lat0, lat1, lon0, lon1) in enumerate(area.bounding_boxes()):
+        latitudes = value(f"lat0_{index}", lat0), value(f"lat1_{index}", lat1)
+        longitudes = value(f"lon0_{index}", lon0), value(f"lon1_{index}", lon1)
+        boxes.append(and_(E.c.latitude.between(*latitudes), E.c.longitude.between(*longitudes)))
+    return boxes
+
+
+def _sort_columns(search: EstablishmentSearch, value: Value = as_value) -> list[ColumnElement[Any]]:
     if search.area is not None:
-        return [distance2(search.area), E.c.id]
+        return [distance2(search.area, value), E.c.id]
     return [E.c.name, E.c.id]
 
 
-def _after(search: EstablishmentSearch) -> ColumnElement[bool] | None:
+def search_after(search: EstablishmentSearch, value: Value = as_value) -> ColumnElement[bool] | None:
     if search.after is None:
         return None
-    first, second = _sort_columns(search)
-    value, identifier = search.after
-    return or_(first > value, and_(first == value, second > identifier))
+    first, second = _sort_columns(search, value)
+    after, identifier = value("after_value", search.after[0]), value("after_id", search.after[1])
+    return or_(first > after, and_(first == after, second > identifier))
+
+
+def count_query(search: EstablishmentSearch, value: Value = as_value) -> Select[Any]:
+    """How many establishments match ``search`` (also a subquery of the compiled read path)."""
+    source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
+    return select(func.count()).select_from(source).where(*search_conditions(search, value))
 
 
 async def count_establishments(session: AsyncSession, search: EstablishmentSearch) -> int:
-    source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
-    query = select(func.count()).select_from(source).where(*_conditions(search))
-    return int(await session.scalar(query) or 0)
+    return int(await session.scalar(count_query(search)) or 0)
 
 
 async def list_establishments(
@@ -141,14 +163,25 @@ async def list_establishments(
 
     ``with_summary=False`` leaves out the 14-day availability summary when the caller does not show it.
     """
-    sort = _sort_columns(search)
+    rows = (await session.execute(page_query(search, with_summary=with_summary))).all()
+    return [_establishment(row, (row.sort_value, row.id)) for row in rows]
+
+
+def page_query(search: EstablishmentSearch, *, with_summary: bool = True, value: Value = as_value) -> Select[Any]:
+    """The rows of one page and one more, in order, each with its ``sort_value`` (the cursor's first part)."""
+    sort = _sort_columns(search, value)
     extra = [sort[0].label("sort_value")]
-    query = _page_select(search.today, extra=extra, with_summary=with_summary).where(*_conditions(search))
-    after = _after(search)
+    query = _page_select(search.today, extra=extra, with_summary=with_summary, value=value)
+    query = query.where(*search_conditions(search, value))
+    after = search_after(search, value)
     if after is not None:
         query = query.where(after)
-    rows = (await session.execute(query.order_by(*sort).limit(search.first + 1))).all()
-    return [_establishment(row, (row.sort_value, row.id)) for row in rows]
+    return query.order_by(*sort).limit(value("limit", search.first + 1))
+
+
+def page_query_of(establishment_id: str, today: date, value: Value = as_value) -> Select[Any]:
+    """The joined row of one listed establishment (``node``), as :func:`get_establishments` reads it."""
+    return _page_select(today, value=value).where(E.c.id == value("id", establishment_id), _open_on(today, value))
 
 
 async def get_establishments(session: AsyncSession, ids: Sequence[str], today: date) -> list[EstablishmentRecord]:
@@ -156,17 +189,20 @@ async def get_establishments(session: AsyncSession, ids: Sequence[str], today: d
     return [_establishment(row, (row.name, row.id)) for row in rows]
 
 
-def _summary_columns(today: date, with_summary: bool) -> list[ColumnElement[Any]]:
+def _summary_columns(today: date, with_summary: bool, value: Value = as_value) -> list[ColumnElement[Any]]:
     if not with_summary:
         return [null().label("next_free_day"), literal(0).label("free_places_soon")]
-    soon = today + timedelta(days=SOON_DAYS - 1)
+    soon = value("soon", today + timedelta(days=SOON_DAYS - 1))
+    today = value("today", today)
     upcoming = and_(A.c.establishment_id == E.c.id, A.c.day.between(today, soon), A.c.places > 0)
     next_free_day = select(func.min(A.c.day)).where(upcoming).scalar_subquery()
     free_soon = select(func.coalesce(func.sum(A.c.places), 0)).where(upcoming).scalar_subquery()
     return [next_free_day.label("next_free_day"), free_soon.label("free_places_soon")]
 
 
-def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = (), *, with_summary: bool = True) -> Select[Any]:
+def _page_select(
+    today: date, extra: Sequence[ColumnElement[Any]] = (), *, with_summary: bool = True, value: Value = as_value
+) -> Select[Any]:
     columns = [
         *E.c,
         communes.c.name.label("commune_name"),
@@ -185,7 +221,7 @@ def _page_select(today: date, extra: Sequence[ColumnElement[Any]] = (), *, with_
         V.c.document.label("info_document"),
         V.c.opening_hours.label("info_opening_hours"),
         V.c.published_at.label("info_published_at"),
-        *_summary_columns(today, with_summary),
+        *_summary_columns(today, with_summary, value),
         *extra,
     ]
     return select(*columns).select_from(_full_from())
@@ -262,7 +298,7 @@ async def list_availabilities(
     query = (
         select(A)
         .where(A.c.establishment_id.in_(list(establishment_ids)), A.c.day.between(start, end))
-        .order_by(A.c.establishment_id, A.c.day, A.c.slot)
+        .order_by(A.c.establishment_id, A.c.day, A.c.slot, A.c.id)
     )
     return [
         AvailabilityRecord(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from gateway.accounts.services import PasswordIssuing
 from gateway.accounts.sessions import Authenticator, Client
@@ -12,6 +13,9 @@ from gateway.integrators.services import Integrator
 from gateway.publications.feed import PublicationFeed
 from shared.db import SessionFactory
 from shared.outbox import OutboxSignal
+
+if TYPE_CHECKING:
+    from gateway.graphql.compiled import CompiledReads
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Context:
     rate_limiter: RateLimiter | None = None
     recheck_seconds: float = 60.0
     """How often an open subscription checks that its key or session is still valid."""
+    compiled_reads: "CompiledReads | None" = None
+    """The compiled read path, when this request may take it (HTTP, PostgreSQL, ``GATEWAY_COMPILED_READS``)."""
 
     @property
     def publication_feed(self) -> PublicationFeed:

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated
 
 import strawberry
@@ -72,7 +73,7 @@ class CatalogueQueries:
         filter: EstablishmentFilter | None = None,
         near: NearInput | None = None,
     ) -> EstablishmentConnection:
-        search = _search(info, first, after, filter, near)
+        search = establishment_search(info.context.today, first, after, filter, near)
         with_summary = _selects(info.selected_fields, "availabilityStatus")
         async with info.context.sessions() as session:
             records = await repositories.list_establishments(session, search, with_summary=with_summary)
@@ -113,9 +114,10 @@ class CatalogueQueries:
             return [Caf.from_record(r) for r in await repositories.list_cafs(session, first)]
 
 
-def _search(
-    info: GraphQLInfo, first: int, after: str | None, filter: EstablishmentFilter | None, near: NearInput | None
+def establishment_search(
+    today: date, first: int, after: str | None, filter: EstablishmentFilter | None, near: NearInput | None
 ) -> EstablishmentSearch:
+    """The search ``establishments(...)`` asks for, validated (the compiled read path builds the same one)."""
     given = filter or EstablishmentFilter()
     area = None
     if near is not None:
@@ -134,7 +136,7 @@ def _search(
             child_age_months=given.child_age_months,
             free_between=free,
             area=area,
-            today=info.context.today,
+            today=today,
         )
     except InvalidSearchError as error:
         raise InvalidArgumentError(str(error)) from None

@@ -5,6 +5,7 @@ import strawberry
 from gateway.graphql.agent import AgentMutations, AgentQueries, AgentSubmissionMutations
 from gateway.graphql.caf import CafMutations, CafQueries
 from gateway.graphql.caf_administration import CafAdministrationMutations
+from gateway.graphql.compiled import CompiledExecution
 from gateway.graphql.conventions import ConventionMutations, ConventionQueries
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
@@ -14,7 +15,7 @@ from gateway.graphql.register import RegisterMutations
 from gateway.graphql.scope import ScopeQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
-from gateway.graphql.subscriptions import PublicationQueries, SharedEventResults, Subscription
+from gateway.graphql.subscriptions import PublicationQueries, Subscription
 from gateway.graphql.types import Caf, Commune, Provider
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
@@ -58,6 +59,6 @@ def build_schema(limits: Limits | None = None, metrics: ServiceMetrics | None = 
         subscription=Subscription,
         types=[Establishment, Commune, Caf, Provider],
         extensions=[*timing, *schema_extensions(limits, SENSITIVE_ROOT_FIELDS)],
-        execution_context_class=SharedEventResults,
+        execution_context_class=CompiledExecution,
         timeout_seconds=limits.timeout_seconds,
     )

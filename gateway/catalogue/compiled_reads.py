@@ -1,0 +1,639 @@
+"""Compiled reads: PostgreSQL builds a catalogue answer's JSON text in one statement (PostgreSQL only).
+
+The rows are those of :mod:`gateway.catalogue.repositories` (same joins, filters, order and limits: this module
+reuses them); only the shaping differs. Every value is written as the normal path's JSON encoder writes it:
+strings and enums through ``to_json``, labels and constants pre-serialised here, floats with Python's ``repr``
+(shortest round-trip digits, ``.0`` on whole numbers), distances rounded like ``round(x, 3)``, IDs and cursors
+in unpadded URL-safe base64. Non-ASCII characters are left as they are: the caller escapes them as Python's
+``json.dumps`` does.
+"""
+
+import json
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Interval,
+    Numeric,
+    Select,
+    Text,
+    Time,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ClauseList, Grouping
+from sqlalchemy.sql.selectable import CTE, Subquery
+
+from gateway.catalogue import repositories
+from gateway.catalogue.domain import STALE_AFTER, Area, size_class
+from gateway.catalogue.search import EstablishmentSearch
+from gateway.catalogue.selections import CompiledRead, EstablishmentRead, EstablishmentsRead, Member, RootRead
+from gateway.catalogue.tables import availabilities
+from gateway.catalogue.vocabulary import LABELS, AgeUnit, AvailabilityState, Category, EajeType
+from shared.operating_info import OperatingInfoDocument, graphql_name
+
+Json = ColumnElement[str]
+Part = Json | str
+_KEY = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+_RADIANS = math.radians(1.0)
+_EARTH_DIAMETER_KM = 2 * 6371.0088
+
+
+STATEMENTS_KEPT = 256
+_statements: OrderedDict[Hashable, Select[Any]] = OrderedDict()
+"""Built statements by query shape, least recently used first (building one costs milliseconds; reusing it, with
+SQLAlchemy's compiled cache, costs nothing). Bounded, like the parser and validation caches (S10)."""
+
+
+async def read_compiled(session: AsyncSession, read: CompiledRead) -> str:
+    """The ``data`` object of the answer, as JSON text (non-ASCII characters unescaped)."""
+    row = (await session.execute(_statement(read), _values(read))).one()
+    return "{" + ",".join(f'"{root.key}":{text}' for root, text in zip(read.roots, row, strict=True)) + "}"
+
+
+def _statement(read: CompiledRead) -> Select[Any]:
+    shape = tuple(_shape(root) for root in read.roots)
+    statement = _statements.get(shape)
+    if statement is None:
+        columns = [_root(root, index).label(f"r{index}") for index, root in enumerate(read.roots)]
+        built: Select[Any] = select(*columns)  # type: ignore[assignment]
+        statement = _statements[shape] = built
+        if len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    else:
+        _statements.move_to_end(shape)
+    return statement
+
+
+def _shape(root: RootRead) -> Hashable:
+    """What the statement of ``root`` depends on: its members and which filters are given, never their values."""
+    if isinstance(root, EstablishmentRead):
+        return ("node", root.key, root.members)
+    search = root.search
+    given = (search.departement, search.commune_insee, search.postal_code, search.categories, search.eaje_types)
+    present = (search.after, search.child_age_months, search.free_between)
+    points = len(search.area.points) if search.area is not None else 0
+    return (
+        "establishments",
+        root.key,
+        root.members,
+        tuple(map(bool, given)),
+        tuple(v is None for v in present),
+        points,
+    )
+
+
+def _values(read: CompiledRead) -> dict[str, Any]:
+    """The value of every named parameter of the read's statement."""
+    values: dict[str, Any] = {"now": read.now}
+    for index, (start, end) in enumerate(read.windows):
+        values |= {f"w{index}_from": start, f"w{index}_to": end}
+    for index, root in enumerate(read.roots):
+        record = _recording(f"r{index}_", values)
+        record("today", read.today)
+        record("soon", read.today + timedelta(days=repositories.SOON_DAYS - 1))
+        if isinstance(root, EstablishmentRead):
+            record("id", root.establishment_id)
+            continue
+        search = root.search
+        repositories.search_conditions(search, record)
+        repositories.search_after(search, record)
+        record("limit", search.first + 1)
+        record("first", search.first)
+        for point_index, point in enumerate(search.area.points if search.area is not None else ()):
+            record(f"dlat{point_index}", math.radians(point.latitude))
+            record(f"dcos{point_index}", math.cos(math.radians(point.latitude)))
+            record(f"dlon{point_index}", point.longitude)
+    return values
+
+
+def _recording(prefix: str, values: dict[str, Any]) -> repositories.Value:
+    def record(name: str, value: Any) -> Any:
+        values[prefix + name] = value
+        return value
+
+    return record
+
+
+def _named(prefix: str) -> repositories.Value:
+    """Values as named parameters, given at execution by :func:`_values` (a forgotten one is an error)."""
+
+    def named(name: str, value: Any) -> Any:
+        return bindparam(prefix + name, expanding=isinstance(value, list), required=True)
+
+    return named
+
+
+def _float_parameter(name: str) -> ColumnElement[float]:
+    return bindparam(name, type_=Float, required=True)
+
+
+def _root(root: RootRead, index: int) -> Json:
+    if isinstance(root, EstablishmentsRead):
+        return _connection(root, index)
+    return _node(root, index)
+
+
+# ---- JSON text building blocks -------------------------------------------------------------------------------
+
+
+def _sql_string(text: str) -> str:
+    """A constant of this module (never a request's value) as an SQL literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql(text: str) -> Json:
+    """A constant SQL text expression of this module."""
+    return literal_column(text, Text)
+
+
+def _const(json_text: str) -> Json:
+    return literal_column(_sql_string(json_text), Text)
+
+
+def _concat(parts: Sequence[Part]) -> Json:
+    merged: list[Part] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    elements = [_const(p) if isinstance(p, str) else p for p in merged]
+    if len(elements) == 1:
+        return elements[0]
+    return Grouping(ClauseList(*elements, operator=operators.concat_op))
+
+
+def _json(value: ColumnElement[object]) -> Json:
+    """A string, integer, boolean or enum value as JSON text, ``null`` for NULL."""
+    return func.coalesce(cast(func.to_json(value), Text), _sql("'null'"))
+
+
+def _text_json(value: ColumnElement[Any]) -> Json:
+    return cast(func.to_json(value), Text)
+
+
+def _float(value: ColumnElement[float]) -> Json:
+    """Python's ``repr`` of a float: PostgreSQL's shortest round-trip digits, and ``.0`` on a whole number."""
+    text = cast(value, Text)
+    whole = cast(cast(func.trunc(value), Numeric), Text) + _sql("'.0'")
+    return func.coalesce(case((value == func.trunc(value), whole), else_=text), _sql("'null'"))
+
+
+def _object(members: Sequence[Member], value_of: Callable[[Member], Json]) -> Json:
+    parts: list[Part] = ["{"]
+    for position, member in enumerate(members):
+        assert _KEY.match(member.key), member.key
+        parts.append(("," if position else "") + f'"{member.key}":')
+        parts.append(_typename(member) if member.field == "__typename" else value_of(member))
+    parts.append("}")
+    return _concat(parts)
+
+
+def _typename(member: Member) -> Json:
+    return _const(json.dumps(member.type_name))
+
+
+def _array(
+    item: Json, source: Subquery | CTE | None, order_by: Sequence[ColumnElement[object]], *where: object
+) -> Json:
+    """``[item, …]`` over the rows of a subquery, in ``order_by`` order; ``[]`` when there is none."""
+    aggregate = func.string_agg(item, aggregate_order_by(_sql("','"), *order_by))
+    query = select(func.coalesce(_sql("'['") + aggregate + _sql("']'"), _sql("'[]'")))
+    if source is not None:
+        query = query.select_from(source)
+    return query.where(*where).scalar_subquery()  # type: ignore[arg-type]
+
+
+def _nullable(condition: ColumnElement[bool], value: Json) -> Json:
+    return case((condition, value), else_=_sql("'null'"))
+
+
+def _labels(value: ColumnElement[str], enum: type[Category] | type[EajeType] | type[AvailabilityState]) -> Json:
+    whens = [(value == member.value, _const(json.dumps(LABELS[member], ensure_ascii=False))) for member in enum]
+    return case(*whens, else_=_sql("'null'"))
+
+
+def _base64url(text: ColumnElement[str]) -> ColumnElement[str]:
+    """Unpadded URL-safe base64 of the UTF-8 text (PostgreSQL's encoder breaks lines: the breaks are dropped)."""
+    encoded = func.encode(func.convert_to(text, _sql("'UTF8'")), _sql("'base64'"))
+    return func.rtrim(func.translate(encoded, _sql("'+/' || chr(10)"), _sql("'-_'")), "=")
+
+
+def _global_id(type_name: str, key: ColumnElement[str]) -> Json:
+    return _concat(['"', _base64url(literal_column(_sql_string(f"{type_name}:"), Text) + key), '"'])
+
+
+def _ascii_json(text: Json) -> Json:
+    """JSON text with every character outside ``' '..'~'`` escaped as ``json.dumps`` does (cursors)."""
+    char = literal_column("u.c", Text)
+    code = func.ascii(char)
+    astral = code - 65536
+    escaped = case(
+        (code.between(32, 126), char),
+        (
+            code > 65535,
+            _sql("'\\u'")
+            + func.to_hex(55296 + astral.op(">>")(10))
+            + _sql("'\\u'")
+            + func.to_hex(56320 + astral.op("&")(1023)),
+        ),
+        else_=_sql("'\\u'") + func.lpad(func.to_hex(code), 4, "0"),
+    )
+    chars = (
+        func.unnest(func.string_to_array(text, None)).table_valued("c", with_ordinality="o").render_derived(name="u")
+    )
+    return (
+        select(func.string_agg(escaped, aggregate_order_by(_sql("''"), literal_column("u.o"))))
+        .select_from(chars)
+        .scalar_subquery()
+    )
+
+
+# ---- establishments ----------------------------------------------------------------------------------------
+
+
+def _connection(root: EstablishmentsRead, index: int) -> Json:
+    search = root.search
+    named = _named(f"r{index}_")
+    needs_summary = _selects(root.members, "availabilityStatus")
+    page = repositories.page_query(search, with_summary=needs_summary, value=named).cte(f"page_{index}")
+    first = named("first", search.first)
+    shown = select(page).order_by(page.c.sort_value, page.c.id).limit(first).cte(f"shown_{index}")
+    order = (shown.c.sort_value, shown.c.id)
+    area = _Area(f"r{index}_", search.area) if search.area is not None else None
+
+    def value_of(member: Member) -> Json:
+        if member.field == "totalCount":
+            return cast(repositories.count_query(search, named).scalar_subquery(), Text)
+        if member.field == "edges":
+            return _array(_edge(member.members, shown, area), shown, order)
+        return _object(member.members, lambda info: _page_info(info, page, shown, search, first))
+
+    return _object(root.members, value_of)
+
+
+@dataclass(frozen=True)
+class _Area:
+    """A search's points, as the named parameters of one root (``dlat``, ``dcos``, ``dlon``)."""
+
+    prefix: str
+    area: Area
+
+
+def _page_info(member: Member, page: CTE, shown: CTE, search: EstablishmentSearch, first: Any) -> Json:
+    if member.field == "hasNextPage":
+        more = select(func.count()).select_from(page).scalar_subquery() > first
+        return case((more, _sql("'true'")), else_=_sql("'false'"))
+    if member.field == "hasPreviousPage":
+        return _const("true" if search.after is not None else "false")
+    direction: tuple[ColumnElement[Any], ...] = (shown.c.sort_value, shown.c.id)
+    if member.field == "endCursor":
+        direction = (shown.c.sort_value.desc(), shown.c.id.desc())
+    found = select(_cursor(shown, search.area is not None)).order_by(*direction).limit(1).scalar_subquery()
+    return func.coalesce(found, _sql("'null'"))
+
+
+def _edge(members: Sequence[Member], row: CTE, area: _Area | None) -> Json:
+    def value_of(member: Member) -> Json:
+        if member.field == "cursor":
+            return _cursor(row, area is not None)
+        return _establishment(member.members, row, area)
+
+    return _object(members, value_of)
+
+
+def _cursor(row: CTE | Subquery, near: bool) -> Json:
+    """``encode_cursor((sort value, id))``: base64 of ``json.dumps([value, id], separators=(",", ":"))``."""
+    value = _float(row.c.sort_value) if near else _ascii_json(_text_json(row.c.sort_value))
+    key = _concat(["[", value, ",", _text_json(row.c.id), "]"])
+    return _concat(['"', _base64url(key), '"'])
+
+
+def _node(root: EstablishmentRead, index: int) -> Json:
+    row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(f"node_{index}")
+    found = select(_establishment(root.members, row, None)).select_from(row).limit(1).scalar_subquery()
+    return func.coalesce(found, _sql("'null'"))
+
+
+def _selects(members: Sequence[Member], field: str) -> bool:
+    return any(m.field == field or _selects(m.members, field) for m in members)
+
+
+def _establishment(members: Sequence[Member], row: CTE | Subquery, area: _Area | None) -> Json:
+    c = row.c
+    is_eaje = c.category == Category.EAJE.value
+    plain = {
+        "name": c.name,
+        "category": c.category,
+        "eajeType": c.eaje_type,
+        "parental": c.parental,
+        "occasionalOnly": c.occasional_only,
+        "avip": c.avip,
+        "management": c.management,
+        "phone": c.phone,
+        "phone2": c.phone2,
+        "email": c.email,
+        "website": c.website,
+        "capacity": c.capacity,
+    }
+
+    def value_of(member: Member) -> Json:
+        field = member.field
+        if field in plain:
+            return _json(plain[field])
+        if field == "id":
+            return _global_id("Establishment", c.id)
+        if field == "categoryLabel":
+            return _labels(c.category, Category)
+        if field == "eajeTypeLabel":
+            return _labels(c.eaje_type, EajeType)
+        if field == "sizeClass":
+            return _size_class(c.eaje_type, c.capacity)
+        if field == "alshKinds":
+            return _json_strings(c.alsh_kinds)
+        if field == "distanceKm":
+            return _distance(row, area) if area is not None else _const("null")
+        if field == "address":
+            return _object(member.members, lambda m: _address(m, row))
+        if field == "location":
+            return _point(member.members, c.latitude, c.longitude)
+        if field == "provider":
+            return _provider(member.members, row)
+        if field == "caf":
+            return _caf(member.members, row)
+        if field == "commune":
+            return _commune(member.members, row)
+        if field == "operatingInfo":
+            return _nullable(c.info_version.is_not(None), _operating_info(member.members, row))
+        if field == "availabilityStatus":
+            return _nullable(is_eaje, _availability_status(member.members, row))
+        assert field == "availabilities"
+        return case((is_eaje, _availabilities(member, c.id)), else_=_sql("'[]'"))
+
+    return _object(members, value_of)
+
+
+@cache
+def _size_thresholds() -> dict[EajeType, list[tuple[int, str]]]:
+    """For each EAJE type, (capacity from which, size class), derived from :func:`size_class` itself."""
+    found: dict[EajeType, list[tuple[int, str]]] = {}
+    for eaje_type in EajeType:
+        steps: list[tuple[int, str]] = []
+        for capacity in range(0, 1_001):
+            value = size_class(eaje_type, capacity)
+            assert value is not None
+            if not steps or steps[-1][1] != value.value:
+                steps.append((capacity, value.value))
+        found[eaje_type] = steps
+    return found
+
+
+def _size_class(eaje_type: ColumnElement[str], capacity: ColumnElement[int]) -> Json:
+    whens = []
+    for kind, steps in _size_thresholds().items():
+        for start, value in reversed(steps):
+            whens.append((and_(eaje_type == kind.value, capacity >= start), _const(json.dumps(value))))
+    return case(*whens, else_=_sql("'null'"))
+
+
+def _json_strings(array: ColumnElement[object], default: str = "[]") -> Json:
+    """A JSON array of strings (stored as ``json``) written afresh, in its order."""
+    elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
+    items = elements.table_valued("v", with_ordinality="o").render_derived(name="e")
+    item = _text_json(literal_column("e.v", Text))
+    return _array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
+
+
+def _distance(row: CTE | Subquery, area: _Area) -> Json:
+    """``round(min(haversine(point, establishment)), 3)``, with the operations of :func:`domain.distance_km`."""
+    radians = literal(_RADIANS, Float)
+    lat2 = row.c.latitude * radians
+    distances = []
+    for index in range(len(area.area.points)):
+        lat1, cos1 = _float_parameter(f"{area.prefix}dlat{index}"), _float_parameter(f"{area.prefix}dcos{index}")
+        dlat = lat2 - lat1
+        dlon = (row.c.longitude - _float_parameter(f"{area.prefix}dlon{index}")) * radians
+        h = func.power(func.sin(dlat / 2.0), 2.0) + cos1 * func.cos(lat2) * func.power(func.sin(dlon / 2.0), 2.0)
+        distances.append(literal(_EARTH_DIAMETER_KM, Float) * func.asin(func.sqrt(h)))
+    nearest = distances[0] if len(distances) == 1 else func.least(*distances)
+    return _float(cast(func.round(cast(nearest, Numeric), 3), Float))
+
+
+def _address(member: Member, row: CTE | Subquery) -> Json:
+    c = row.c
+    columns = {
+        "streetNumber": c.street_number,
+        "streetName": c.street_name,
+        "complement": c.address_complement,
+        "postalCode": c.postal_code,
+        "communeInsee": c.commune_insee,
+        "communeName": c.commune_name,
+    }
+    if member.field in columns:
+        return _json(columns[member.field])
+    assert member.field == "oneLine"
+    # Empty parts are left out, as Address.one_line does (concat_ws skips NULLs).
+    street = func.nullif(func.concat_ws(" ", func.nullif(c.street_number, ""), func.nullif(c.street_name, "")), "")
+    commune = c.postal_code + _sql("' '") + c.commune_name
+    return _text_json(func.concat_ws(", ", street, func.nullif(c.address_complement, ""), func.nullif(commune, "")))
+
+
+def _point(members: Sequence[Member], latitude: ColumnElement[float], longitude: ColumnElement[float]) -> Json:
+    return _object(members, lambda m: _float(latitude if m.field == "latitude" else longitude))
+
+
+def _provider(members: Sequence[Member], row: CTE | Subquery) -> Json:
+    c = row.c
+    columns = {"name": c.provider_name, "kind": c.provider_kind}
+    return _object(
+        members, lambda m: _global_id("Provider", c.provider_id) if m.field == "id" else _json(columns[m.field])
+    )
+
+
+def _caf(members: Sequence[Member], row: CTE | Subquery) -> Json:
+    c = row.c
+    columns = {"code": c.caf_code, "label": c.caf_label, "headOffice": c.caf_head_office}
+    return _object(members, lambda m: _global_id("Caf", c.caf_code) if m.field == "id" else _json(columns[m.field]))
+
+
+def _commune(members: Sequence[Member], row: CTE | Subquery) -> Json:
+    c = row.c
+    columns = {
+        "insee": c.commune_insee,
+        "name": c.commune_name,
+        "departement": c.departement,
+        "population": c.commune_population,
+    }
+
+    def value_of(member: Member) -> Json:
+        if member.field == "id":
+            return _global_id("Commune", c.commune_insee)
+        if member.field == "location":
+            return _point(member.members, c.commune_latitude, c.commune_longitude)
+        if member.field == "postalCodes":
+            return _words(c.commune_postal_codes)
+        return _json(columns[member.field])
+
+    return _object(members, value_of)
+
+
+def _words(text: ColumnElement[str]) -> Json:
+    """``text.split()`` as a JSON array of strings."""
+    alias = (
+        func.regexp_split_to_table(func.btrim(text, " \t\n\r\f\v"), r"\s+")
+        .table_valued("w", with_ordinality="o")
+        .render_derived(name="s")
+    )
+    item = _text_json(literal_column("s.w", Text))
+    return _array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")  # type: ignore[arg-type]
+
+
+# ---- published operating information ---------------------------------------------------------------------------
+
+_DOCUMENT = OperatingInfoDocument.model_fields
+_LISTS = ("closure_periods", "funding", "care_kinds", "languages", "eligible_work_communes", "eligible_home_communes")
+_BOOLEANS = ("by_appointment", "closed_on_public_holidays", "national_fee_scale", "meals_provided", "nappies_provided")
+_TEXTS = [
+    "hours_note",
+    "disability_welcome",
+    "project",
+    "provider_presentation",
+    "team",
+    "fees",
+    "admission_conditions",
+    "registration",
+]
+_PYTHON_NAMES = {graphql_name(name): name for name in _DOCUMENT}
+
+
+def _get(document: ColumnElement[object], key: str) -> ColumnElement[object]:
+    return document.op("->")(literal_column(_sql_string(key)))
+
+
+def _get_text(document: ColumnElement[object], key: str) -> ColumnElement[str]:
+    return type_coerce(document.op("->>")(literal_column(_sql_string(key))), Text)
+
+
+def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
+    c = row.c
+    document = c.info_document
+
+    def value_of(member: Member) -> Json:
+        if member.field == "version":
+            return _json(c.info_version)
+        if member.field == "openingHours":
+            return _json(c.info_opening_hours)
+        if member.field == "weeklyHours":
+            return _weekly_hours(member.members, document)
+        if member.field in ("ageMin", "ageMax"):
+            return _age(member.members, _get(document, _PYTHON_NAMES[member.field]))
+        return _document_leaf(document, _PYTHON_NAMES[member.field])
+
+    return _object(members, value_of)
+
+
+def _document_leaf(document: ColumnElement[object], name: str) -> Json:
+    default = json.dumps(_DOCUMENT[name].get_default(call_default_factory=True))
+    if name in _LISTS:
+        return _json_strings(_get(document, name), default)
+    if name in _BOOLEANS:
+        value = _get_text(document, name)
+        return case((value == "true", _const("true")), (value == "false", _const("false")), else_=_const(default))
+    if name == "capacity":
+        return func.coalesce(cast(cast(_get_text(document, name), Integer), Text), _const(default))
+    assert name in _TEXTS, name
+    return func.coalesce(_text_json(_get_text(document, name)), _const(default))
+
+
+def _weekly_hours(members: Sequence[Member], document: ColumnElement[object]) -> Json:
+    slots = func.json_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSON)))
+    alias = slots.table_valued("s", with_ordinality="o").render_derived(name="h")
+    slot = literal_column("h.s", JSON)
+
+    def value_of(member: Member) -> Json:
+        if member.field == "day":
+            return _text_json(_get_text(slot, "day"))
+        return _text_json(cast(_get_text(slot, member.field), Time))
+
+    return _array(_object(members, value_of), alias, [literal_column("h.o")])  # type: ignore[arg-type]
+
+
+def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:
+    value = cast(_get_text(age, "value"), Integer)
+    unit = _get_text(age, "unit")
+
+    def value_of(member: Member) -> Json:
+        if member.field == "value":
+            return cast(value, Text)
+        if member.field == "unit":
+            return _text_json(unit)
+        # Age.in_months: weeks are rounded down (10 weeks → 2 months).
+        months = case(
+            (unit == AgeUnit.AN.value, value * 12), (unit == AgeUnit.SEMAINE.value, value * 7 // 30), else_=value
+        )
+        return cast(months, Text)
+
+    return _nullable(func.json_typeof(age) == "object", _object(members, value_of))
+
+
+# ---- availabilities ------------------------------------------------------------------------------------------
+
+
+def _availability_status(members: Sequence[Member], row: CTE | Subquery) -> Json:
+    """:func:`domain.availability_state` over the row's 14-day summary, as ``Establishment.availability_status``."""
+    c = row.c
+    updated = c.availability_updated_at
+    now = bindparam("now", type_=DateTime(timezone=True), required=True)
+    stale = now - updated > literal(STALE_AFTER, Interval)
+    state = case(
+        (updated.is_(None), AvailabilityState.NON_RENSEIGNEES.value),
+        (stale, AvailabilityState.PERIMEES.value),
+        (and_(c.next_free_day.is_not(None), c.free_places_soon > 0), AvailabilityState.DISPONIBLE.value),
+        else_=AvailabilityState.COMPLET.value,
+    )
+
+    def value_of(member: Member) -> Json:
+        if member.field == "state":
+            return _text_json(state)
+        if member.field == "label":
+            return _labels(state, AvailabilityState)
+        if member.field == "freePlaces":
+            return cast(func.coalesce(c.free_places_soon, 0), Text)
+        return _nullable(updated.is_not(None), _json(c.next_free_day))
+
+    return _object(members, value_of)
+
+
+def _availabilities(member: Member, establishment_id: ColumnElement[str]) -> Json:
+    assert member.window is not None
+    start = bindparam(f"w{member.window}_from", type_=Date, required=True)
+    end = bindparam(f"w{member.window}_to", type_=Date, required=True)
+    a = availabilities.c
+    columns = {"date": a.day, "slot": a.slot, "places": a.places, "ageGroup": a.age_group}
+    columns |= {"careKind": a.care_kind, "channel": a.channel}
+    item = _object(member.members, lambda m: _json(columns[m.field]))
+    found = (a.establishment_id == establishment_id, a.day.between(start, end))
+    return _array(item, None, [a.day, a.slot, a.id], *found)

@@ -1,0 +1,111 @@
+"""The compiled read path: public catalogue queries answered by one PostgreSQL statement that builds the JSON.
+
+:class:`CompiledExecution` is the schema's execution context. After parsing, validation and every protection rule
+(depth, aliases, tokens, cost: they run before execution) and inside the deadline, a query whose root fields the
+planner (:mod:`gateway.graphql.compiled_plan`) supports is answered by
+:func:`gateway.catalogue.compiled_reads.read_compiled`: the result's ``data`` is a :class:`CompiledData` holding the
+JSON text, spliced into the response by :func:`encode_response`. Anything else takes the normal path, and so does a
+compiled statement that fails (the normal path then reports the error as usual). A request uses it only when its
+context carries :class:`CompiledReads` (the HTTP view sets it on PostgreSQL with ``GATEWAY_COMPILED_READS`` on).
+"""
+
+import codecs
+import json
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from graphql import OperationType
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.catalogue.compiled_reads import read_compiled
+from gateway.catalogue.selections import CompiledRead
+from gateway.graphql.compiled_plan import Unsupported, plan_read
+from gateway.graphql.subscriptions import SharedEventResults
+
+log = logging.getLogger(__name__)
+COMPILED = "compiled"
+
+
+class CompiledReads:
+    """This process's compiled read path: how many queries took it, and why the others did not."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def paths(self) -> dict[str, int]:
+        """``compiled`` and ``normal:<reason>`` → count (the ``/metrics`` counter)."""
+        return dict(self.counts)
+
+
+class CompiledData(dict[str, Any]):
+    """The ``data`` of a compiled answer: empty as a dict, its JSON text in :attr:`text`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class CompiledExecution(SharedEventResults):
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        reads: CompiledReads | None = getattr(self.context_value, "compiled_reads", None)
+        if reads is None or self.operation.operation is not OperationType.QUERY:
+            return super().execute_operation(serially)
+        context = self.context_value
+        plan = plan_read(
+            self.schema,
+            self.operation,
+            self.fragment_definitions,
+            self.variable_values,
+            today=context.today,
+            now=datetime.now(UTC),
+        )
+        if isinstance(plan, Unsupported):
+            reads.counts[f"normal:{plan.reason}"] += 1
+            return super().execute_operation(serially)
+        return self._compiled(reads, plan, serially)
+
+    async def _compiled(self, reads: CompiledReads, plan: CompiledRead, serially: bool | None) -> Any:
+        try:
+            async with self.context_value.sessions() as session:
+                text = await read_compiled(session, plan)
+        except (SQLAlchemyError, OSError) as error:
+            log.warning(
+                "compiled read failed, the normal path answers", extra={"error": type(error).__name__}, exc_info=True
+            )
+            reads.counts["normal:compiled-failed"] += 1
+            result = super().execute_operation(serially)
+            return await result if self.is_awaitable(result) else result
+        reads.counts[COMPILED] += 1
+        return self.build_response(CompiledData(text))
+
+
+def _escape_as_json(error: UnicodeError) -> tuple[str, int]:
+    """``json.dumps``'s escapes (``\\uXXXX``, surrogate pairs) for the characters ASCII cannot hold."""
+    assert isinstance(error, UnicodeEncodeError)
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+codecs.register_error("structures_json_escape", _escape_as_json)
+
+
+def encode_response(response: object) -> bytes | None:
+    """The bytes ``json.dumps(response, separators=(",", ":"))`` would give for a compiled answer, else None."""
+    if not isinstance(response, dict) or not isinstance(response.get("data"), CompiledData):
+        return None
+    text: str = response["data"].text
+    data = text.replace("\x7f", "\\u007f").encode("ascii", "structures_json_escape")
+    rest = json.dumps({key: value for key, value in response.items() if key != "data"}, separators=(",", ":"))
+    return b'{"data":' + data + (b"," + rest[1:-1].encode() if len(rest) > 2 else b"") + b"}"
+
+
+__all__ = ["CompiledData", "CompiledExecution", "CompiledReads", "encode_response"]

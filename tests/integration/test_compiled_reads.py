@@ -1,0 +1,447 @@
+"""The compiled read path answers byte for byte what the normal executor answers (PostgreSQL, realistic data).
+
+A seeded generator writes thousands of queries: random subsets of the supported fields, aliases, named and inline
+fragments, ``@skip``/``@include`` on variables, ``__typename``, every filter, « near » one or two points, pages
+and cursors, ``node`` by ID; each is run by both paths and the bytes sent must be equal.
+"""
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gateway.catalogue import writes
+from gateway.catalogue.national import load_national
+from gateway.catalogue.reference_data import load_reference_data
+from gateway.catalogue.tables import availabilities, establishments, providers
+from gateway.graphql.relay import to_global_id
+from shared.db import create_engine, create_session_factory
+from tests.catalogue_data import create_pg_database
+from tests.compiled_reads import TwoPaths
+from tests.conftest import EngineFactory, Stack, drop_databases, run_blocking
+from tests.gateway_app import gateway_at
+
+pytestmark = pytest.mark.integration
+SCALE = 0.01
+CASES = 600
+QUERIES = Path(__file__).resolve().parents[2] / "bench" / "queries" / "gateway"
+ODD_NAMES = [
+    'Crèche « L\'Île aux "enfants" » \\ n°1',
+    "Micro-crèche 🐣 Les Poussins",
+    "Halte-garderie\tdu\nQuai",
+    "Jardin d'enfants Œuvre Saint-Éloi \x7f",
+    "",
+]
+
+
+@dataclass
+class Dataset:
+    url: str
+    ids: list[str]
+    points: list[tuple[float, float]]
+    departements: list[str]
+    communes: list[str]
+    postal_codes: list[str]
+    closed: str
+    odd: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def dataset(stack: Stack, pg_templates: dict[str, str]) -> Iterator[Dataset]:
+    name = f"t_compiled_{uuid.uuid4().hex[:10]}"
+    run_blocking(create_pg_database(stack.admin_dsn, name, pg_templates["gateway"]))
+    try:
+        yield run_blocking(_fill(stack.database_url(name)))
+    finally:
+        run_blocking(drop_databases(stack, [name]))
+
+
+async def _fill(url: str) -> Dataset:
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await load_reference_data(session)
+        await load_national(engine, scale=SCALE, seed=59207)
+        async with create_session_factory(engine)() as session, session.begin():
+            odd, closed = await _add_odd_rows(session)
+            rows = (await session.execute(select(establishments).order_by(establishments.c.id))).all()
+    finally:
+        await engine.dispose()
+    return Dataset(
+        url=url,
+        ids=[r.id for r in rows],
+        points=[(r.latitude, r.longitude) for r in rows],
+        departements=sorted({r.departement for r in rows}),
+        communes=sorted({r.commune_insee for r in rows}),
+        postal_codes=sorted({r.postal_code for r in rows}),
+        closed=closed,
+        odd=odd,
+    )
+
+
+async def _add_odd_rows(session: Any) -> tuple[list[str], str]:
+    """Names and addresses that test the JSON writers: quotes, backslashes, controls, astral characters, DEL,
+    empty parts; twins with one name (cursor ties), a closed establishment; stale and fresh availabilities."""
+    base = (await session.execute(select(establishments).limit(1))).one()
+    provider = (await session.execute(select(providers.c.id).limit(1))).scalar_one()
+    now = datetime.now(UTC)
+    ids = []
+    for index, name in enumerate(ODD_NAMES * 2):
+        ids.append(
+            await writes.add_establishment(
+                session, name=name, category="EAJE", eaje_type=["MICRO_CRECHE", "CRECHE_FAMILIALE"][index % 2],
+                alsh_kinds=[], provider_id=provider, postal_code=base.postal_code, commune_insee=base.commune_insee,
+                departement=base.departement, latitude=base.latitude + index * 1e-4, longitude=base.longitude,
+                street_number=["", None, "12 bis"][index % 3], street_name=["", "rue du « Port »", None][index % 3],
+                address_complement=["", None, "Bât. C"][index % 3], capacity=[None, 0, 12, 13, 89, 90][index % 6],
+                availability_updated_at=[None, now, now - timedelta(days=8)][index % 3], updated_at=now,
+            )
+        )  # fmt: skip
+    for offset, establishment_id in enumerate(ids):
+        await session.execute(
+            availabilities.insert(),
+            [
+                {"establishment_id": establishment_id, "day": date.today() + timedelta(days=day), "slot": slot,
+                 "places": (day + offset) % 3, "age_group": None, "care_kind": "OCCASIONNEL",
+                 "communicated_at": now, "channel": "SAISIE_ESPACE_PRO", "batch_id": str(uuid.uuid4())}
+                for day in range(0, 20, 3) for slot in ("MATIN", "JOURNEE")
+            ],
+        )  # fmt: skip
+    closed = await writes.add_establishment(
+        session, name="Crèche fermée", category="EAJE", alsh_kinds=[], provider_id=provider,
+        postal_code=base.postal_code, commune_insee=base.commune_insee, departement=base.departement,
+        latitude=base.latitude, longitude=base.longitude, updated_at=now, closed_on=date(2020, 1, 1),
+    )  # fmt: skip
+    return ids, closed
+
+
+ESTABLISHMENT_LEAVES = [
+    "id",
+    "name",
+    "category",
+    "categoryLabel",
+    "eajeType",
+    "eajeTypeLabel",
+    "sizeClass",
+    "parental",
+    "occasionalOnly",
+    "alshKinds",
+    "avip",
+    "management",
+    "distanceKm",
+    "phone",
+    "phone2",
+    "email",
+    "website",
+    "capacity",
+    "__typename",
+]
+OBJECTS = {
+    "address": [
+        "streetNumber",
+        "streetName",
+        "complement",
+        "postalCode",
+        "communeInsee",
+        "communeName",
+        "oneLine",
+        "__typename",
+    ],
+    "location": ["latitude", "longitude"],
+    "provider": ["id", "name", "kind", "__typename"],
+    "caf": ["id", "code", "label", "headOffice"],
+    "commune": ["id", "insee", "name", "departement", "postalCodes", "population", "location { latitude longitude }"],
+    "operatingInfo": [
+        *[
+            "version",
+            "openingHours",
+            "hoursNote",
+            "byAppointment",
+            "closurePeriods",
+            "closedOnPublicHolidays",
+            "capacity",
+        ],
+        *[
+            "mealsProvided",
+            "nappiesProvided",
+            "disabilityWelcome",
+            "project",
+            "providerPresentation",
+            "team",
+            "nationalFeeScale",
+        ],
+        *[
+            "fees",
+            "funding",
+            "admissionConditions",
+            "registration",
+            "eligibleWorkCommunes",
+            "eligibleHomeCommunes",
+            "careKinds",
+        ],
+        "languages",
+        "weeklyHours { day opens closes __typename }",
+        "ageMin { value unit months }",
+        "ageMax { months unit }",
+    ],
+    "availabilityStatus": ["state", "label", "freePlaces", "nextDate", "__typename"],
+}
+AVAILABILITY = ["date", "slot", "places", "ageGroup", "careKind", "channel", "__typename"]
+
+
+class QueryWriter:
+    """One random query at a time: its text and variables."""
+
+    def __init__(self, rng: random.Random, data: Dataset, today: date) -> None:
+        self.rng, self.data, self.today = rng, data, today
+        self.fragments: list[str] = []
+        self.variables: dict[str, Any] = {}
+        self.declared: dict[str, str] = {}
+        self.aliases = 0
+
+    def query(self) -> tuple[str, dict[str, Any]]:
+        self.fragments, self.variables, self.declared, self.aliases = [], {}, {}, 0
+        roots = [self._root() for _ in range(self.rng.choice([1, 1, 1, 2]))]
+        declared = ", ".join(f"${name}: {kind}" for name, kind in self.declared.items())
+        header = f"query Q({declared})" if declared else "query Q"
+        return "\n".join([f"{header} {{ {' '.join(roots)} }}", *self.fragments]), self.variables
+
+    def _root(self) -> str:
+        alias = self._alias()
+        if self.rng.random() < 0.2:
+            return f"{alias}: node(id: {self._variable('id', 'ID!', self._node_id())}) {{ {self._node()} }}"
+        return f"{alias}: establishments({self._arguments()}) {{ {self._connection()} }}"
+
+    def _alias(self) -> str:
+        self.aliases += 1
+        return f"a{self.aliases}"
+
+    def _variable(self, name: str, kind: str, value: Any) -> str:
+        name = f"{name}{len(self.declared)}"
+        self.declared[name] = kind
+        self.variables[name] = value
+        return f"${name}"
+
+    def _node_id(self) -> str:
+        rng, data = self.rng, self.data
+        pick = rng.random()
+        if pick < 0.1:
+            return to_global_id("Establishment", data.closed)
+        if pick < 0.15:
+            return to_global_id("Establishment", str(uuid.uuid4()))
+        return to_global_id("Establishment", rng.choice(data.odd if pick < 0.35 else data.ids))
+
+    def _node(self) -> str:
+        parts = [f"... on Establishment {{ {self._establishment()} }}"]
+        if self.rng.random() < 0.3:
+            parts.append("... on Node { id __typename }")
+        if self.rng.random() < 0.2:
+            parts.append("... on Commune { insee }")
+        if self.rng.random() < 0.3:
+            parts.insert(0, "__typename")
+        return " ".join(parts)
+
+    def _arguments(self) -> str:
+        rng = self.rng
+        arguments = [f"first: {rng.choice([1, 2, 3, 5, 10, 10, 20, 20, 50, 100])}"]
+        near = rng.random() < 0.4
+        if near:
+            arguments.append(f"near: {self._variable('near', 'NearInput', self._near())}")
+        given = self._filter(narrow=not near)
+        if given:
+            arguments.append(f"filter: {self._variable('filter', 'EstablishmentFilter', given)}")
+        return ", ".join(arguments)
+
+    def _near(self) -> dict[str, Any]:
+        rng = self.rng
+        points = []
+        for _ in range(rng.choice([1, 1, 2])):
+            latitude, longitude = rng.choice(self.data.points)
+            points.append(
+                {"latitude": latitude + rng.uniform(-0.05, 0.05), "longitude": longitude + rng.uniform(-0.05, 0.05)}
+            )
+        return {"points": points, "radiusKm": rng.choice([0.5, 1, 2.5, 5, 10, 30])}
+
+    def _filter(self, *, narrow: bool) -> dict[str, Any]:
+        rng, data = self.rng, self.data
+        given: dict[str, Any] = {}
+        place = rng.random()
+        if narrow and place < 0.3:
+            given["departement"] = rng.choice(data.departements)
+        elif narrow and place < 0.7:
+            given["communeInsee"] = rng.choice(data.communes)
+        elif narrow and place < 0.9:
+            given["postalCode"] = rng.choice(data.postal_codes)
+        if rng.random() < 0.3:
+            given["categories"] = rng.sample(
+                ["EAJE", "MAM", "RPE", "ALSH", "ASSISTANT_MATERNEL", "LAEP"], rng.randint(1, 3)
+            )
+        if rng.random() < 0.15:
+            given["eajeTypes"] = rng.sample(
+                ["MICRO_CRECHE", "MULTI_ACCUEIL", "CRECHE_COLLECTIVE", "CRECHE_FAMILIALE"], 2
+            )
+        if rng.random() < 0.15:
+            given["childAgeMonths"] = rng.randint(0, 72)
+        if rng.random() < 0.2:
+            start = self.today + timedelta(days=rng.randint(-3, 20))
+            given["freePlaces"] = {
+                "from": start.isoformat(),
+                "to": (start + timedelta(days=rng.randint(0, 20))).isoformat(),
+            }
+        return given
+
+    def _connection(self) -> str:
+        rng = self.rng
+        parts = []
+        if rng.random() < 0.5:
+            parts.append(self._decorate("totalCount"))
+        cursor = "cursor " if rng.random() < 0.3 else ""
+        parts.append(self._decorate(f"edges {{ {cursor}node {{ {self._establishment()} }} }}"))
+        if rng.random() < 0.4:
+            page = rng.sample(
+                ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"], rng.randint(1, 4)
+            )
+            parts.append(f"pageInfo {{ {' '.join(page)} }}")
+        if rng.random() < 0.1:
+            parts.append("__typename")
+        return " ".join(parts)
+
+    def _establishment(self) -> str:
+        rng = self.rng
+        fields = [self._decorate(name) for name in rng.sample(ESTABLISHMENT_LEAVES, rng.randint(1, 8))]
+        for name in rng.sample(list(OBJECTS), rng.randint(0, 4)):
+            members = OBJECTS[name]
+            fields.append(self._decorate(f"{name} {{ {' '.join(rng.sample(members, rng.randint(1, len(members))))} }}"))
+        if rng.random() < 0.4:
+            fields.append(
+                self._decorate(f"availabilities{self._window()} {{ {' '.join(rng.sample(AVAILABILITY, 3))} }}")
+            )
+        if rng.random() < 0.15:  # the same key twice: selections merge
+            fields.append("address { oneLine } address { postalCode }")
+        rng.shuffle(fields)
+        return self._wrap(fields)
+
+    def _window(self) -> str:
+        pick = self.rng.random()
+        start = self.today + timedelta(days=self.rng.randint(-5, 30))
+        if pick < 0.4:
+            return ""
+        if pick < 0.6:
+            return f'(from: "{start.isoformat()}")'
+        return f'(from: "{start.isoformat()}", to: "{(start + timedelta(days=self.rng.randint(0, 40))).isoformat()}")'
+
+    def _wrap(self, fields: list[str]) -> str:
+        rng = self.rng
+        if len(fields) < 2 or rng.random() < 0.5:
+            return " ".join(fields)
+        cut = rng.randint(1, len(fields) - 1)
+        inside = " ".join(fields[cut:])
+        if rng.random() < 0.5:
+            name = f"F{len(self.fragments)}"
+            on = rng.choice(["Establishment", "Establishment", "Node"]) if inside == "id" else "Establishment"
+            self.fragments.append(f"fragment {name} on {on} {{ {inside} }}")
+            return " ".join([*fields[:cut], f"...{name}"])
+        return " ".join([*fields[:cut], f"... on Establishment {{ {inside} }}"])
+
+    def _decorate(self, text: str) -> str:
+        rng = self.rng
+        if rng.random() < 0.15 and not text.startswith("__"):
+            text = f"{self._alias()}: {text}"
+        pick = rng.random()
+        if pick < 0.06:
+            directive = f"@include(if: {self._variable('yes', 'Boolean!', True)})"
+        elif pick < 0.1:
+            directive = f"@skip(if: {self._variable('no', 'Boolean!', rng.random() < 0.5)})"
+        elif pick < 0.12:
+            directive = "@include(if: false)"
+        else:
+            return text
+        head, brace, rest = text.partition(" {")
+        return f"{head} {directive}{brace}{rest}"
+
+
+async def test_the_compiled_path_answers_the_same_bytes_as_the_normal_executor(
+    dataset: Dataset, engines: EngineFactory
+) -> None:
+    paths = TwoPaths(engines(dataset.url))
+    writer = QueryWriter(random.Random(20261203), dataset, paths.today())
+    for case in range(CASES):
+        document, variables = writer.query()
+        normal = await paths.normal(document, variables)
+        compiled = await paths.compiled(document, variables)
+        assert compiled == normal, f"case {case}:\n{document}\n{variables}"
+    assert paths.reads.counts["compiled"] >= CASES * 0.8, paths.reads.counts
+
+
+FALLBACKS = {
+    "field:AvailabilityStatus.updatedAt": "{ establishments { edges { node { availabilityStatus { updatedAt } } } } }",
+    "root:communes": '{ communes(search: "Esc") { name } }',
+    "root:service": "{ establishments(first: 1) { totalCount } service { name } }",
+    "node:Commune": f'{{ node(id: "{to_global_id("Commune", "59207")}") {{ id }} }}',
+    "invalid-argument": "{ establishments(first: 0) { totalCount } }",
+}
+
+
+async def test_what_the_compiler_does_not_build_takes_the_normal_path_and_says_why(
+    dataset: Dataset, engines: EngineFactory
+) -> None:
+    paths = TwoPaths(engines(dataset.url))
+    for reason, document in FALLBACKS.items():
+        normal = await paths.normal(document)
+        answered = await paths.compiled(document)
+
+        assert answered == normal, reason
+        assert paths.reads.counts[f"normal:{reason}"] == 1, paths.reads.counts
+    assert b"BAD_USER_INPUT" in await paths.compiled(FALLBACKS["invalid-argument"])
+    assert paths.reads.counts["compiled"] == 0
+
+
+async def test_one_shape_is_one_statement_whatever_the_values(dataset: Dataset, engines: EngineFactory) -> None:
+    """The statement built for a shape is reused with other values: none of the first request's values stays."""
+    paths = TwoPaths(engines(dataset.url))
+    rng = random.Random(7)
+    document = (QUERIES / "q1.graphql").read_text()
+    for _ in range(30):
+        latitude, longitude = rng.choice(dataset.points)
+        start = paths.today() + timedelta(days=rng.randint(0, 10))
+        variables = {
+            "lat": latitude,
+            "lon": longitude,
+            "from": start.isoformat(),
+            "to": (start + timedelta(days=13)).isoformat(),
+        }
+        assert await paths.compiled(document, variables) == await paths.normal(document, variables)
+    for insee in rng.sample(dataset.communes, 30):
+        document = (QUERIES / "q2.graphql").read_text()
+        assert await paths.compiled(document, {"insee": insee}) == await paths.normal(document, {"insee": insee})
+    for establishment_id in rng.sample(dataset.ids, 30):
+        variables = {"id": to_global_id("Establishment", establishment_id)}
+        document = (QUERIES / "q3.graphql").read_text()
+        assert await paths.compiled(document, variables) == await paths.normal(document, variables)
+    assert paths.reads.counts["compiled"] == 90
+
+
+async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off(dataset: Dataset) -> None:
+    document = {"query": (QUERIES / "q2.graphql").read_text(), "variables": {"insee": dataset.communes[0]}}
+    async with gateway_at(dataset.url) as client:
+        seen: list[str] = client.app.state.statements  # type: ignore[attr-defined]
+        seen.clear()
+        compiled = await client.post("/graphql", json=document)
+        statements = len([statement for statement in seen if "establishments" in statement])
+        metrics = (await client.get("/metrics")).text
+    async with gateway_at(dataset.url, compiled_reads=False) as client:
+        normal = await client.post("/graphql", json=document)
+        off = (await client.get("/metrics")).text
+
+    assert compiled.status_code == normal.status_code == 200
+    assert compiled.content == normal.content
+    assert compiled.headers["content-type"] == normal.headers["content-type"]
+    assert statements == 1, "the whole answer is one statement"
+    assert 'structures_graphql_read_path_total{path="compiled"} 1.0' in metrics
+    assert "structures_graphql_read_path_total{" not in off
