@@ -14,7 +14,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import ClauseList, Grouping
+from sqlalchemy.sql.elements import ClauseList, Grouping, Label
 from sqlalchemy.sql.selectable import CTE, Subquery
 
 from gateway.catalogue import repositories
@@ -67,18 +67,30 @@ _statements: OrderedDict[Hashable, Select[Any]] = OrderedDict()
 SQLAlchemy's compiled cache, costs nothing). Bounded, like the parser and validation caches (S10)."""
 
 
-async def read_compiled(session: AsyncSession, read: CompiledRead) -> str:
+@dataclass(frozen=True)
+class CompiledAnswer:
+    data: str
     """The ``data`` object of the answer, as JSON text (non-ASCII characters unescaped)."""
+    changes_at: datetime | None
+    """The first instant at which an availability status of the answer turns « périmée » by the clock alone
+    (None when none can): a cache keeps the answer until then at most."""
+
+
+async def read_compiled(session: AsyncSession, read: CompiledRead) -> CompiledAnswer:
     row = (await session.execute(_statement(read), _values(read))).one()
-    return "{" + ",".join(f'"{root.key}":{text}' for root, text in zip(read.roots, row, strict=True)) + "}"
+    texts, moments = row[: len(read.roots)], [moment for moment in row[len(read.roots) :] if moment is not None]
+    data = "{" + ",".join(f'"{root.key}":{text}' for root, text in zip(read.roots, texts, strict=True)) + "}"
+    return CompiledAnswer(data, min(moments, default=None))
 
 
 def _statement(read: CompiledRead) -> Select[Any]:
     shape = tuple(_shape(root) for root in read.roots)
     statement = _statements.get(shape)
     if statement is None:
-        columns = [_root(root, index).label(f"r{index}") for index, root in enumerate(read.roots)]
-        built: Select[Any] = select(*columns)  # type: ignore[assignment]
+        built_roots = [_root(root, index) for index, root in enumerate(read.roots)]
+        columns: list[Label[Any]] = [text.label(f"r{index}") for index, (text, _) in enumerate(built_roots)]
+        columns += [moment.label(f"s{index}") for index, (_, moment) in enumerate(built_roots) if moment is not None]
+        built: Select[Any] = select(*columns)
         statement = _statements[shape] = built
         if len(_statements) > STATEMENTS_KEPT:
             _statements.popitem(last=False)
@@ -150,10 +162,20 @@ def _float_parameter(name: str) -> ColumnElement[float]:
     return bindparam(name, type_=Float, required=True)
 
 
-def _root(root: RootRead, index: int) -> Json:
+def _root(root: RootRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
+    """The root's JSON, and when its answer asks for availability statuses, the first future instant one of its
+    establishments' statuses turns « périmée »."""
     if isinstance(root, EstablishmentsRead):
         return _connection(root, index)
     return _node(root, index)
+
+
+def _first_staleness(members: Sequence[Member], row: CTE | Subquery) -> ColumnElement[datetime] | None:
+    if not _selects(members, "availabilityStatus"):
+        return None
+    now = bindparam("now", type_=DateTime(timezone=True), required=True)
+    turns = row.c.availability_updated_at + literal(STALE_AFTER, Interval)
+    return select(func.min(turns)).select_from(row).where(turns > now).scalar_subquery()
 
 
 # ---- JSON text building blocks -------------------------------------------------------------------------------
@@ -275,7 +297,7 @@ def _ascii_json(text: Json) -> Json:
 # ---- establishments ----------------------------------------------------------------------------------------
 
 
-def _connection(root: EstablishmentsRead, index: int) -> Json:
+def _connection(root: EstablishmentsRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
     search = root.search
     named = _named(f"r{index}_")
     needs_summary = _selects(root.members, "availabilityStatus")
@@ -292,7 +314,7 @@ def _connection(root: EstablishmentsRead, index: int) -> Json:
             return _array(_edge(member.members, shown, area), shown, order)
         return _object(member.members, lambda info: _page_info(info, page, shown, search, first))
 
-    return _object(root.members, value_of)
+    return _object(root.members, value_of), _first_staleness(root.members, shown)
 
 
 @dataclass(frozen=True)
@@ -332,10 +354,10 @@ def _cursor(row: CTE | Subquery, near: bool) -> Json:
     return _concat(['"', _base64url(key), '"'])
 
 
-def _node(root: EstablishmentRead, index: int) -> Json:
+def _node(root: EstablishmentRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
     row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(f"node_{index}")
     found = select(_establishment(root.members, row, None)).select_from(row).limit(1).scalar_subquery()
-    return func.coalesce(found, _sql("'null'"))
+    return func.coalesce(found, _sql("'null'")), _first_staleness(root.members, row)
 
 
 def _selects(members: Sequence[Member], field: str) -> bool:

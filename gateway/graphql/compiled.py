@@ -23,6 +23,7 @@ from gateway.catalogue.compiled_reads import read_compiled
 from gateway.catalogue.selections import CompiledRead
 from gateway.graphql.compiled_plan import Unsupported, plan_read
 from gateway.graphql.subscriptions import SharedEventResults
+from gateway.response_cache.freshness import valid_until
 
 log = logging.getLogger(__name__)
 COMPILED = "compiled"
@@ -69,7 +70,7 @@ class CompiledExecution(SharedEventResults):
     async def _compiled(self, reads: CompiledReads, plan: CompiledRead, serially: bool | None) -> Any:
         try:
             async with self.context_value.sessions() as session:
-                text = await read_compiled(session, plan)
+                answer = await read_compiled(session, plan)
         except (SQLAlchemyError, OSError) as error:
             log.warning(
                 "compiled read failed, the normal path answers", extra={"error": type(error).__name__}, exc_info=True
@@ -78,7 +79,9 @@ class CompiledExecution(SharedEventResults):
             result = super().execute_operation(serially)
             return await result if self.is_awaitable(result) else result
         reads.counts[COMPILED] += 1
-        return self.build_response(CompiledData(text))
+        if answer.changes_at is not None:
+            valid_until(answer.changes_at)  # a status turns « périmée » then: a cached answer expires
+        return self.build_response(CompiledData(answer.data))
 
 
 def _escape_as_json(error: UnicodeError) -> tuple[str, int]:

@@ -209,3 +209,18 @@ async def test_a_size_of_zero_turns_the_cache_off(catalogue_url: str) -> None:
 
         assert all("x-cache" not in r.headers for r in answers)
         assert reader.app.state.response_caching is None
+
+
+async def test_an_answer_with_availability_statuses_expires_when_one_turns_perimee(catalogue_url: str) -> None:
+    """On both read paths (normal on SQLite, compiled on PostgreSQL): the entry lives until the first status of the
+    answer turns « périmée » by the clock, a week after its availabilities' update."""
+    async with reader_on(catalogue_url) as reader:
+        published_at = datetime.now(UTC)
+        await reader.publish(places=2)
+        await reader.until_read(1)
+        assert (await reader.ask("node")).headers["x-cache"] == "miss"
+        cache = reader.app.state.response_caching.cache
+        [entry] = [entry for entry in cache._entries.values() if b"freePlaces" in entry.body]
+        turns = (published_at + timedelta(days=7)).timestamp()
+        assert entry.expires is not None, "the clock changes this answer: it must expire"
+        assert turns - 60 <= entry.expires <= turns + 60  # the publication's instant, give or take the test's run
