@@ -78,6 +78,8 @@ class Span:
     start: int
     quoted: tuple[tuple[int, int], ...]
     vocabulary: frozenset[str]
+    tag_places: dict[str, tuple[int, int]]
+    """Where in the text the first entity of each tag of the span is."""
     text_regexes: dict[re.Pattern[str], bool]
     """Whether each regular expression matches the whole text (shared by its spans: most never match)."""
     text_folded: str
@@ -107,12 +109,17 @@ def span_of(
 ) -> Span:
     tokens = [token for sentence in sentences for token in sentence.tokens]
     start, end = sentences[0].start, sentences[-1].end
-    mine = " ".join(tag for tag, at, _ in tags if start <= at < end)
+    places: dict[str, tuple[int, int]] = {}
+    for tag, at, until in tags:
+        if start <= at < end:
+            places.setdefault(tag, (at, until))
+    mine = " ".join(places)
     words = " ".join([t.surface for t in tokens])
     lemmas = " ".join([t.lemma for t in tokens])
     return Span(
         f" {words} {mine} {_GAP} {lemmas} {mine} ", tuple((t.start, t.end) for t in tokens),
-        folded[start:end], start, quoted, frozenset(f"{words} {lemmas} {mine}".split()), text_regexes, folded,
+        folded[start:end], start, quoted, frozenset(f"{words} {lemmas} {mine}".split()), places, text_regexes,
+        folded,
     )  # fmt: skip
 
 
@@ -128,7 +135,7 @@ def match_rule(rule: Rule, span: Span) -> Hit | None:
     if rule.unless is not None and rule.unless.may_match(span) and _first(rule.unless, span, negatable=False):
         return None
     words = tuple(text for text, _, _ in found)
-    start, end = found[0][1], found[0][2]
+    start, end = min(at for _, at, _ in found), max(until for _, _, until in found)
     quoted = any(q_start <= start and end <= q_end for q_start, q_end in span.quoted)
     return Hit(rule, words, start, end, rule.weight / 2 if quoted else rule.weight)
 
@@ -143,8 +150,12 @@ def _first(group: Group, span: Span, *, negatable: bool) -> tuple[str, int, int]
     for match in group.words.finditer(span.words):
         if negatable and _negated(span.words, match.start()):
             continue
+        word = match.group().strip()
+        if word in span.tag_places:
+            start, end = span.tag_places[word]
+            return span.text_folded[start:end], start, end
         start, end = _place(span, match.start(), match.end())
-        return match.group().strip(), start, end
+        return word, start, end
     return None
 
 

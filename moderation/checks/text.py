@@ -13,7 +13,7 @@ from functools import lru_cache
 import simplemma
 
 _WORD = re.compile(r"[^\W_]+|[@$](?=\w)")
-_SENTENCE_END = re.compile(r"[!?;\n]|[.:]\s")
+_SENTENCE_END = re.compile(r"[!?;\n]|\.\s")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _SPACED_RUN = 4  # « p r o m o »: at least this many one-letter tokens in a row are one word
 _SPACED_GAP = re.compile(r"^[\s.\-_*/]{1,2}$")
