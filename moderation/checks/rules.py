@@ -75,7 +75,7 @@ def check_document(document: OperatingInfoDocument, establishment_name: str = ""
     """Every flag raised by the text of ``document`` (each category at most once per field). Links to the
     establishment's own site (its name in the domain) are not flagged."""
     flags = []
-    for path, text in _texts(in_graphql_names(document.model_dump(mode="json")), ""):
+    for path, text in texts_of(document.model_dump(mode="json")):
         flags += check_text(text, path, establishment_name)
     return flags
 
@@ -140,6 +140,11 @@ def _flag(category: str, hits: list[tuple[str, Hit]], path: str, text: ReadText)
     severity = Severity.HIGH if confidence >= HIGH_FROM else Severity.MEDIUM
     excerpt = _excerpt(text.original, unique[0].start, unique[0].end)
     return Flag(category, path, excerpt, severity, confidence, evidence)
+
+
+def texts_of(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every text of a dumped document with its GraphQL path (``datedClosures[0].label``)."""
+    return _texts(in_graphql_names(document), "")
 
 
 def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
