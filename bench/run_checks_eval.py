@@ -2,12 +2,12 @@
 
 Each text is put in its field of an operating-information document and checked as the moderation service checks a
 submission. Per category and overall: precision, recall, false-positive rate (share of the texts without that
-category that are flagged with it), on the whole corpus and on each split (``dev``, ``heldout``); the share of clean
+category that are flagged with it), on the whole corpus and on each split (``SPLITS``); the share of clean
 texts flagged at all; the precision of HIGH and MEDIUM flags (how « very likely » HIGH is); the time to check a
 whole document (all texts of one author style in one document, and each text alone), p50 and p99.
 
-Writes ``bench/results/<timestamp>-checks.json``, ``checks.md`` and the key ``C1`` of ``latest.json``. Only the dev
-split's mistakes are printed (``--show-errors``): the held-out split is not for tuning.
+Writes ``bench/results/<timestamp>-checks.json``, ``checks.md`` and the key ``C1`` of ``latest.json``. Only the mistakes
+of the splits tuned on are printed (``--show-errors``): the held-out and fresh2 splits are not for tuning.
 """
 
 import argparse
@@ -36,6 +36,9 @@ _PER_DOCUMENT = 8
 """Texts of one author style per whole document in the timing (about what a provider fills in)."""
 CORPUS = Path(__file__).resolve().parent / "checks" / "corpus.tsv"
 CLEAN = "CLEAN"
+SPLITS = ("dev", "heldout", "fresh1", "fresh2")
+"""dev: tuned on; heldout: 25 % of the first texts, never read while tuning; fresh1: written after the first
+detectors, measured once untouched, then tuned on; fresh2: written last, never tuned on (labelling-guide.md)."""
 CATEGORIES = [code for code in REFUSAL_REASONS if code != "AUTRE"]
 TARGETS = {"precision": 0.90, "recall": 0.85, "category_recall": 0.75, "clean_fpr": 0.03, "p99_ms": 5.0}
 _FIELDS = {
@@ -120,7 +123,8 @@ def _severity_precision(samples: list[Sample], flags: dict[str, list[Flag]]) -> 
     for severity in Severity:
         given = [(sid, f) for sid in labels for f in flags[sid] if f.severity is severity]
         right = sum(1 for sid, f in given if f.rule in labels[sid])
-        result[severity.value] = {"flags": len(given), "right": right, "precision": round(right / len(given), 4)}
+        precision = round(right / len(given), 4) if given else 1.0
+        result[severity.value] = {"flags": len(given), "right": right, "precision": precision}
     return result
 
 
@@ -156,18 +160,21 @@ def _time(documents: list[tuple[OperatingInfoDocument, str]], rounds: int) -> di
 def main() -> int:
     parser = argparse.ArgumentParser(description="C1: art. 2 pre-screening on the labelled corpus")
     parser.add_argument("--rounds", type=int, default=20, help="timing rounds over the corpus (20)")
-    parser.add_argument("--show-errors", action="store_true", help="print the dev split's mistakes")
+    parser.add_argument("--show-errors", action="store_true", help="print the mistakes of the dev and fresh1 splits")
     args = parser.parse_args()
     samples = load_corpus()
     flags = {s.id: predict(s) for s in samples}
     if args.show_errors:
-        show_errors([s for s in samples if s.split == "dev"], flags)
+        show_errors([s for s in samples if s.split in ("dev", "fresh1")], flags)
     now = datetime.now(UTC)
     raw = {
         "corpus": str(CORPUS.relative_to(Path.cwd())) if CORPUS.is_relative_to(Path.cwd()) else str(CORPUS),
         "all": scores(samples, flags),
-        "dev": scores([s for s in samples if s.split == "dev"], flags),
-        "heldout": scores([s for s in samples if s.split == "heldout"], flags),
+        "splits": {
+            split: scores([s for s in samples if s.split == split], flags)
+            for split in SPLITS
+            if any(s.split == split for s in samples)
+        },
         "timing": timings(samples, args.rounds),
         "command": " ".join(["bench/run_checks_eval.py", *sys.argv[1:]]), "date": now.isoformat(),
         "machine": machine(),
@@ -212,8 +219,8 @@ def write_latest(raw: dict[str, Any]) -> bool:
                   "wall_p99_ms": raw["timing"]["author_documents"]["p99_ms"],
                   "load_average": raw["timing"]["author_documents"]["load_average"]},
         "unit": "ratios on the labelled corpus; ms per document",
-        "heldout": {"precision": raw["heldout"]["overall"]["precision"], "recall": raw["heldout"]["overall"]["recall"],
-                    "clean_fpr": raw["heldout"]["clean_fpr"], "texts": raw["heldout"]["texts"]},
+        "splits": {name: {"precision": s["overall"]["precision"], "recall": s["overall"]["recall"],
+                          "clean_fpr": s["clean_fpr"], "texts": s["texts"]} for name, s in raw["splits"].items()},
         "high_precision": whole["severity"]["HIGH"]["precision"],
         "target": "precision >= 0.90, recall >= 0.85 overall and >= 0.75 per category, clean FPR <= 3 %, "
         "<= 5 ms p99 per document (CPU time of the checking thread)",
@@ -237,8 +244,7 @@ def markdown(raw: dict[str, Any]) -> str:
         "| split | texts | precision | recall | clean FPR | HIGH precision | MEDIUM precision |",
         "|---|---|---|---|---|---|---|",
     ]
-    for split in ("all", "dev", "heldout"):
-        s = raw[split]
+    for split, s in [("all", raw["all"]), *raw["splits"].items()]:
         lines.append(
             f"| {split} | {s['texts']} | {s['overall']['precision']:.3f} | {s['overall']['recall']:.3f} | "
             f"{100 * s['clean_fpr']:.1f} % | {s['severity']['HIGH']['precision']:.3f} "
@@ -251,7 +257,7 @@ def markdown(raw: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for category in CATEGORIES:
-        a, h = raw["all"]["categories"][category], raw["heldout"]["categories"][category]
+        a, h = raw["all"]["categories"][category], raw["splits"]["heldout"]["categories"][category]
         lines.append(
             f"| {category} | {a['precision']:.3f} | {a['recall']:.3f} | {100 * a['fpr']:.1f} % | "
             f"{h['precision']:.3f} | {h['recall']:.3f} |"

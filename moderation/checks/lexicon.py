@@ -2,10 +2,10 @@
 
 A rule fires in a sentence (or the whole text, ``scope = "text"``) when every one of its groups of terms has a
 match there and none of its ``unless`` terms does. A term is a word or phrase, matched on the folded words or on
-their lemmas (« votez » matches ``voter``), a prefix ending in ``*``, an entity tag (``@mobile``, see
-``entities.py``) or a regular expression over the folded text (``re:``). A negation just before the first group's
-match (« aucune publicité », « sans porc ») cancels it when the rule says ``negatable``; a match inside quotation
-marks counts half.
+their lemmas (« votez » matches ``voter``); a prefix ending in ``*``; a word as written and not its lemma
+(``=votez``: not « voté »); an entity tag (``@mobile``, see ``entities.py``); or a regular expression over the
+folded text (``re:``). A negation just before the first group's match (« aucune publicité », « sans porc »)
+cancels it when the rule says ``negatable``; a match inside quotation marks counts half.
 """
 
 import re
@@ -230,8 +230,12 @@ def _forms(term: str) -> list[tuple[tuple[str, ...], bool]]:
     """A term as matched: its folded words and its lemmas, and whether it ends with ``*`` (any ending)."""
     if term.startswith("@"):
         return [((term,), False)]
-    prefix = term.endswith("*")
-    words = re.findall(r"[^\W_]+", term.rstrip("*").lower())
+    prefix, exact = term.endswith("*"), term.startswith("=")
+    words = re.findall(r"[^\W_]+", term.strip("=*").lower())
+    if not words:
+        raise ValueError(f"the term « {term} » has no word (write @price for a price, re:… for a pattern)")
     surfaces = tuple(fold(deleet(w)) for w in words)
+    if exact:
+        return [(surfaces, prefix)]
     lemmas = tuple(lemma_of(deleet(w)).replace(" ", "_") for w in words)
     return [(surfaces, prefix), (lemmas, prefix)]
