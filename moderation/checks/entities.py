@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-_PHONE = re.compile(r"(?<![\d.,])(?:\+33\s?\(?0?\)?\s?|0\s?)([1-9])(?:[\s.\-]?\d){8}(?![\d,])")
+_PHONE = re.compile(r"(?<![\d.,])(?:\+33\s?\(?0?\)?\s?|0\s?)([1-9])(?:[\s.\-]?\d){8}(?!\d|,\d)")
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+\-]*@([a-z0-9\-]+(?:\.[a-z0-9\-]+)+)")
 _ADDRESS = re.compile(
     r"\b\d{1,4}\s?(?:bis|ter)?,?\s(?:rue|avenue|av\.|allee|impasse|boulevard|bd|chemin|place|route|square|cours|"
@@ -16,7 +16,7 @@ _ADDRESS = re.compile(
 )
 _PRICE = re.compile(r"\d+(?:[.,]\d{1,2})?\s?(?:€|euros?\b|eur\b)")
 _PERCENT = re.compile(r"\d{1,3}(?:[.,]\d+)?\s?%")
-_CHILD_AGE = re.compile(r"\(\s?\d{1,2}\s?(?:ans?|mois)\s?\)|,\s?\d{1,2}\s?ans\b")
+_CHILD_AGE = re.compile(r"\(\s?\d{1,2}\s?(?:ans?|mois)\s?\)|,\s?\d{1,2}\s?(?:ans|mois)\b")
 _NIR = re.compile(r"\b[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?(?:\d{2}|2a|2b)\s?\d{3}\s?\d{3}\s?\d{2}\b")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?\b")
 _FUNCTIONAL_MAILBOX = re.compile(
