@@ -134,7 +134,8 @@ def _imitates(host: str, name: str, policy: _Policy) -> bool:
     if any(f"{allowed}." in host for allowed in policy.allowed):
         return True  # « caf.fr.secure-login.info »
     names = {allowed.split(".", 1)[0] for allowed in policy.allowed}
-    return any(len(n) >= 6 and _distance(deleet(name), n) <= 2 for n in names)
+    plain = deleet(name)
+    return any(len(n) >= 6 and abs(len(n) - len(plain)) <= 2 and _distance(plain, n) <= 2 for n in names)
 
 
 def _distance(a: str, b: str) -> int:

@@ -91,8 +91,13 @@ def check_text(text: str, path: str = "", establishment_name: str = "") -> list[
     quoted = tuple((m.start(), m.end()) for m in _QUOTED.finditer(read_text.original))
     regexes: dict[re.Pattern[str], bool] = {}
     sentence_spans = [span_of((s,), entities, read_text.folded, quoted, regexes) for s in read_text.sentences]
-    whole = span_of(read_text.sentences, entities, read_text.folded, quoted, regexes)
-    for lexicon in _lexicons():
+    lexicons = _lexicons()
+    whole = (
+        span_of(read_text.sentences, entities, read_text.folded, quoted, regexes)
+        if any(rule.scope == "text" for lexicon in lexicons for rule in lexicon.rules)
+        else None
+    )
+    for lexicon in lexicons:
         hits += [(lexicon.category, hit) for hit in _lexicon_hits(lexicon, sentence_spans, whole)]
     return [flag for category in _categories(hits) if (flag := _flag(category, hits, path, read_text))]
 
@@ -101,11 +106,11 @@ def _lexicons() -> list[Lexicon]:
     return [load(name) for name in DETECTORS]
 
 
-def _lexicon_hits(lexicon: Lexicon, sentences: list[Span], whole: Span) -> Iterator[Hit]:
+def _lexicon_hits(lexicon: Lexicon, sentences: list[Span], whole: Span | None) -> Iterator[Hit]:
     """The first hit of each rule of the lexicon: rules of the whole text on it, the others sentence by sentence."""
     done: set[Rule] = set()
     for rule in lexicon.rules:
-        if rule.scope == "text" and (hit := match_rule(rule, whole)) is not None:
+        if whole is not None and rule.scope == "text" and (hit := match_rule(rule, whole)) is not None:
             done.add(rule)
             yield hit
     for span in sentences:

@@ -97,8 +97,12 @@ def read(text: str) -> ReadText:
     sentences: list[Sentence] = []
     current: list[Token] = []
     sentence_start, previous_end = 0, 0
+    breaks = [match.start() for match in _SENTENCE_END.finditer(original)]
+    next_break = 0
     for word, start, end in pieces:
-        if current and _SENTENCE_END.search(original[previous_end:start]):
+        while next_break < len(breaks) and breaks[next_break] < previous_end:
+            next_break += 1
+        if current and next_break < len(breaks) and breaks[next_break] < start:
             sentences.append(Sentence(tuple(current), sentence_start, start))
             current, sentence_start = [], start
         current.append(_token(word, start, end))
