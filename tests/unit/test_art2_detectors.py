@@ -124,3 +124,14 @@ def test_the_excerpt_quotes_the_provider_around_the_evidence() -> None:
 
     assert flag.excerpt.startswith("…")
     assert "06 12 34 56 78" in flag.excerpt
+
+
+def test_a_mobile_number_followed_by_a_comma_is_still_a_phone_number() -> None:
+    text = "En cas de souci, appelez Émilie chez elle au 06 21 43 65 87, même le dimanche."
+
+    assert _categories(text) == {"ATTEINTE_DROITS_TIERS"}
+
+
+def test_a_past_vote_of_the_parents_is_no_call_to_vote() -> None:
+    assert _categories("Le projet de la crèche a été voté par l'assemblée générale des parents.") == set()
+    assert _categories("Votez pour la liste des parents !") == {"PROSELYTISME"}
