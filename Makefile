@@ -12,7 +12,7 @@ WEB_SOURCES := $(shell find $(WEB)/src -type f -not -path '$(WEB)/src/gql/*' 2>/
 	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json $(WEB)/scripts/manifest.mjs $(WEB)/scripts/compress.mjs \
 	gateway/schema.graphql
 
-.PHONY: install run test lint web-test bench fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
+.PHONY: install run test lint web-test bench eval-checks fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
 
 $(STAMP): pyproject.toml | $(GRAPHIQL_BUILT) $(WEB_BUILT)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/structures stack up
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## C1: the art. 2 pre-screening on the labelled corpus (bench/checks/corpus.tsv); bench/results/checks.md.
+eval-checks: $(STAMP)
+	$(BIN)/python bench/run_checks_eval.py $(CHECKS_ARGS)
 
 ## S18: schemathesis over both GraphQL services, 100 cases per operation, mode and role (~9 min); bench/results/fuzz.md.
 fuzz: $(STAMP)

@@ -24,7 +24,8 @@ async def handle_operating_info_submitted(session: AsyncSession, event: Envelope
     assert isinstance(submitted, OperatingInfoSubmitted)
     if await repositories.get_item_id_by_submission(session, submitted.submission_id) is not None:
         return
-    flags = [asdict(flag) | {"label": flag.label} for flag in check_document(submitted.document)]
+    checked = check_document(submitted.document, submitted.establishment_name)
+    flags = [asdict(flag) | {"label": flag.label} for flag in checked]
     changes = diff_documents(submitted.published_document, submitted.document, submitted.base_document)
     item_id = await repositories.add_pending_item(
         session, submitted, event_id=event.id, flags=flags, diff=[asdict(change) for change in changes]

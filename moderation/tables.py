@@ -50,6 +50,22 @@ review_items = Table(
     Index("ix_review_items_pending_caf", "caf_code", "submitted_at", postgresql_where=_PENDING, sqlite_where=_PENDING),
 )
 
+check_cases = Table(
+    "check_cases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("item_id", String(36), ForeignKey("review_items.id"), nullable=False, index=True),
+    Column("caf_code", String(40), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),
+    Column("category", String(60), nullable=False),
+    Column("rule", String(80), nullable=True),
+    Column("field", String(200), nullable=True),
+    Column("excerpt", Text, nullable=False),
+    Column("decided_by", String(40), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False, index=True),
+)
+"""What moderators' decisions teach the art. 2 checks: flags confirmed or contradicted, reasons no flag predicted."""
+
 review_history = Table(
     "review_history",
     metadata,

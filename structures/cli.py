@@ -5,6 +5,8 @@ structures gateway|moderation|notifier
                                     one service against its configured database and Kafka (env variables)
 structures migrate gateway|moderation|notifier
                                     apply a service's database migrations and exit
+structures moderation-cases [--since DATE] [--outcome MISSED|FALSE_FLAG|CONFIRMED]
+                                    what moderators taught the art. 2 checks, as corpus candidates (TSV)
 structures stack up|down|status     the local real stack: PostgreSQL, Kafka and an SMTP sink on loopback
 """
 
@@ -14,6 +16,7 @@ import base64
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "schemas", help="rewrite <service>/schema.graphql from the code (breaking changes must be declared)"
     ).set_defaults(run=_run_schemas)
+    cases = commands.add_parser(
+        "moderation-cases",
+        help="export what moderators' decisions taught the art. 2 checks, as corpus candidates (TSV on stdout)",
+    )
+    cases.add_argument("--since", type=datetime.fromisoformat, default=None, help="ISO date or date-time")
+    cases.add_argument("--outcome", choices=["MISSED", "FALSE_FLAG", "CONFIRMED"], action="append")
+    cases.set_defaults(run=_run_moderation_cases)
     stack = commands.add_parser("stack", help="the local real stack (PostgreSQL, Kafka, SMTP sink)")
     stack.add_argument("action", nargs=argparse.REMAINDER)
     stack.set_defaults(run=_run_stack)
@@ -161,6 +171,18 @@ def _run_bootstrap(args: argparse.Namespace) -> int:
     created = asyncio.run(bootstrap_caf_agent(settings, args))
     print(f"identifier: {created.identifier}  agent number: {created.agent_number}")  # noqa: T201
     print("The generated password is e-mailed to the person by the notifier.")  # noqa: T201
+    return 0
+
+
+def _run_moderation_cases(args: argparse.Namespace) -> int:
+    from moderation.settings import ModerationSettings
+    from structures.check_cases import export_check_cases
+
+    settings = load_settings(ModerationSettings)
+    outcomes = args.outcome or ["MISSED", "FALSE_FLAG"]
+    since = args.since.replace(tzinfo=args.since.tzinfo or UTC) if args.since else None
+    count = asyncio.run(export_check_cases(settings.database_url, since, outcomes, sys.stdout))
+    print(f"{count} cases", file=sys.stderr)  # noqa: T201
     return 0
 
 

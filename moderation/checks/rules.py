@@ -1,7 +1,9 @@
 """Automated checks for the content rules of convention art. 2, run when a submission enters the queue.
 
-They flag, they do not decide: each flag names the rule (the refusal reasons of art. 2), the field, the excerpt
-and a severity, and a moderator decides. Pure functions over the submitted document.
+They flag, they do not decide: each flag names the category (the refusal reasons of art. 2), the field, the
+excerpt, the evidence (which rules, which words), a confidence and a severity, and a moderator decides. One detector
+per category, each a data file of rules (``lexicons/*.toml``) read by ``lexicon.py``; links are judged by
+``links.py``. Pure functions over the submitted document.
 """
 
 import re
@@ -10,6 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from moderation.checks.entities import find_entities
+from moderation.checks.lexicon import Hit, Lexicon, Rule, Span, load, match_rule, span_of
+from moderation.checks.links import find_links
+from moderation.checks.text import ReadText, read
 from shared.operating_info import OperatingInfoDocument, field_label_of_path, in_graphql_names
 from shared.refusal_reasons import REFUSAL_REASONS
 
@@ -25,14 +31,36 @@ class Severity(StrEnum):
 
 SEVERITY_LABELS = {Severity.HIGH: "Manquement très probable", Severity.MEDIUM: "À vérifier"}
 
+DETECTORS = ("publicite", "tendancieux", "injurieux", "proselytisme", "droits-tiers", "liens", "chaine", "mission")
+"""The data files of the detectors, one per art. 2 category."""
+LINKS_CATEGORY = "VIRUS_OU_CODE_MALVEILLANT"
+FLAG_FROM = 0.5
+"""A category is flagged when the rules that fired in a field reach this confidence together."""
+HIGH_FROM = 0.8
+"""From this confidence a flag is HIGH: on the labelled corpus, flags this sure are right ≥ 95 % of the time."""
+_QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    rule: str
+    """The rule's identifier in its data file (``publicite.remise``)."""
+    label: str
+    words: tuple[str, ...]
+    """What matched, one per group of the rule (folded: « -20 % », « voter »)."""
+    weight: float
+
 
 @dataclass(frozen=True)
 class Flag:
     rule: str
+    """The art. 2 category, a refusal reason code (``PUBLICITE_DEGUISEE``)."""
     field: str
     """The GraphQL path of the text in the document (``fees``, ``datedClosures[0].label``)."""
     excerpt: str
     severity: Severity
+    confidence: float = 1.0
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def label(self) -> str:
@@ -43,50 +71,85 @@ class Flag:
         return field_label_of_path(self.field)
 
 
-def _patterns(*expressions: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{e})" for e in expressions), re.IGNORECASE)
-
-
-RULES: list[tuple[str, Severity, re.Pattern[str]]] = [
-    ("PUBLICITE_DEGUISEE", Severity.HIGH, _patterns(
-        r"-\s?\d{1,2}\s?%", r"\d{1,2}\s?%\s+de\s+(?:réduction|remise)", r"\bcode\s+promo", r"\bpromo(?:tion)?s?\b",
-        r"\bsoldes\b", r"\boffre\s+(?:spéciale|exceptionnelle|limitée)", r"\binscrivez-vous\s+vite\b", r"\bprofitez\b",
-        r"\bnotre\s+partenaire\b",
-    )),
-    ("CONTENU_TENDANCIEUX_OU_ERRONE", Severity.MEDIUM, _patterns(
-        r"\bla\s+meilleure\s+crèche\b", r"\bn°\s?1\b", r"\bnuméro\s+un\b", r"\b100\s?%\s+garanti",
-        r"\bgaranti(?:e|s)?\s+sans\b",
-        r"\bseule?\s+crèche\s+(?:de|du|en)\b", r"\brecommandée?\s+par\s+(?:tous|les\s+médecins)\b",
-    )),
-    ("INJURIEUX_DIFFAMATOIRE", Severity.HIGH, _patterns(
-        r"\bconnards?\b", r"\bcrétins?\b", r"\babrutis?\b", r"\bdébiles?\b", r"\bescrocs?\b", r"\bvoleurs?\b",
-        r"\bincompétents?\b", r"\bminables?\b",
-    )),
-    ("PROSELYTISME", Severity.MEDIUM, _patterns(
-        r"\bvotez\b", r"\bélections?\b", r"\bcandidate?s?\b", r"\bmeeting\b", r"\bsyndiquez-vous\b", r"\bgrève\b",
-        r"\bprière\b", r"\bprier\b", r"\bdieu\b", r"\bévangile\b", r"\bconvertissez\b", r"\bla\s+vraie\s+foi\b",
-    )),
-    ("VIRUS_OU_CODE_MALVEILLANT", Severity.HIGH, _patterns(
-        r"<\s*script", r"javascript\s*:", r"\bon(?:error|load|click)\s*=", r"data\s*:\s*text/html",
-        r"https?://\S+\.(?:exe|bat|scr|msi|apk|js|vbs)\b", r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|t\.co)/",
-        r"https?://\d{1,3}(?:\.\d{1,3}){3}",
-    )),
-    ("CHAINE_DE_LETTRES", Severity.MEDIUM, _patterns(
-        r"\bfaites\s+suivre\b", r"\btransférez\s+ce\s+message\b", r"\benvoyez[- ]le\s+à\s+\d+\s+personnes\b",
-        r"\bpartagez\s+à\s+tous\s+vos\s+contacts\b", r"\bsinon\s+vous\s+aurez\s+(?:malheur|malchance)\b",
-    )),
-]  # fmt: skip
-
-
-def check_document(document: OperatingInfoDocument) -> list[Flag]:
-    """Every flag raised by the text of ``document`` (each rule at most once per field)."""
+def check_document(document: OperatingInfoDocument, establishment_name: str = "") -> list[Flag]:
+    """Every flag raised by the text of ``document`` (each category at most once per field). Links to the
+    establishment's own site (its name in the domain) are not flagged."""
     flags = []
-    for path, text in _texts(in_graphql_names(document.model_dump(mode="json")), ""):
-        for rule, severity, pattern in RULES:
-            match = pattern.search(text)
-            if match:
-                flags.append(Flag(rule, path, _excerpt(text, match.start(), match.end()), severity))
+    for path, text in texts_of(document.model_dump(mode="json")):
+        flags += check_text(text, path, establishment_name)
     return flags
+
+
+def check_text(text: str, path: str = "", establishment_name: str = "") -> list[Flag]:
+    """The flags of one text of the document."""
+    read_text = read(text)
+    if not read_text.sentences:
+        return []
+    hits = _link_hits(read_text, establishment_name)
+    entities = [(e.tag, e.start, e.end) for e in find_entities(read_text.original, read_text.folded)]
+    entities += [("@link", hit.start, hit.end) for _, hit in hits]
+    quoted = tuple((m.start(), m.end()) for m in _QUOTED.finditer(read_text.original))
+    regexes: dict[re.Pattern[str], bool] = {}
+    sentence_spans = [span_of((s,), entities, read_text.folded, quoted, regexes) for s in read_text.sentences]
+    lexicons = _lexicons()
+    whole = (
+        span_of(read_text.sentences, entities, read_text.folded, quoted, regexes)
+        if any(rule.scope == "text" for lexicon in lexicons for rule in lexicon.rules)
+        else None
+    )
+    for lexicon in lexicons:
+        hits += [(lexicon.category, hit) for hit in _lexicon_hits(lexicon, sentence_spans, whole)]
+    return [flag for category in _categories(hits) if (flag := _flag(category, hits, path, read_text))]
+
+
+def _lexicons() -> list[Lexicon]:
+    return [load(name) for name in DETECTORS]
+
+
+def _lexicon_hits(lexicon: Lexicon, sentences: list[Span], whole: Span | None) -> Iterator[Hit]:
+    """The first hit of each rule of the lexicon: rules of the whole text on it, the others sentence by sentence."""
+    done: set[Rule] = set()
+    for rule in lexicon.rules:
+        if whole is not None and rule.scope == "text" and (hit := match_rule(rule, whole)) is not None:
+            done.add(rule)
+            yield hit
+    for span in sentences:
+        for rule in lexicon.candidates(span):
+            if rule.scope != "text" and rule not in done and (hit := match_rule(rule, span)) is not None:
+                done.add(rule)
+                yield hit
+
+
+def _link_hits(text: ReadText, establishment_name: str) -> list[tuple[str, Hit]]:
+    hits = []
+    for found in find_links(text.folded, establishment_name):
+        rule = Rule(f"liens.{found.rule.removeprefix('lien.')}", found.label, found.weight, (), None, False, "text")
+        hits.append((LINKS_CATEGORY, Hit(rule, (found.url,), found.start, found.end, found.weight)))
+    return hits
+
+
+def _categories(hits: list[tuple[str, Hit]]) -> list[str]:
+    return list(dict.fromkeys(category for category, _ in hits))
+
+
+def _flag(category: str, hits: list[tuple[str, Hit]], path: str, text: ReadText) -> Flag | None:
+    mine = sorted((hit for c, hit in hits if c == category), key=lambda hit: -hit.weight)
+    unique = list({hit.rule.id: hit for hit in reversed(mine)}.values())[::-1]
+    confidence = 1.0
+    for hit in unique:
+        confidence *= 1 - hit.weight
+    confidence = round(1 - confidence, 2)
+    if confidence < FLAG_FROM:
+        return None
+    evidence = tuple(Evidence(hit.rule.id, hit.rule.label, hit.words, hit.weight) for hit in unique)
+    severity = Severity.HIGH if confidence >= HIGH_FROM else Severity.MEDIUM
+    excerpt = _excerpt(text.original, unique[0].start, unique[0].end)
+    return Flag(category, path, excerpt, severity, confidence, evidence)
+
+
+def texts_of(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every text of a dumped document with its GraphQL path (``datedClosures[0].label``)."""
+    return _texts(in_graphql_names(document), "")
 
 
 def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:

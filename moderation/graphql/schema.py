@@ -46,12 +46,33 @@ class QueueStats:
     pending: int = strawberry.field(description="Submissions waiting for a moderator's decision.")
 
 
+@strawberry.type(description="Ce que les décisions de votre Caf disent d'une règle des contrôles automatiques.")
+class RulePrecision:
+    rule: str = strawberry.field(description="La règle, par son identifiant (publicite.remise).")
+    category: RefusalReason
+    confirmed: int = strawberry.field(description="Signalements suivis d'un refus pour ce motif.")
+    false_flags: int = strawberry.field(description="Signalements d'éléments validés ou refusés pour un autre motif.")
+    precision: float | None = strawberry.field(description="Part des signalements confirmés (aucune décision : nul).")
+
+
+@strawberry.type(description="Refus pour un motif qu'aucun signalement n'annonçait, par motif.")
+class MissedReason:
+    category: RefusalReason
+    count: int
+
+
 @strawberry.type(description="La file de votre Caf : profondeur et âge.")
 class QueueDepthView:
     pending: int
     flagged: int
     oldest_submitted_at: datetime | None
     oldest_age_hours: float | None = strawberry.field(description="Âge de la plus ancienne saisie en attente.")
+    rule_precision: list[RulePrecision] = strawberry.field(
+        default_factory=list, description="Précision de chaque règle des contrôles automatiques selon vos décisions."
+    )
+    missed: list[MissedReason] = strawberry.field(
+        default_factory=list, description="Refus qu'aucun signalement n'annonçait, par motif de l'article 2."
+    )
 
 
 @strawberry.input(description="Filtres de la file.")
@@ -113,11 +134,23 @@ class Query:
         moderator = moderator_of(info)
         async with info.context.sessions() as session:
             depth = await services.depth(session, moderator.caf_code)
+            records = await repositories.list_rule_records(session, moderator.caf_code)
+            missed = await repositories.count_missed_by_category(session, moderator.caf_code)
         oldest = depth.oldest_submitted_at
         age = round((datetime.now(UTC) - oldest).total_seconds() / 3600, 2) if oldest else None
         return QueueDepthView(
-            pending=depth.pending, flagged=depth.flagged, oldest_submitted_at=oldest, oldest_age_hours=age
-        )
+            pending=depth.pending, flagged=depth.flagged, oldest_submitted_at=oldest, oldest_age_hours=age,
+            rule_precision=[_rule_precision(record) for record in records],
+            missed=[MissedReason(category=RefusalReason(c), count=n) for c, n in sorted(missed.items())],
+        )  # fmt: skip
+
+
+def _rule_precision(record: repositories.RuleRecord) -> RulePrecision:
+    decided = record.confirmed + record.false_flags
+    return RulePrecision(
+        rule=record.rule, category=RefusalReason(record.category), confirmed=record.confirmed,
+        false_flags=record.false_flags, precision=round(record.confirmed / decided, 3) if decided else None,
+    )  # fmt: skip
 
 
 Action = Callable[[AsyncSession, str, Moderator, datetime], Awaitable[None]]

@@ -58,6 +58,14 @@ for _severity in FlagSeverity.__strawberry_definition__.values:  # type: ignore[
     _severity.description = Severity(_severity.value).label
 
 
+@strawberry.type(description="Ce qui a déclenché un signalement : la règle et les mots trouvés.")
+class FlagEvidence:
+    rule: str = strawberry.field(description="La règle, par son identifiant (publicite.remise).")
+    label: str = strawberry.field(description="La règle en français (« Remise, promotion ou prix barré »).")
+    words: list[str] = strawberry.field(description="Les mots trouvés, sans accents ni majuscules.")
+    weight: float = strawberry.field(description="Ce que la règle seule pèse dans la confiance (0 à 1).")
+
+
 @strawberry.type(description="Un signalement automatique (article 2) : le motif, le champ, l'extrait, la gravité.")
 class ContentFlag:
     category: RefusalReason = strawberry.field(description="Le motif de l'article 2 que le texte semble enfreindre.")
@@ -69,15 +77,28 @@ class ContentFlag:
     severity_label: str = strawberry.field(description="La gravité en français (« Manquement très probable »).")
     rule: str = strawberry.field(deprecation_reason="Utilisez category.")
     label: str = strawberry.field(deprecation_reason="Utilisez categoryLabel.")
+    confidence: float | None = strawberry.field(
+        default=None,
+        description="Confiance de 0,5 à 1, combinée des règles déclenchées ; à partir de 0,8 la gravité est « "
+        "Manquement très probable » (docs/moderation.md). Absente pour les signalements d'avant décembre 2026.",
+    )
+    evidence: list[FlagEvidence] = strawberry.field(
+        default_factory=list, description="Les règles qui ont déclenché le signalement et les mots trouvés."
+    )
 
     @staticmethod
     def from_stored(flag: dict[str, Any]) -> "ContentFlag":
         severity, path = Severity(flag["severity"]), graphql_field_path(flag["field"])
         reason = RefusalReason(flag["rule"])
+        evidence = [
+            FlagEvidence(rule=e["rule"], label=e["label"], words=list(e["words"]), weight=e["weight"])
+            for e in flag.get("evidence") or []
+        ]
         return ContentFlag(
             category=reason, category_label=REFUSAL_REASONS[reason.value], field=path,
             field_label=field_label_of_path(path), excerpt=flag["excerpt"], severity=severity,
             severity_label=severity.label, rule=reason.value, label=REFUSAL_REASONS[reason.value],
+            confidence=flag.get("confidence"), evidence=evidence,
         )  # fmt: skip
 
 

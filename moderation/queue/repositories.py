@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation.checks.cases import CaseOutcome, CheckCase
 from moderation.queue.states import ReviewStatus
-from moderation.tables import review_history, review_items
+from moderation.tables import check_cases, review_history, review_items
 from shared.events import OperatingInfoSubmitted
 from shared.logging import current_correlation_id
 
@@ -122,3 +123,70 @@ async def list_history(session: AsyncSession, item_id: str, *, offset: int, limi
     query = select(review_history).where(mine).order_by(review_history.c.at, review_history.c.id)
     total = await session.scalar(select(func.count()).select_from(review_history).where(mine))
     return list((await session.execute(query.offset(offset).limit(limit))).all()), int(total or 0)
+
+
+async def add_check_cases(
+    session: AsyncSession, item_id: str, caf_code: str, cases: list[CheckCase], decided_by: str, at: datetime
+) -> None:
+    if cases:
+        await session.execute(
+            check_cases.insert(),
+            [
+                {"id": str(uuid.uuid4()), "item_id": item_id, "caf_code": caf_code, "outcome": case.outcome,
+                 "category": case.category, "rule": case.rule, "field": case.field, "excerpt": case.excerpt,
+                 "decided_by": decided_by, "decided_at": at}
+                for case in cases
+            ],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    """How a rule of the checks fared with a Caf's moderators: flags confirmed by a refusal, flags contradicted."""
+
+    rule: str
+    category: str
+    confirmed: int
+    false_flags: int
+
+
+async def list_rule_records(session: AsyncSession, caf_code: str) -> list[RuleRecord]:
+    confirmed = func.count().filter(check_cases.c.outcome == CaseOutcome.CONFIRMED)
+    contradicted = func.count().filter(check_cases.c.outcome == CaseOutcome.FALSE_FLAG)
+    rows = await session.execute(
+        select(check_cases.c.rule, check_cases.c.category, confirmed, contradicted)
+        .where(check_cases.c.caf_code == caf_code, check_cases.c.rule.is_not(None))
+        .group_by(check_cases.c.rule, check_cases.c.category)
+        .order_by(check_cases.c.rule)
+    )
+    return [RuleRecord(str(rule), str(category), int(yes), int(no)) for rule, category, yes, no in rows]
+
+
+async def count_missed_by_category(session: AsyncSession, caf_code: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(check_cases.c.category, func.count())
+        .where(check_cases.c.caf_code == caf_code, check_cases.c.outcome == CaseOutcome.MISSED)
+        .group_by(check_cases.c.category)
+    )
+    return {str(category): int(count) for category, count in rows}
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case: CheckCase
+    caf_code: str
+    decided_at: datetime
+
+
+async def list_check_cases(session: AsyncSession, since: datetime | None, outcomes: list[str]) -> list[StoredCase]:
+    """The cases decided since ``since`` (all if None) with these outcomes, oldest first."""
+    query = select(check_cases).where(check_cases.c.outcome.in_(outcomes)).order_by(check_cases.c.decided_at)
+    if since is not None:
+        query = query.where(check_cases.c.decided_at >= since)
+    return [
+        StoredCase(
+            CheckCase(CaseOutcome(row.outcome), row.category, row.rule, row.field, row.excerpt),
+            row.caf_code, _utc(row.decided_at),
+        )
+        for row in await session.execute(query)
+    ]  # fmt: skip

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation.checks.cases import cases_of_decision
+from moderation.queue import repositories
 from moderation.queue.states import STATUS_LABELS, Decision, HistoryAction, ReviewStatus
 from moderation.tables import outbox, review_history, review_items
 from shared.errors import PermanentError
@@ -145,6 +147,9 @@ async def decide(
         )
     )  # fmt: skip
     await record(session, item_id, HistoryAction(decision), moderator.agent_number, now, comment)
+    # What the decision teaches the art. 2 checks (per-rule precision, corpus candidates).
+    cases = cases_of_decision(row.flags or [], row.document, approved=decision is Decision.APPROVED, reasons=reasons)
+    await repositories.add_check_cases(session, item_id, row.caf_code, cases, moderator.agent_number, now)
     decided = ModerationDecided(
         submission_id=uuid.UUID(row.submission_id), establishment_id=uuid.UUID(row.establishment_id),
         establishment_name=row.establishment_name, version=row.version, decision=decision.value,
