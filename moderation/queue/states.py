@@ -19,6 +19,14 @@ class HistoryAction(StrEnum):
     SUPERSEDED = "SUPERSEDED"
 
 
+class ClaimState(StrEnum):
+    """Who holds a pending item, as the queue filters it."""
+
+    MINE = "MINE"
+    OTHERS = "OTHERS"
+    FREE = "FREE"
+
+
 STATUS_LABELS: dict[ReviewStatus, str] = {
     ReviewStatus.PENDING: "En attente de décision",
     ReviewStatus.APPROVED: "Validée",
