@@ -16,6 +16,7 @@ from moderation.graphql.context import Context, ModerationInfo, moderator_of
 from moderation.graphql.types import (
     BulkApprovePayload,
     DecisionPayload,
+    LabelledReason,
     RefusalReason,
     ReviewItem,
     review_item_of,
@@ -26,6 +27,7 @@ from moderation.queue.states import ClaimState
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
+from shared.refusal_reasons import REFUSAL_REASONS
 from shared.relay import InvalidArgumentError, key_of, to_global_id
 
 __all__ = ["Context", "build_schema"]
@@ -115,6 +117,10 @@ class Query:
                 session, moderator.caf_code, where, flagged_first=flagged_first, offset=page.offset, limit=page.limit
             )
         return connection_of([review_item_of(row) for row in rows], page, total)
+
+    @strawberry.field(description="Les motifs de refus ou de retrait de la convention (article 2), dans son ordre.")
+    def refusal_reasons(self) -> list[LabelledReason]:
+        return [LabelledReason(code=RefusalReason(code), label=label) for code, label in REFUSAL_REASONS.items()]
 
     @strawberry.field(description="Un élément de la file de votre Caf, décidé ou non ; null s'il n'y est pas.")
     async def review_item(self, info: ModerationInfo, id: strawberry.ID) -> ReviewItem | None:

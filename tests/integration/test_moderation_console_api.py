@@ -171,3 +171,11 @@ async def test_the_queue_filters_by_departement_and_by_who_holds_an_item(moderat
     assert await names(colleague, claim="MINE") == ["Crèche B"]
     assert await names(me, departement="62") == ["Crèche C"]
     assert await names(me, departement="59", claim="FREE") == []
+
+
+async def test_the_conventions_refusal_reasons_are_listed_with_their_french_labels(moderation: Moderation) -> None:
+    reasons = (await moderation.gql("{ refusalReasons { code label } }", moderation.token()))["refusalReasons"]
+
+    assert reasons[0] == {"code": "PUBLICITE_DEGUISEE", "label": "Caractère publicitaire déguisé"}
+    assert reasons[-1] == {"code": "AUTRE", "label": "Autre motif"}
+    assert len(reasons) == 9
