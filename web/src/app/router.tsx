@@ -3,11 +3,12 @@ import { AccountPage } from "@/features/account";
 import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/auth";
 import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
-import { HomePage } from "@/features/home";
 import { OperatingInfoPage } from "@/features/operating-info";
+import { ReviewQueuePage } from "@/features/review-queue";
 import { Layout } from "./Layout";
 import { RequireAuth } from "./RequireAuth";
 import { AccessibilityStatement } from "./routes/AccessibilityStatement";
+import { Home } from "./routes/Home";
 import { NotFound } from "./routes/NotFound";
 
 /** French paths: they are what an agent sees and shares. The gateway answers index.html for each. */
@@ -22,7 +23,8 @@ export const router = createBrowserRouter([
       {
         element: <RequireAuth />,
         children: [
-          { path: "/", element: <HomePage /> },
+          { path: "/", element: <Home /> },
+          { path: "/file", element: <ReviewQueuePage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },

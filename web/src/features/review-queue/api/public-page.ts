@@ -1,0 +1,32 @@
+import { graphql } from "@/gql";
+
+/** The establishment as the public catalogue shows it now (the gateway), beside the proposed change. */
+export const PublicPageQuery = graphql(`
+  query PublicPage($id: ID!) {
+    node(id: $id) {
+      ... on Establishment {
+        id
+        name
+        categoryLabel
+        eajeTypeLabel
+        capacity
+        phone
+        email
+        address {
+          oneLine
+        }
+        provider {
+          name
+        }
+        operatingInfo {
+          version
+          publishedAt
+          openingHours
+          hoursNote
+          fees
+          project
+        }
+      }
+    }
+  }
+`);
