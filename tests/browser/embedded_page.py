@@ -104,13 +104,19 @@ class GatewayApi:
     def __init__(self, base: str, mail: Path) -> None:
         self.base, self.mail = base, mail
 
-    async def call(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+    async def raw(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+        """The whole answer, errors included."""
         headers = {"authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient() as client:
             response = await client.post(
                 f"{self.base}/graphql", json={"query": query, "variables": variables}, headers=headers
             )
         body: dict[str, Any] = response.json()
+        return body
+
+    async def call(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+        """The data of an answer without errors."""
+        body = await self.raw(query, token, **variables)
         assert "errors" not in body, body
         data: dict[str, Any] = body["data"]
         return data

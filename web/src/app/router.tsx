@@ -3,6 +3,7 @@ import { AccountPage } from "@/features/account";
 import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/auth";
 import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
+import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/habilitations";
 import { OperatingInfoPage } from "@/features/operating-info";
 import { ReviewQueuePage } from "@/features/review-queue";
 import { Layout } from "./Layout";
@@ -25,6 +26,8 @@ export const router = createBrowserRouter([
         children: [
           { path: "/", element: <Home /> },
           { path: "/file", element: <ReviewQueuePage /> },
+          { path: "/habilitations", element: <HabilitationRequestsPage /> },
+          { path: "/habilitations/:number", element: <HabilitationRequestPage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },
