@@ -19,6 +19,8 @@ from playwright.async_api import ConsoleMessage, Page, Route
 from tests.e2e.mailbox import password_in, wait_for_mail
 from tests.e2e.processes import ROOT, free_port
 
+SCREENSHOTS = os.environ.get("STRUCTURES_SCREENSHOTS")
+"""A folder (``docs/screenshots``) to save the console's screenshots in, for the README; unset: none taken."""
 DIST = ROOT / "web" / "dist" / "index.html"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -85,6 +87,14 @@ class Watch:
         else:
             self.left_loopback.append(route.request.url)
             await route.abort("internetdisconnected")
+
+
+async def shoot(page: Page, name: str) -> None:
+    """A full-page screenshot for the README, when ``STRUCTURES_SCREENSHOTS`` names a folder."""
+    if SCREENSHOTS:
+        folder = ROOT / SCREENSHOTS
+        folder.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
 async def serious_violations(page: Page) -> list[dict[str, Any]]:

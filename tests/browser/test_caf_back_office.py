@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, expect
 from gateway.graphql.relay import to_global_id
 from gateway.habilitation.challenges import issue_challenge
 from shared.db import create_engine, create_session_factory
-from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, require_build, serious_violations
+from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, require_build, serious_violations, shoot
 
 pytestmark = pytest.mark.browser
 AUDREY, AUDREY_EMAIL = "a.mathon.caf59", "a.mathon@caf59.monenfant.example"
@@ -105,6 +105,7 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     await expect(establishments).to_contain_text("Mairie d'Escautpont")
     await expect(page.get_by_role("region", name="Personnes à habiliter")).to_contain_text(KARINE_EMAIL)
     violations["demande"] = await serious_violations(page)
+    await shoot(page, "console-habilitation")
 
     await page.get_by_role("button", name="Convention envoyée au fournisseur").click()
     await expect(page.get_by_text("Convention notée comme envoyée au fournisseur.")).to_be_visible()
@@ -132,6 +133,7 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     agents = page.get_by_role("region", name="Agents de Mairie d'Escautpont (annexe de l'article 3-2)")
     await expect(agents).to_contain_text("Karine Lefebvre")
     violations["agents"] = await serious_violations(page)
+    await shoot(page, "console-agents")
     await agents.get_by_role("button", name="Désactiver Karine Lefebvre").click()
     await agents.get_by_label("Motif de la désactivation").fill("Fin de mission")
     await agents.get_by_role("button", name="Confirmer la désactivation").click()

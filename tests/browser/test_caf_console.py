@@ -8,7 +8,6 @@ keyboard path through the queue. axe-core finds no serious or critical violation
 CORS, nothing leaves loopback."""
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, require_build, serious_violations
-from tests.e2e.processes import ROOT
+from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, require_build, serious_violations, shoot
 
 pytestmark = pytest.mark.browser
 LEASE_SECONDS = 12
@@ -37,8 +35,6 @@ INFO = {
 }
 SUBMIT = """mutation($id: ID!, $info: OperatingInfoInput!) {
   submitOperatingInfo(input: {establishmentId: $id, operatingInfo: $info}) { userErrors { field message } } }"""
-SCREENSHOTS = os.environ.get("STRUCTURES_SCREENSHOTS")
-"""A folder (``docs/screenshots``) to save the console's screenshots in, for the README; unset: none taken."""
 
 
 @pytest.fixture
@@ -78,13 +74,6 @@ async def _open(page: Page, establishment: str) -> None:
     await expect(page.get_by_role("heading", level=2, name=establishment)).to_be_visible()
 
 
-async def _shoot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        folder = ROOT / SCREENSHOTS
-        folder.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=folder / f"{name}.png", full_page=True)
-
-
 async def _published_fees(api: GatewayApi, establishment: str) -> str | None:
     query = "query($id: ID!) { node(id: $id) { ... on Establishment { operatingInfo { fees } } } }"
     async with asyncio.timeout(20):
@@ -109,7 +98,7 @@ async def test_a_moderator_rejects_the_flagged_submission_and_approves_the_resub
     await _sign_in(page, api.base, AUDREY)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Audrey Mathon")
     violations["accueil"] = await serious_violations(page)
-    await _shoot(page, "console-accueil")
+    await shoot(page, "console-accueil")
     await _open(page, "Multi-accueil Les P'tits Mineurs")
     await expect(page.locator("#profondeur")).to_contain_text("1 saisie en attente, dont 1 signalée")
     flags = page.get_by_role("region", name="Signalements (1)")
@@ -122,14 +111,14 @@ async def test_a_moderator_rejects_the_flagged_submission_and_approves_the_resub
 
     await page.get_by_role("button", name="Prendre en charge").click()
     await expect(page.get_by_role("timer")).to_contain_text("Pris en charge par vous — il reste")
-    await _shoot(page, "console-element")
+    await shoot(page, "console-element")
     await page.get_by_role("button", name="Refuser", exact=True).click()
     reason = page.get_by_role("group", name="Motifs (convention, article 2)")
     await reason.get_by_text("Caractère publicitaire déguisé", exact=True).click()  # the DSFR's label is the box
     await expect(page.get_by_label("Caractère publicitaire déguisé")).to_be_checked()
     await page.get_by_label("Commentaire pour l'agent").fill("Merci de retirer la promotion de votre partenaire.")
     violations["refus"] = await serious_violations(page)
-    await _shoot(page, "console-refus")
+    await shoot(page, "console-refus")
     await page.get_by_role("button", name="Refuser la saisie").click()
     await expect(page.get_by_text("Saisie refusée : l'agent en est informé")).to_be_visible()
     history = page.get_by_role("region", name="Historique")
@@ -182,7 +171,7 @@ async def test_two_moderators_the_second_sees_the_item_held_and_decides_only_onc
     await expect(other.get_by_role("button", name="Valider", exact=True)).to_have_count(0)
     await other.keyboard.press("a")  # the shortcut cannot decide it either
     violations = await serious_violations(other)
-    await _shoot(other, "console-deux-moderateurs")
+    await shoot(other, "console-deux-moderateurs")
 
     await expect(other.get_by_text("Personne ne traite cette saisie")).to_be_visible(timeout=(LEASE_SECONDS + 5) * 1000)
     await other.get_by_role("button", name="Prendre en charge").click()
