@@ -134,6 +134,18 @@ async def test_a_moderator_rejects_the_flagged_submission_and_approves_the_resub
     await expect(page.get_by_text("Saisie validée : elle sera publiée.")).to_be_visible()
 
     assert await _published_fees(api, crèche) == INFO["fees"]
+
+    await page.reload()  # the public page beside the item now shows the approved version: withdrawn (art. 2)
+    public = page.get_by_role("region", name="Fiche publique actuelle")
+    await expect(public).to_contain_text(INFO["fees"])
+    await public.get_by_role("button", name="Retirer les informations publiées").click()
+    await public.get_by_role("group").get_by_text("Caractère tendancieux ou erroné", exact=True).click()
+    await public.get_by_label("Explication pour le fournisseur").fill("Horaires contestés par la commune.")
+    violations["retrait"] = await serious_violations(page)
+    await public.get_by_role("button", name="Retirer les informations publiées").click()
+    await expect(public).to_contain_text("retirée du catalogue public")
+    query = "query($id: ID!) { node(id: $id) { ... on Establishment { operatingInfo { version } } } }"
+    assert (await api.call(query, id=crèche))["node"]["operatingInfo"] is None
     assert violations == {key: [] for key in violations}
     assert watch.complaints == []
     assert watch.left_loopback == []

@@ -30,3 +30,16 @@ export const PublicPageQuery = graphql(`
     }
   }
 `);
+
+export const WithdrawOperatingInfoMutation = graphql(`
+  mutation WithdrawOperatingInfo($input: WithdrawOperatingInfoInput!) {
+    withdrawOperatingInfo(input: $input) {
+      withdrawnVersion
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);

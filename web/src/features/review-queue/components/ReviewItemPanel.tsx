@@ -172,7 +172,7 @@ function ItemView({ item, reasons, me, actions }: { item: Item; reasons: { code:
         </div>
         <div className="fr-col-12 fr-col-xl-4">
           <OnGateway>
-            <PublicPage id={item.establishment.id} />
+            <PublicPage id={item.establishment.id} reasons={reasons} />
           </OnGateway>
         </div>
       </div>
