@@ -132,6 +132,8 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     assert (await api.call("{ me { lastName } }", karine))["me"] == {"lastName": "Lefebvre"}
     agents = page.get_by_role("region", name="Agents de Mairie d'Escautpont (annexe de l'article 3-2)")
     await expect(agents).to_contain_text("Karine Lefebvre")
+    agent_number = (await agents.get_by_role("listitem").filter(has_text="Karine Lefebvre").inner_text()).split("(")[1]
+    agent_number = agent_number.split(")")[0]
     violations["agents"] = await serious_violations(page)
     await shoot(page, "console-agents")
     await agents.get_by_role("button", name="Désactiver Karine Lefebvre").click()
@@ -140,6 +142,23 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     await expect(page.get_by_text("désactivé : ses sessions prennent fin partout")).to_be_visible()
 
     refused = await api.raw("{ me { lastName } }", karine)
+
+    await page.get_by_role("navigation").get_by_role("link", name="Journal des connexions").click()
+    await page.get_by_label("Numéro d'agent").fill(agent_number)
+    await page.get_by_label("Type d'entrée").select_option(label="Mot de passe changé")
+    await page.get_by_role("button", name="Filtrer").click()
+    entries = page.get_by_role("table", name="Entrées du journal")
+    await expect(entries).to_contain_text(f"{identifier} ({agent_number})")
+    await expect(entries.get_by_role("row")).to_have_count(2)  # the header, and her one password change
+    violations["journal"] = await serious_violations(page)
+    await shoot(page, "console-journal")
+    async with page.expect_download() as download:
+        await page.get_by_role("button", name="Exporter en CSV").click()
+    saved = Path(await (await download.value).path())
+    csv = saved.read_text(encoding="utf-8-sig").splitlines()  # noqa: ASYNC240 - a test reading its download
+
+    assert csv[0].startswith("Date et heure (UTC);Identifiant;Numéro d'agent;Code;Événement")
+    assert [line.split(";")[1:4] for line in csv[1:]] == [[identifier, agent_number, "PASSWORD_CHANGED"]]
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert violations == {key: [] for key in violations}
     assert watch.complaints == []

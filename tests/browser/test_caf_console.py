@@ -24,13 +24,14 @@ AUDREY, AUDREY_EMAIL = "a.mathon.caf59", "a.mathon@caf59.monenfant.example"
 CHOSEN = "girafe lampadaire cornichon violet"
 PROMO = "Inscrivez-vous vite, -20 % sur les couches de notre partenaire Bébé+ !"
 HOURS = [{"day": d, "opens": "07:30", "closes": "18:00"} for d in ("LUNDI", "MARDI", "MERCREDI", "JEUDI", "VENDREDI")]
+FEES = "Le multi-accueil applique le barème national des participations familiales de la Cnaf."
 INFO = {
     "openingHours": HOURS,
     "closurePeriods": ["AOUT"],
     "ageMin": {"value": 10, "unit": "SEMAINE"},
     "ageMax": {"value": 4, "unit": "AN"},
     "capacity": 20,
-    "fees": "Le multi-accueil applique le barème national des participations familiales de la Cnaf.",
+    "fees": FEES,
     "funding": ["PSU"],
 }
 SUBMIT = """mutation($id: ID!, $info: OperatingInfoInput!) {
@@ -137,7 +138,7 @@ async def test_a_moderator_rejects_the_flagged_submission_and_approves_the_resub
 
     await page.reload()  # the public page beside the item now shows the approved version: withdrawn (art. 2)
     public = page.get_by_role("region", name="Fiche publique actuelle")
-    await expect(public).to_contain_text(INFO["fees"])
+    await expect(public).to_contain_text(FEES)
     await public.get_by_role("button", name="Retirer les informations publiées").click()
     await public.get_by_role("group").get_by_text("Caractère tendancieux ou erroné", exact=True).click()
     await public.get_by_label("Explication pour le fournisseur").fill("Horaires contestés par la commune.")

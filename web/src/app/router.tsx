@@ -3,6 +3,7 @@ import { AccountPage } from "@/features/account";
 import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/auth";
 import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
+import { ConnectionLogPage } from "@/features/connection-log";
 import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/habilitations";
 import { OperatingInfoPage } from "@/features/operating-info";
 import { ReviewQueuePage } from "@/features/review-queue";
@@ -28,6 +29,7 @@ export const router = createBrowserRouter([
           { path: "/file", element: <ReviewQueuePage /> },
           { path: "/habilitations", element: <HabilitationRequestsPage /> },
           { path: "/habilitations/:number", element: <HabilitationRequestPage /> },
+          { path: "/journal", element: <ConnectionLogPage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },
