@@ -163,3 +163,32 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     assert violations == {key: [] for key in violations}
     assert watch.complaints == []
     assert watch.left_loopback == []
+
+
+async def test_a_caf_agent_registers_an_integrator_sees_its_key_once_and_revokes_it(
+    browser: Browser, back_office: tuple[GatewayApi, str]
+) -> None:
+    api, _ = back_office
+    page = await browser.new_page(locale="fr-FR", viewport={"width": 1400, "height": 1000})
+    watch = Watch(page)
+    await _sign_in(page, api.base)
+    await page.get_by_role("navigation").get_by_role("link", name="Intégrateurs").click()
+
+    await page.get_by_label("Nom", exact=True).fill("Ville de Lille — portail familles")
+    await page.get_by_label("Adresse électronique de contact").fill("portail@lille.example")
+    await page.get_by_label("Départements lisibles").fill("59")
+    await page.get_by_role("button", name="Créer l'intégrateur et sa première clé").click()
+    first = await page.locator("#cle-affichee").inner_text()
+    integrator = page.get_by_role("region", name="Ville de Lille — portail familles")
+    await expect(integrator).to_contain_text("jamais utilisée")
+    violations = await serious_violations(page)
+    await integrator.get_by_role("button", name="Nouvelle clé").click()
+    await expect(page.locator("#cle-affichee")).not_to_have_text(first)
+    await expect(integrator.get_by_role("listitem")).to_have_count(2)
+    await integrator.get_by_role("button", name="Révoquer la clé").first.click()
+    await expect(page.locator("#cle-affichee")).to_have_count(0)  # a key is shown once, never again
+    await expect(integrator.get_by_text("Révoquée le")).to_have_count(1)
+
+    assert len(first) >= 20
+    assert violations == []
+    assert watch.complaints == []

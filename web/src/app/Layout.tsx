@@ -20,6 +20,7 @@ const NAVIGATION: Record<AgentKind, { path: string; text: string }[]> = {
     { path: "/file", text: "File de modération" },
     { path: "/habilitations", text: "Demandes d'habilitation" },
     { path: "/journal", text: "Journal des connexions" },
+    { path: "/integrateurs", text: "Intégrateurs" },
   ],
 };
 

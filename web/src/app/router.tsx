@@ -5,6 +5,7 @@ import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
 import { ConnectionLogPage } from "@/features/connection-log";
 import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/habilitations";
+import { IntegratorsPage } from "@/features/integrators";
 import { OperatingInfoPage } from "@/features/operating-info";
 import { ReviewQueuePage } from "@/features/review-queue";
 import { Layout } from "./Layout";
@@ -30,6 +31,7 @@ export const router = createBrowserRouter([
           { path: "/habilitations", element: <HabilitationRequestsPage /> },
           { path: "/habilitations/:number", element: <HabilitationRequestPage /> },
           { path: "/journal", element: <ConnectionLogPage /> },
+          { path: "/integrateurs", element: <IntegratorsPage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },
