@@ -19,10 +19,11 @@ def test_each_services_committed_sdl_is_what_its_code_serves(service: str) -> No
 
 
 def _versions(service: str) -> list[str]:
-    """The committed versions of the service's SDL, oldest first."""
+    """The committed versions of the service's SDL along the main line, oldest first (a merge is one step: a
+    branch's own history, made beside other work, is not compared with that work)."""
     path = str(committed_path(service).relative_to(ROOT))
     log = subprocess.run(
-        ["git", "-C", str(ROOT), "log", "--format=%H", "--reverse", "--", path],
+        ["git", "-C", str(ROOT), "log", "--first-parent", "--format=%H", "--reverse", "--", path],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     shows = [
