@@ -50,7 +50,7 @@ from gateway.response_cache.middleware import ResponseCacheMiddleware, ResponseC
 from gateway.response_cache.store import ResponseCache
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
-from gateway.web import EspaceProfessionnel
+from gateway.web import EspaceProfessionnel, web_config
 from shared.bus import InProcessBus
 from shared.conditional_get import ConditionalGraphQLGet
 from shared.db import SessionFactory
@@ -304,7 +304,10 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         *graphiql_asset_routes(graphql.graphql_ide),
-        Mount("/", app=EspaceProfessionnel(settings.web_dist), name="espace-professionnel"),  # last
+        Route("/config.json", lambda _request: web_config(settings.moderation_url)),
+        Mount(
+            "/", app=EspaceProfessionnel(settings.web_dist, settings.moderation_url), name="espace-professionnel"
+        ),  # last
     ]
     app = Starlette(
         routes=routes,

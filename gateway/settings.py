@@ -1,8 +1,9 @@
 """Settings of the gateway (environment prefix ``GATEWAY_``)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import GraphQLServiceSettings
@@ -67,6 +68,17 @@ class GatewaySettings(GraphQLServiceSettings):
     compiled_reads: bool = True
     """On PostgreSQL, let the database build the JSON of public catalogue queries it can (one statement); off, or on
     SQLite, every query takes the normal GraphQL executor."""
+    moderation_url: str | None = None
+    """The moderation service's GraphQL URL as a browser reaches it (``http://127.0.0.1:8001/graphql``): the
+    espace professionnel's Caf console reads it from ``/config.json`` and the page's policy lets it connect there.
+    The moderation service must list the gateway's origin in ``MODERATION_CORS_ORIGINS``."""
+
+    @field_validator("moderation_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+            raise ValueError("an http(s) URL, e.g. http://127.0.0.1:8001/graphql")
+        return value or None
 
     def why_not_several_workers(self) -> str | None:
         if self.token_signing_key is None:

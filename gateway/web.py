@@ -15,10 +15,11 @@ import base64
 import hashlib
 import mimetypes
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
@@ -34,26 +35,50 @@ def style_hash(body: str) -> str:
     return f"'sha256-{digest}'"
 
 
-WEB_CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        f"style-src 'self' {' '.join(style_hash(body) for body in COLOR_SCHEME_STYLES)}",
-        "img-src 'self' data:",  # data: for the on-screen challenge's image
-        "media-src data:",  # …and its audio alternative
-        "font-src 'self'",
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",  # every form is sent by script, to /graphql
-    ]
-)
-"""The policy of ``index.html``."""
+def origin_of(url: str) -> str:
+    """``http://127.0.0.1:8001`` of ``http://127.0.0.1:8001/graphql``: what a policy and CORS compare."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def web_csp(moderation_url: str | None = None) -> str:
+    """The policy of ``index.html``: the page talks to its own gateway, and to the moderation service's origin
+    when one is configured (the Caf's console)."""
+    connect = " ".join(["'self'", *([origin_of(moderation_url)] if moderation_url else [])])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src 'self' {' '.join(style_hash(body) for body in COLOR_SCHEME_STYLES)}",
+            "img-src 'self' data:",  # data: for the on-screen challenge's image
+            "media-src data:",  # …and its audio alternative
+            "font-src 'self'",
+            f"connect-src {connect}",
+            "manifest-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",  # every form is sent by script, to /graphql
+        ]
+    )
+
+
+WEB_CSP = web_csp()
+"""The policy of ``index.html`` without a moderation service."""
+
+
+def web_config(moderation_url: str | None) -> JSONResponse:
+    """``/config.json``: what the page learns at start-up rather than have built in (the moderation API's URL)."""
+    return JSONResponse({"moderationUrl": moderation_url}, headers={"cache-control": REVALIDATED})
 
 
 class WebFiles(StaticFiles):
     """The built files, ``index.html`` for client-side routes, and the cache headers that fit each."""
+
+    def __init__(self, *, directory: Path, policy: str) -> None:
+        super().__init__(directory=directory, check_dir=False)
+        self.policy = policy
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         compressed = self._compressed(path, scope)
@@ -68,7 +93,7 @@ class WebFiles(StaticFiles):
             response = await super().get_response("index.html", scope)
             page = True
         if page:
-            response.headers["content-security-policy"] = WEB_CSP
+            response.headers["content-security-policy"] = self.policy
         response.headers["cache-control"] = HASHED if path.startswith("assets/") and not page else REVALIDATED
         return response
 
@@ -99,9 +124,9 @@ class EspaceProfessionnel:
     """Serves ``dist`` once it is built (checked at each request: a build after start-up is served at once), and
     until then says in French how to build it."""
 
-    def __init__(self, dist: Path) -> None:
+    def __init__(self, dist: Path, moderation_url: str | None = None) -> None:
         self.dist = dist
-        self.files = WebFiles(directory=dist, check_dir=False)
+        self.files = WebFiles(directory=dist, policy=web_csp(moderation_url))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # a socket on a path no route takes: closed, as the router would
@@ -130,4 +155,13 @@ def not_built_page(dist: Path) -> HTMLResponse:
     return HTMLResponse(body, status_code=503, headers={"cache-control": REVALIDATED})
 
 
-__all__ = ["COLOR_SCHEME_STYLES", "WEB_CSP", "EspaceProfessionnel", "WebFiles", "not_built_page"]
+__all__ = [
+    "COLOR_SCHEME_STYLES",
+    "WEB_CSP",
+    "EspaceProfessionnel",
+    "WebFiles",
+    "not_built_page",
+    "origin_of",
+    "web_config",
+    "web_csp",
+]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -39,6 +40,7 @@ class ModerationGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
         )
         key = settings.token_public_key
         self._verifier = TokenVerifier(unb64url(key), audience=MODERATION) if key else None
+        self._lease = timedelta(seconds=settings.claim_lease_seconds)
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         runtime = _runtime_of(request)
@@ -47,7 +49,7 @@ class ModerationGraphQL(StrictJsonBodies, GraphiQLPage, GraphQL[Context, None]):
             return Context(runtime.sessions, None, runtime.signal)  # a logged-out session or a deactivated account
         if elsewhere:
             return Context(runtime.sessions, None, runtime.signal, signed_in_elsewhere=True)
-        return Context(runtime.sessions, claims, runtime.signal)
+        return Context(runtime.sessions, claims, runtime.signal, lease=self._lease)
 
     def _claims(self, header: str | None) -> tuple[Claims | None, bool]:
         """The token's claims, and whether they are those of a token meant for other services only."""
@@ -91,6 +93,24 @@ def _measure_queue(metrics: ServiceMetrics, sessions: SessionFactory) -> None:
     )
 
 
+def _cors(settings: ModerationSettings) -> list[Middleware]:
+    """The pages allowed to call ``/graphql`` from a browser: the listed exact origins (the gateway's espace
+    professionnel), without credentials — tokens go in the ``Authorization`` header, never in a cookie."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-request-id"],
+            expose_headers=["x-request-id"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    ]
+
+
 def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -107,6 +127,7 @@ def create_app(settings: ModerationSettings, *, bus: InProcessBus | None = None)
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            *_cors(settings),
             Middleware(SecurityHeadersMiddleware),
             Middleware(CorrelationIdMiddleware),
             Middleware(BodyLimitMiddleware),

@@ -53,11 +53,13 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
         bus="inprocess",
         host=embedded.host,
         log_format="text",
+        moderation_url=f"http://{embedded.host}:{embedded.moderation_port}/graphql",
     )
     moderation = ModerationSettings(
         database_url=embedded.sqlite_url("moderation"),
         port=embedded.moderation_port,
         token_public_key=token_public_key,
+        cors_origins=_page_origins(embedded),
         bus="inprocess",
         host=embedded.host,
         log_format="text",
@@ -80,6 +82,12 @@ def build_servers(embedded: EmbeddedSettings) -> list[uvicorn.Server]:
         (create_gateway(gateway, bus=bus), gateway),
     ]
     return [uvicorn_server(app, settings) for app, settings in apps]
+
+
+def _page_origins(embedded: EmbeddedSettings) -> tuple[str, ...]:
+    """Where the espace professionnel is opened from: the gateway's address, and ``localhost`` for loopback."""
+    names = [embedded.host, *(["localhost"] if embedded.host == "127.0.0.1" else [])]
+    return tuple(f"http://{name}:{embedded.gateway_port}" for name in names)
 
 
 async def run_embedded(embedded: EmbeddedSettings) -> None:

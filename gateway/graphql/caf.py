@@ -171,6 +171,13 @@ class CafQueries:
             total = await processing.count_requests(session, caf_code, status)
             return connection_of(await request_views(session, rows), page, total)
 
+    @strawberry.field(description="Une demande d'habilitation adressée à votre Caf, par son numéro ; null sinon.")
+    async def habilitation_request(self, info: GraphQLInfo, number: str) -> HabilitationRequestView | None:
+        claims = await require_caf_agent(info.context)
+        async with info.context.sessions() as session:
+            row = await processing.find_request(session, claims.caf_code or "", number)
+            return (await request_views(session, [row]))[0] if row is not None else None
+
     @strawberry.field(
         description="Le journal des connexions des agents des fournisseurs de votre territoire, le plus récent d'abord."
     )

@@ -99,6 +99,12 @@ async def list_requests(
     return list((await session.execute(ordered.offset(offset).limit(limit))).all())
 
 
+async def find_request(session: AsyncSession, caf_code: str, number: str) -> Any | None:
+    """The Caf's request of this number; None for a missing one or another Caf's."""
+    query = _requests_of(caf_code, None).where(habilitation_requests.c.number == number)
+    return (await session.execute(query)).first()
+
+
 async def count_requests(session: AsyncSession, caf_code: str, status: str | None) -> int:
     counted = select(func.count()).select_from(_requests_of(caf_code, status).subquery())
     return int(await session.scalar(counted) or 0)

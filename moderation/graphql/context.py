@@ -1,10 +1,11 @@
 """Who calls the moderators' API: the request's context and the rule that only a Caf's moderators act."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from strawberry.types import Info
 
-from moderation.queue.services import Moderator
+from moderation.queue.services import LEASE, Moderator
 from shared.agents import AgentKind
 from shared.db import SessionFactory
 from shared.errors import ForbiddenError, UnauthenticatedError
@@ -20,6 +21,8 @@ class Context:
     signed_in_elsewhere: bool = False
     """A valid token of the gateway meant for other services only (a provider agent's, a generated password's):
     its bearer is known, and refused as such."""
+    lease: timedelta = LEASE
+    """How long a claim holds an item (``MODERATION_CLAIM_LEASE_SECONDS``)."""
 
 
 ModerationInfo = Info[Context, None]

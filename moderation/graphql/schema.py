@@ -16,16 +16,18 @@ from moderation.graphql.context import Context, ModerationInfo, moderator_of
 from moderation.graphql.types import (
     BulkApprovePayload,
     DecisionPayload,
+    LabelledReason,
     RefusalReason,
     ReviewItem,
     review_item_of,
 )
 from moderation.queue import repositories, services
 from moderation.queue.services import Moderator, QueueError
-from moderation.queue.states import Decision
+from moderation.queue.states import ClaimState, Decision
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
+from shared.refusal_reasons import REFUSAL_REASONS
 from shared.relay import InvalidArgumentError, key_of, to_global_id
 
 __all__ = ["Context", "build_schema"]
@@ -85,13 +87,21 @@ class QueueFilterInput:
         default=None, description="L'identifiant global du gestionnaire, celui de la passerelle."
     )
     submitted_before: datetime | None = None
+    departement: str | None = strawberry.field(default=None, description="Le département (59, 2A…).")
+    claim: ClaimState | None = strawberry.field(
+        default=None, description="Prises en charge par vous (MINE), par un autre (OTHERS), libres (FREE)."
+    )
 
 
-def _filter_of(given: QueueFilterInput | None) -> repositories.QueueFilter:
+def _filter_of(given: QueueFilterInput | None, moderator: Moderator) -> repositories.QueueFilter:
     if given is None:
         return repositories.QueueFilter()
     establishment, provider = given.establishment_id, given.provider_id
     return repositories.QueueFilter(
+        departement=given.departement,
+        claim=given.claim,
+        moderator=moderator.agent_number,
+        now=datetime.now(UTC),
         flagged=given.flagged,
         establishment_id=key_of(establishment, "Establishment", argument="filter.establishmentId")
         if establishment is not None
@@ -122,12 +132,24 @@ class Query:
         after: str | None = None,
     ) -> Connection[ReviewItem]:
         moderator = moderator_of(info)
-        page, where = page_of(first, after), _filter_of(filter)
+        page, where = page_of(first, after), _filter_of(filter, moderator)
         async with info.context.sessions() as session:
             rows, total = await repositories.list_queue(
                 session, moderator.caf_code, where, flagged_first=flagged_first, offset=page.offset, limit=page.limit
             )
         return connection_of([review_item_of(row) for row in rows], page, total)
+
+    @strawberry.field(description="Les motifs de refus ou de retrait de la convention (article 2), dans son ordre.")
+    def refusal_reasons(self) -> list[LabelledReason]:
+        return [LabelledReason(code=RefusalReason(code), label=label) for code, label in REFUSAL_REASONS.items()]
+
+    @strawberry.field(description="Un élément de la file de votre Caf, décidé ou non ; null s'il n'y est pas.")
+    async def review_item(self, info: ModerationInfo, id: strawberry.ID) -> ReviewItem | None:
+        moderator = moderator_of(info)
+        key = key_of(str(id), "ReviewItem")
+        async with info.context.sessions() as session:
+            row = await repositories.get_caf_item(session, key, moderator.caf_code)
+        return review_item_of(row) if row is not None else None
 
     @strawberry.field(description="Profondeur de la file de votre Caf et âge de la plus ancienne saisie.")
     async def queue_depth(self, info: ModerationInfo) -> QueueDepthView:
@@ -174,9 +196,10 @@ async def _act(info: ModerationInfo, item_id: strawberry.ID, action: Action) -> 
 
 @strawberry.type
 class DecisionMutation:
-    @strawberry.mutation(description="Prendre en charge (bail de 15 minutes).")
+    @strawberry.mutation(description="Prendre en charge (bail de 15 minutes ; son échéance : claimExpiresAt).")
     async def claim_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:
-        return await _act(info, id, lambda s, i, m, now: services.claim(s, i, row_version, m, now))
+        lease = info.context.lease
+        return await _act(info, id, lambda s, i, m, now: services.claim(s, i, row_version, m, now, lease))
 
     @strawberry.mutation(description="Relâcher un élément pris en charge.")
     async def release_review_item(self, info: ModerationInfo, id: strawberry.ID, row_version: int) -> DecisionPayload:

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from moderation.checks.rules import Severity
 from moderation.graphql.context import ModerationInfo
 from moderation.queue import repositories
-from moderation.queue.states import ACTION_LABELS, STATUS_LABELS, HistoryAction, ReviewStatus
+from moderation.queue.states import ACTION_LABELS, STATUS_LABELS, ClaimState, HistoryAction, ReviewStatus
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.operating_info import field_label, field_label_of_path, graphql_field_path, in_graphql_names
 from shared.refusal_reasons import REFUSAL_REASONS, reason_label
@@ -22,6 +22,7 @@ from shared.relay import to_global_id
 
 strawberry.enum(ReviewStatus, description="Où en est une saisie dans la file de la Caf.")
 strawberry.enum(HistoryAction, description="Une étape de la vie d'un élément de la file.")
+strawberry.enum(ClaimState, description="Qui tient un élément en attente : vous, un autre modérateur, personne.")
 
 
 @strawberry.enum(description="Motifs de refus ou de retrait (convention, article 2).")
@@ -151,6 +152,8 @@ class ReviewItem:
     changes: list[FieldChange]
     proposed: JSON
     reasons: list[LabelledReason] = strawberry.field(description="Les motifs d'un refus (vide sinon).")
+    departement: str = strawberry.field(description="Le département de l'établissement (59, 2A…).")
+    comment: str | None = strawberry.field(description="Le commentaire adressé à l'agent avec la décision.")
 
     @strawberry.field(description="L'état, en français.")
     def status_label(self) -> str:
@@ -192,6 +195,8 @@ def review_item_of(row: Any) -> ReviewItem:
         changes=[FieldChange.from_stored(change) for change in row.diff],
         proposed=in_graphql_names(row.document),
         reasons=[LabelledReason(code=RefusalReason(code), label=reason_label(code)) for code in row.reasons or []],
+        departement=row.departement,
+        comment=row.comment,
     )
 
 

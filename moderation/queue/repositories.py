@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation.checks.cases import CaseOutcome, CheckCase
-from moderation.queue.states import ReviewStatus
+from moderation.queue.states import ClaimState, ReviewStatus
 from moderation.tables import check_cases, review_history, review_items
 from shared.events import OperatingInfoSubmitted
 from shared.logging import current_correlation_id
@@ -81,12 +81,33 @@ async def get_item(session: AsyncSession, item_id: str) -> Any:
     return (await session.execute(select(review_items).where(review_items.c.id == item_id))).one()
 
 
+async def get_caf_item(session: AsyncSession, item_id: str, caf_code: str) -> Any | None:
+    """An item of the Caf's queue, whatever its state; None for another Caf's (it is not there for this one)."""
+    query = select(review_items).where(review_items.c.id == item_id, review_items.c.caf_code == caf_code)
+    return (await session.execute(query)).first()
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     flagged: bool | None = None
     establishment_id: str | None = None
     provider_id: str | None = None
     submitted_before: datetime | None = None
+    departement: str | None = None
+    claim: ClaimState | None = None
+    """Held by ``moderator`` (MINE), by another moderator (OTHERS), or by nobody or an expired lease (FREE)."""
+    moderator: str = ""
+    now: datetime | None = None
+
+
+def _claim_condition(where: QueueFilter) -> ColumnElement[bool]:
+    now = where.now or datetime.now(UTC)
+    held = review_items.c.claimed_by.is_not(None) & (review_items.c.claim_expires_at > now)
+    if where.claim == ClaimState.MINE:
+        return held & (review_items.c.claimed_by == where.moderator)
+    if where.claim == ClaimState.OTHERS:
+        return held & (review_items.c.claimed_by != where.moderator)
+    return ~held
 
 
 def _pending_of(caf_code: str, where: QueueFilter) -> Select[Any]:
@@ -101,6 +122,10 @@ def _pending_of(caf_code: str, where: QueueFilter) -> Select[Any]:
         query = query.where(review_items.c.provider_id == where.provider_id)
     if where.submitted_before:
         query = query.where(review_items.c.submitted_at < where.submitted_before)
+    if where.departement:
+        query = query.where(review_items.c.departement == where.departement)
+    if where.claim is not None:
+        query = query.where(_claim_condition(where))
     return query
 
 

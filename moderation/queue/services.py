@@ -97,14 +97,16 @@ def _held_by_other(row: Any, moderator: Moderator, now: datetime) -> bool:
     return bool(row.claimed_by and row.claimed_by != moderator.agent_number and expires and expires > now)
 
 
-async def claim(session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime) -> None:
+async def claim(
+    session: AsyncSession, item_id: str, row_version: int, moderator: Moderator, now: datetime, lease: timedelta = LEASE
+) -> None:
     row, refusals = await _item(session, item_id, moderator, row_version)
     if _held_by_other(row, moderator, now):
         refusals.append(Refusal("item_id", HistoryAction.CLAIMED, f"Déjà pris en charge par {row.claimed_by}."))
     _refuse_if_any(refusals)
     await session.execute(
         update(review_items).where(review_items.c.id == item_id).values(
-            claimed_by=moderator.agent_number, claim_expires_at=now + LEASE, row_version=row.row_version + 1
+            claimed_by=moderator.agent_number, claim_expires_at=now + lease, row_version=row.row_version + 1
         )
     )  # fmt: skip
     await record(session, item_id, HistoryAction.CLAIMED, moderator.agent_number, now)

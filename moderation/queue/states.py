@@ -26,6 +26,14 @@ class Decision(StrEnum):
     REJECTED = "REJECTED"
 
 
+class ClaimState(StrEnum):
+    """Who holds a pending item, as the queue filters it."""
+
+    MINE = "MINE"
+    OTHERS = "OTHERS"
+    FREE = "FREE"
+
+
 STATUS_LABELS: dict[ReviewStatus, str] = {
     ReviewStatus.PENDING: "En attente de décision",
     ReviewStatus.APPROVED: "Validée",

@@ -180,3 +180,20 @@ async def test_a_websocket_on_a_path_no_route_takes_is_closed(dist: Path, tmp_pa
     await app({"type": "websocket", "path": "/anything", "headers": []}, receive, send)
 
     assert [message["type"] for message in sent] == ["websocket.close"]
+
+
+async def test_the_page_learns_the_moderation_url_and_its_policy_lets_it_connect_there_only(
+    start: GatewayClient, dist: Path
+) -> None:
+    async with start(web_dist=dist, moderation_url="http://127.0.0.1:8001/graphql") as client:
+        policy = _policy((await client.get("/file")).headers["content-security-policy"])
+        config = await client.get("/config.json")
+    async with start(web_dist=dist) as client:
+        alone = _policy((await client.get("/")).headers["content-security-policy"])
+        unset = (await client.get("/config.json")).json()
+
+    assert policy["connect-src"] == ["'self'", "http://127.0.0.1:8001"]
+    assert config.json() == {"moderationUrl": "http://127.0.0.1:8001/graphql"}
+    assert config.headers["cache-control"] == "no-cache"
+    assert alone["connect-src"] == ["'self'"]
+    assert unset == {"moderationUrl": None}

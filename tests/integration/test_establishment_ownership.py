@@ -431,3 +431,18 @@ async def test_a_right_on_an_establishment_another_provider_runs_opens_nothing(
     assert answers[0]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert answers[0]["data"] is None
     assert answers[1]["data"]["publishAvailabilities"]["userErrors"] == []
+
+
+async def test_one_request_is_read_by_its_number_and_a_number_not_of_this_caf_is_null(
+    caf_client: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, token = caf_client
+    app: Any = client.app  # type: ignore[attr-defined]
+    number = await _signed_request(app.state.runtime.sessions, ESCAUTPONT, [MULTI_ACCUEIL], [MULTI_ACCUEIL])
+    one = "query($n: String!) { habilitationRequest(number: $n) { number status provider { siret } } }"
+
+    found = (await _gql(client, one, token, n=number))["habilitationRequest"]
+    missing = (await _gql(client, one, token, n="DH02-20260101-000000"))["habilitationRequest"]
+
+    assert found == {"number": number, "status": "CONVENTION_RECUE", "provider": {"siret": "21590207300018"}}
+    assert missing is None

@@ -8,7 +8,7 @@ const SRC = resolve(__dirname);
 
 function files(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? (entry.name === "gql" ? [] : files(join(folder, entry.name))) : /\.tsx?$/.test(entry.name) ? [join(folder, entry.name)] : [],
+    entry.isDirectory() ? (entry.name === "gql" || entry.name === "gql-moderation" ? [] : files(join(folder, entry.name))) : /\.tsx?$/.test(entry.name) ? [join(folder, entry.name)] : [],
   );
 }
 

@@ -5,14 +5,24 @@ import { useEffect, useRef } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useClient } from "urql";
 import { LogoutMutation } from "@/features/auth";
+import { type AgentKind, useAgentKind } from "@/lib/auth/agent-kind";
 import { useAuth } from "@/lib/auth/context";
 
-const NAVIGATION = [
-  { path: "/", text: "Accueil" },
-  { path: "/disponibilites", text: "Disponibilités" },
-  { path: "/modalites", text: "Modalités de fonctionnement" },
-  { path: "/historique", text: "Historique" },
-];
+const NAVIGATION: Record<AgentKind, { path: string; text: string }[]> = {
+  PROVIDER_AGENT: [
+    { path: "/", text: "Accueil" },
+    { path: "/disponibilites", text: "Disponibilités" },
+    { path: "/modalites", text: "Modalités de fonctionnement" },
+    { path: "/historique", text: "Historique" },
+  ],
+  CAF_AGENT: [
+    { path: "/", text: "Accueil" },
+    { path: "/file", text: "File de modération" },
+    { path: "/habilitations", text: "Demandes d'habilitation" },
+    { path: "/journal", text: "Journal des connexions" },
+    { path: "/integrateurs", text: "Intégrateurs" },
+  ],
+};
 
 export function Layout() {
   const auth = useAuth();
@@ -22,6 +32,8 @@ export function Layout() {
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
   const signedIn = auth.status === "signed-in";
+  const kind = useAgentKind();
+  const navigation = kind ? NAVIGATION[kind] : [{ path: "/", text: "Accueil" }];
 
   useEffect(() => {
     // A new screen: focus goes to its content, so a screen reader starts there (the title changes too).
@@ -65,7 +77,11 @@ export function Layout() {
         }
         navigation={
           signedIn
-            ? NAVIGATION.map(({ path, text }) => ({ text, linkProps: { to: path }, isActive: pathname === path }))
+            ? navigation.map(({ path, text }) => ({
+                text,
+                linkProps: { to: path },
+                isActive: path === "/" ? pathname === "/" : pathname.startsWith(path),
+              }))
             : undefined
         }
       />

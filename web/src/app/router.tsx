@@ -3,11 +3,15 @@ import { AccountPage } from "@/features/account";
 import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/auth";
 import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
-import { HomePage } from "@/features/home";
+import { ConnectionLogPage } from "@/features/connection-log";
+import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/habilitations";
+import { IntegratorsPage } from "@/features/integrators";
 import { OperatingInfoPage } from "@/features/operating-info";
+import { ReviewQueuePage } from "@/features/review-queue";
 import { Layout } from "./Layout";
 import { RequireAuth } from "./RequireAuth";
 import { AccessibilityStatement } from "./routes/AccessibilityStatement";
+import { Home } from "./routes/Home";
 import { NotFound } from "./routes/NotFound";
 
 /** French paths: they are what an agent sees and shares. The gateway answers index.html for each. */
@@ -22,7 +26,12 @@ export const router = createBrowserRouter([
       {
         element: <RequireAuth />,
         children: [
-          { path: "/", element: <HomePage /> },
+          { path: "/", element: <Home /> },
+          { path: "/file", element: <ReviewQueuePage /> },
+          { path: "/habilitations", element: <HabilitationRequestsPage /> },
+          { path: "/habilitations/:number", element: <HabilitationRequestPage /> },
+          { path: "/journal", element: <ConnectionLogPage /> },
+          { path: "/integrateurs", element: <IntegratorsPage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },

@@ -7,11 +7,12 @@ import { isUnauthenticated } from "./errors";
 /**
  * The urql client of the espace professionnel: the access token on every operation, renewed before it expires,
  * and on an UNAUTHENTICATED answer renewed once and the operation sent again (urql's auth exchange retries an
- * operation at most once). A refused renewal ends the session as expired.
+ * operation at most once). A refused renewal ends the session as expired. The gateway's client by default; the
+ * Caf's console makes a second one for the moderation service (its URL from `/config.json`), sharing the session.
  */
-export function createGraphQLClient(session: SessionManager, fetchFn?: typeof fetch): Client {
+export function createGraphQLClient(session: SessionManager, fetchFn?: typeof fetch, url: string = GRAPHQL_URL): Client {
   return new Client({
-    url: GRAPHQL_URL,
+    url,
     fetch: fetchFn,
     requestPolicy: "cache-and-network",
     exchanges: [

@@ -1,0 +1,1 @@
+export { CafHomePage } from "./components/CafHomePage";

@@ -1,0 +1,1 @@
+export { ConnectionLogPage } from "./components/ConnectionLogPage";

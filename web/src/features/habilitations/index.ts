@@ -1,0 +1,2 @@
+export { HabilitationRequestPage } from "./components/HabilitationRequestPage";
+export { HabilitationRequestsPage } from "./components/HabilitationRequestsPage";

@@ -1,0 +1,1 @@
+export { IntegratorsPage } from "./components/IntegratorsPage";

@@ -1,0 +1,66 @@
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import type { ReviewItemQuery } from "@/gql-moderation/graphql";
+import { fieldOfPath, formatValue, highlight } from "../values";
+
+type Item = NonNullable<ReviewItemQuery["reviewItem"]>;
+
+/** Published ↔ proposed, field by field, with the version the agent started from when it is older (a conflict). */
+export function DiffTable({ changes, flags }: { changes: Item["changes"]; flags: Item["flags"] }) {
+  const withBase = changes.some((c) => c.conflict);
+  return (
+    <div className="fr-table fr-table--bordered">
+      <div className="fr-table__wrapper">
+        <div className="fr-table__container">
+          <div className="fr-table__content">
+            <table>
+              <caption>Modifications proposées ({changes.length} champs)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Champ</th>
+                  <th scope="col">Publié</th>
+                  <th scope="col">Proposé</th>
+                  {withBase && <th scope="col">Version de départ de l'agent</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {changes.map((change) => {
+                  const excerpts = flags.filter((f) => fieldOfPath(f.field) === change.field).map((f) => f.excerpt);
+                  return (
+                    <tr key={change.field}>
+                      <th scope="row">
+                        {change.label}
+                        {change.conflict && (
+                          <>
+                            {" "}
+                            <Badge small severity="warning">
+                              Conflit
+                            </Badge>
+                          </>
+                        )}
+                      </th>
+                      <td style={{ whiteSpace: "pre-line" }}>
+                        <del>{formatValue(change.published)}</del>
+                      </td>
+                      <td style={{ whiteSpace: "pre-line" }}>
+                        <ins>
+                          {highlight(formatValue(change.proposed), excerpts).map((part, index) =>
+                            part.marked ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
+                          )}
+                        </ins>
+                      </td>
+                      {withBase && (
+                        <td style={{ whiteSpace: "pre-line" }}>
+                          {change.conflict ? formatValue(change.base) : "identique à la version publiée"}
+                        </td>
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}
