@@ -4,7 +4,7 @@ Caf agent to activation — convention sent, signed convention recorded with the
 confirmation — and the new agent, deactivated at the end of her mission, loses access."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,18 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     async with page.expect_download() as download:
         await page.get_by_role("button", name="Exporter en CSV").click()
     saved = Path(await (await download.value).path())
+
+    await page.get_by_role("navigation").get_by_role("link", name="Conventions").click()
+    convention = page.get_by_role("region", name=f"Mairie d'Escautpont — demande {number}")
+    await expect(convention).to_contain_text("En vigueur")
+    await expect(convention).to_contain_text("Date limite de préavis")
+    await convention.get_by_role("button", name="Enregistrer une résiliation").click()
+    await convention.get_by_label("Référence de la lettre recommandée").fill("1A 234 567 8901 2")
+    await convention.get_by_label("Reçue le").fill(date.today().isoformat())
+    violations["conventions"] = await serious_violations(page)
+    await convention.get_by_role("button", name="Enregistrer la résiliation").click()
+    await expect(convention).to_contain_text("Résiliation notifiée")
+    await expect(convention).to_contain_text("Résiliation effective le")
     csv = saved.read_text(encoding="utf-8-sig").splitlines()  # noqa: ASYNC240 - a test reading its download
 
     assert csv[0].startswith("Date et heure (UTC);Identifiant;Numéro d'agent;Code;Événement")

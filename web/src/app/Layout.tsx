@@ -19,6 +19,7 @@ const NAVIGATION: Record<AgentKind, { path: string; text: string }[]> = {
     { path: "/", text: "Accueil" },
     { path: "/file", text: "File de modération" },
     { path: "/habilitations", text: "Demandes d'habilitation" },
+    { path: "/conventions", text: "Conventions" },
     { path: "/journal", text: "Journal des connexions" },
     { path: "/integrateurs", text: "Intégrateurs" },
   ],

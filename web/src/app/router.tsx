@@ -4,6 +4,7 @@ import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/au
 import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
 import { ConnectionLogPage } from "@/features/connection-log";
+import { ConventionsPage } from "@/features/conventions";
 import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/habilitations";
 import { IntegratorsPage } from "@/features/integrators";
 import { OperatingInfoPage } from "@/features/operating-info";
@@ -30,6 +31,7 @@ export const router = createBrowserRouter([
           { path: "/file", element: <ReviewQueuePage /> },
           { path: "/habilitations", element: <HabilitationRequestsPage /> },
           { path: "/habilitations/:number", element: <HabilitationRequestPage /> },
+          { path: "/conventions", element: <ConventionsPage /> },
           { path: "/journal", element: <ConnectionLogPage /> },
           { path: "/integrateurs", element: <IntegratorsPage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },

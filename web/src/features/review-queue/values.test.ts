@@ -10,7 +10,9 @@ describe("a field's value", () => {
     expect(formatValue([{ day: "LUNDI", opens: "07:30:00", closes: "18:00:00" }, { day: "MARDI", opens: "08:00", closes: "17:00" }])).toBe(
       "lundi 07:30–18:00\nmardi 08:00–17:00",
     );
-    expect(formatValue({ value: 10, unit: "SEMAINE" })).toBe("10 semaine");
+    expect(formatValue({ value: 10, unit: "SEMAINE" })).toBe("10 semaine(s)");
+    expect(formatValue(["AOUT", "NOEL_NOUVEL_AN"])).toBe("Août\nNoël / Nouvel an");
+    expect(formatValue([{ name: "Escautpont", postalCode: "59278" }])).toBe("Escautpont (59278)");
   });
 });
 

@@ -1,4 +1,10 @@
 /** How the queue shows a field's value, and where a flag's excerpt sits in it. */
+import { AGE_UNITS, CARE_KINDS, CLOSURE_PERIODS, FUNDING } from "@/lib/operating-info-vocabulary";
+
+const AGE_UNITS_LABELS: Record<string, string> = Object.fromEntries(AGE_UNITS.map(({ value, label }) => [value, label]));
+const CODES: Record<string, string> = Object.fromEntries(
+  [...CLOSURE_PERIODS, ...FUNDING, ...CARE_KINDS].map(({ value, label }) => [value, label]),
+);
 
 const WEEKDAYS: Record<string, string> = {
   LUNDI: "lundi",
@@ -14,7 +20,7 @@ const WEEKDAYS: Record<string, string> = {
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return value ? "Oui" : "Non";
-  if (typeof value === "string") return WEEKDAYS[value] ?? value;
+  if (typeof value === "string") return WEEKDAYS[value] ?? CODES[value] ?? value;
   if (typeof value === "number") return String(value);
   if (Array.isArray(value)) return value.length === 0 ? "—" : value.map(formatValue).join("\n");
   if (typeof value === "object") {
@@ -22,7 +28,8 @@ export function formatValue(value: unknown): string {
     if ("day" in record && "opens" in record && "closes" in record) {
       return `${formatValue(record.day)} ${String(record.opens).slice(0, 5)}–${String(record.closes).slice(0, 5)}`;
     }
-    if ("value" in record && "unit" in record) return `${String(record.value)} ${String(record.unit).toLowerCase()}`;
+    if ("value" in record && "unit" in record) return `${String(record.value)} ${AGE_UNITS_LABELS[String(record.unit)] ?? String(record.unit).toLowerCase()}`;
+    if ("name" in record && "postalCode" in record) return `${String(record.name)} (${String(record.postalCode)})`;
     return Object.entries(record)
       .map(([key, item]) => `${key} : ${formatValue(item)}`)
       .join(", ");

@@ -3,7 +3,7 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { useContext } from "react";
 import { fieldId } from "@/lib/forms/user-errors";
 import { WEEKDAYS, type OperatingInfoForm } from "../form";
-import { AGE_UNITS, CARE_KINDS, CLOSURE_PERIODS, FUNDING } from "../vocabulary";
+import { AGE_UNITS, CARE_KINDS, CLOSURE_PERIODS, FUNDING } from "@/lib/operating-info-vocabulary";
 import { CheckboxField, ChoicesField, ErrorsContext, TextField, YesNoField } from "./fields";
 
 /** The first segment of an input path, in French, for the error summary. */

@@ -1,6 +1,6 @@
 import { formatNumericDay } from "@/lib/dates";
 import { WEEKDAYS, type OperatingInfoForm } from "../form";
-import { AGE_UNITS, CARE_KINDS, CLOSURE_PERIODS, FUNDING, labelOf } from "../vocabulary";
+import { AGE_UNITS, CARE_KINDS, CLOSURE_PERIODS, FUNDING, labelOf } from "@/lib/operating-info-vocabulary";
 
 const age = (value: { value: string; unit: string }) => (value.value ? `${value.value} ${labelOf(AGE_UNITS, value.unit)}` : null);
 const yesNo = { oui: "Oui", non: "Non", "": null } as const;

@@ -1,0 +1,1 @@
+export { ConventionsPage } from "./components/ConventionsPage";
