@@ -62,7 +62,10 @@ class CacheableRequest:
     def tags(self) -> frozenset[str]:
         """What the answer depends on, from the arguments (computed on a miss only); :class:`NotCacheableError`
         when an argument names something the cache does not follow (a provider's node)."""
-        return union(_field_tags(field, self.variables) for field in self.operation.fields)
+        try:
+            return union(_field_tags(field, self.variables) for field in self.operation.fields)
+        except (ValueError, TypeError, OverflowError):  # arguments the executor will refuse: nothing to store
+            raise NotCacheableError from None
 
 
 class RequestReader:

@@ -33,8 +33,15 @@ def cell(latitude: float, longitude: float) -> str:
     return f"g:{math.floor(latitude / LATITUDE_STEP)}:{math.floor(longitude / LONGITUDE_STEP)}"
 
 
+MAX_RADIUS_KM = 100.0
+"""Beyond any radius the API accepts (30 km): larger circles are refused by the executor, not tagged."""
+
+
 def circle_cells(latitude: float, longitude: float, radius_km: float) -> set[str]:
-    """The cells a circle's bounding box (widened by the margin) covers."""
+    """The cells a circle's bounding box (widened by the margin) covers; a ValueError for a circle no search
+    accepts (the executor refuses it in French), which also bounds the set."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and 0 <= radius_km <= MAX_RADIUS_KM):
+        raise ValueError("not a circle a search accepts")
     dlat = radius_km / EARTH_KM_PER_DEGREE + MARGIN_DEGREES
     dlon = radius_km / EARTH_KM_PER_DEGREE / max(math.cos(math.radians(latitude)), 0.01) + MARGIN_DEGREES
     rows = range(math.floor((latitude - dlat) / LATITUDE_STEP), math.floor((latitude + dlat) / LATITUDE_STEP) + 1)

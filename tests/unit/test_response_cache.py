@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from gateway.graphql.relay import to_global_id
 from gateway.response_cache.freshness import measuring_freshness, valid_until
 from gateway.response_cache.requests import NotCacheableError, RequestReader
@@ -191,3 +193,22 @@ def test_an_answer_lasts_until_the_earliest_instant_it_would_change_by_the_clock
 
     assert freshness.until == soon
     assert untouched.until is None
+
+
+def test_a_circle_no_search_accepts_is_not_tagged_but_left_to_the_executor() -> None:
+    """The fuzzer's find: a point at 1e218 degrees made the cell range infinite (OverflowError, a 500)."""
+    reader = RequestReader()
+    for latitude, longitude, radius in [(5.17e218, 3.5, 5.0), (50.4, -1.79e308, 5.0), (-91.0, 3.5, 5.0)]:
+        for document, variables in [
+            (f"{{ establishments(near: {{points: [{{latitude: {latitude}, longitude: {longitude}}}], "
+             f"radiusKm: {radius}}}) {{ totalCount }} }}", None),
+            ("query($p: GeoPointInput!, $r: Float!) { establishments(near: {points: [$p], radiusKm: $r}) "
+             "{ totalCount } }",
+             {"p": {"latitude": latitude, "longitude": longitude}, "r": radius}),
+        ]:  # fmt: skip
+            request = reader.read(document, None, variables, TODAY)
+            assert request is not None
+            with pytest.raises(NotCacheableError):
+                request.tags()
+    with pytest.raises(ValueError, match="not a circle"):
+        circle_cells(91.0, 3.5, 5.0)
