@@ -86,6 +86,20 @@ async def _own_requests(answer: Answer) -> None:
     assert {request["number"] for request in _listed(answer)} == own
 
 
+async def _caf59_request(world: World, _identity: Identity) -> dict[str, Any]:
+    numbers = column(world, "gateway", "SELECT number FROM habilitation_requests WHERE caf_code = ?", "CAF59")
+    return {"n": min(numbers)}
+
+
+async def _own_request(answer: Answer) -> None:
+    """A request of the caller's own Caf is read whole; another Caf's is as if it did not exist."""
+    if answer.identity.caf == "CAF59":
+        assert answer.payload is not None
+        assert answer.payload["number"] == answer.variables["n"]
+    else:
+        assert answer.payload is None, answer.body
+
+
 async def _own_log(answer: Answer) -> None:
     territory = column(
         answer.world,
@@ -374,6 +388,12 @@ QUERIES = {
       establishments { name standing currentProvider { name siret } }
       persons { firstName lastName email phone } history { action actionLabel at agentNumber note } } } } }""",
         own=_own_requests,
+    ),
+    "Query.habilitationRequest": Spec(
+        """query($n: String!) { habilitationRequest(number: $n) { number status providerSiret
+      persons { email } history { agentNumber note } } }""",
+        _caf59_request,
+        own=_own_request,
     ),
     "Query.connectionLog": Spec(
         """{ connectionLog(first: 100) { totalCount pageInfo { hasNextPage } edges { node { at identifier agentNumber

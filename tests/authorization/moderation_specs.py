@@ -65,6 +65,19 @@ async def _claimed(world: World, identity: Identity) -> dict[str, Any]:
     return await _item_for(world, f"item claimed by {moderator.agent_number}", claimed=moderator)
 
 
+async def _the_conventions_reasons(answer: Answer) -> None:
+    assert {"code": "PUBLICITE_DEGUISEE", "label": "Caractère publicitaire déguisé"} in answer.payload
+
+
+async def _own_item(answer: Answer) -> None:
+    """An item of the caller's own Caf's queue is read whole; another Caf's is as if it did not exist."""
+    if answer.identity.caf == "CAF59":
+        assert answer.payload is not None
+        assert answer.payload["id"] == answer.variables["id"]
+    else:
+        assert answer.payload is None, answer.body
+
+
 async def _bulk(world: World, identity: Identity) -> dict[str, Any]:
     return {"ids": [(await _unclaimed(world, identity))["id"]]}
 
@@ -124,9 +137,16 @@ MODERATION = {
     "Query.queueStats": Spec("{ queueStats { pending } }", check=_stats),
     "Query.reviewQueue": Spec(
         """{ reviewQueue(first: 50) { totalCount edges { node { id establishment { id name } status submittedBy
-      claimedBy rowVersion proposed reasons { code label } changes { field proposed published }
+      claimedBy rowVersion proposed reasons { code label } comment changes { field proposed published }
       history { edges { node { action agentNumber note } } } } } } }""",
         own=_own_queue,
+    ),
+    "Query.refusalReasons": Spec("{ refusalReasons { code label } }", check=_the_conventions_reasons),
+    "Query.reviewItem": Spec(
+        """query($id: ID!) { reviewItem(id: $id) { id status submittedBy claimedBy proposed
+      history { edges { node { agentNumber } } } } }""",
+        _unclaimed,
+        own=_own_item,
     ),
     "Query.queueDepth": Spec("{ queueDepth { pending flagged oldestAgeHours } }", own=_own_depth),
     "Mutation.claimReviewItem": Spec(
