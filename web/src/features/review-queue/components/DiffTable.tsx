@@ -39,14 +39,18 @@ export function DiffTable({ changes, flags }: { changes: Item["changes"]; flags:
                         )}
                       </th>
                       <td style={{ whiteSpace: "pre-line" }}>
-                        <del>{formatValue(change.published)}</del>
+                        {isEmpty(change.published) ? <em>(absent)</em> : <del>{formatValue(change.published)}</del>}
                       </td>
                       <td style={{ whiteSpace: "pre-line" }}>
-                        <ins>
-                          {highlight(formatValue(change.proposed), excerpts).map((part, index) =>
-                            part.marked ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
-                          )}
-                        </ins>
+                        {isEmpty(change.proposed) ? (
+                          <em>(retiré)</em>
+                        ) : (
+                          <ins>
+                            {highlight(formatValue(change.proposed), excerpts).map((part, index) =>
+                              part.marked ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
+                            )}
+                          </ins>
+                        )}
                       </td>
                       {withBase && (
                         <td style={{ whiteSpace: "pre-line" }}>
@@ -64,3 +68,9 @@ export function DiffTable({ changes, flags }: { changes: Item["changes"]; flags:
     </div>
   );
 }
+
+/** A value the document does not hold: said in words, not drawn as an inserted or deleted dash. */
+function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
