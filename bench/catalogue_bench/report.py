@@ -10,8 +10,8 @@ from typing import Any
 from catalogue_bench.environment import RESULTS
 from catalogue_bench.load import LoadResult
 
-THROUGHPUT_TARGET = 0.5
-P99_TARGET = 2.0
+THROUGHPUT_TARGET = 1.0
+P99_TARGET = 1.0
 P1_TARGET = (
     f"gateway throughput >= {THROUGHPUT_TARGET}x PostGraphile's and p99 <= {P99_TARGET}x PostGraphile's "
     "on each of Q1-Q3 (same data, same rows, same load tool and offered load)"

@@ -61,6 +61,7 @@ def start_gateway(stack: Stack, database: str, port: int, cpu: int | None) -> Se
         "GATEWAY_LOG_LEVEL": "WARNING",
         "GATEWAY_PORT": str(port),
         "GATEWAY_ENVIRONMENT": "production",
+        "GATEWAY_RESPONSE_CACHE_MB": "0",  # P1 is measured without the response cache
     }
     command = pinned([str(STRUCTURES), "gateway"], cpu)
     server = _spawn("gateway", f"http://127.0.0.1:{port}/graphql", command, env, REPO)
