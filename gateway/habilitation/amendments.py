@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.rights import add_right, revoke_right
-from gateway.accounts.scope import active_agents_of
+from gateway.accounts.scope import active_agents_of, agent_names
 from gateway.accounts.services import (
     CreatedAccount,
     NewPerson,
@@ -24,7 +24,6 @@ from gateway.accounts.services import (
     deactivate_agent,
 )
 from gateway.accounts.states import RIGHT_LABELS, Right
-from gateway.accounts.tables import accounts
 from gateway.catalogue import holders
 from gateway.catalogue import repositories as catalogue
 from gateway.catalogue.lookups import get_places
@@ -195,13 +194,8 @@ async def _described(session: AsyncSession, amendment: Amendment) -> list[str]:
     """What the amendment changes, in French, as the Caf reads it back (« Retrait de Karine Lefebvre (59-ESC-0001) »).
 
     Read before the changes are made: the agents removed are still named, the establishments still known."""
-    numbers = {*amendment.remove_agents, *(change.agent_number for _, change in _changes(amendment))}
-    rows = await session.execute(
-        select(accounts.c.agent_number, accounts.c.first_name, accounts.c.last_name).where(
-            accounts.c.agent_number.in_(sorted(numbers))
-        )
-    )
-    names = {row.agent_number: f"{row.first_name} {row.last_name} ({row.agent_number})" for row in rows}
+    numbers = [*amendment.remove_agents, *(change.agent_number for _, change in _changes(amendment))]
+    names = {number: f"{name} ({number})" for number, name in (await agent_names(session, numbers)).items()}
     places = await get_places(session, sorted({establishment_id for _, establishment_id, _ in _given(amendment)}))
 
     def right(code: str, establishment_id: str) -> str:
