@@ -87,3 +87,13 @@ async def active_agents_of(session: AsyncSession, provider_id: str) -> dict[str,
         )
     )
     return {str(number): str(account_id) for number, account_id in rows}
+
+
+async def agent_names(session: AsyncSession, agent_numbers: Sequence[str]) -> dict[str, str]:
+    """« Karine Lefebvre » by agent number, for the agents among ``agent_numbers`` (deactivated ones too)."""
+    rows = await session.execute(
+        select(accounts.c.agent_number, accounts.c.first_name, accounts.c.last_name).where(
+            accounts.c.agent_number.in_(sorted(set(agent_numbers)))
+        )
+    )
+    return {str(number): f"{first} {last}" for number, first, last in rows}

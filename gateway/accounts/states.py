@@ -20,6 +20,13 @@ class Right(StrEnum):
     AVAILABILITY = "AVAILABILITY"
 
 
+RIGHT_LABELS = {
+    Right.OPERATING_INFO: "Saisie des modalités de fonctionnement",
+    Right.AVAILABILITY: "Saisie des disponibilités",
+}
+"""What a right is called on the Caf's screens (the annex, the amendments)."""
+
+
 class ConnectionEvent(StrEnum):
     """What a line of the connection log records (``connection_log.event``)."""
 

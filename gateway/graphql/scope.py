@@ -6,6 +6,8 @@ import strawberry
 from gateway.accounts import scope
 from gateway.accounts.administration import is_administrator
 from gateway.accounts.scope import HeldRight
+from gateway.accounts.states import RIGHT_LABELS
+from gateway.accounts.states import Right as AccountRight
 from gateway.graphql.agent import NamedEstablishment
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.permissions import require_agent, require_caf_agent
@@ -14,11 +16,6 @@ from gateway.graphql.request_review import AgentRight
 from gateway.graphql.statuses import AccountStatus, AgentKind, label_of
 from gateway.graphql.types import Caf, GraphQLInfo, Provider
 from shared.graphql_contract import Connection, connection_of, page_of
-
-RIGHT_LABELS = {
-    AgentRight.OPERATING_INFO: "Saisie des modalités de fonctionnement",
-    AgentRight.AVAILABILITY: "Saisie des disponibilités",
-}
 
 
 @strawberry.type(description="Un droit d'un agent sur un établissement : son code et son libellé.")
@@ -101,7 +98,7 @@ class ProviderAgent:
 
 def _right(code: str) -> Right:
     right = AgentRight(code)
-    return Right(code=right, label=RIGHT_LABELS[right])
+    return Right(code=right, label=RIGHT_LABELS[AccountRight(code)])
 
 
 def _held(right: HeldRight) -> EstablishmentRight:

@@ -21,7 +21,7 @@ from gateway.accounts.services import deactivate_agent
 from gateway.catalogue import repositories as catalogue
 from gateway.habilitation.processing import ProcessingError
 from gateway.habilitation.states import ConventionStatus
-from gateway.habilitation.tables import conventions, habilitation_requests
+from gateway.habilitation.tables import amendments, conventions, habilitation_requests
 from gateway.tables import outbox
 from shared.db import SessionFactory
 from shared.events import ConventionNotice, new_event
@@ -69,6 +69,26 @@ async def list_conventions(session: AsyncSession, caf_code: str, *, offset: int,
     """The Caf's conventions, oldest signature first (then by id, so that pages never overlap)."""
     query = _joined().where(conventions.c.caf_code == caf_code).order_by(conventions.c.signed_on, conventions.c.id)
     return list((await session.execute(query.offset(offset).limit(limit))).all())
+
+
+@dataclass(frozen=True)
+class AmendmentView:
+    signed_on: date
+    subject: str
+    recorded_at: datetime
+    changes: list[str]
+
+
+async def amendments_of(session: AsyncSession, convention_ids: list[str]) -> dict[str, list[AmendmentView]]:
+    """Each convention's amendments, in the order they were signed (then recorded)."""
+    a = amendments.c
+    query = select(a.convention_id, a.signed_on, a.subject, a.recorded_at, a.changes).where(
+        a.convention_id.in_(convention_ids)
+    )
+    found: dict[str, list[AmendmentView]] = {key: [] for key in convention_ids}
+    for row in await session.execute(query.order_by(a.signed_on, a.recorded_at, a.id)):
+        found[row.convention_id].append(AmendmentView(row.signed_on, row.subject, row.recorded_at, row.changes or []))
+    return found
 
 
 async def count_conventions(session: AsyncSession, caf_code: str) -> int:

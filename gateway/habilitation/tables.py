@@ -61,8 +61,10 @@ amendments = Table(
     Column("signed_on", Date, nullable=False),
     Column("subject", String(500), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("changes", JSON, nullable=True),
 )
-"""« Avenants »: every change of agents or rights after activation goes through one."""
+"""« Avenants »: every change of agents or rights after activation goes through one; ``changes`` says what it
+changed, in French (null for those recorded before it was kept)."""
 
 request_events = Table(
     "habilitation_request_events",

@@ -402,7 +402,7 @@ QUERIES = {
     ),
     "Query.conventions": Spec(
         """{ conventions(first: 100) { totalCount pageInfo { hasNextPage } edges { node { requestNumber providerName
-      signatories status statusLabel } } } }""",
+      signatories status statusLabel amendments { signedOn changes } } } } }""",
         own=_own_conventions,
     ),
     "Query.mySubmissions": Spec(

@@ -15,6 +15,7 @@ from gateway.catalogue.demo import MICRO_CRECHE, MULTI_ACCUEIL
 from gateway.catalogue.vocabulary import ProviderKind
 from gateway.graphql.relay import from_global_id, to_global_id
 from gateway.habilitation import processing
+from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
 from gateway.habilitation.challenges import issue_challenge
 from gateway.habilitation.forms import HabilitationForm, PersonForm, ProviderForm
 from gateway.habilitation.ownership import Confirmation
@@ -119,6 +120,11 @@ async def advance(
             created = await processing.activate(
                 session, number, actor, confirmation, issuing=world.issuing, now=now, signal=signal
             )
+            if created and establishments:
+                # A dated amendment that names the tenant's agent (it re-grants a right she holds: changes nothing).
+                same = RightChange(created[0].agent_number, establishments[0], "OPERATING_INFO")
+                amendment = Amendment(date.today(), f"Avenant {number}", grants=[same])
+                await record_amendment(session, number, amendment, actor, issuing=world.issuing, now=now, signal=signal)
     for account in created:
         world.mark(tenant, account.identifier, account.agent_number)
     return [_identity(account.identifier, account.id, account.identifier, account.agent_number) for account in created]

@@ -1,7 +1,8 @@
 """The Caf's back-office on the embedded default, in Chromium: the Escautpont town hall's habilitation request
 (made through the gateway's API, its image challenge issued in the test's own database session) is processed by a
 Caf agent to activation — convention sent, signed convention recorded with the deliberation, activation with its
-confirmation — and the new agent, deactivated at the end of her mission, loses access."""
+confirmation —; an amendment then removes the new agent (she loses access) and adds another with a right, who gets
+her password by e-mail and, deactivated at the end of her mission, loses access too."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, req
 pytestmark = pytest.mark.browser
 AUDREY, AUDREY_EMAIL = "a.mathon.caf59", "a.mathon@caf59.monenfant.example"
 KARINE_EMAIL = "k.lefebvre@escautpont.example"
+SOPHIE_EMAIL = "s.martin@escautpont.example"
 CHOSEN = "girafe lampadaire cornichon violet"
 MULTI_ACCUEIL = to_global_id("Establishment", "5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c2001")
 REQUEST = """mutation($input: RequestHabilitationInput!) { requestHabilitation(input: $input) {
@@ -136,12 +138,50 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     agent_number = agent_number.split(")")[0]
     violations["agents"] = await serious_violations(page)
     await shoot(page, "console-agents")
-    await agents.get_by_role("button", name="Désactiver Karine Lefebvre").click()
+
+    await page.get_by_role("link", name="Enregistrer un avenant (agents et droits)").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Avenant à la convention — Mairie d'Escautpont")
+    await page.get_by_role("button", name="Vérifier l'avenant").click()  # nothing filled in: the form says what lacks
+    await expect(page.get_by_role("alert").filter(has_text="Indiquez la date de signature")).to_be_visible()
+    await page.get_by_label("Date de signature de l'avenant").fill("2026-12-01")
+    await page.get_by_label("Objet de l'avenant").fill("Départ de Mme Lefebvre, arrivée de Mme Martin")
+    await page.get_by_text("Retirer Karine Lefebvre de l'annexe").click()  # the DSFR's label stands over its box
+    await page.get_by_role("button", name="Ajouter une personne").click()
+    added = page.get_by_role("group", name="Personne ajoutée n° 1")
+    await added.get_by_label("Nom", exact=True).fill("Martin")
+    await added.get_by_label("Prénom", exact=True).fill("Sophie")
+    await added.get_by_label("Fonction", exact=True).fill("Directrice du multi-accueil")
+    await added.get_by_label("Adresse électronique").fill(SOPHIE_EMAIL)
+    await added.get_by_text("Saisie des disponibilités — Multi-accueil Les P'tits Mineurs").click()
+    violations["avenant"] = await serious_violations(page)
+    await page.get_by_role("button", name="Vérifier l'avenant").click()
+    summary = page.get_by_role("list", name="Changements de l'avenant")
+    await expect(summary).to_contain_text(f"Ajout de Sophie Martin ({SOPHIE_EMAIL}) : « Saisie des disponibilités »")
+    await expect(summary).to_contain_text(f"Retrait de Karine Lefebvre ({agent_number}) : son compte est désactivé")
+    violations["avenant-confirmation"] = await serious_violations(page)
+    await page.get_by_role("button", name="Enregistrer l'avenant").click()
+    recorded = page.get_by_text("Avenant du 01/12/2026 enregistré. 1 compte créé")
+    await expect(recorded).to_be_visible()
+    annex = page.get_by_role("region", name="Annexe en vigueur (article 3-2) — Mairie d'Escautpont")
+    await expect(annex).to_contain_text("Sophie Martin")
+    await expect(annex).to_contain_text("Saisie des disponibilités (Multi-accueil Les P'tits Mineurs)")
+    await expect(annex).not_to_contain_text("Karine Lefebvre")
+    amendments = page.get_by_role("region", name="Avenants enregistrés")
+    await expect(amendments).to_contain_text("Avenant signé le 01/12/2026 : Départ de Mme Lefebvre")
+    await expect(amendments).to_contain_text(f"Retrait de Karine Lefebvre ({agent_number})")
+    violations["avenant-enregistre"] = await serious_violations(page)
+    await shoot(page, "console-avenant")
+    refused = await api.raw("{ me { lastName } }", karine)
+
+    sophie_identifier = (await recorded.inner_text()).split("[")[1].split("]")[0]
+    sophie = await api.first_login(sophie_identifier, SOPHIE_EMAIL, CHOSEN)  # her password came by e-mail
+    rights = (await api.call("{ me { establishments { rights { code } } } }", sophie))["me"]["establishments"]
+    await page.get_by_role("link", name=f"Demande {number}").click()
+    await agents.get_by_role("button", name="Désactiver Sophie Martin").click()
     await agents.get_by_label("Motif de la désactivation").fill("Fin de mission")
     await agents.get_by_role("button", name="Confirmer la désactivation").click()
     await expect(page.get_by_text("désactivé : ses sessions prennent fin partout")).to_be_visible()
-
-    refused = await api.raw("{ me { lastName } }", karine)
+    refused_after_deactivation = await api.raw("{ me { lastName } }", sophie)
 
     await page.get_by_role("navigation").get_by_role("link", name="Journal des connexions").click()
     await page.get_by_label("Numéro d'agent").fill(agent_number)
@@ -172,6 +212,8 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     assert csv[0].startswith("Date et heure (UTC);Identifiant;Numéro d'agent;Code;Événement")
     assert [line.split(";")[1:4] for line in csv[1:]] == [[identifier, agent_number, "PASSWORD_CHANGED"]]
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert rights == [{"rights": [{"code": "AVAILABILITY"}]}]
+    assert refused_after_deactivation["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert violations == {key: [] for key in violations}
     assert watch.complaints == []
     assert watch.left_loopback == []

@@ -121,8 +121,7 @@ async def test_only_the_conventions_caf_records_its_termination(sessions: Sessio
 async def test_an_amendment_adds_and_removes_agents_and_rights_with_its_date(sessions: SessionFactory) -> None:
     from gateway.accounts.services import NewPerson
     from gateway.accounts.tables import account_rights
-    from gateway.habilitation.amendments import Amendment, RightChange, record_amendment
-    from gateway.habilitation.tables import amendments
+    from gateway.habilitation.amendments import Amendment, PersonRight, RightChange, record_amendment
 
     hashing = PasswordHashing(memory_kib=8, time_cost=1)
     number = await _activated_convention(sessions, hashing, "mairie@escautpont.example")
@@ -137,8 +136,15 @@ async def test_an_amendment_adds_and_removes_agents_and_rights_with_its_date(ses
         remove_agents=["59-ESC-0002"],
         grants=[RightChange("59-ESC-0001", alsh, "OPERATING_INFO")],
         revokes=[RightChange("59-ESC-0001", MULTI_ACCUEIL, "AVAILABILITY")],
+        person_rights=[PersonRight("S.Martin@escautpont.example", alsh, "OPERATING_INFO")],
+    )
+    to_nobody = Amendment(
+        date(2024, 6, 1), "Droits", person_rights=[PersonRight("x@y.example", alsh, "OPERATING_INFO")]
     )
 
+    with pytest.raises(processing.RefusedError) as nobody:
+        async with sessions() as session, session.begin():
+            await record_amendment(session, number, to_nobody, NORD, issuing=issuing, now=NOW, signal=None)
     with pytest.raises(processing.ProcessingError, match="que les crèches"):
         async with sessions() as session, session.begin():
             await record_amendment(session, number, refused, NORD, issuing=issuing, now=NOW, signal=None)
@@ -151,14 +157,25 @@ async def test_an_amendment_adds_and_removes_agents_and_rights_with_its_date(ses
         rights = sorted((await session.execute(
             select(accounts.c.agent_number, account_rights.c.establishment_id, account_rights.c.right)
             .join(accounts, accounts.c.id == account_rights.c.account_id)
-            .where(accounts.c.agent_number == "59-ESC-0001")
+            .where(accounts.c.agent_number.in_(["59-ESC-0001", "59-ESC-0003"]))
         )).all())  # fmt: skip
-        recorded = (await session.execute(select(amendments.c.signed_on, amendments.c.subject))).one()
+        convention_id = (await conventions.list_conventions(session, "CAF59", offset=0, limit=10))[0].id
+        [recorded] = (await conventions.amendments_of(session, [convention_id]))[convention_id]
     assert status["59-ESC-0002"] == "DESACTIVE"
     assert status["59-ESC-0003"] == "MDP_PROVISOIRE"
     assert rights == [
         ("59-ESC-0001", MULTI_ACCUEIL, "OPERATING_INFO"),
         ("59-ESC-0001", alsh, "OPERATING_INFO"),
+        ("59-ESC-0003", alsh, "OPERATING_INFO"),
     ]
+    assert [(e.field, e.code) for e in nobody.value.errors] == [("addPersonRights[0].email", "UNKNOWN_PERSON")]
     assert recorded.signed_on == date(2024, 6, 3)
+    alsh_info = "« Saisie des modalités de fonctionnement » sur « Accueil de loisirs municipal d'Escautpont »"
+    assert recorded.changes == [
+        f"Ajout de Sophie Martin (s.martin@escautpont.example) : {alsh_info}",
+        "Retrait de Karine Lefebvre (59-ESC-0002)",
+        f"Droit {alsh_info} accordé à Marie Dupont (59-ESC-0001)",
+        "Droit « Saisie des disponibilités » sur « Multi-accueil Les P'tits Mineurs » retiré à Marie Dupont"
+        " (59-ESC-0001)",
+    ]
     hashing.close()

@@ -144,7 +144,8 @@ async def test_a_document_s_refusals_come_all_at_once_each_at_its_input_path(wor
     signed = """mutation($n: String!) { recordSignedConvention(input: {requestNumber: $n, signedOn: "2023-12-15",
       place: " ", signatories: []}) { request { status } userErrors { field code message } } }"""
     amend = """mutation($n: String!) { recordAmendment(input: {requestNumber: $n, signedOn: "2024-06-01", subject: " ",
-      grant: [{agentNumber: "59-ESC-0001", establishmentId: "%%%", right: AVAILABILITY}]}) {
+      grant: [{agentNumber: "59-ESC-0001", establishmentId: "%%%", right: AVAILABILITY}],
+      addPersonRights: [{email: "nobody@example.org", establishmentId: "%%%", right: OPERATING_INFO}]}) {
       accounts userErrors { field code message } } }"""
     submitted = await _nodes(client, tokens["caf"], "habilitationRequests")
     pending = next(r["number"] for r in submitted if r["status"] == "SOUMISE")
@@ -165,7 +166,8 @@ async def test_a_document_s_refusals_come_all_at_once_each_at_its_input_path(wor
     assert all(e["message"].startswith("Indiquez") for e in recorded["userErrors"])
     assert amended["accounts"] == []
     assert [(e["field"], e["code"]) for e in amended["userErrors"]] == [
-        ("grant[0].establishmentId", "INVALID_ID"), ("subject", "REQUIRED"),
+        ("grant[0].establishmentId", "INVALID_ID"), ("addPersonRights[0].establishmentId", "INVALID_ID"),
+        ("subject", "REQUIRED"), ("addPersonRights[0].email", "UNKNOWN_PERSON"),
     ]  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 import { createBrowserRouter } from "react-router-dom";
 import { AccountPage } from "@/features/account";
+import { AmendmentPage } from "@/features/amendments";
 import { ChangePasswordPage, ResetPasswordPage, SignInPage } from "@/features/auth";
 import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
@@ -31,6 +32,7 @@ export const router = createBrowserRouter([
           { path: "/file", element: <ReviewQueuePage /> },
           { path: "/habilitations", element: <HabilitationRequestsPage /> },
           { path: "/habilitations/:number", element: <HabilitationRequestPage /> },
+          { path: "/habilitations/:number/avenant", element: <AmendmentPage /> },
           { path: "/conventions", element: <ConventionsPage /> },
           { path: "/journal", element: <ConnectionLogPage /> },
           { path: "/integrateurs", element: <IntegratorsPage /> },

@@ -18,6 +18,10 @@ export const ConventionsQuery = graphql(`
           nextRenewal
           noticeDeadline
           terminationEffectiveOn
+          amendments {
+            signedOn
+            subject
+          }
         }
       }
     }

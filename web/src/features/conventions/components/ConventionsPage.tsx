@@ -2,6 +2,7 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
@@ -49,6 +50,12 @@ function ConventionCard({ convention }: { convention: Convention }) {
         <dd>{formatNumericDay(convention.nextRenewal)}</dd>
         <dt>Date limite de préavis</dt>
         <dd>{formatNumericDay(convention.noticeDeadline)}</dd>
+        <dt>Avenants</dt>
+        <dd>
+          {convention.amendments.length === 0
+            ? "aucun"
+            : convention.amendments.map((a) => `signé le ${formatNumericDay(a.signedOn)} : ${a.subject}`).join(" ; ")}
+        </dd>
         {convention.terminationEffectiveOn && (
           <>
             <dt>Résiliation effective le</dt>
@@ -56,6 +63,11 @@ function ConventionCard({ convention }: { convention: Convention }) {
           </>
         )}
       </dl>
+      {!convention.terminationEffectiveOn && !terminating && (
+        <p className="fr-mb-1w">
+          <Link to={`/habilitations/${convention.requestNumber}/avenant`}>Enregistrer un avenant à la convention {convention.requestNumber}</Link>
+        </p>
+      )}
       {!convention.terminationEffectiveOn &&
         (terminating ? (
           <TerminationForm requestNumber={convention.requestNumber} onDone={() => setTerminating(false)} />

@@ -94,6 +94,11 @@ function RequestView({ request }: { request: Request }) {
         </ol>
       </section>
       {request.status === "ACTIVEE" && request.establishments[0] && <ProviderAgents establishmentId={request.establishments[0].id} />}
+      {request.status === "ACTIVEE" && (
+        <Button priority="secondary" linkProps={{ to: `/habilitations/${request.number}/avenant` }}>
+          Enregistrer un avenant (agents et droits)
+        </Button>
+      )}
     </>
   );
 }

@@ -1,0 +1,1 @@
+export { AmendmentPage } from "./components/AmendmentPage";
