@@ -271,13 +271,14 @@ async def _keep_the_register(page: Page, api: GatewayApi) -> dict[str, list[dict
 
     await page.get_by_role("row").filter(has_text=RENAMED).get_by_role("button", name="Fermer").click()
     closing = page.get_by_role("region", name=f"Fermer « {RENAMED} »")
+    await expect(closing.get_by_role("heading")).to_be_focused()
     await expect(closing).to_contain_text("quittera le catalogue public dès aujourd'hui")
     await closing.get_by_label("Motif de la fermeture").fill("Cessation d'activité")
     violations["fermeture"] = await serious_violations(page)
     await shoot(page, "console-registre")
     await closing.get_by_role("button", name="Confirmer la fermeture").click()
     await expect(page.get_by_text(f"« {RENAMED} » est fermé")).to_be_visible()
-    await expect(page.get_by_role("row").filter(has_text=RENAMED)).to_contain_text("Fermé")
+    await expect(page.get_by_role("row").filter(has_text=RENAMED)).to_contain_text("Fermé depuis le")
     closed = await _public_names(api, until=lambda names: RENAMED not in names)
 
     assert HIRONDELLES in created

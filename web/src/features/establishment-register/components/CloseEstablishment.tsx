@@ -1,7 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { ErrorSummary } from "@/components/ErrorSummary";
 import { Failure } from "@/components/Failure";
@@ -19,6 +19,8 @@ export function CloseEstablishment({ id, name, onClosed, onCancel }: { id: strin
   const [reason, setReason] = useState("");
   const [errors, setErrors] = useState(new PlacedErrors());
   const [state, close] = useMutation(CloseEstablishmentMutation);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []); // « Fermer » was pressed in the table: the confirmation is next
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -39,7 +41,7 @@ export function CloseEstablishment({ id, name, onClosed, onCancel }: { id: strin
   };
   return (
     <section aria-labelledby="fermeture" className="fr-mb-6w">
-      <h2 id="fermeture" className="fr-h4">
+      <h2 id="fermeture" className="fr-h4" ref={heading} tabIndex={-1}>
         Fermer « {name} »
       </h2>
       {state.error && <Failure error={state.error} />}

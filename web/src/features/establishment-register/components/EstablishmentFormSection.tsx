@@ -1,7 +1,7 @@
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { ErrorSummary } from "@/components/ErrorSummary";
 import { Failure } from "@/components/Failure";
@@ -29,6 +29,10 @@ export function EstablishmentFormSection({
   const [errors, setErrors] = useState(new PlacedErrors());
   const [state, record] = useMutation(RecordEstablishmentMutation);
   const creating = initial.id === null;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!creating) heading.current?.focus(); // « Modifier » was pressed in the table: the form is where to go on
+  }, [creating]);
   const set = <K extends keyof EstablishmentForm>(key: K, value: EstablishmentForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   async function submit(event: FormEvent) {
@@ -60,7 +64,7 @@ export function EstablishmentFormSection({
   const title = creating ? "Nouvel établissement" : `Modifier « ${initial.name} »`;
   return (
     <section aria-labelledby="fiche" className="fr-mb-6w">
-      <h2 id="fiche" className="fr-h4">
+      <h2 id="fiche" className="fr-h4" ref={heading} tabIndex={-1}>
         {title}
       </h2>
       {state.error && <Failure error={state.error} />}

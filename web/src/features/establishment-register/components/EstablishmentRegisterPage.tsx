@@ -1,7 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
@@ -15,6 +15,7 @@ import { RegisterSearchForm } from "./RegisterSearchForm";
 
 const PAGE_SIZE = 20;
 type Entry = RegisterData["establishmentRegister"]["edges"][number]["node"];
+type Provider = Entry["provider"];
 
 /** The register of the Caf's territory: search it, create an establishment, update one, close one at a date. */
 export function EstablishmentRegisterPage() {
@@ -24,23 +25,25 @@ export function EstablishmentRegisterPage() {
   const [earlier, setEarlier] = useState<(string | null)[]>([]);
   const [{ data, error, fetching }, refetch] = useQuery({ query: EstablishmentRegisterQuery, variables: { filter, first: PAGE_SIZE, after } });
   const [{ data: providers }] = useQuery({ query: TerritoryProvidersQuery });
-  const [editing, setEditing] = useState<{ form: EstablishmentForm; key: number }>({ form: EMPTY_FORM, key: 0 });
+  const [editing, setEditing] = useState<{ form: EstablishmentForm; provider: Provider | null; key: number }>({ form: EMPTY_FORM, provider: null, key: 0 });
   const [closing, setClosing] = useState<Entry | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ text: string; count: number } | null>(null);
   const noticeRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
 
   function announce(text: string) {
-    setNotice(text);
+    setNotice((n) => ({ text, count: (n?.count ?? 0) + 1 }));
     setClosing(null);
-    setEditing((e) => ({ form: EMPTY_FORM, key: e.key + 1 }));
+    setEditing((e) => ({ form: EMPTY_FORM, provider: null, key: e.key + 1 }));
     // The payloads name no register type, so urql's document cache cannot tell the list changed.
     refetch({ requestPolicy: "network-only" });
-    setTimeout(() => noticeRef.current?.focus());
   }
 
   function startEditing(entry: Entry) {
     setClosing(null);
-    setEditing((e) => ({ form: formOf(entry), key: e.key + 1 }));
+    setEditing((e) => ({ form: formOf(entry), provider: entry.provider, key: e.key + 1 }));
   }
 
   const register = data?.establishmentRegister;
@@ -53,7 +56,7 @@ export function EstablishmentRegisterPage() {
         catalogue public et aux intégrateurs.
       </p>
       <div ref={noticeRef} tabIndex={-1}>
-        {notice && <Alert className="fr-mb-2w" severity="success" small description={notice} />}
+        {notice && <Alert className="fr-mb-2w" severity="success" small description={notice.text} />}
       </div>
       <RegisterSearchForm
         providers={territoryProviders}
@@ -111,13 +114,25 @@ export function EstablishmentRegisterPage() {
         <EstablishmentFormSection
           key={editing.key}
           initial={editing.form}
-          providers={territoryProviders}
+          providers={withProvider(territoryProviders, editing.provider)}
           onRecorded={(name, created) => announce(created ? `« ${name} » est créé et publié.` : `« ${name} » est modifié ; la modification est publiée.`)}
-          onCancel={() => setEditing((e) => ({ form: EMPTY_FORM, key: e.key + 1 }))}
+          onCancel={() => setEditing((e) => ({ form: EMPTY_FORM, provider: null, key: e.key + 1 }))}
         />
       )}
     </>
   );
+}
+
+/** The providers to choose from, with the edited entry's own even when the list is cut at its first 200. */
+function withProvider(providers: Provider[], own: Provider | null): Provider[] {
+  return own && !providers.some((p) => p.id === own.id) ? [own, ...providers] : providers;
+}
+
+/** « Ouvert », « Ouvert — fermeture le 31/12/2026 » (it is still in the public catalogue) or « Fermé depuis le … ». */
+function stateOf(entry: Entry): string {
+  if (!entry.closedOn) return entry.statusLabel;
+  const day = formatNumericDay(entry.closedOn);
+  return entry.status === "FERME" ? `${entry.statusLabel} depuis le ${day}` : `${entry.statusLabel} — fermeture le ${day}`;
 }
 
 function RegisterTable({ entries, onEdit, onClose }: { entries: Entry[]; onEdit(entry: Entry): void; onClose(entry: Entry): void }) {
@@ -158,7 +173,7 @@ function RegisterTable({ entries, onEdit, onClose }: { entries: Entry[]; onEdit(
                     </td>
                     <td>
                       <Badge small severity={entry.status === "FERME" ? "error" : entry.closedOn ? "warning" : "success"}>
-                        {entry.closedOn ? `${entry.statusLabel} — fermeture le ${formatNumericDay(entry.closedOn)}` : entry.statusLabel}
+                        {stateOf(entry)}
                       </Badge>
                       {entry.closureReason && <span className="fr-hint-text">{entry.closureReason}</span>}
                     </td>
