@@ -1,4 +1,5 @@
-"""Caf agents keep the register of their territory's establishments: record (create or update) and close."""
+"""Caf agents keep the register of their territory's establishments: read it (open and closed), record (create or
+update) and close."""
 
 from datetime import UTC, date, datetime
 
