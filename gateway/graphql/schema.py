@@ -11,7 +11,7 @@ from gateway.graphql.establishment import Establishment
 from gateway.graphql.habilitation import HabilitationMutations
 from gateway.graphql.integrators import IntegratorMutations, IntegratorQueries
 from gateway.graphql.queries import CatalogueQueries
-from gateway.graphql.register import RegisterMutations
+from gateway.graphql.register import RegisterMutations, RegisterQueries
 from gateway.graphql.scope import ScopeQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
@@ -30,6 +30,7 @@ class Query(
     AgentQueries,
     PublicationQueries,
     IntegratorQueries,
+    RegisterQueries,
     SessionQueries,
 ):
     pass

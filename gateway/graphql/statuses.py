@@ -10,6 +10,7 @@ from enum import StrEnum
 import strawberry
 
 from gateway.accounts.states import AccountStatus, AgentKind, ConnectionEvent
+from gateway.catalogue.states import RegisterStatus
 from gateway.habilitation.states import ConventionStatus, HabilitationRequestStatus
 from gateway.submissions.states import SubmissionStatus
 
@@ -41,6 +42,8 @@ STATUS_LABELS: dict[StrEnum, str] = {
     AccountStatus.DESACTIVE: "Désactivé",
     AgentKind.PROVIDER_AGENT: "Agent d'un fournisseur de données",
     AgentKind.CAF_AGENT: "Agent de la Caf",
+    RegisterStatus.OUVERT: "Ouvert",
+    RegisterStatus.FERME: "Fermé",
 }
 
 
@@ -60,6 +63,10 @@ _expose(ConventionStatus, "État d'une convention d'habilitation (art. 5).")
 _expose(ConnectionEvent, "Ce qu'enregistre une ligne du journal des connexions.")
 _expose(AccountStatus, "État du compte d'un agent.")
 _expose(AgentKind, "Qui est la personne connectée : agent d'un fournisseur ou de la Caf.")
+_expose(
+    RegisterStatus,
+    "État d'un établissement du registre : affiché au catalogue public, ou fermé (dès sa date de fermeture).",
+)
 
 __all__ = [
     "STATUS_LABELS",
@@ -68,6 +75,7 @@ __all__ = [
     "ConnectionEvent",
     "ConventionStatus",
     "HabilitationRequestStatus",
+    "RegisterStatus",
     "SubmissionStatus",
     "label_of",
 ]

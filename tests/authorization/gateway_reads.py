@@ -165,6 +165,37 @@ async def _own_integrators(answer: Answer) -> None:
     assert {integrator["id"] for integrator in _listed(answer)} == own
 
 
+TERRITORY_ESTABLISHMENTS = (
+    "SELECT e.id FROM establishments e JOIN departements d ON d.code = e.departement WHERE d.caf_code = ?"
+)
+
+
+async def _own_register(answer: Answer) -> None:
+    own = column(answer.world, "gateway", TERRITORY_ESTABLISHMENTS, answer.identity.caf)
+    seen = {key_of(entry["id"], "Establishment") for entry in _nodes_of(answer)}
+    assert seen <= own, seen - own
+    assert bool(seen) == bool(own)
+    assert answer.payload["totalCount"] == len(own)
+
+
+def _nodes_of(answer: Answer) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in answer.payload["edges"]]
+
+
+async def _own_providers(answer: Answer) -> None:
+    own = column(
+        answer.world,
+        "gateway",
+        f"SELECT id FROM providers WHERE caf_code = ? OR id IN (SELECT provider_id FROM establishments "
+        f"WHERE id IN ({TERRITORY_ESTABLISHMENTS}))",
+        answer.identity.caf,
+        answer.identity.caf,
+    )
+    seen = {key_of(provider["id"], "Provider") for provider in answer.payload}
+    assert seen <= own, seen - own
+    assert bool(seen) == bool(own)
+
+
 async def _request_form(world: World, _identity: Identity) -> dict[str, Any]:
     async with world.transaction() as session:
         challenge = await issue_challenge(session, purpose="HABILITATION_REQUEST", now=datetime.now(UTC), text="MATRIX")
@@ -420,6 +451,15 @@ QUERIES = {
         """{ integrators(first: 100) { totalCount pageInfo { hasNextPage } edges { node { id name contactEmail
       departements keys { id createdBy lastUsedAt revokedAt } } } } }""",
         own=_own_integrators,
+    ),
+    "Query.establishmentRegister": Spec(
+        """{ establishmentRegister(first: 100) { totalCount pageInfo { hasNextPage } edges { node { id name
+      category provider { id name siret } communeName closedOn closureReason status statusLabel } } } }""",
+        own=_own_register,
+    ),
+    "Query.territoryProviders": Spec(
+        "{ territoryProviders(first: 200) { id name siret } }",
+        own=_own_providers,
     ),
     "Mutation.createChallenge": Spec(
         "mutation { createChallenge(input: {purpose: HABILITATION_REQUEST}) { challenge { id expiresAt } } }"

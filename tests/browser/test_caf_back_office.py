@@ -2,9 +2,13 @@
 (made through the gateway's API, its image challenge issued in the test's own database session) is processed by a
 Caf agent to activation — convention sent, signed convention recorded with the deliberation, activation with its
 confirmation —; an amendment then removes the new agent (she loses access) and adds another with a right, who gets
-her password by e-mail and, deactivated at the end of her mission, loses access too."""
+her password by e-mail and, deactivated at the end of her mission, loses access too. The Caf's integrators (an API
+key shown once, revoked) and its register of establishments (created, renamed and closed, which the public catalogue
+follows)."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,8 @@ KARINE_EMAIL = "k.lefebvre@escautpont.example"
 SOPHIE_EMAIL = "s.martin@escautpont.example"
 CHOSEN = "girafe lampadaire cornichon violet"
 MULTI_ACCUEIL = to_global_id("Establishment", "5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c2001")
+HIRONDELLES, RENAMED = "Micro-crèche Les Hirondelles", "Micro-crèche Les Hirondelles (Famars)"
+IN_VALENCIENNES = """{ establishments(first: 100, filter: {communeInsee: "59606"}) { edges { node { name } } } }"""
 REQUEST = """mutation($input: RequestHabilitationInput!) { requestHabilitation(input: $input) {
   request { number } userErrors { field message } } }"""
 
@@ -219,7 +225,7 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     assert watch.left_loopback == []
 
 
-async def test_a_caf_agent_registers_an_integrator_sees_its_key_once_and_revokes_it(
+async def test_a_caf_agent_registers_an_integrator_sees_its_key_once_revokes_it_and_keeps_the_register(
     browser: Browser, back_office: tuple[GatewayApi, str]
 ) -> None:
     api, _ = back_office
@@ -243,6 +249,81 @@ async def test_a_caf_agent_registers_an_integrator_sees_its_key_once_and_revokes
     await expect(page.locator("#cle-affichee")).to_have_count(0)  # a key is shown once, never again
     await expect(integrator.get_by_text("Révoquée le")).to_have_count(1)
 
+    register = await _keep_the_register(page, api)
+
     assert len(first) >= 20
     assert violations == []
+    assert register == {key: [] for key in register}
     assert watch.complaints == []
+
+
+async def _public_names(api: GatewayApi, *, until: Callable[[list[str]], bool]) -> list[str]:
+    """The public catalogue's establishments in Valenciennes, once ``until`` holds (its response cache answers
+    until the process has read the publication) or after a few seconds."""
+    names: list[str] = []
+    for _ in range(50):
+        found = await api.call(IN_VALENCIENNES)
+        names = [edge["node"]["name"] for edge in found["establishments"]["edges"]]
+        if until(names):
+            break
+        await asyncio.sleep(0.1)
+    return names
+
+
+async def _keep_the_register(page: Page, api: GatewayApi) -> dict[str, list[dict[str, Any]]]:
+    """Create an establishment (refused once outside the territory), rename it, close it today; the public
+    catalogue follows each step. The axe violations of each state of the screen."""
+    violations: dict[str, list[dict[str, Any]]] = {}
+    await page.get_by_role("navigation").get_by_role("link", name="Registre des établissements").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Registre des établissements")
+    await expect(page.get_by_role("table", name="Établissements du registre")).to_contain_text("Mairie d'Escautpont")
+    violations["registre"] = await serious_violations(page)
+    form = page.get_by_role("region", name="Nouvel établissement")
+    await form.get_by_label("Gestionnaire").select_option(label="Mairie d'Escautpont — SIRET 21590207300018")
+    await form.get_by_label("Nom", exact=True).fill(HIRONDELLES)
+    await form.get_by_label("Type de structure").select_option(label="Crèche")
+    await form.get_by_label("Type d'EAJE").select_option(label="Micro-crèche")
+    await form.get_by_label("Voie").fill("rue de Famars")
+    await form.get_by_label("Code postal").fill("59300")
+    await form.get_by_label("Code INSEE de la commune").fill("62041")  # Arras: the Pas-de-Calais
+    await form.get_by_label("Latitude").fill("50,357")
+    await form.get_by_label("Longitude").fill("3,523")
+    await form.get_by_label("Nombre de places agréées").fill("12")
+    await form.get_by_role("button", name="Créer l'établissement").click()
+    summary = page.get_by_role("alert").filter(has_text="Votre envoi a été refusé")
+    await expect(summary).to_contain_text("Code INSEE de la commune : Commune inconnue ou hors du territoire")
+    await expect(page.locator("#f-communeInsee")).to_have_attribute("aria-describedby", re.compile("."))
+    violations["refus"] = await serious_violations(page)
+    await form.get_by_label("Code INSEE de la commune").fill("59606")
+    await form.get_by_role("button", name="Créer l'établissement").click()
+    await expect(page.get_by_text(f"« {HIRONDELLES} » est créé et publié.")).to_be_visible()
+    created = await _public_names(api, until=lambda names: HIRONDELLES in names)
+
+    await page.get_by_label("Nom", exact=True).first.fill("Hirondelles")
+    await page.get_by_role("button", name="Rechercher").click()
+    row = page.get_by_role("table", name="Établissements du registre").get_by_role("row").filter(has_text=HIRONDELLES)
+    await expect(row).to_contain_text("Micro-crèche")
+    await row.get_by_role("button", name="Modifier").click()
+    edit = page.get_by_role("region", name=f"Modifier « {HIRONDELLES} »")
+    await expect(edit.get_by_label("Latitude")).to_have_value("50,357")
+    await edit.get_by_label("Nom", exact=True).fill(RENAMED)
+    await edit.get_by_role("button", name="Enregistrer les modifications").click()
+    await expect(page.get_by_text(f"« {RENAMED} » est modifié")).to_be_visible()
+    renamed = await _public_names(api, until=lambda names: RENAMED in names)
+
+    await page.get_by_role("row").filter(has_text=RENAMED).get_by_role("button", name="Fermer").click()
+    closing = page.get_by_role("region", name=f"Fermer « {RENAMED} »")
+    await expect(closing.get_by_role("heading")).to_be_focused()
+    await expect(closing).to_contain_text("quittera le catalogue public dès aujourd'hui")
+    await closing.get_by_label("Motif de la fermeture").fill("Cessation d'activité")
+    violations["fermeture"] = await serious_violations(page)
+    await shoot(page, "console-registre")
+    await closing.get_by_role("button", name="Confirmer la fermeture").click()
+    await expect(page.get_by_text(f"« {RENAMED} » est fermé")).to_be_visible()
+    await expect(page.get_by_role("row").filter(has_text=RENAMED)).to_contain_text("Fermé depuis le")
+    closed = await _public_names(api, until=lambda names: RENAMED not in names)
+
+    assert HIRONDELLES in created
+    assert (RENAMED in renamed, HIRONDELLES in renamed) == (True, False)
+    assert RENAMED not in closed
+    return violations

@@ -47,6 +47,7 @@ OFFSET_LISTS = (
     "mySubmissions",
     "integrators",
     "providerAgents",
+    "establishmentRegister",
 )
 """The gateway's lists paged by an opaque offset cursor (``shared.graphql_contract``)."""
 CRAFTED_IDS = (

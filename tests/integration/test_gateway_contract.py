@@ -28,6 +28,7 @@ LISTS = {
         "connectionLog": "at event eventLabel agentNumber",
         "conventions": "requestNumber status statusLabel",
         "integrators": "name createdAt",
+        "establishmentRegister": "id name status statusLabel",
     },
     "marie": {"mySubmissions": "id status statusLabel submittedAt establishment { id name }"},
 }
@@ -104,6 +105,8 @@ async def test_states_are_enums_with_a_french_label_and_submissions_name_their_e
         (line["event"], line["eventLabel"]) for line in log
     }
     assert [(c["status"], c["statusLabel"]) for c in signed] == [("EN_VIGUEUR", "En vigueur")]
+    register = await _nodes(client, tokens["caf"], "establishmentRegister")
+    assert {(e["status"], e["statusLabel"]) for e in register} == {("OUVERT", "Ouvert")}
     history = await _gql(client, "{ habilitationRequests { edges { node { history { action actionLabel at } } } } }",
                          tokens["caf"])  # fmt: skip
     moves = [move for edge in history["data"]["habilitationRequests"]["edges"] for move in edge["node"]["history"]]

@@ -21,6 +21,7 @@ const NAVIGATION: Record<AgentKind, { path: string; text: string }[]> = {
     { path: "/habilitations", text: "Demandes d'habilitation" },
     { path: "/conventions", text: "Conventions" },
     { path: "/journal", text: "Journal des connexions" },
+    { path: "/registre", text: "Registre des établissements" },
     { path: "/integrateurs", text: "Intégrateurs" },
   ],
 };

@@ -6,6 +6,7 @@ import { AvailabilitiesPage } from "@/features/availabilities";
 import { HistoryPage } from "@/features/history";
 import { ConnectionLogPage } from "@/features/connection-log";
 import { ConventionsPage } from "@/features/conventions";
+import { EstablishmentRegisterPage } from "@/features/establishment-register";
 import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/habilitations";
 import { IntegratorsPage } from "@/features/integrators";
 import { OperatingInfoPage } from "@/features/operating-info";
@@ -36,6 +37,7 @@ export const router = createBrowserRouter([
           { path: "/conventions", element: <ConventionsPage /> },
           { path: "/journal", element: <ConnectionLogPage /> },
           { path: "/integrateurs", element: <IntegratorsPage /> },
+          { path: "/registre", element: <EstablishmentRegisterPage /> },
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },

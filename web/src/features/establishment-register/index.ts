@@ -1,0 +1,1 @@
+export { EstablishmentRegisterPage } from "./components/EstablishmentRegisterPage";
