@@ -246,7 +246,7 @@ async def test_the_connection_log_filters_by_provider_paris_days_and_kinds_withi
     of_yesterday = await lines(t=(today - timedelta(days=1)).isoformat())
     backwards = await _gql(client, log, caf, f=today.isoformat(), t=(today - timedelta(days=1)).isoformat())
     not_a_provider = await _gql(client, log, caf, p=to_global_id("Establishment", MULTI_ACCUEIL))
-    app: Any = client.app  # type: ignore[attr-defined]
+    app: Any = client.app
     async with app.state.runtime.sessions() as session, session.begin():
         await session.execute(update(providers).where(providers.c.id == MAIRIE_ESCAUTPONT).values(caf_code="CAF02"))
     outside = await lines(p=mairie)
