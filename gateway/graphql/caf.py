@@ -232,7 +232,7 @@ def log_period(
 
 
 def _paris_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=PARIS)
+    return datetime.combine(day, time(), tzinfo=PARIS).astimezone(UTC)  # stored in UTC, SQLite compares text
 
 
 @strawberry.type

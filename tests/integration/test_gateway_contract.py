@@ -2,16 +2,18 @@
 dates with their offset read back from SQLite, and a document's refusals reported all at once."""
 
 import re
+import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from gateway.accounts.hashing import PasswordHashing
+from gateway.accounts.tables import accounts, connection_log
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
 from gateway.catalogue.tables import providers
 from gateway.catalogue.vocabulary import LABELS, Category, ProviderKind
@@ -237,6 +239,13 @@ async def test_the_connection_log_filters_by_provider_paris_days_and_kinds_withi
         body = await _gql(client, log, caf, **variables)
         return [(e["node"]["event"], e["node"]["agentNumber"]) for e in body["data"]["connectionLog"]["edges"]]
 
+    app: Any = client.app
+    async with app.state.runtime.sessions() as session, session.begin():  # 00:30 in Paris is yesterday in UTC
+        marie_id = await session.scalar(select(accounts.c.id).where(accounts.c.identifier == "m.dupont.escautpont"))
+        await session.execute(connection_log.insert().values(
+            id=str(uuid.uuid4()), account_id=marie_id, identifier="m.dupont.escautpont", event="LOGOUT",
+            at=datetime.combine(today, time(0, 30), tzinfo=PARIS).astimezone(UTC),
+        ))  # fmt: skip
     everything = await lines()
     of_mairie = await lines(p=mairie)
     of_jardin = await lines(p=jardin)
@@ -246,7 +255,6 @@ async def test_the_connection_log_filters_by_provider_paris_days_and_kinds_withi
     of_yesterday = await lines(t=(today - timedelta(days=1)).isoformat())
     backwards = await _gql(client, log, caf, f=today.isoformat(), t=(today - timedelta(days=1)).isoformat())
     not_a_provider = await _gql(client, log, caf, p=to_global_id("Establishment", MULTI_ACCUEIL))
-    app: Any = client.app
     async with app.state.runtime.sessions() as session, session.begin():
         await session.execute(update(providers).where(providers.c.id == MAIRIE_ESCAUTPONT).values(caf_code="CAF02"))
     outside = await lines(p=mairie)
@@ -260,6 +268,7 @@ async def test_the_connection_log_filters_by_provider_paris_days_and_kinds_withi
     assert {event for event, _ in kinds} == {"SAISIE_MODALITES", "LOGIN_OK"}
     assert len(kinds) < len(everything), "the password change is left out"
     assert of_today == everything
+    assert ("LOGOUT", "59-ESC-0001") in of_today, "a Paris day, not a UTC one"
     assert of_yesterday == []
     assert backwards["errors"][0]["message"].startswith("to : doit suivre from")
     assert not_a_provider["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
