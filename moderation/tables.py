@@ -23,6 +23,7 @@ review_items = Table(
     Column("provider_id", String(36), nullable=False),
     Column("caf_code", String(40), nullable=False, index=True),
     Column("departement", String(3), nullable=False),
+    Column("category", String(40), nullable=True),  # NULL: received before the submission event carried it
     Column("version", Integer, nullable=False),
     Column("based_on_version", Integer, nullable=True),
     Column("submitted_by", JSON, nullable=False),

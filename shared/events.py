@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.errors import EventContractError
+from shared.establishment_categories import Category
 from shared.logging import current_correlation_id
 from shared.operating_info import OperatingInfoDocument
 from shared.text import unstorable_text
@@ -94,6 +95,10 @@ class OperatingInfoSubmitted(EventData):
     provider_id: uuid.UUID
     caf_code: str
     departement: str
+    category: Category | None = Field(
+        default=None,
+        description="The establishment's category; absent from the events written before it was added.",
+    )
     version: int = Field(ge=1, description="Version number the submission would get once published.")
     based_on_version: int | None = Field(default=None, ge=1)
     submitted_by: AgentRef

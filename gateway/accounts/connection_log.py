@@ -13,11 +13,16 @@ from gateway.catalogue.lookups import providers_in_caf
 
 @dataclass(frozen=True)
 class LogFilter:
-    """Lines of the agents of ``caf_code``'s providers since ``since``, of one agent if ``agent_number`` is given."""
+    """Lines of the agents of ``caf_code``'s providers from ``since`` (until ``until``, excluded, if given); of one
+    agent, of one provider's agents, of these kinds of entry only when given. A provider outside the Caf's
+    territory has no line here."""
 
     caf_code: str
     since: datetime
     agent_number: str | None = None
+    until: datetime | None = None
+    provider_id: str | None = None
+    events: tuple[str, ...] = ()
 
 
 def _lines(given: LogFilter, *columns: Any) -> Any:
@@ -27,7 +32,13 @@ def _lines(given: LogFilter, *columns: Any) -> Any:
         .select_from(connection_log.join(accounts, acc.id == log.account_id))
         .where(acc.provider_id.in_(providers_in_caf(given.caf_code)), log.at >= given.since)
     )
-    return query.where(acc.agent_number == given.agent_number) if given.agent_number else query
+    if given.agent_number:
+        query = query.where(acc.agent_number == given.agent_number)
+    if given.until is not None:
+        query = query.where(log.at < given.until)
+    if given.provider_id:
+        query = query.where(acc.provider_id == given.provider_id)
+    return query.where(log.event.in_(given.events)) if given.events else query
 
 
 async def list_lines(session: AsyncSession, given: LogFilter, *, offset: int, limit: int) -> list[Any]:

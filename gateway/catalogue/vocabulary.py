@@ -8,6 +8,7 @@ The operating-information document's own values (weekdays, closures, funding…)
 
 from enum import StrEnum
 
+from shared.establishment_categories import CATEGORY_LABELS, Category
 from shared.operating_info_vocabulary import DOCUMENT_LABELS, AgeUnit, CareKind, ClosurePeriod, Funding, Weekday
 
 
@@ -17,20 +18,6 @@ class LabelledEnum(StrEnum):
     @property
     def label(self) -> str:
         return LABELS[self]
-
-
-class Category(LabelledEnum):
-    EAJE = "EAJE"
-    ASSISTANT_MATERNEL = "ASSISTANT_MATERNEL"
-    MAM = "MAM"
-    RPE = "RPE"
-    GARDE_A_DOMICILE = "GARDE_A_DOMICILE"
-    ALSH = "ALSH"
-    LAEP = "LAEP"
-    LIEU_INFORMATION = "LIEU_INFORMATION"
-    MEDIATION_FAMILIALE = "MEDIATION_FAMILIALE"
-    ESPACE_RENCONTRE = "ESPACE_RENCONTRE"
-    SOUTIEN_SCOLARITE = "SOUTIEN_SCOLARITE"
 
 
 class EajeType(LabelledEnum):
@@ -111,17 +98,7 @@ class AvailabilityState(LabelledEnum):
 
 LABELS: dict[StrEnum, str] = {
     **DOCUMENT_LABELS,
-    Category.EAJE: "Crèche",
-    Category.ASSISTANT_MATERNEL: "Assistant maternel",
-    Category.MAM: "Maison d'assistants maternels",
-    Category.RPE: "Relais petite enfance",
-    Category.GARDE_A_DOMICILE: "Service de garde à domicile",
-    Category.ALSH: "Accueil de loisirs sans hébergement",
-    Category.LAEP: "Lieu d'accueil enfants-parents",
-    Category.LIEU_INFORMATION: "Lieu d'information",
-    Category.MEDIATION_FAMILIALE: "Service de médiation familiale",
-    Category.ESPACE_RENCONTRE: "Espace de rencontre",
-    Category.SOUTIEN_SCOLARITE: "Scolarité",
+    **CATEGORY_LABELS,
     EajeType.CRECHE_COLLECTIVE: "Crèche collective",
     EajeType.HALTE_GARDERIE: "Halte-garderie",
     EajeType.MULTI_ACCUEIL: "Multi-accueil",
@@ -176,6 +153,7 @@ LABELS: dict[StrEnum, str] = {
 __all__ = [
     "AgeUnit",
     "CareKind",
+    "Category",
     "ClosurePeriod",
     "Funding",
     "Weekday",

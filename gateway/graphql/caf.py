@@ -4,8 +4,9 @@ Every operation is limited to the agent's own Caf (``permissions.require_caf_age
 answered as « not found ».
 """
 
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import strawberry
 
@@ -23,6 +24,7 @@ from gateway.graphql.request_review import (
     confirmation_of,
     request_views,
 )
+from gateway.graphql.scope import provider_key
 from gateway.graphql.statuses import ConnectionEvent, HabilitationRequestStatus, label_of
 from gateway.graphql.types import GraphQLInfo
 from gateway.habilitation import processing
@@ -34,6 +36,8 @@ from shared.graphql_contract import Connection, UserError, connection_of, page_o
 from shared.refusal_reasons import REFUSAL_REASONS
 
 MAX_DAYS = 366
+PARIS = ZoneInfo("Europe/Paris")
+"""The connection log's days are the Caf's: Paris days."""
 
 
 @strawberry.type
@@ -188,16 +192,47 @@ class CafQueries:
         days: int = 30,
         first: int = 100,
         after: str | None = None,
+        provider_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Les agents d'un fournisseur de votre territoire.")
+        ] = None,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="Depuis ce jour (heure de Paris), inclus ; remplace days."),
+        ] = None,
+        to: Annotated[date | None, strawberry.argument(description="Jusqu'à ce jour (heure de Paris), inclus.")] = None,
+        events: Annotated[
+            list[ConnectionEvent] | None, strawberry.argument(description="Ces types d'entrée seulement.")
+        ] = None,
     ) -> Connection[ConnectionLogEntry]:
         claims = await require_caf_agent(info.context)
         page = page_of(first, after)
         if not 1 <= days <= MAX_DAYS:
             raise InvalidArgumentError(f"days : doit être compris entre 1 et {MAX_DAYS} (reçu {days}).")
-        given = LogFilter(claims.caf_code or "", datetime.now(UTC) - timedelta(days=days), agent_number or None)
+        since, until = log_period(datetime.now(UTC), days, from_, to)
+        given = LogFilter(
+            claims.caf_code or "", since, agent_number or None, until=until,
+            provider_id=provider_key(provider_id) if provider_id is not None else None,
+            events=tuple(event.value for event in events or ()),
+        )  # fmt: skip
         async with info.context.sessions() as session:
             rows = await log_lines.list_lines(session, given, offset=page.offset, limit=page.limit)
             total = await log_lines.count_lines(session, given)
         return connection_of([ConnectionLogEntry.from_row(row) for row in rows], page, total)
+
+
+def log_period(
+    now: datetime, days: int, first_day: date | None, last_day: date | None
+) -> tuple[datetime, datetime | None]:
+    """The instants the log is read between: from the start of ``first_day`` in Paris (else ``days`` back from
+    ``now``) to the end of ``last_day`` in Paris, excluded (else no end)."""
+    if first_day is not None and last_day is not None and last_day < first_day:
+        raise InvalidArgumentError(f"to : doit suivre from (reçu du {first_day} au {last_day}).")
+    since = _paris_midnight(first_day) if first_day is not None else now - timedelta(days=days)
+    return since, _paris_midnight(last_day + timedelta(days=1)) if last_day is not None else None
+
+
+def _paris_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=PARIS).astimezone(UTC)  # stored in UTC, SQLite compares text
 
 
 @strawberry.type

@@ -130,7 +130,7 @@ class ScopeQueries:
         self, info: GraphQLInfo, provider_id: strawberry.ID, first: int = 50, after: str | None = None
     ) -> Connection[ProviderAgent]:
         claims = await require_caf_agent(info.context)
-        page, key, caf_code = page_of(first, after), _provider_key(provider_id), claims.caf_code or ""
+        page, key, caf_code = page_of(first, after), provider_key(provider_id), claims.caf_code or ""
         async with info.context.sessions() as session:
             rows = await scope.provider_agents(session, key, caf_code, offset=page.offset, limit=page.limit)
             total = await scope.count_provider_agents(session, key, caf_code)
@@ -145,7 +145,7 @@ class ScopeQueries:
         return connection_of(agents, page, total)
 
 
-def _provider_key(global_id: strawberry.ID) -> str:
+def provider_key(global_id: strawberry.ID) -> str:
     kind, key = from_global_id(str(global_id), argument="providerId")
     if kind != "Provider":
         raise InvalidArgumentError(f"providerId : « {global_id} » n'est pas l'identifiant d'un fournisseur.")

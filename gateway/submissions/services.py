@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.accounts.scope import profile
 from gateway.catalogue import lookups
 from gateway.catalogue.documents import OperatingInfoDocument
+from gateway.catalogue.vocabulary import Category
 from gateway.submissions.states import SubmissionStatus
 from gateway.submissions.tables import submissions
 from gateway.tables import outbox
@@ -127,7 +128,8 @@ async def _event(
     return OperatingInfoSubmitted(
         submission_id=uuid.UUID(submitted.id), establishment_id=uuid.UUID(establishment_id),
         establishment_name=place.name, provider_id=uuid.UUID(place.provider_id), caf_code=place.caf_code,
-        departement=place.departement, version=submitted.version, based_on_version=based_on,
+        departement=place.departement, category=Category(place.category), version=submitted.version,
+        based_on_version=based_on,
         submitted_by=AgentRef(
             agent_number=account.agent_number, email=account.email,
             display_name=f"{account.first_name} {account.last_name}",

@@ -15,6 +15,7 @@ from moderation import __version__
 from moderation.graphql.context import Context, ModerationInfo, moderator_of
 from moderation.graphql.types import (
     BulkApprovePayload,
+    CategoryCode,
     DecisionPayload,
     LabelledReason,
     RefusalReason,
@@ -88,6 +89,10 @@ class QueueFilterInput:
     )
     submitted_before: datetime | None = None
     departement: str | None = strawberry.field(default=None, description="Le département (59, 2A…).")
+    categories: list[CategoryCode] | None = strawberry.field(
+        default=None,
+        description="Les types de structure retenus (l'un d'eux) ; une saisie de type inconnu n'y répond jamais.",
+    )
     claim: ClaimState | None = strawberry.field(
         default=None, description="Prises en charge par vous (MINE), par un autre (OTHERS), libres (FREE)."
     )
@@ -99,6 +104,7 @@ def _filter_of(given: QueueFilterInput | None, moderator: Moderator) -> reposito
     establishment, provider = given.establishment_id, given.provider_id
     return repositories.QueueFilter(
         departement=given.departement,
+        categories=tuple(category.value for category in given.categories or ()),
         claim=given.claim,
         moderator=moderator.agent_number,
         now=datetime.now(UTC),

@@ -15,6 +15,7 @@ from moderation.checks.rules import Severity
 from moderation.graphql.context import ModerationInfo
 from moderation.queue import repositories
 from moderation.queue.states import ACTION_LABELS, STATUS_LABELS, ClaimState, HistoryAction, ReviewStatus
+from shared.establishment_categories import Category
 from shared.graphql_contract import Connection, UserError, connection_of, page_of
 from shared.operating_info import field_label, field_label_of_path, graphql_field_path, in_graphql_names
 from shared.refusal_reasons import REFUSAL_REASONS, reason_label
@@ -40,6 +41,25 @@ class RefusalReason(Enum):
 
 for _reason in RefusalReason.__strawberry_definition__.values:  # type: ignore[attr-defined]
     _reason.description = REFUSAL_REASONS[_reason.value]
+
+
+@strawberry.enum(name="Category", description="Type de structure (taxonomie de monenfant.fr), comme la passerelle.")
+class CategoryCode(Enum):
+    EAJE = "EAJE"
+    ASSISTANT_MATERNEL = "ASSISTANT_MATERNEL"
+    MAM = "MAM"
+    RPE = "RPE"
+    GARDE_A_DOMICILE = "GARDE_A_DOMICILE"
+    ALSH = "ALSH"
+    LAEP = "LAEP"
+    LIEU_INFORMATION = "LIEU_INFORMATION"
+    MEDIATION_FAMILIALE = "MEDIATION_FAMILIALE"
+    ESPACE_RENCONTRE = "ESPACE_RENCONTRE"
+    SOUTIEN_SCOLARITE = "SOUTIEN_SCOLARITE"
+
+
+for _category in CategoryCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _category.description = Category(_category.value).label
 
 
 @strawberry.type(description="Un motif de refus de l'article 2 : son code et son libellé.")
@@ -153,11 +173,18 @@ class ReviewItem:
     proposed: JSON
     reasons: list[LabelledReason] = strawberry.field(description="Les motifs d'un refus (vide sinon).")
     departement: str = strawberry.field(description="Le département de l'établissement (59, 2A…).")
+    category: CategoryCode | None = strawberry.field(
+        description="Le type de structure ; nul pour une saisie reçue avant que la passerelle ne le transmette."
+    )
     comment: str | None = strawberry.field(description="Le commentaire adressé à l'agent avec la décision.")
 
     @strawberry.field(description="L'état, en français.")
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @strawberry.field(description="Le type de structure, en français (« Crèche ») ; nul s'il est inconnu.")
+    def category_label(self) -> str | None:
+        return Category(self.category.value).label if self.category is not None else None
 
     @strawberry.field(
         description="L'historique : reçu, pris en charge, relâché, décidé, par qui ; le plus ancien d'abord."
@@ -196,6 +223,7 @@ def review_item_of(row: Any) -> ReviewItem:
         proposed=in_graphql_names(row.document),
         reasons=[LabelledReason(code=RefusalReason(code), label=reason_label(code)) for code in row.reasons or []],
         departement=row.departement,
+        category=CategoryCode(row.category) if row.category is not None else None,
         comment=row.comment,
     )
 

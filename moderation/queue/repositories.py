@@ -39,6 +39,7 @@ async def add_pending_item(
             provider_id=str(submitted.provider_id),
             caf_code=submitted.caf_code,
             departement=submitted.departement,
+            category=submitted.category,
             version=submitted.version,
             based_on_version=submitted.based_on_version,
             submitted_by=submitted.submitted_by.model_dump(mode="json"),
@@ -94,6 +95,8 @@ class QueueFilter:
     provider_id: str | None = None
     submitted_before: datetime | None = None
     departement: str | None = None
+    categories: tuple[str, ...] = ()
+    """Items of these categories only; none means every item, those of an unknown category too."""
     claim: ClaimState | None = None
     """Held by ``moderator`` (MINE), by another moderator (OTHERS), or by nobody or an expired lease (FREE)."""
     moderator: str = ""
@@ -124,6 +127,8 @@ def _pending_of(caf_code: str, where: QueueFilter) -> Select[Any]:
         query = query.where(review_items.c.submitted_at < where.submitted_before)
     if where.departement:
         query = query.where(review_items.c.departement == where.departement)
+    if where.categories:
+        query = query.where(review_items.c.category.in_(where.categories))
     if where.claim is not None:
         query = query.where(_claim_condition(where))
     return query

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -192,8 +193,10 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
     await page.get_by_role("navigation").get_by_role("link", name="Journal des connexions").click()
     await page.get_by_label("Numéro d'agent").fill(agent_number)
     await page.get_by_label("Type d'entrée").select_option(label="Mot de passe changé")
+    await page.get_by_label("Du", exact=True).fill(datetime.now(ZoneInfo("Europe/Paris")).date().isoformat())
     await page.get_by_role("button", name="Filtrer").click()
     entries = page.get_by_role("table", name="Entrées du journal")
+    await expect(page.get_by_text("1 entrée avec ces filtres")).to_be_visible()  # counted by the server
     await expect(entries).to_contain_text(f"{identifier} ({agent_number})")
     await expect(entries.get_by_role("row")).to_have_count(2)  # the header, and her one password change
     violations["journal"] = await serious_violations(page)

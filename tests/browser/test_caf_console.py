@@ -109,6 +109,12 @@ async def test_a_moderator_rejects_the_flagged_submission_and_approves_the_resub
     await expect(fees.locator("mark")).to_contain_text("-20 %")
     await expect(page.get_by_role("region", name="Fiche publique actuelle")).to_contain_text("Version publiée")
     violations["file"] = await serious_violations(page)
+    queue = page.get_by_role("region", name="Saisies en attente")
+    await expect(queue).to_contain_text("Crèche")  # the category the gateway sent, in French
+    await page.get_by_label("Type de structure").select_option(label="Accueil de loisirs sans hébergement")
+    await expect(queue.get_by_role("button", name="Multi-accueil Les P'tits Mineurs", exact=True)).to_have_count(0)
+    await page.get_by_label("Type de structure").select_option(label="Crèche")
+    await expect(queue.get_by_role("button", name="Multi-accueil Les P'tits Mineurs", exact=True)).to_be_visible()
 
     await page.get_by_role("button", name="Prendre en charge").click()
     await expect(page.get_by_role("timer")).to_contain_text("Pris en charge par vous — il reste")

@@ -165,6 +165,13 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     assert [(f["rule"], f["field"]) for f in item["flags"]] == [("PUBLICITE_DEGUISEE", "fees")]
     assert "-20 %" in item["flags"][0]["excerpt"]
     assert {"fees", "openingHours"} <= {c["field"] for c in item["changes"]}
+    by_category = (
+        "query($c: [Category!]) { reviewQueue(filter: {categories: $c}) { totalCount edges { node { id } } } }"
+    )
+    crèches = (await moderators.call(by_category, caf, c=["EAJE"]))["data"]["reviewQueue"]
+    leisure = (await moderators.call(by_category, caf, c=["ALSH"]))["data"]["reviewQueue"]
+    assert crèches == {"totalCount": 1, "edges": [{"node": {"id": item["id"]}}]}, "the gateway sent the category"
+    assert leisure == {"totalCount": 0, "edges": []}
 
     # Claimed and rejected with that reason: the agent is told why.
     claimed = (await moderators.call(CLAIM, caf, id=item["id"], v=item["rowVersion"]))["data"]["claimReviewItem"]

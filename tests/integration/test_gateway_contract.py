@@ -2,16 +2,22 @@
 dates with their offset read back from SQLite, and a document's refusals reported all at once."""
 
 import re
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from gateway.accounts.hashing import PasswordHashing
+from gateway.accounts.tables import accounts, connection_log
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
+from gateway.catalogue.tables import providers
 from gateway.catalogue.vocabulary import LABELS, Category, ProviderKind
+from gateway.graphql.caf import PARIS, log_period
 from gateway.graphql.relay import to_global_id
 from tests.integration.test_account_security import _challenge
 from tests.integration.test_availability_publication import _gateway, _gql, _token
@@ -32,6 +38,7 @@ LISTS = {
     },
     "marie": {"mySubmissions": "id status statusLabel submittedAt establishment { id name }"},
 }
+JARDIN_ESCAUT = "5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c1002"
 DATES = {"habilitationRequests": "submittedAt", "connectionLog": "at", "integrators": "createdAt",
          "mySubmissions": "submittedAt"}  # fmt: skip
 
@@ -222,3 +229,62 @@ async def test_a_caf_agent_lists_a_provider_s_current_agents_with_their_rights(w
     assert by_provider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert not_a_provider["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert not_a_provider["errors"][0]["message"].startswith("providerId : ")
+
+
+async def test_the_connection_log_filters_by_provider_paris_days_and_kinds_within_the_cafs_territory(
+    world: Any,
+) -> None:
+    client, tokens = world
+    caf, marie = tokens["caf"], tokens["marie"]
+    mairie, jardin = to_global_id("Provider", MAIRIE_ESCAUTPONT), to_global_id("Provider", JARDIN_ESCAUT)
+    today = datetime.now(PARIS).date()
+    log = "query($p: ID, $f: Date, $t: Date, $e: [ConnectionEvent!]) { connectionLog(providerId: $p, from: $f, to: $t, events: $e) { totalCount edges { node { event agentNumber } } } }"  # noqa: E501
+
+    async def lines(**variables: Any) -> list[tuple[str, str]]:
+        body = await _gql(client, log, caf, **variables)
+        return [(e["node"]["event"], e["node"]["agentNumber"]) for e in body["data"]["connectionLog"]["edges"]]
+
+    app: Any = client.app
+    async with app.state.runtime.sessions() as session, session.begin():  # 00:30 in Paris is yesterday in UTC
+        marie_id = await session.scalar(select(accounts.c.id).where(accounts.c.identifier == "m.dupont.escautpont"))
+        await session.execute(connection_log.insert().values(
+            id=str(uuid.uuid4()), account_id=marie_id, identifier="m.dupont.escautpont", event="LOGOUT",
+            at=datetime.combine(today, time(0, 30), tzinfo=PARIS).astimezone(UTC),
+        ))  # fmt: skip
+    everything = await lines()
+    of_mairie = await lines(p=mairie)
+    of_jardin = await lines(p=jardin)
+    submissions = await lines(e=["SAISIE_MODALITES"])
+    kinds = await lines(e=["SAISIE_MODALITES", "LOGIN_OK"])
+    of_today = await lines(f=today.isoformat(), t=today.isoformat())
+    of_yesterday = await lines(t=(today - timedelta(days=1)).isoformat())
+    backwards = await _gql(client, log, caf, f=today.isoformat(), t=(today - timedelta(days=1)).isoformat())
+    not_a_provider = await _gql(client, log, caf, p=to_global_id("Establishment", MULTI_ACCUEIL))
+    async with app.state.runtime.sessions() as session, session.begin():
+        await session.execute(update(providers).where(providers.c.id == MAIRIE_ESCAUTPONT).values(caf_code="CAF02"))
+    outside = await lines(p=mairie)
+    assert (await _gql(client, log, marie))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    assert everything
+    assert {number for _, number in everything} == {"59-ESC-0001"}
+    assert of_mairie == everything
+    assert of_jardin == []
+    assert submissions == [("SAISIE_MODALITES", "59-ESC-0001")] * 2
+    assert {event for event, _ in kinds} == {"SAISIE_MODALITES", "LOGIN_OK"}
+    assert len(kinds) < len(everything), "the password change is left out"
+    assert of_today == everything
+    assert ("LOGOUT", "59-ESC-0001") in of_today, "a Paris day, not a UTC one"
+    assert of_yesterday == []
+    assert backwards["errors"][0]["message"].startswith("to : doit suivre from")
+    assert not_a_provider["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert outside == [], "another Caf's provider: nothing, as for an agent of another Caf"
+
+
+def test_the_log_period_runs_from_and_to_paris_midnights() -> None:
+    now = datetime(2026, 7, 1, 12, tzinfo=UTC)
+
+    assert log_period(now, 30, None, None) == (now - timedelta(days=30), None)
+    assert log_period(now, 30, date(2026, 6, 1), date(2026, 6, 30)) == (
+        datetime(2026, 5, 31, 22, tzinfo=UTC), datetime(2026, 6, 30, 22, tzinfo=UTC),
+    )  # fmt: skip
+    assert log_period(now, 30, date(2026, 1, 5), None)[0] == datetime(2026, 1, 4, 23, tzinfo=UTC)

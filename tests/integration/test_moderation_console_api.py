@@ -179,3 +179,29 @@ async def test_the_conventions_refusal_reasons_are_listed_with_their_french_labe
     assert reasons[0] == {"code": "PUBLICITE_DEGUISEE", "label": "Caractère publicitaire déguisé"}
     assert reasons[-1] == {"code": "AUTRE", "label": "Autre motif"}
     assert len(reasons) == 9
+
+
+async def test_the_queue_filters_by_category_and_an_item_of_unknown_category_only_shows_unfiltered(
+    moderation: Moderation,
+) -> None:
+    for name, category in (("Crèche A", "EAJE"), ("Centre B", "ALSH"), ("Ancienne C", None)):
+        await moderation.queue_submission(establishment_name=name, category=category)
+    me = moderation.token()
+    query = """query($filter: QueueFilterInput) { reviewQueue(filter: $filter) {
+      totalCount edges { node { category categoryLabel establishment { name } } } } }"""
+
+    async def listed(**filter: Any) -> tuple[int, list[tuple[str, str | None, str | None]]]:
+        queue = (await moderation.gql(query, me, filter=filter))["reviewQueue"]
+        nodes = [edge["node"] for edge in queue["edges"]]
+        return queue["totalCount"], sorted(
+            (n["establishment"]["name"], n["category"], n["categoryLabel"]) for n in nodes
+        )
+
+    assert await listed() == (3, [
+        ("Ancienne C", None, None), ("Centre B", "ALSH", "Accueil de loisirs sans hébergement"),
+        ("Crèche A", "EAJE", "Crèche"),
+    ])  # fmt: skip
+    assert await listed(categories=["EAJE"]) == (1, [("Crèche A", "EAJE", "Crèche")])
+    assert (await listed(categories=["EAJE", "ALSH"]))[0] == 2
+    assert await listed(categories=["RPE"]) == (0, [])
+    assert (await listed(categories=[]))[0] == 3, "no category chosen: no filter"

@@ -141,3 +141,14 @@ def test_a_recorded_termination_without_its_letter_is_not_a_valid_notice() -> No
 
     with pytest.raises(EventContractError, match=r"names who terminated \(terminated_by\) and the letter_reference"):
         from_wire(value, message.headers)
+
+
+def test_a_submission_written_before_the_category_was_added_still_parses_without_it() -> None:
+    message = to_wire(make_event(make_submitted(category="EAJE")))
+    older = json.loads(message.value)
+    del older["category"]
+
+    parsed = from_wire(json.dumps(older).encode(), message.headers)
+
+    assert json.loads(message.value)["category"] == "EAJE"
+    assert parsed.data.category is None  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from moderation import tables as moderation_tables
 from moderation.queue.states import Decision, HistoryAction, ReviewStatus
 from notifier import tables as notifier_tables
 from notifier.states import DeliveryState
+from shared.establishment_categories import Category
 from shared.events import DecisionCode, RevocationCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +124,8 @@ MIRRORED: list[tuple[str, str, type[Enum]]] = [
     ("moderation", "ReviewStatus", ReviewStatus),
     ("moderation", "HistoryAction", HistoryAction),
     ("notifier", "DeliveryState", DeliveryState),
+    ("gateway", "Category", Category),
+    ("moderation", "Category", Category),
 ]
 
 

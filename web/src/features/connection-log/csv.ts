@@ -1,3 +1,5 @@
+import type { ConnectionEvent } from "@/gql/graphql";
+
 /** The connection log as CSV (RFC 4180, `;` as in French spreadsheets, a BOM so that accents open right). */
 export interface LogEntry {
   at: string;
@@ -21,9 +23,13 @@ export function csvOf(entries: LogEntry[]): string {
   return `\uFEFF${[HEADER.join(";"), ...rows].join("\r\n")}\r\n`;
 }
 
-/** Entries of the chosen kind and within the chosen days (`YYYY-MM-DD`, inclusive, UTC). */
-export function filterEntries<T extends LogEntry>(entries: T[], kind: string, from: string, to: string): T[] {
-  return entries.filter(
-    (e) => (kind === "" || e.event === kind) && (from === "" || e.at.slice(0, 10) >= from) && (to === "" || e.at.slice(0, 10) <= to),
-  );
+/** The query's filters from the form's: an empty field filters on nothing; the days are Paris days, inclusive. */
+export function logVariables(c: { agentNumber: string; days: number; kind: string; from: string; to: string }) {
+  return {
+    agentNumber: c.agentNumber.trim() || null,
+    days: c.days,
+    from: c.from || null,
+    to: c.to || null,
+    events: c.kind === "" ? null : [c.kind as ConnectionEvent],
+  };
 }

@@ -7,7 +7,7 @@ import { usePageTitle } from "@/components/usePageTitle";
 import type { ConnectionLogQuery as ConnectionLogData } from "@/gql/graphql";
 import { formatDateTime } from "@/lib/dates";
 import { ConnectionLogQuery } from "../api/operations";
-import { csvOf, filterEntries, type LogEntry } from "../csv";
+import { csvOf, logVariables, type LogEntry } from "../csv";
 
 const KINDS: [string, string][] = [
   ["", "Toutes"],
@@ -40,7 +40,7 @@ export function ConnectionLogPage() {
   const [criteria, setCriteria] = useState(draft);
   const [after, setAfter] = useState<string | null>(null);
   const [earlier, setEarlier] = useState<(string | null)[]>([]);
-  const variables = { agentNumber: criteria.agentNumber.trim() || null, days: criteria.days, after };
+  const variables = { ...logVariables(criteria), after };
   const [{ data, error, fetching }] = useQuery({ query: ConnectionLogQuery, variables });
   const client = useClient();
   const [exporting, setExporting] = useState(false);
@@ -66,7 +66,7 @@ export function ConnectionLogPage() {
       if (!log.pageInfo.hasNextPage || !log.pageInfo.endCursor) break;
       cursor = log.pageInfo.endCursor;
     }
-    const blob = new Blob([csvOf(filterEntries(entries, criteria.kind, criteria.from, criteria.to))], { type: "text/csv;charset=utf-8" });
+    const blob = new Blob([csvOf(entries)], { type: "text/csv;charset=utf-8" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = `journal-des-connexions-${new Date().toISOString().slice(0, 10)}.csv`;
@@ -77,7 +77,7 @@ export function ConnectionLogPage() {
 
   const set = <K extends keyof Criteria>(key: K, value: Criteria[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const log = data?.connectionLog;
-  const rows = log ? filterEntries(log.edges.map((e) => e.node), criteria.kind, criteria.from, criteria.to) : [];
+  const rows = log ? log.edges.map((e) => e.node) : [];
   return (
     <>
       <h1>Journal des connexions</h1>
@@ -128,7 +128,7 @@ export function ConnectionLogPage() {
       {log && (
         <>
           <p>
-            {log.totalCount} entrée{log.totalCount > 1 ? "s" : ""} sur la période ; {rows.length} affichée{rows.length > 1 ? "s" : ""} sur cette page.{" "}
+            {log.totalCount} entrée{log.totalCount > 1 ? "s" : ""} avec ces filtres ; {rows.length} affichée{rows.length > 1 ? "s" : ""} sur cette page.{" "}
             <Button size="small" priority="secondary" iconId="fr-icon-download-line" disabled={exporting} onClick={() => void exportCsv()}>
               Exporter en CSV
             </Button>

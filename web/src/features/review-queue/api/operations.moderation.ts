@@ -9,6 +9,7 @@ export const ReviewQueueQuery = graphql(`
           id
           rowVersion
           departement
+          categoryLabel
           establishment {
             id
             name

@@ -6,7 +6,7 @@ import { useSearchParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
-import type { ClaimState, QueueFilterInput, ReviewQueueQuery as QueueData } from "@/gql-moderation/graphql";
+import type { Category, ClaimState, QueueFilterInput, ReviewQueueQuery as QueueData } from "@/gql-moderation/graphql";
 import { useMe } from "@/lib/auth/agent-kind";
 import { OnModeration } from "@/lib/graphql/clients";
 import { BulkApproveMutation, ReviewQueueQuery } from "../api/operations.moderation";
@@ -14,6 +14,7 @@ import { formatAge, holderOf } from "../lease";
 import { SHORTCUTS, setShortcutsEnabled, shortcutOf, shortcutsEnabled } from "../shortcuts";
 import { type ItemActions, ReviewItemPanel } from "./ReviewItemPanel";
 import { useNow } from "./use-now";
+import { CATEGORIES, categoriesOf } from "../categories";
 
 type Node = QueueData["reviewQueue"]["edges"][number]["node"];
 
@@ -21,6 +22,7 @@ interface Filters {
   flagged: "" | "yes" | "no";
   claim: "" | ClaimState;
   departement: string;
+  category: "" | Category;
   olderThanHours: string;
   flaggedFirst: boolean;
 }
@@ -52,12 +54,13 @@ function filterOf(filters: Filters, now: number): QueueFilterInput {
     flagged: filters.flagged === "" ? null : filters.flagged === "yes",
     claim: filters.claim === "" ? null : filters.claim,
     departement: filters.departement.trim() || null,
+    categories: categoriesOf(filters.category),
     submittedBefore: hours > 0 ? new Date(now - hours * 3_600_000).toISOString() : null,
   };
 }
 
 function Queue({ me }: { me: string | null }) {
-  const [filters, setFilters] = useState<Filters>({ flagged: "", claim: "", departement: "", olderThanHours: "", flaggedFirst: false });
+  const [filters, setFilters] = useState<Filters>({ flagged: "", claim: "", departement: "", category: "", olderThanHours: "", flaggedFirst: false });
   // The age filter's instant is fixed when the filters change, not at each render (the query would never settle).
   const filter = useMemo(() => filterOf(filters, Date.now()), [filters]);
   const [{ data, error, fetching }, refetch] = useQuery({ query: ReviewQueueQuery, variables: { filter, flaggedFirst: filters.flaggedFirst } });
@@ -159,6 +162,19 @@ function QueueFilters({ filters, onChange }: { filters: Filters; onChange(f: Fil
           Département
         </label>
         <input id="filtre-departement" className="fr-input" value={filters.departement} maxLength={3} onChange={(e) => set("departement", e.target.value)} />
+      </div>
+      <div className="fr-col-12 fr-col-md-3 fr-select-group">
+        <label className="fr-label" htmlFor="filtre-categorie">
+          Type de structure
+        </label>
+        <select id="filtre-categorie" className="fr-select" value={filters.category} onChange={(e) => set("category", e.target.value as Filters["category"])}>
+          <option value="">Tous</option>
+          {CATEGORIES.map(([code, label]) => (
+            <option key={code} value={code}>
+              {label}
+            </option>
+          ))}
+        </select>
       </div>
       <div className="fr-col-12 fr-col-md-2 fr-select-group">
         <label className="fr-label" htmlFor="filtre-signalement">
@@ -269,6 +285,7 @@ function QueueTable({ nodes, selected, me, onSelect, onDecided }: { nodes: Node[
                             {node.establishment.name}
                           </button>
                           {node.id === selected && <span className="fr-sr-only"> (affichée)</span>}
+                          {node.categoryLabel && <span className="fr-hint-text">{node.categoryLabel}</span>}
                         </td>
                         <td>{node.departement}</td>
                         <td>{formatAge(node.submittedAt, now)}</td>
