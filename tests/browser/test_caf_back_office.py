@@ -192,6 +192,7 @@ async def test_a_caf_agent_activates_the_escautpont_request_and_deactivates_the_
 
     await page.get_by_role("navigation").get_by_role("link", name="Journal des connexions").click()
     await page.get_by_label("Numéro d'agent").fill(agent_number)
+    await page.get_by_label("Fournisseur").select_option(label="Mairie d'Escautpont (21590207300018)")
     await page.get_by_label("Type d'entrée").select_option(label="Mot de passe changé")
     await page.get_by_label("Du", exact=True).fill(datetime.now(ZoneInfo("Europe/Paris")).date().isoformat())
     await page.get_by_role("button", name="Filtrer").click()

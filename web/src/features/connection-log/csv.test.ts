@@ -11,13 +11,14 @@ describe("the connection log's CSV", () => {
   });
 
   it("asks the server for the chosen kind and Paris days, nothing for an empty field", () => {
-    expect(logVariables({ agentNumber: " 59-ESC-0001 ", days: 30, kind: "LOGOUT", from: "2026-12-01", to: "" })).toEqual({
+    expect(logVariables({ agentNumber: " 59-ESC-0001 ", providerId: "UHJvdmlkZXI6MQ", days: 30, kind: "LOGOUT", from: "2026-12-01", to: "" })).toEqual({
       agentNumber: "59-ESC-0001",
+      providerId: "UHJvdmlkZXI6MQ",
       days: 30,
       from: "2026-12-01",
       to: null,
       events: ["LOGOUT"],
     });
-    expect(logVariables({ agentNumber: "", days: 7, kind: "", from: "", to: "" })).toEqual({ agentNumber: null, days: 7, from: null, to: null, events: null });
+    expect(logVariables({ agentNumber: "", providerId: "", days: 7, kind: "", from: "", to: "" })).toEqual({ agentNumber: null, providerId: null, days: 7, from: null, to: null, events: null });
   });
 });

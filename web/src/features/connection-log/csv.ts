@@ -24,9 +24,10 @@ export function csvOf(entries: LogEntry[]): string {
 }
 
 /** The query's filters from the form's: an empty field filters on nothing; the days are Paris days, inclusive. */
-export function logVariables(c: { agentNumber: string; days: number; kind: string; from: string; to: string }) {
+export function logVariables(c: { agentNumber: string; providerId: string; days: number; kind: string; from: string; to: string }) {
   return {
     agentNumber: c.agentNumber.trim() || null,
+    providerId: c.providerId || null,
     days: c.days,
     from: c.from || null,
     to: c.to || null,

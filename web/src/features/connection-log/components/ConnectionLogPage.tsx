@@ -6,7 +6,7 @@ import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import type { ConnectionLogQuery as ConnectionLogData } from "@/gql/graphql";
 import { formatDateTime } from "@/lib/dates";
-import { ConnectionLogQuery } from "../api/operations";
+import { ConnectionLogQuery, LogProvidersQuery } from "../api/operations";
 import { csvOf, logVariables, type LogEntry } from "../csv";
 
 const KINDS: [string, string][] = [
@@ -25,6 +25,7 @@ const KINDS: [string, string][] = [
 
 interface Criteria {
   agentNumber: string;
+  providerId: string;
   days: number;
   kind: string;
   from: string;
@@ -36,12 +37,13 @@ const MAX_PAGES = 50;
 /** The connection log of the Caf's territory: the provider agents' sign-ins and entries (convention, art. 3-4). */
 export function ConnectionLogPage() {
   usePageTitle("Journal des connexions");
-  const [draft, setDraft] = useState<Criteria>({ agentNumber: "", days: 30, kind: "", from: "", to: "" });
+  const [draft, setDraft] = useState<Criteria>({ agentNumber: "", providerId: "", days: 30, kind: "", from: "", to: "" });
   const [criteria, setCriteria] = useState(draft);
   const [after, setAfter] = useState<string | null>(null);
   const [earlier, setEarlier] = useState<(string | null)[]>([]);
   const variables = { ...logVariables(criteria), after };
   const [{ data, error, fetching }] = useQuery({ query: ConnectionLogQuery, variables });
+  const [{ data: providers }] = useQuery({ query: LogProvidersQuery });
   const client = useClient();
   const [exporting, setExporting] = useState(false);
 
@@ -88,6 +90,19 @@ export function ConnectionLogPage() {
             Numéro d'agent
           </label>
           <input id="j-agent" className="fr-input" value={draft.agentNumber} onChange={(e) => set("agentNumber", e.target.value)} />
+        </div>
+        <div className="fr-col-12 fr-col-md-3 fr-select-group">
+          <label className="fr-label" htmlFor="j-provider">
+            Fournisseur
+          </label>
+          <select id="j-provider" className="fr-select" value={draft.providerId} onChange={(e) => set("providerId", e.target.value)}>
+            <option value="">Tous</option>
+            {(providers?.territoryProviders ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.siret ? `${p.name} (${p.siret})` : p.name}
+              </option>
+            ))}
+          </select>
         </div>
         <div className="fr-col-12 fr-col-md-2 fr-input-group">
           <label className="fr-label" htmlFor="j-days">
