@@ -18,7 +18,7 @@ QUERIES = BENCH / "queries"
 POSTGRAPHILE_DIR = BENCH / "postgraphile"
 POSTGRAPHILE5_DIR = BENCH / "postgraphile5"
 STRUCTURES = REPO / ".venv" / "bin" / "structures"
-STACK_ENV = REPO / ".stack" / "stack.env"
+STACK_ENV = Path(os.environ.get("STACK_DIR") or REPO / ".stack") / "stack.env"  # as `structures stack` finds it
 
 
 class BenchError(Exception):
