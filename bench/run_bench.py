@@ -13,8 +13,7 @@ publications through the gateway's API (catalogue_bench/publisher.py); the hit r
 
     .venv/bin/python bench/run_bench.py --scale 1.0            # the real thing (~15 min once loaded)
     .venv/bin/python bench/run_bench.py --p2                   # P2 (~6 min once loaded)
-    .venv/bin/python bench/run_bench.py --dataset demo --database bench_catalogue_demo --duration 5 --warmup 2 \\
-        --runs 1                                               # a quick smoke run
+    .venv/bin/python bench/run_bench.py --dataset demo --duration 5 --warmup 2 --runs 1   # a quick smoke run
 """
 
 import argparse
@@ -83,7 +82,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     data.add_argument("--dataset", choices=["national", "demo"], default="national")
     data.add_argument("--scale", type=float, default=1.0, help="national: fraction of the ~300,000 structures")
     data.add_argument("--seed", type=int, default=59207, help="national: the loader's seed")
-    data.add_argument("--database", default="bench_catalogue", help="the bench database (never the tests' one)")
+    data.add_argument(
+        "--database",
+        help="the bench database (never the tests' one): bench_catalogue, or bench_catalogue_demo for demo",
+    )
     data.add_argument("--reload", action="store_true", help="drop and reload the bench database")
     load = parser.add_argument_group("load")
     load.add_argument("--queries", default=",".join(QUERY_NAMES), help="comma-separated subset of Q1,Q2,Q3")
@@ -113,6 +115,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     extra.add_argument("--profile-seconds", type=int, default=15)
     extra.add_argument("--keep-stack", action="store_true", help="leave running a stack this run had to start")
     args = parser.parse_args(argv)
+    args.database = args.database or ("bench_catalogue" if args.dataset == "national" else "bench_catalogue_demo")
     args.queries = [q.strip().upper() for q in args.queries.split(",") if q.strip()]
     unknown = sorted(set(args.queries) - set(QUERY_NAMES))
     if unknown or not args.queries:
