@@ -75,7 +75,8 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 	fi
 
-## Q1-Q3 against PostGraphile 4 on the national dataset; results in bench/results/ (see bench/README.md).
+## P1: Q1-Q3 against PostGraphile 4 and 5 on the national dataset; P2 with BENCH_ARGS=--p2; results in
+## bench/results/ (see bench/README.md).
 bench: $(STAMP)
 	$(BIN)/structures stack up
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
