@@ -45,7 +45,9 @@ class CompiledReads:
         self.engine: AsyncEngine | None = None
         """The compiled reads' own pool (autocommit, no pre-ping), once :meth:`open`; else the request's sessions."""
 
-    def open(self, database_url: str, pool_size: int = 10) -> None:
+    def open(self, database_url: str, pool_size: int = 16) -> None:
+        """Connections are opened on demand and kept up to ``pool_size`` (those beyond are closed after each use:
+        an open and a close per request once more than ``pool_size`` reads run at once)."""
         self.engine = create_engine(database_url, pool_size=pool_size, pre_ping=False, autocommit=True)
 
     async def close(self) -> None:
