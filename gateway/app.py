@@ -117,7 +117,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         self._recheck_seconds = settings.subscription_recheck_seconds
         self.trusted_documents = trusted_documents(settings)
         self.compiled_reads = CompiledReads()
-        self._compiled = settings.compiled_reads and make_url(settings.database_url).get_backend_name() == "postgresql"
+        self.compiled = settings.compiled_reads and make_url(settings.database_url).get_backend_name() == "postgresql"
         metrics.counter(
             "structures_graphql_read_path",
             "Queries answered by the compiled read path (compiled) or the normal executor (normal:<reason>)",
@@ -166,7 +166,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
             recheck_seconds=self._recheck_seconds,
-            compiled_reads=self.compiled_reads if self._compiled and isinstance(request, Request) else None,
+            compiled_reads=self.compiled_reads if self.compiled and isinstance(request, Request) else None,
         )  # fmt: skip
 
 
@@ -270,6 +270,8 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         runtime = ServiceRuntime(replace(SPEC, consumer_group=settings.consumer_group), settings, bus, metrics)
         app.state.runtime = runtime
         graphql.trusted_documents.lookup = lambda identifier: _registered_document(runtime.sessions, identifier)
+        if graphql.compiled:
+            graphql.compiled_reads.open(settings.database_url)
         try:
             async with runtime.running():
                 await _follow_publications(runtime, settings, feed, bus)
@@ -287,6 +289,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
                 )  # fmt: skip
                 yield
         finally:
+            await graphql.compiled_reads.close()
             authenticator.hashing.close()
 
     authenticator = build_authenticator(settings)
@@ -322,6 +325,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     )
     app.state.authenticator = authenticator
     app.state.feed = feed
+    app.state.compiled_reads = graphql.compiled_reads
     app.state.response_caching = caching
     app.state.rate_limiter = RateLimiter(settings.integrator_requests_per_second, settings.integrator_burst)
     app.state.issuing = (

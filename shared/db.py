@@ -34,8 +34,12 @@ round-trip digits (Python's ``repr`` digits; the compiled read path writes JSON 
 server's configuration says."""
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def create_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True, autocommit: bool = False) -> AsyncEngine:
+    """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    PostgreSQL: ``pre_ping`` checks a pooled connection before handing it out (a round trip each time, which makes
+    a database restart invisible); ``autocommit`` runs each statement on its own, without BEGIN and ROLLBACK round
+    trips (for single-statement reads)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -49,8 +53,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_timeout=_CONNECT_SECONDS,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
         connect_args={"timeout": _CONNECT_SECONDS, "server_settings": _SERVER_SETTINGS},
     )
 

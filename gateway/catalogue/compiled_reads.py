@@ -41,7 +41,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ClauseList, Grouping, Label
 from sqlalchemy.sql.selectable import CTE, Subquery
@@ -76,7 +76,7 @@ class CompiledAnswer:
     (None when none can): a cache keeps the answer until then at most."""
 
 
-async def read_compiled(session: AsyncSession, read: CompiledRead) -> CompiledAnswer:
+async def read_compiled(session: AsyncConnection | AsyncSession, read: CompiledRead) -> CompiledAnswer:
     row = (await session.execute(_statement(read), _values(read))).one()
     texts, moments = row[: len(read.roots)], [moment for moment in row[len(read.roots) :] if moment is not None]
     data = "{" + ",".join(f'"{root.key}":{text}' for root, text in zip(read.roots, texts, strict=True)) + "}"

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import asyncpg.transaction
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gateway.catalogue import writes
 from gateway.catalogue.national import load_national
@@ -427,7 +429,9 @@ async def test_one_shape_is_one_statement_whatever_the_values(dataset: Dataset, 
     assert paths.reads.counts["compiled"] == 90
 
 
-async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off(dataset: Dataset) -> None:
+async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off(
+    dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
     document = {"query": (QUERIES / "q2.graphql").read_text(), "variables": {"insee": dataset.communes[0]}}
     async with gateway_at(dataset.url) as client:
         seen: list[str] = client.app.state.statements  # type: ignore[attr-defined]
@@ -435,6 +439,17 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
         compiled = await client.post("/graphql", json=document)
         statements = len([statement for statement in seen if "establishments" in statement])
         metrics = (await client.get("/metrics")).text
+        # Other communes each time: the response cache would answer a repeated request.
+        others = [{**document, "variables": {"insee": insee}} for insee in dataset.communes[1:4]]
+        round_trips = await _round_trips_besides_the_statement(client, others[0], monkeypatch)
+        reads = client.app.state.compiled_reads  # type: ignore[attr-defined]
+        await _close_every_other_connection(dataset.url)
+        after_restart = await client.post("/graphql", json=others[1])
+        fell_back = reads.counts["normal:compiled-failed"]
+        again = await client.post("/graphql", json=others[2])
+        compiled_count = reads.counts["compiled"]
+    async with gateway_at(dataset.url, compiled_reads=False) as client:
+        expected = [(await client.post("/graphql", json=other)).content for other in others[1:]]
     async with gateway_at(dataset.url, compiled_reads=False) as client:
         normal = await client.post("/graphql", json=document)
         off = (await client.get("/metrics")).text
@@ -445,3 +460,43 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
     assert statements == 1, "the whole answer is one statement"
     assert 'structures_graphql_read_path_total{path="compiled"} 1.0' in metrics
     assert "structures_graphql_read_path_total{" not in off
+    assert round_trips == [], "no pre-ping, BEGIN or ROLLBACK around a compiled read"
+    # Connections closed by the database: the compiled read fails once, the normal path answers, then it is back.
+    assert [after_restart.content, again.content] == expected
+    assert fell_back == 1
+    assert compiled_count == 3
+
+
+async def _round_trips_besides_the_statement(
+    client: Any, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """The simple-protocol queries (pre-ping, BEGIN, ROLLBACK) and transactions one more compiled request costs."""
+    calls: list[str] = []
+    execute, start = asyncpg.Connection.execute, asyncpg.transaction.Transaction.start
+
+    async def counted_execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> str:
+        calls.append(query)
+        status: str = await execute(self, query, *args, **kwargs)
+        return status
+
+    async def counted_start(self: asyncpg.transaction.Transaction) -> None:
+        calls.append("transaction")
+        await start(self)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(asyncpg.Connection, "execute", counted_execute)
+        patch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
+        response = await client.post("/graphql", json=document)
+    assert response.status_code == 200
+    return calls
+
+
+async def _close_every_other_connection(url: str) -> None:
+    """What a database restart does to pooled connections: every other backend of the database is terminated."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            await connection.execute(text(f"SELECT pg_terminate_backend(pid, 5000) {others}"))
+    finally:
+        await engine.dispose()
