@@ -5,8 +5,11 @@
 * verify: argon2id (m = 19 MiB, t = 2, p = 1) verifications in this process, one after the other — p50/p95;
 * logins: 8 clients logging in in a loop for 20 s against one gateway process pinned to CPU 0 — logins/s, p95;
 * during that storm, 4 clients run Q2 (establishments of a commune, 50 per page) and a probe calls /healthz every
-  50 ms: Q2's p99 is compared with a baseline run without the storm, and the probe's p99 stands for the event-loop
-  lag (the probe does no I/O beyond HTTP).
+  50 ms: Q2's p99 is compared with a baseline run without the storm. The event-loop lag is the gateway's own
+  measure (``structures_event_loop_lag_seconds``, a task waking every 100 ms, read from ``/metrics`` before and
+  after each phase): its p99 is the upper bound of the histogram bucket holding the 99th percentile of the phase's
+  samples. The probe's /healthz p99 is kept beside it: it also counts the HTTP round trip and the load generator's
+  own loop (which parses the Q2 answers), so it overstates the gateway's lag.
 
 Writes ``bench/results/<timestamp>-logins.json`` and ``logins.md``, and the key ``H1`` of ``latest.json``.
 """
@@ -113,6 +116,41 @@ async def probe(client: httpx.AsyncClient, url: str, until: float, out: list[flo
     return 0
 
 
+LAG_METRIC = "structures_event_loop_lag_seconds_bucket"
+
+
+async def lag_buckets(client: httpx.AsyncClient, base: str) -> dict[float, float]:
+    """The gateway's cumulative loop-lag histogram: upper bound (s) → samples at or below it."""
+    response = await client.get(f"{base}/metrics")
+    response.raise_for_status()
+    buckets: dict[float, float] = {}
+    for line in response.text.splitlines():
+        if line.startswith(LAG_METRIC + "{"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def lag_summary(before: dict[float, float], after: dict[float, float]) -> dict[str, Any]:
+    """Samples taken during the phase, the share above 20 ms and the bucket bound holding p50 / p99 (ms)."""
+    delta = {bound: after[bound] - before.get(bound, 0.0) for bound in sorted(after)}
+    total = delta.get(float("inf"), 0.0)
+
+    def bound_of(q: float) -> float | None:
+        for bound, count in delta.items():
+            if total and count >= q * total:
+                return None if bound == float("inf") else round(bound * 1000, 1)
+        return None
+
+    above_20 = total - delta.get(0.02, total)
+    return {
+        "samples": int(total),
+        "p50_bucket_ms": bound_of(0.5),
+        "p99_bucket_ms": bound_of(0.99),
+        "share_above_20_ms": round(above_20 / total, 4) if total else None,
+    }
+
+
 async def phase(base: str, communes: list[str], identifiers: list[str], seconds: int, storm: bool) -> dict[str, Any]:
     q2 = [{"query": Q2, "variables": {"insee": c}} for c in communes]
     logins = [{"query": LOGIN, "variables": {"i": i, "p": PASSWORD}} for i in identifiers]
@@ -122,11 +160,13 @@ async def phase(base: str, communes: list[str], identifiers: list[str], seconds:
     until = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        lag_before = await lag_buckets(client, base)
         tasks = [loop(client, f"{base}/graphql", q2[i::4], until, q2_times) for i in range(4)]
         tasks.append(probe(client, f"{base}/healthz", until, probe_times))
         if storm:
             tasks += [loop(client, f"{base}/graphql", logins[i::8], until, login_times) for i in range(8)]
         errors = sum(await asyncio.gather(*tasks))
+        lag = lag_summary(lag_before, await lag_buckets(client, base))
     return {
         "seconds": seconds,
         "errors": errors,
@@ -139,6 +179,7 @@ async def phase(base: str, communes: list[str], identifiers: list[str], seconds:
             "p50_ms": round(statistics.median(probe_times), 1),
             "p99_ms": round(percentile(probe_times, 0.99), 1),
         },
+        "loop_lag": lag,
         "logins": {
             "count": len(login_times),
             "per_second": round(len(login_times) / seconds, 1),
@@ -176,12 +217,13 @@ def write(verify: list[float], baseline: dict[str, Any], storm: dict[str, Any]) 
         "verify_p95_ms<=100": verify_p95 <= 100,
         "logins_per_second>=15": storm["logins"]["per_second"] >= 15,
         "q2_p99_storm/baseline<=2": q2_ratio <= 2,
-        "healthz_p99_ms<=20 (event-loop lag proxy)": storm["healthz"]["p99_ms"] <= 20,
+        "loop_lag_p99_ms<=20": (storm["loop_lag"]["p99_bucket_ms"] or float("inf")) <= 20,
     }
     raw = {
         "date": now.isoformat(), "machine": machine(), "command": "bench/run_login_bench.py",
         "verify_ms": {"count": len(verify), "p50": round(statistics.median(verify), 1), "p95": verify_p95},
         "baseline": baseline, "storm": storm, "q2_p99_ratio": q2_ratio, "checks": checks,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{now:%Y%m%dT%H%M%SZ}-logins.json").write_text(json.dumps(raw, indent=2) + "\n")
@@ -189,7 +231,10 @@ def write(verify: list[float], baseline: dict[str, Any], storm: dict[str, Any]) 
     latest = json.loads(latest_path.read_text()) if latest_path.exists() else {}
     latest["H1"] = {
         "value": storm["logins"]["per_second"], "unit": "logins/s", "verify_p95_ms": verify_p95,
-        "q2_p99_ratio_during_storm": q2_ratio, "healthz_p99_ms_during_storm": storm["healthz"]["p99_ms"],
+        "q2_p99_ratio_during_storm": q2_ratio,
+        "loop_lag_p99_bucket_ms_during_storm": storm["loop_lag"]["p99_bucket_ms"],
+        "loop_lag_p99_bucket_ms_baseline": baseline["loop_lag"]["p99_bucket_ms"],
+        "healthz_p99_ms_during_storm": storm["healthz"]["p99_ms"], "load_average": raw["load_average"],
         "target": "verify p95 <= 100 ms; >= 15 logins/s; Q2 p99 at most doubles; event-loop lag <= 20 ms",
         "met": all(checks.values()), "checks": checks, "command": raw["command"], "date": raw["date"],
         "machine": raw["machine"],
@@ -218,8 +263,15 @@ def markdown(raw: dict[str, Any]) -> str:
         f"p95 {storm['logins']['p95_ms']} ms | ≥ 15 /s | {raw['checks']['logins_per_second>=15']} |",
         f"| Q2 p99 without → during the storm | {baseline['q2']['p99_ms']} → {storm['q2']['p99_ms']} ms "
         f"(×{raw['q2_p99_ratio']}) | at most ×2 | {raw['checks']['q2_p99_storm/baseline<=2']} |",
-        f"| /healthz p99 during the storm (event-loop lag proxy) | {storm['healthz']['p99_ms']} ms | ≤ 20 ms | "
-        f"{raw['checks']['healthz_p99_ms<=20 (event-loop lag proxy)']} |",
+        f"| event-loop lag p99 during the storm (gateway's gauge; bucket bound; baseline "
+        f"{baseline['loop_lag']['p99_bucket_ms']} ms) | {storm['loop_lag']['p99_bucket_ms']} ms, "
+        f"{storm['loop_lag']['share_above_20_ms']:.1%} of samples > 20 ms | ≤ 20 ms | "
+        f"{raw['checks']['loop_lag_p99_ms<=20']} |",
+        f"| /healthz p99 from the client, baseline → storm (not a check: adds the client's own loop) | "
+        f"{baseline['healthz']['p99_ms']} → {storm['healthz']['p99_ms']} ms | — | — |",
+        "",
+        f"Load average at the end (1, 5, 15 min): {raw['load_average']} — the machine is shared with other work; "
+        "figures from a loaded machine overstate lag and latency.",
         "",
     ]
     return "\n".join(lines)

@@ -101,8 +101,10 @@ class DeliveryWorker:
         max_attempts: int,
         open_secret: Callable[[str], str] | None = None,
         secret_lifetime: timedelta = timedelta(hours=72),
+        concurrency: int = 8,
     ) -> None:
         self._open_secret = open_secret
+        self._concurrency = asyncio.Semaphore(concurrency)
         self._secret_lifetime = secret_lifetime
         self._next_expiry_check = 0.0
         self._sessions = sessions
@@ -139,10 +141,17 @@ class DeliveryWorker:
                     .limit(50)
                 )
             ).all()
-        for row in rows:
+        # Up to ``concurrency`` attempts at once: one at a time, each opening its SMTP connection and recording its
+        # outcome, the worker sent fewer than 20 e-mails/s and the queue grew (L3, event → e-mail p99 ≤ 2 s).
+        async with asyncio.TaskGroup() as attempts:
+            for row in rows:
+                attempts.create_task(self._bounded_attempt(row))
+        return len(rows)
+
+    async def _bounded_attempt(self, row: Any) -> None:
+        async with self._concurrency:
             with correlation_scope(row.correlation_id):
                 await self._attempt(row)
-        return len(rows)
 
     async def _attempt(self, row: Any) -> None:
         changes: dict[str, Any] = {"attempts": row.attempts + 1}

@@ -7,12 +7,20 @@ A reset's generated password, while it waits beside the current one, is kept as 
 a key that is not in the database): checking it costs microseconds, so every login can check it — against a dummy
 when none is pending — without doubling the argon2 work or telling by its time that a reset is pending. It is
 random, single use and short-lived; without the key, a copy of the database does not let anyone test guesses.
+
+The pool's threads run at a lower scheduling priority (``nice`` +10 by default, per thread on Linux): argon2
+releases the GIL, so a verify competes with the event loop's thread for the CPU only through the OS scheduler, and
+at equal priority the loop waits whole time slices behind a 20–60 ms hash — the lag every request on the process
+then sees during a login storm. At a lower priority the loop's thread runs as soon as it is ready and the hashes
+take the CPU it leaves; they are never starved (``nice`` lowers their share, it does not remove it).
 """
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -21,10 +29,18 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 class PasswordHashing:
     def __init__(
-        self, *, workers: int = 2, memory_kib: int = 19_456, time_cost: int = 2, digest_key: bytes | None = None
+        self,
+        *,
+        workers: int = 2,
+        memory_kib: int = 19_456,
+        time_cost: int = 2,
+        digest_key: bytes | None = None,
+        niceness: int = 10,
     ) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="argon2", initializer=_lower_priority, initargs=(niceness,)
+        )
         self._dummy = self._hasher.hash("structures-dummy-password-for-unknown-identifiers")
         self._digest_key = digest_key or os.urandom(32)
         self._dummy_digest = self.digest_generated(os.urandom(16).hex())
@@ -58,3 +74,13 @@ class PasswordHashing:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
+
+
+def _lower_priority(niceness: int) -> None:
+    """Raise the calling thread's niceness by ``niceness`` (Linux: ``setpriority`` on a thread id applies to that
+    thread only). Where the OS does not allow it the thread keeps its priority."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)

@@ -181,3 +181,39 @@ async def test_while_smtp_is_down_e_mails_wait_then_go_out_once_when_it_is_back(
 
     assert [s[:2] for s in await _statuses(sessions)] == [("SENT", 2)]
     assert len(list((tmp_path / "maildir").glob("*.eml"))) == 1
+
+
+class _Overlapping:
+    """The real SMTP sender, counting how many sends are in flight at once."""
+
+    def __init__(self, sender: SmtpSender) -> None:
+        self._sender = sender
+        self.in_flight = 0
+        self.most = 0
+
+    async def send(self, message: EmailMessage) -> None:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            await self._sender.send(message)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_due_e_mails_are_sent_several_at_a_time_each_once(
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+) -> None:
+    """L3: one SMTP conversation at a time kept the worker under 20 e-mails/s; the due ones now overlap (bounded)."""
+    sessions = create_session_factory(engines(await pg_database("notifier")))
+    recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
+    events = [make_event(make_decided(submitted_by=make_agent(email=recipient))) for _ in range(6)]
+    worker = await _deliver(sessions, stack, *events)
+    overlapping = _Overlapping(SmtpSender(stack.smtp_host, stack.smtp_port))
+    worker._sender = overlapping
+
+    assert await worker.send_due() == 6
+    assert await worker.send_due() == 0
+
+    assert overlapping.most > 1
+    assert len(_mails_to(stack.maildir, recipient)) == 6
+    assert await _statuses(sessions) == [("SENT", 1, None)] * 6
