@@ -12,7 +12,7 @@ WEB_SOURCES := $(shell find $(WEB)/src -type f -not -path '$(WEB)/src/gql/*' 2>/
 	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json $(WEB)/scripts/manifest.mjs $(WEB)/scripts/compress.mjs \
 	gateway/schema.graphql
 
-.PHONY: install run test lint web-test bench eval-checks fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
+.PHONY: install run test lint web-test bench bench-framework bench-emails bench-logins eval-checks fuzz fuzz-postgresql soak compose-tool chromium stack-up stack-down clean
 
 $(STAMP): pyproject.toml | $(GRAPHIQL_BUILT) $(WEB_BUILT)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,18 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/structures stack up
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## P4: the gateway's normal path vs a bare graphql-core app on the same SQL (needs `make bench` once; ~3 min).
+bench-framework: $(STAMP)
+	$(BIN)/python bench/run_framework_bench.py
+
+## L3: event → e-mail accepted by SMTP (notifier vs aiokafka → aiosmtplib peer; ~3 min).
+bench-emails: $(STAMP)
+	$(BIN)/python bench/run_email_bench.py $(BENCH_ARGS)
+
+## H1: logins and the public API during a login storm (needs `make bench` once; ~1.5 min).
+bench-logins: $(STAMP)
+	$(BIN)/python bench/run_login_bench.py
 
 ## C1: the art. 2 pre-screening on the labelled corpus (bench/checks/corpus.tsv); bench/results/checks.md.
 eval-checks: $(STAMP)
