@@ -50,6 +50,7 @@ from gateway.response_cache.middleware import ResponseCacheMiddleware, ResponseC
 from gateway.response_cache.store import ResponseCache
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
+from gateway.transmission.endpoints import transmission_routes
 from gateway.web import EspaceProfessionnel, web_config
 from shared.bus import InProcessBus
 from shared.conditional_get import ConditionalGraphQLGet
@@ -301,6 +302,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     routes = [
         *health_routes(_runtime_of),
         Route("/.well-known/jwks.json", jwks),
+        *transmission_routes(_runtime_of, lambda: datetime.now(ZoneInfo(settings.timezone)).date()),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         *graphiql_asset_routes(graphql.graphql_ide),
