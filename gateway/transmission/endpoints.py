@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 import pydantic
 from starlette.requests import Request
@@ -40,10 +41,10 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
     async def token(request: Request) -> Response:
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return _oauth_error("invalid_request", "Corps attendu : application/x-www-form-urlencoded.")
-        form = await request.form()
+        form = _form(await request.body())
         if form.get("grant_type") != "client_credentials":
             return _oauth_error("unsupported_grant_type", "Seul grant_type=client_credentials est accepté.")
-        scope = str(form.get("scope") or credentials.SCOPE)
+        scope = form.get("scope") or credentials.SCOPE
         if scope != credentials.SCOPE:
             return _oauth_error("invalid_scope", f"Seule la portée « {credentials.SCOPE} » existe.")
         presented = _client_credentials(request.headers.get("authorization"), form)
@@ -90,13 +91,19 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
     ]
 
 
-def _client_credentials(authorization: str | None, form: Any) -> tuple[str, str] | None:
+def _form(body: bytes) -> dict[str, str]:
+    """The token request's fields (RFC 6749 §4.4.2); a field given twice is dropped, as the RFC forbids it."""
+    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+    return {name: values[0] for name, values in fields.items() if len(values) == 1}
+
+
+def _client_credentials(authorization: str | None, form: dict[str, str]) -> tuple[str, str] | None:
     """client_secret_basic or client_secret_post, never both (RFC 6749 §2.3)."""
     basic = credentials.basic_credentials(authorization)
     posted_id, posted_secret = form.get("client_id"), form.get("client_secret")
     if basic is not None:
         return None if posted_secret is not None else basic
-    if isinstance(posted_id, str) and isinstance(posted_secret, str):
+    if posted_id is not None and posted_secret is not None:
         return posted_id, posted_secret
     return None
 
