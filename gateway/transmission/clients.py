@@ -105,3 +105,10 @@ async def client_of_token(session: AsyncSession, token: str, *, now: datetime) -
     if row is None:
         return None
     return TransmissionClient(row.id, row.provider_id, frozenset(row.establishment_ids), row.granted_by)
+
+
+async def provider_of_client(session: AsyncSession, client_id: str) -> str | None:
+    found = await session.scalar(
+        select(transmission_clients.c.provider_id).where(transmission_clients.c.id == client_id)
+    )
+    return None if found is None else str(found)
