@@ -2,10 +2,12 @@
 establishment, Idempotency-Key, revocation — on PostgreSQL, through HTTP."""
 
 import base64
+import importlib.util
 import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +27,13 @@ from tests.conftest import Stack, drop_databases
 from tests.gateway_app import gateway_at
 
 AGENT = "59-ESC-0001"
+_spec = importlib.util.spec_from_file_location(
+    "transmission_client", Path(__file__).resolve().parents[2] / "docs" / "examples" / "transmission_client.py"
+)
+assert _spec is not None
+assert _spec.loader is not None
+example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(example)
 PUBLIC = """query($from: Date!, $to: Date!) { node(id: "%s") { ... on Establishment {
   availabilities(from: $from, to: $to) { date slot places channel } } } }"""
 
@@ -95,8 +104,9 @@ async def test_a_vendor_transmits_for_two_establishments_one_refused_then_is_rev
     good = open_days(today, 2)
     client_id, secret = await _grant(gateway)
     issued = await _token(gateway, client_id, secret)
-    token = issued.json()["access_token"]
+    token = await example.fetch_token(gateway, client_id, secret)  # the documented example client, as written
 
+    sent_results = await example.transmit(gateway, token, _body(good, today), key="envoi-1")
     sent = await _transmit(gateway, token, "envoi-1", _body(good, today))
     replayed = await _transmit(gateway, token, "envoi-1", _body(good, today))
     reused = await _transmit(gateway, token, "envoi-1", _body(good[:1], today))
@@ -109,12 +119,13 @@ async def test_a_vendor_transmits_for_two_establishments_one_refused_then_is_rev
     assert issued.status_code == 200
     assert issued.json()["expires_in"] == 600
     assert issued.headers["cache-control"] == "no-store"
-    results = sent.json()["results"]
+    assert sent.json() == sent_results
+    results = sent_results["results"]
     assert [r["status"] for r in results] == ["ACCEPTED", "REFUSED"]
     assert ("establishments[1].availabilities[1].date", "TOO_LATE") in [
         (e["field"], e["code"]) for e in results[1]["errors"]
     ]
-    assert replayed.json() == sent.json()
+    assert replayed.json() == sent_results
     assert replayed.headers["idempotent-replayed"] == "true"
     assert reused.status_code == 422
     assert reused.json()["error"] == "IDEMPOTENCY_KEY_REUSED"
