@@ -23,6 +23,9 @@ from gateway.transmission.payload import Transmission
 from gateway.transmission.services import EstablishmentOutcome, transmit_availabilities
 from shared.runtime import ServiceRuntime
 
+TRANSMISSION_PATH = "/transmission/availabilities"
+MAX_TRANSMISSION_BYTES = 16 * 1024 * 1024
+"""Room for 1,000 establishments × 90 days of one slot, ~70 bytes an entry (the gateway's default is 256 kB)."""
 NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
@@ -87,7 +90,7 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
 
     return [
         Route("/oauth/token", token, methods=["POST"]),
-        Route("/transmission/availabilities", availabilities, methods=["POST"]),
+        Route(TRANSMISSION_PATH, availabilities, methods=["POST"]),
     ]
 
 
