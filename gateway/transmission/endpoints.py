@@ -44,7 +44,7 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
     async def token(request: Request) -> Response:
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return _oauth_error("invalid_request", "Corps attendu : application/x-www-form-urlencoded.")
-        form = _form(await request.body())
+        form = token_request_fields(await request.body())
         if form.get("grant_type") != "client_credentials":
             return _oauth_error("unsupported_grant_type", "Seul grant_type=client_credentials est accepté.")
         scope = form.get("scope") or credentials.SCOPE
@@ -94,9 +94,12 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
     ]
 
 
-def _form(body: bytes) -> dict[str, str]:
+def token_request_fields(body: bytes) -> dict[str, str]:
     """The token request's fields (RFC 6749 §4.4.2); a field given twice is dropped, as the RFC forbids it."""
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+    except ValueError:  # more fields than any token request has
+        return {}
     return {name: values[0] for name, values in fields.items() if len(values) == 1}
 
 

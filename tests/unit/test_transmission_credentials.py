@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from gateway.catalogue.vocabulary import Slot
 from gateway.catalogue.writes import NewAvailability
 from gateway.transmission import credentials
+from gateway.transmission.endpoints import token_request_fields
 from gateway.transmission.payload import days_spanned
 
 
@@ -35,3 +36,9 @@ def test_days_spanned_counts_first_to_last_day_inclusive() -> None:
     batch = [NewAvailability(first, Slot.JOURNEE, 1), NewAvailability(first + timedelta(days=89), Slot.MATIN, 0)]
     assert days_spanned(batch) == 90
     assert days_spanned([]) == 0
+
+
+def test_a_token_request_with_too_many_or_repeated_fields_keeps_none_of_them() -> None:
+    assert token_request_fields(b"&".join(b"f%d=x" % n for n in range(50))) == {}
+    repeated = b"grant_type=client_credentials&client_id=a&client_id=b"
+    assert token_request_fields(repeated) == {"grant_type": "client_credentials"}
