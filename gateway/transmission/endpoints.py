@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pydantic
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -74,24 +75,45 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
         runtime = runtime_of(request)
         body = await request.body()
         now = datetime.now(UTC)
-        async with runtime.sessions() as session, session.begin():
-            client = None if token is None else await clients.client_of_token(session, token, now=now)
-            if client is None:
-                headers = {**NO_STORE, "www-authenticate": 'Bearer error="invalid_token"'}
-                message = "Jeton absent, expiré ou révoqué : demandez-en un à /oauth/token."
-                return JSONResponse({"error": "invalid_token", "message": message}, 401, headers=headers)
-            digest = idempotency.body_digest(body)
-            earlier = await idempotency.get_answer(session, client.id, key, now=now)
+        digest = idempotency.body_digest(body)
+        try:
+            async with runtime.sessions() as session, session.begin():
+                client = None if token is None else await clients.client_of_token(session, token, now=now)
+                if client is None:
+                    headers = {**NO_STORE, "www-authenticate": 'Bearer error="invalid_token"'}
+                    message = "Jeton absent, expiré ou révoqué : demandez-en un à /oauth/token."
+                    return JSONResponse({"error": "invalid_token", "message": message}, 401, headers=headers)
+                earlier = await idempotency.get_answer(session, client.id, key, now=now)
+                if earlier is not None:
+                    return _replay(earlier, digest)
+                answer = await _answer(session, client, body, runtime, today(), now)
+                try:
+                    await idempotency.record_answer(session, client.id, key, RecordedAnswer(digest, *answer), now=now)
+                except IntegrityError:
+                    raise _KeyTakenError(client.id) from None
+        except _KeyTakenError as taken:
+            # A concurrent request with the same key recorded its answer first: this transaction (its availabilities
+            # and outbox events included) was rolled back, so replay the earlier answer instead.
+            async with runtime.sessions() as session:
+                earlier = await idempotency.get_answer(session, taken.client_id, key, now=now)
             if earlier is not None:
                 return _replay(earlier, digest)
-            answer = await _answer(session, client, body, runtime, today(), now)
-            await idempotency.record_answer(session, client.id, key, RecordedAnswer(digest, *answer), now=now)
+            message = "Une transmission avec cette clé Idempotency-Key est en cours : réessayez dans un instant."
+            return _error(409, "IDEMPOTENCY_KEY_IN_PROGRESS", message)
         return Response(answer[1], answer[0], media_type="application/json", headers=NO_STORE)
 
     return [
         Route("/oauth/token", token, methods=["POST"]),
         Route(TRANSMISSION_PATH, availabilities, methods=["POST"]),
     ]
+
+
+class _KeyTakenError(Exception):
+    """The (client, Idempotency-Key) row was inserted by a concurrent request: raised to roll the transaction back."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(client_id)
+        self.client_id = client_id
 
 
 def token_request_fields(body: bytes) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """Software partners transmit availabilities (issue 18): OAuth client credentials, bulk transmission atomic per
 establishment, Idempotency-Key, revocation — on PostgreSQL, through HTTP."""
 
+import asyncio
 import base64
+import hashlib
 import importlib.util
 import json
 import uuid
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from gateway.catalogue.calendar import closed_on
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
@@ -21,7 +23,7 @@ from gateway.catalogue.tables import availabilities
 from gateway.graphql.relay import to_global_id
 from gateway.tables import outbox
 from gateway.transmission import clients
-from gateway.transmission.tables import transmissions
+from gateway.transmission.tables import transmission_requests, transmissions
 from tests.catalogue_data import create_pg_database
 from tests.conftest import Stack, drop_databases
 from tests.gateway_app import gateway_at
@@ -176,3 +178,52 @@ async def test_a_rotated_secret_replaces_the_old_one(gateway: httpx.AsyncClient)
     assert old.status_code == 401
     assert posted.status_code == 200
     assert posted.json()["token_type"] == "Bearer"
+
+
+async def test_two_requests_with_the_same_key_at_the_same_moment_give_one_answer(gateway: httpx.AsyncClient) -> None:
+    """The concurrent twin's answer row is held uncommitted, so the request's own INSERT of the key blocks on it."""
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    client_id, secret = await _grant(gateway)
+    token = (await _token(gateway, client_id, secret)).json()["access_token"]
+    body = json.dumps(_body(open_days(today, 2), today)).encode()
+    twin = json.dumps({"results": [{"establishmentId": "x", "status": "ACCEPTED", "errors": []}]})
+    app: Any = gateway.app  # type: ignore[attr-defined]
+    headers = {"authorization": f"Bearer {token}", "idempotency-key": "envoi-1", "content-type": "application/json"}
+    async with app.state.runtime.sessions() as holder:
+        async with holder.begin():
+            await holder.execute(
+                transmission_requests.insert().values(
+                    client_id=client_id,
+                    idempotency_key="envoi-1",
+                    body_digest=hashlib.sha256(body).hexdigest(),
+                    status=200,
+                    answer=twin,
+                    received_at=datetime.now(UTC),
+                )
+            )
+            request = asyncio.create_task(gateway.post("/transmission/availabilities", content=body, headers=headers))
+            for _ in range(500):  # until the request waits on the holder's row lock (or has already answered)
+                async with app.state.runtime.sessions() as watcher:  # a fresh snapshot of pg_stat_activity each time
+                    waiting = await watcher.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE 'INSERT INTO transmission_requests%'"
+                        )
+                    )
+                if waiting or request.done():
+                    break
+                await asyncio.sleep(0.02)
+        answered = await request
+        async with app.state.runtime.sessions() as session:
+            events = (await session.execute(select(func.count()).select_from(outbox))).scalar_one()
+            stored = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(availabilities)
+                    .where(availabilities.c.channel == "TRANSMISSION_INFORMATISEE")
+                )
+            ).scalar_one()
+    assert answered.status_code == 200, answered.text
+    assert answered.text == twin
+    assert answered.headers["idempotent-replayed"] == "true"
+    assert (stored, events) == (0, 0)  # the request's own work was rolled back: nothing published twice
