@@ -50,6 +50,7 @@ from gateway.response_cache.middleware import ResponseCacheMiddleware, ResponseC
 from gateway.response_cache.store import ResponseCache
 from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
+from gateway.transmission.endpoints import MAX_TRANSMISSION_BYTES, TRANSMISSION_PATH, transmission_routes
 from gateway.web import EspaceProfessionnel, web_config
 from shared.bus import InProcessBus
 from shared.conditional_get import ConditionalGraphQLGet
@@ -304,6 +305,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     routes = [
         *health_routes(_runtime_of),
         Route("/.well-known/jwks.json", jwks),
+        *transmission_routes(_runtime_of, lambda: datetime.now(ZoneInfo(settings.timezone)).date()),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         *graphiql_asset_routes(graphql.graphql_ide),
@@ -318,7 +320,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             Middleware(CorrelationIdMiddleware),
-            Middleware(BodyLimitMiddleware),
+            Middleware(BodyLimitMiddleware, larger={TRANSMISSION_PATH: MAX_TRANSMISSION_BYTES}),
             Middleware(ConditionalGraphQLGet),
             *([Middleware(ResponseCacheMiddleware, caching=caching)] if caching is not None else []),
         ],

@@ -28,3 +28,6 @@ __all__ += ["publication_tables"]
 from gateway.integrators import tables as integrator_tables  # noqa: E402
 
 __all__ += ["integrator_tables"]
+from gateway.transmission import tables as transmission_tables  # noqa: E402
+
+__all__ += ["transmission_tables"]

@@ -3,6 +3,7 @@
 import json
 import re
 import uuid
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,15 +52,18 @@ keep it far below this). Events stay under :data:`shared.events.MAX_EVENT_BYTES`
 class BodyLimitMiddleware:
     """Answers 413 to a request whose body is over ``max_bytes``, declared or streamed, before the app reads it all."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
+        """Paths allowed a larger body (bulk endpoints), by exact path."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
+        max_bytes = self.larger.get(scope["path"], self.max_bytes)
+        if _declared_length(scope) > max_bytes:
             await self._refuse(send)
             return
         received = 0
@@ -68,7 +72,7 @@ class BodyLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 raise _BodyTooLargeError
             return message
 

@@ -11,6 +11,7 @@ from gateway.accounts.services import NewPerson
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL
 from gateway.graphql.relay import from_global_id, to_global_id
 from gateway.integrators import services as integrators
+from gateway.transmission import clients as transmission_clients
 from shared.relay import key_of
 from tests.authorization.specs import Answer, Check, Spec, reuse, scalar
 from tests.authorization.tenants import INFO, advance, habilitate, request, someone
@@ -237,6 +238,45 @@ async def _revoked(answer: Answer) -> None:
     )
 
 
+async def _to_delegate(_world: World, _identity: Identity) -> dict[str, Any]:
+    return {"e": [CRECHE]}
+
+
+async def _client_granted(answer: Answer) -> None:
+    assert answer.payload["userErrors"] == [], answer.body
+    client_id = answer.payload["clientId"]
+    answer.world.mark("A", client_id, answer.payload["clientSecret"])
+    granted = "SELECT granted_by FROM transmission_clients WHERE id = ?"
+    assert scalar(answer.world, "gateway", granted, client_id)
+
+
+async def _provider_a_client(world: World, _identity: Identity) -> dict[str, Any]:
+    async def make() -> str:
+        async with world.transaction() as session:
+            found = await transmission_clients.grant_client(
+                session, name="Logiciel", provider_id=MAIRIE_ESCAUTPONT, establishment_ids=[MULTI_ACCUEIL],
+                agent_number="59-ESC-0001", now=datetime.now(UTC),
+            )  # fmt: skip
+        world.mark("A", found.client_id, found.secret)
+        return found.client_id
+
+    live = "SELECT revoked_at FROM transmission_clients WHERE id = ?"
+    return {"id": await reuse(world, "transmission client", lambda c: scalar(world, "gateway", live, c) is None, make)}
+
+
+async def _client_rotated(answer: Answer) -> None:
+    assert answer.payload["clientId"] == answer.variables["id"], answer.body
+    answer.world.mark("A", answer.payload["clientSecret"])
+    rotated = "SELECT rotated_at FROM transmission_clients WHERE id = ?"
+    assert scalar(answer.world, "gateway", rotated, answer.variables["id"])
+
+
+async def _client_revoked(answer: Answer) -> None:
+    assert answer.payload == {"revoked": True, "userErrors": []}
+    revoked = "SELECT revoked_at FROM transmission_clients WHERE id = ?"
+    assert scalar(answer.world, "gateway", revoked, answer.variables["id"])
+
+
 async def _document_for_caf59(world: World, _identity: Identity) -> dict[str, Any]:
     return {
         "id": world.targets["integrator CAF59"],
@@ -383,6 +423,23 @@ WRITES = {
     ),
     "Mutation.revokeApiKey": Spec(
         "mutation($id: ID!) { revokeApiKey(keyId: $id) { revoked userErrors { code } } }", _to_revoke, _revoked
+    ),
+    "Mutation.grantTransmissionClient": Spec(
+        """mutation($e: [ID!]!) { grantTransmissionClient(input: {name: "Logiciel", establishmentIds: $e}) {
+      clientId clientSecret userErrors { code } } }""",
+        _to_delegate,
+        _client_granted,
+    ),
+    "Mutation.rotateTransmissionClientSecret": Spec(
+        """mutation($id: String!) { rotateTransmissionClientSecret(clientId: $id) { clientId clientSecret
+      userErrors { code } } }""",
+        _provider_a_client,
+        _client_rotated,
+    ),
+    "Mutation.revokeTransmissionClient": Spec(
+        "mutation($id: String!) { revokeTransmissionClient(clientId: $id) { revoked userErrors { code } } }",
+        _provider_a_client,
+        _client_revoked,
     ),
     "Mutation.recordEstablishment": Spec(
         """mutation($input: EstablishmentRecordInput!) { recordEstablishment(input:

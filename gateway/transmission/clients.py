@@ -1,0 +1,114 @@
+"""Use cases of a provider agent (or its Caf) on transmission clients: grant, rotate the secret, revoke; and the
+token endpoint's check of client credentials (RFC 6749 §4.4)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.transmission import credentials
+from gateway.transmission.credentials import NewCredentials
+from gateway.transmission.tables import transmission_clients, transmission_tokens
+
+
+@dataclass(frozen=True)
+class TransmissionClient:
+    id: str
+    provider_id: str
+    establishment_ids: frozenset[str]
+    granted_by: str
+    """The delegating agent's number (art. 3-4), recorded with each transmission."""
+
+
+async def grant_client(
+    session: AsyncSession,
+    *,
+    name: str,
+    provider_id: str,
+    establishment_ids: Sequence[str],
+    agent_number: str,
+    now: datetime,
+) -> NewCredentials:
+    found = NewCredentials(credentials.new_client_id(), credentials.new_secret())
+    await session.execute(
+        transmission_clients.insert().values(
+            id=found.client_id,
+            name=name,
+            provider_id=provider_id,
+            establishment_ids=sorted(set(establishment_ids)),
+            secret_digest=credentials.digest(found.secret),
+            granted_by=agent_number,
+            granted_at=now,
+        )
+    )
+    return found
+
+
+async def rotate_secret(session: AsyncSession, client_id: str, *, now: datetime) -> NewCredentials | None:
+    """A new secret, shown once; the old one stops working at once (and so do the tokens it obtained)."""
+    secret = credentials.new_secret()
+    changed = await session.execute(
+        update(transmission_clients)
+        .where(transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None))
+        .values(secret_digest=credentials.digest(secret), rotated_at=now)
+    )
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        return None
+    await session.execute(transmission_tokens.delete().where(transmission_tokens.c.client_id == client_id))
+    return NewCredentials(client_id, secret)
+
+
+async def revoke_client(session: AsyncSession, client_id: str, *, agent_number: str, now: datetime) -> bool:
+    changed = await session.execute(
+        update(transmission_clients)
+        .where(transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=agent_number)
+    )
+    await session.execute(transmission_tokens.delete().where(transmission_tokens.c.client_id == client_id))
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
+async def issue_token(session: AsyncSession, client_id: str, secret: str, *, now: datetime) -> str | None:
+    """A short-lived bearer token for a live client presenting its current secret, else None."""
+    stored = await session.scalar(
+        select(transmission_clients.c.secret_digest).where(
+            transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None)
+        )
+    )
+    if stored is None or not credentials.matches(secret, stored):
+        return None
+    token = credentials.new_token()
+    expires_at = now + timedelta(seconds=credentials.TOKEN_LIFETIME_SECONDS)
+    await session.execute(
+        transmission_tokens.insert().values(
+            digest=credentials.digest(token), client_id=client_id, expires_at=expires_at
+        )
+    )
+    await session.execute(transmission_tokens.delete().where(transmission_tokens.c.expires_at < now))
+    return token
+
+
+async def client_of_token(session: AsyncSession, token: str, *, now: datetime) -> TransmissionClient | None:
+    row = (
+        await session.execute(
+            select(transmission_clients)
+            .join(transmission_tokens, transmission_tokens.c.client_id == transmission_clients.c.id)
+            .where(
+                transmission_tokens.c.digest == credentials.digest(token),
+                transmission_tokens.c.expires_at > now,
+                transmission_clients.c.revoked_at.is_(None),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return TransmissionClient(row.id, row.provider_id, frozenset(row.establishment_ids), row.granted_by)
+
+
+async def provider_of_client(session: AsyncSession, client_id: str) -> str | None:
+    found = await session.scalar(
+        select(transmission_clients.c.provider_id).where(transmission_clients.c.id == client_id)
+    )
+    return None if found is None else str(found)
