@@ -158,7 +158,7 @@ def _method(raw: dict[str, Any]) -> str:
             "mutations off, dynamic JSON), PostGraphile 5: `bench/postgraphile5/server.mjs` (amber + V4 preset, "
             "the same options; Node 22 from npm), each with a pool of "
             f"{settings['postgraphile_pool']} connections, schema `bench_pg` from `bench/postgraphile/schema.sql`; "
-            "documents in `bench/queries/postgraphile{,5}/` (aliases give the gateway's answer shape).",
+            "documents in `bench/queries/postgraphile/` for both (aliases give the gateway's answer shape).",
             "- Gateway: one `structures gateway` process, GATEWAY_ENVIRONMENT=production, GATEWAY_LOG_LEVEL=WARNING, "
             f"response cache {settings.get('gateway_response_cache', 'off')}; documents in `bench/queries/gateway/`.",
         ]

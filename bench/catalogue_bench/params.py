@@ -99,8 +99,12 @@ def global_id(type_name: str, key: str) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
 
+# PostGraphile 5 serves the same GraphQL schema as 4 (its V4 preset reads the same smart comments): same documents.
+DOCUMENTS_OF = {"postgraphile5": "postgraphile"}
+
+
 def document(peer: str, query: str) -> str:
-    return (QUERIES / peer / f"{query.lower()}.graphql").read_text()
+    return (QUERIES / DOCUMENTS_OF.get(peer, peer) / f"{query.lower()}.graphql").read_text()
 
 
 def bodies_path(peer: str, query: str, directory: Path = WORK) -> Path:
