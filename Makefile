@@ -69,10 +69,11 @@ compose-tool:
 	fi
 
 ## The browser tests drive Debian's headless Chromium (Playwright's own browser download is not reachable).
+## chromium-l10n brings the French interface (date fields read « jj/mm/aaaa » as a French browser shows them).
 chromium:
-	@if ! command -v chromium >/dev/null; then \
-		echo "installing chromium (Debian) for the browser tests"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	@if ! command -v chromium >/dev/null || [ ! -f /usr/lib/chromium/locales/fr.pak ]; then \
+		echo "installing chromium and its French interface (Debian) for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n) >/dev/null; \
 	fi
 
 ## P1: Q1-Q3 against PostGraphile 4 and 5 on the national dataset; P2 with BENCH_ARGS=--p2; results in

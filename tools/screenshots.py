@@ -3,8 +3,9 @@
 Starts the embedded default (``structures dev``, SQLite, in a temporary folder, on free ports), then drives headless
 Chromium from Debian (``make chromium``) through the screens as the Escautpont demo agent, the Caf du Nord's
 administrator refusing her first submission through the moderation API so the refused state can be shown too.
-Each picture is the 1280 × 800 window, reduced to 256 colours (a few tens of kB each). Chromium draws time fields
-in the system's locale: without a French locale installed they read « 07:30 AM ».
+Each picture is the 1280 × 800 window, reduced to 256 colours (a few tens of kB each). Chromium draws date and time
+fields in its interface language: it runs with ``LANGUAGE=fr`` and needs Debian's ``chromium-l10n`` (``make
+chromium``), without which they read « mm/dd/yyyy » and « 07:30 AM ».
 
     .venv/bin/python tools/screenshots.py                 # needs web/ built (make install)
     .venv/bin/python tools/screenshots.py --out /tmp/shots
@@ -98,7 +99,9 @@ def embedded_default(folder: Path) -> Iterator[Embedded]:
 
 def take_all(running: Embedded, out: Path) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--lang=fr-FR"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--lang=fr-FR"], env={**os.environ, "LANGUAGE": "fr"}
+        )
         page = browser.new_page(viewport=SIZE, locale="fr-FR", timezone_id="Europe/Paris")
         page.route("**/*", lambda route: route.abort() if not _loopback(route.request.url) else route.continue_())
         shoot = Shooter(page, out)

@@ -33,7 +33,11 @@ def chromium_path() -> str:
 @pytest.fixture
 async def browser(chromium_path: str) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path, headless=True)
+        # LANGUAGE picks Chromium's interface language (with Debian's chromium-l10n): date fields then read
+        # « jj/mm/aaaa » as in a French browser, which the context's locale alone does not change.
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, env={**os.environ, "LANGUAGE": "fr"}
+        )
         try:
             yield browser
         finally:
