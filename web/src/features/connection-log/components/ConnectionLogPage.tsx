@@ -85,13 +85,7 @@ export function ConnectionLogPage() {
       <h1>Journal des connexions</h1>
       <p>Les connexions et saisies des agents des fournisseurs de votre territoire, les plus récentes d'abord.</p>
       <form className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-2w" onSubmit={search} aria-label="Filtres du journal">
-        <div className="fr-col-12 fr-col-md-2 fr-input-group">
-          <label className="fr-label" htmlFor="j-agent">
-            Numéro d'agent
-          </label>
-          <input id="j-agent" className="fr-input" value={draft.agentNumber} onChange={(e) => set("agentNumber", e.target.value)} />
-        </div>
-        <div className="fr-col-12 fr-col-md-3 fr-select-group">
+        <div className="fr-col-12 fr-col-md-6 fr-select-group">
           <label className="fr-label" htmlFor="j-provider">
             Fournisseur
           </label>
@@ -104,11 +98,11 @@ export function ConnectionLogPage() {
             ))}
           </select>
         </div>
-        <div className="fr-col-12 fr-col-md-2 fr-input-group">
-          <label className="fr-label" htmlFor="j-days">
-            Sur les derniers jours
+        <div className="fr-col-12 fr-col-md-3 fr-input-group">
+          <label className="fr-label" htmlFor="j-agent">
+            Numéro d'agent
           </label>
-          <input id="j-days" type="number" min={1} max={365} className="fr-input" value={draft.days} onChange={(e) => set("days", Number(e.target.value) || 30)} />
+          <input id="j-agent" className="fr-input" value={draft.agentNumber} onChange={(e) => set("agentNumber", e.target.value)} />
         </div>
         <div className="fr-col-12 fr-col-md-3 fr-select-group">
           <label className="fr-label" htmlFor="j-kind">
@@ -122,19 +116,25 @@ export function ConnectionLogPage() {
             ))}
           </select>
         </div>
-        <div className="fr-col-12 fr-col-md-2 fr-input-group">
+        <div className="fr-col-12 fr-col-md-3 fr-input-group">
+          <label className="fr-label" htmlFor="j-days">
+            Sur les derniers jours
+          </label>
+          <input id="j-days" type="number" min={1} max={365} className="fr-input" value={draft.days} onChange={(e) => set("days", Number(e.target.value) || 30)} />
+        </div>
+        <div className="fr-col-12 fr-col-md-3 fr-input-group">
           <label className="fr-label" htmlFor="j-from">
             Du
           </label>
           <input id="j-from" type="date" className="fr-input" value={draft.from} onChange={(e) => set("from", e.target.value)} />
         </div>
-        <div className="fr-col-12 fr-col-md-2 fr-input-group">
+        <div className="fr-col-12 fr-col-md-3 fr-input-group">
           <label className="fr-label" htmlFor="j-to">
             Au
           </label>
           <input id="j-to" type="date" className="fr-input" value={draft.to} onChange={(e) => set("to", e.target.value)} />
         </div>
-        <div className="fr-col-12 fr-col-md-1">
+        <div className="fr-col-12 fr-col-md-3">
           <Button type="submit">Filtrer</Button>
         </div>
       </form>
