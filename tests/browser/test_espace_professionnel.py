@@ -82,6 +82,10 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
         await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         await page.wait_for_load_state("networkidle")
         violations[path] = await serious_violations(page)
+    await page.set_viewport_size({"width": 640, "height": 400})  # a 1280 × 800 window at 200 % zoom
+    await expect(page.get_by_role("table", name="Saisies, les plus récentes d'abord")).to_be_visible()
+    violations["/historique à 200 %"] = await serious_violations(page)  # its tables scroll: keyboard too
+    await page.set_viewport_size({"width": 1280, "height": 720})
     await page.get_by_role("link", name="Mon compte").first.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     await page.wait_for_load_state("networkidle")

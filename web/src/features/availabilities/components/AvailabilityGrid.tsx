@@ -2,6 +2,7 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import type { AvailabilityGridQuery as GridData } from "@/gql/graphql";
 import { addDays, formatDateTime, formatDay, formatNumericDay, mondayOf, todayInParis } from "@/lib/dates";
@@ -192,73 +193,66 @@ function Week({
           Copier la semaine précédente
         </Button>
       )}
-      <div className="fr-table fr-table--bordered fr-table--no-caption">
-        <div className="fr-table__wrapper">
-          {/* Focusable: at 200 % zoom the table may scroll sideways, and a keyboard must reach that too. */}
-          <div className="fr-table__container" tabIndex={0} role="region" aria-label={title}>
-            <div className="fr-table__content">
-              <table>
-                <caption>{title} : places libres par jour et par créneau</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Jour</th>
-                    {SLOTS.map(({ slot, label }) => (
-                      <th key={slot} scope="col">
-                        {label}
-                        <span className="fr-sr-only"> : places libres</span>
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {days.map((day) => {
-                    const verdict = rule(day);
+      <TableFrame label={title} noCaption>
+        <table>
+          <caption>{title} : places libres par jour et par créneau</caption>
+          <thead>
+            <tr>
+              <th scope="col">Jour</th>
+              {SLOTS.map(({ slot, label }) => (
+                <th key={slot} scope="col">
+                  {label}
+                  <span className="fr-sr-only"> : places libres</span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((day) => {
+              const verdict = rule(day);
+              return (
+                <tr key={day}>
+                  <th scope="row">
+                    {formatDay(day)}
+                    {verdict.reason && <span className="fr-hint-text">Non modifiable : {verdict.reason}</span>}
+                  </th>
+                  {SLOTS.map(({ slot, label }) => {
+                    const key = cellKey(day, slot);
+                    const error = errors[key];
                     return (
-                      <tr key={day}>
-                        <th scope="row">
-                          {formatDay(day)}
-                          {verdict.reason && <span className="fr-hint-text">Non modifiable : {verdict.reason}</span>}
-                        </th>
-                        {SLOTS.map(({ slot, label }) => {
-                          const key = cellKey(day, slot);
-                          const error = errors[key];
-                          return (
-                            <td key={slot}>
-                              <div className={`fr-input-group${error ? " fr-input-group--error" : ""} fr-mb-0`}>
-                                <label className="fr-sr-only" htmlFor={inputId(key)}>
-                                  {label}, {formatDay(day)} : places libres
-                                </label>
-                                <input
-                                  id={inputId(key)}
-                                  className={`fr-input${error ? " fr-input--error" : ""}`}
-                                  type="text"
-                                  inputMode="numeric"
-                                  pattern="[0-9]*"
-                                  size={4}
-                                  value={cells(key)}
-                                  disabled={!verdict.editable}
-                                  aria-invalid={error ? true : undefined}
-                                  aria-describedby={error ? `${inputId(key)}-erreur` : undefined}
-                                  onChange={(e) => onEdit(key, e.target.value)}
-                                />
-                                {error && (
-                                  <p id={`${inputId(key)}-erreur`} className="fr-error-text">
-                                    {error}
-                                  </p>
-                                )}
-                              </div>
-                            </td>
-                          );
-                        })}
-                      </tr>
+                      <td key={slot}>
+                        <div className={`fr-input-group${error ? " fr-input-group--error" : ""} fr-mb-0`}>
+                          <label className="fr-sr-only" htmlFor={inputId(key)}>
+                            {label}, {formatDay(day)} : places libres
+                          </label>
+                          <input
+                            id={inputId(key)}
+                            className={`fr-input${error ? " fr-input--error" : ""}`}
+                            type="text"
+                            inputMode="numeric"
+                            pattern="[0-9]*"
+                            size={4}
+                            value={cells(key)}
+                            disabled={!verdict.editable}
+                            aria-invalid={error ? true : undefined}
+                            aria-describedby={error ? `${inputId(key)}-erreur` : undefined}
+                            onChange={(e) => onEdit(key, e.target.value)}
+                          />
+                          {error && (
+                            <p id={`${inputId(key)}-erreur`} className="fr-error-text">
+                              {error}
+                            </p>
+                          )}
+                        </div>
+                      </td>
                     );
                   })}
-                </tbody>
-              </table>
-            </div>
-          </div>
-        </div>
-      </div>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableFrame>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useState, type FormEvent } from "react";
 import type { OperationResult } from "@urql/core";
 import { useClient, useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import type { ConnectionLogQuery as ConnectionLogData } from "@/gql/graphql";
@@ -148,45 +149,39 @@ export function ConnectionLogPage() {
               Exporter en CSV
             </Button>
           </p>
-          <div className="fr-table fr-table--bordered">
-            <div className="fr-table__wrapper">
-              <div className="fr-table__container" tabIndex={0} role="region" aria-label="Entrées du journal">
-                <div className="fr-table__content">
-                  <table>
-                    <caption>Entrées du journal</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Date et heure</th>
-                        <th scope="col">Agent</th>
-                        <th scope="col">Événement</th>
-                        <th scope="col">Adresse</th>
-                        <th scope="col">Navigateur</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows.length === 0 && (
-                        <tr>
-                          <td colSpan={5}>Aucune entrée avec ces filtres.</td>
-                        </tr>
-                      )}
-                      {rows.map((e, index) => (
-                        <tr key={`${e.at}-${index}`}>
-                          <td>{formatDateTime(e.at)}</td>
-                          <td>
-                            {e.identifier}
-                            {e.agentNumber && ` (${e.agentNumber})`}
-                          </td>
-                          <td>{e.eventLabel}</td>
-                          <td>{e.address ?? "—"}</td>
-                          <td>{e.userAgent ?? "—"}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              </div>
-            </div>
-          </div>
+          <TableFrame label="Entrées du journal">
+            <table>
+              <caption>Entrées du journal</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Date et heure</th>
+                  <th scope="col">Agent</th>
+                  <th scope="col">Événement</th>
+                  <th scope="col">Adresse</th>
+                  <th scope="col">Navigateur</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.length === 0 && (
+                  <tr>
+                    <td colSpan={5}>Aucune entrée avec ces filtres.</td>
+                  </tr>
+                )}
+                {rows.map((e, index) => (
+                  <tr key={`${e.at}-${index}`}>
+                    <td>{formatDateTime(e.at)}</td>
+                    <td>
+                      {e.identifier}
+                      {e.agentNumber && ` (${e.agentNumber})`}
+                    </td>
+                    <td>{e.eventLabel}</td>
+                    <td>{e.address ?? "—"}</td>
+                    <td>{e.userAgent ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableFrame>
           <ul className="fr-btns-group fr-btns-group--inline-md">
             <li>
               <Button

@@ -3,6 +3,7 @@ import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import type { EstablishmentRegisterQuery as RegisterData, RegisterFilter } from "@/gql/graphql";
@@ -137,69 +138,63 @@ function stateOf(entry: Entry): string {
 
 function RegisterTable({ entries, onEdit, onClose }: { entries: Entry[]; onEdit(entry: Entry): void; onClose(entry: Entry): void }) {
   return (
-    <div className="fr-table fr-table--bordered">
-      <div className="fr-table__wrapper">
-        <div className="fr-table__container" tabIndex={0} role="region" aria-label="Établissements du registre">
-          <div className="fr-table__content">
-            <table>
-              <caption>Établissements du registre</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Nom</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Adresse</th>
-                  <th scope="col">Gestionnaire</th>
-                  <th scope="col">État</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((entry) => (
-                  <tr key={entry.id}>
-                    <th scope="row">{entry.name}</th>
-                    <td>
-                      {entry.categoryLabel}
-                      {entry.eajeTypeLabel && ` (${entry.eajeTypeLabel})`}
-                      {entry.capacity != null && `, ${entry.capacity} places`}
-                    </td>
-                    <td>
-                      {[entry.streetNumber, entry.streetName].filter(Boolean).join(" ")}
-                      {entry.streetName && ", "}
-                      {entry.postalCode} {entry.communeName}
-                    </td>
-                    <td>
-                      {entry.provider.name}
-                      {entry.provider.siret && <span className="fr-hint-text">SIRET {entry.provider.siret}</span>}
-                    </td>
-                    <td>
-                      <Badge small severity={entry.status === "FERME" ? "error" : entry.closedOn ? "warning" : "success"}>
-                        {stateOf(entry)}
-                      </Badge>
-                      {entry.closureReason && <span className="fr-hint-text">{entry.closureReason}</span>}
-                    </td>
-                    <td>
-                      {!entry.closedOn && (
-                        <ul className="fr-btns-group fr-btns-group--sm fr-btns-group--inline">
-                          <li>
-                            <Button size="small" priority="secondary" title={`Modifier « ${entry.name} »`} onClick={() => onEdit(entry)}>
-                              Modifier
-                            </Button>
-                          </li>
-                          <li>
-                            <Button size="small" priority="tertiary" title={`Fermer « ${entry.name} »`} onClick={() => onClose(entry)}>
-                              Fermer
-                            </Button>
-                          </li>
-                        </ul>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      </div>
-    </div>
+    <TableFrame label="Établissements du registre">
+      <table>
+        <caption>Établissements du registre</caption>
+        <thead>
+          <tr>
+            <th scope="col">Nom</th>
+            <th scope="col">Type</th>
+            <th scope="col">Adresse</th>
+            <th scope="col">Gestionnaire</th>
+            <th scope="col">État</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.id}>
+              <th scope="row">{entry.name}</th>
+              <td>
+                {entry.categoryLabel}
+                {entry.eajeTypeLabel && ` (${entry.eajeTypeLabel})`}
+                {entry.capacity != null && `, ${entry.capacity} places`}
+              </td>
+              <td>
+                {[entry.streetNumber, entry.streetName].filter(Boolean).join(" ")}
+                {entry.streetName && ", "}
+                {entry.postalCode} {entry.communeName}
+              </td>
+              <td>
+                {entry.provider.name}
+                {entry.provider.siret && <span className="fr-hint-text">SIRET {entry.provider.siret}</span>}
+              </td>
+              <td>
+                <Badge small severity={entry.status === "FERME" ? "error" : entry.closedOn ? "warning" : "success"}>
+                  {stateOf(entry)}
+                </Badge>
+                {entry.closureReason && <span className="fr-hint-text">{entry.closureReason}</span>}
+              </td>
+              <td>
+                {!entry.closedOn && (
+                  <ul className="fr-btns-group fr-btns-group--sm fr-btns-group--inline">
+                    <li>
+                      <Button size="small" priority="secondary" title={`Modifier « ${entry.name} »`} onClick={() => onEdit(entry)}>
+                        Modifier
+                      </Button>
+                    </li>
+                    <li>
+                      <Button size="small" priority="tertiary" title={`Fermer « ${entry.name} »`} onClick={() => onClose(entry)}>
+                        Fermer
+                      </Button>
+                    </li>
+                  </ul>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableFrame>
   );
 }

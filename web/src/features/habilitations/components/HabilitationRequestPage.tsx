@@ -5,6 +5,7 @@ import type { CombinedError } from "@urql/core";
 import { useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import type { RequestDetailFragment } from "@/gql/graphql";
@@ -335,45 +336,39 @@ function Establishments({ request }: { request: Request }) {
   return (
     <section aria-labelledby="etablissements">
       <h2 id="etablissements">Établissements et contrôle de la gestion</h2>
-      <div className="fr-table fr-table--bordered">
-        <div className="fr-table__wrapper">
-          <div className="fr-table__container" tabIndex={0} role="region" aria-label="Établissements demandés">
-            <div className="fr-table__content">
-              <table>
-                <caption>Établissements demandés</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Établissement</th>
-                    <th scope="col">Gestionnaire actuel</th>
-                    <th scope="col">Contrôle</th>
-                    <th scope="col">Droits demandés</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {request.establishments.map((e) => (
-                    <tr key={e.id}>
-                      <th scope="row">
-                        {e.name}
-                        <br />
-                        <span className="fr-text--sm">
-                          {e.categoryLabel}, {e.communeName}
-                        </span>
-                      </th>
-                      <td>{e.currentProvider ? `${e.currentProvider.name}${e.currentProvider.siret ? ` (SIRET ${e.currentProvider.siret})` : ""}` : "—"}</td>
-                      <td>
-                        <Badge small severity={e.refused ? "error" : e.needsConfirmation ? "warning" : "success"}>
-                          {STANDING_LABELS[e.standing] ?? e.standing}
-                        </Badge>
-                      </td>
-                      <td>{e.rights.map((r) => RIGHT_LABELS[r] ?? r).join(", ")}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </div>
-        </div>
-      </div>
+      <TableFrame label="Établissements demandés">
+        <table>
+          <caption>Établissements demandés</caption>
+          <thead>
+            <tr>
+              <th scope="col">Établissement</th>
+              <th scope="col">Gestionnaire actuel</th>
+              <th scope="col">Contrôle</th>
+              <th scope="col">Droits demandés</th>
+            </tr>
+          </thead>
+          <tbody>
+            {request.establishments.map((e) => (
+              <tr key={e.id}>
+                <th scope="row">
+                  {e.name}
+                  <br />
+                  <span className="fr-text--sm">
+                    {e.categoryLabel}, {e.communeName}
+                  </span>
+                </th>
+                <td>{e.currentProvider ? `${e.currentProvider.name}${e.currentProvider.siret ? ` (SIRET ${e.currentProvider.siret})` : ""}` : "—"}</td>
+                <td>
+                  <Badge small severity={e.refused ? "error" : e.needsConfirmation ? "warning" : "success"}>
+                    {STANDING_LABELS[e.standing] ?? e.standing}
+                  </Badge>
+                </td>
+                <td>{e.rights.map((r) => RIGHT_LABELS[r] ?? r).join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableFrame>
     </section>
   );
 }

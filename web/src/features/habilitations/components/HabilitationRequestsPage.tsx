@@ -2,6 +2,7 @@ import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import type { HabilitationRequestStatus } from "@/gql/graphql";
@@ -45,50 +46,44 @@ export function HabilitationRequestsPage() {
       {error && !data && <Failure error={error} title="Impossible d'afficher les demandes" />}
       {!data && fetching && <Loading what="des demandes" />}
       {data && (
-        <div className="fr-table fr-table--bordered">
-          <div className="fr-table__wrapper">
-            <div className="fr-table__container" tabIndex={0} role="region" aria-label="Demandes">
-              <div className="fr-table__content">
-                <table>
-                  <caption>Demandes, les plus anciennes d'abord ({data.habilitationRequests.totalCount})</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Numéro</th>
-                      <th scope="col">Fournisseur</th>
-                      <th scope="col">SIRET</th>
-                      <th scope="col">Reçue le</th>
-                      <th scope="col">Âge</th>
-                      <th scope="col">État</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.habilitationRequests.edges.length === 0 && (
-                      <tr>
-                        <td colSpan={6}>Aucune demande.</td>
-                      </tr>
-                    )}
-                    {data.habilitationRequests.edges.map(({ node }) => (
-                      <tr key={node.number}>
-                        <td>
-                          <Link to={`/habilitations/${encodeURIComponent(node.number)}`}>{node.number}</Link>
-                        </td>
-                        <td>{node.providerName}</td>
-                        <td>{node.providerSiret}</td>
-                        <td>{formatDateTime(node.submittedAt)}</td>
-                        <td>{ageInDays(node.submittedAt)}</td>
-                        <td>
-                          <Badge small severity={STATUS_SEVERITY[node.status]}>
-                            {node.statusLabel}
-                          </Badge>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            </div>
-          </div>
-        </div>
+        <TableFrame label="Demandes">
+          <table>
+            <caption>Demandes, les plus anciennes d'abord ({data.habilitationRequests.totalCount})</caption>
+            <thead>
+              <tr>
+                <th scope="col">Numéro</th>
+                <th scope="col">Fournisseur</th>
+                <th scope="col">SIRET</th>
+                <th scope="col">Reçue le</th>
+                <th scope="col">Âge</th>
+                <th scope="col">État</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.habilitationRequests.edges.length === 0 && (
+                <tr>
+                  <td colSpan={6}>Aucune demande.</td>
+                </tr>
+              )}
+              {data.habilitationRequests.edges.map(({ node }) => (
+                <tr key={node.number}>
+                  <td>
+                    <Link to={`/habilitations/${encodeURIComponent(node.number)}`}>{node.number}</Link>
+                  </td>
+                  <td>{node.providerName}</td>
+                  <td>{node.providerSiret}</td>
+                  <td>{formatDateTime(node.submittedAt)}</td>
+                  <td>{ageInDays(node.submittedAt)}</td>
+                  <td>
+                    <Badge small severity={STATUS_SEVERITY[node.status]}>
+                      {node.statusLabel}
+                    </Badge>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableFrame>
       )}
     </>
   );

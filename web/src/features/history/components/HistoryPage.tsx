@@ -2,6 +2,7 @@ import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useState } from "react";
 import { useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import { addDays, formatDateTime, formatNumericDay, todayInParis } from "@/lib/dates";
@@ -20,31 +21,25 @@ export function HistoryPage() {
     <>
       <h1>Historique</h1>
       <h2>Mes saisies de modalités de fonctionnement</h2>
-      <div className="fr-table fr-table--bordered">
-        <div className="fr-table__wrapper">
-          <div className="fr-table__container">
-            <div className="fr-table__content">
-              <table>
-                <caption>Saisies, les plus récentes d'abord</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Soumise le</th>
-                    <th scope="col">Établissement</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">État</th>
-                    <th scope="col">Motifs et commentaire de la Caf</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {pages.map((after, index) => (
-                    <SubmissionRows key={after ?? "first"} after={after} last={index === pages.length - 1} onMore={(cursor) => setPages((p) => [...p, cursor])} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </div>
-        </div>
-      </div>
+      <TableFrame label="Saisies, les plus récentes d'abord">
+        <table>
+          <caption>Saisies, les plus récentes d'abord</caption>
+          <thead>
+            <tr>
+              <th scope="col">Soumise le</th>
+              <th scope="col">Établissement</th>
+              <th scope="col">Version</th>
+              <th scope="col">État</th>
+              <th scope="col">Motifs et commentaire de la Caf</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pages.map((after, index) => (
+              <SubmissionRows key={after ?? "first"} after={after} last={index === pages.length - 1} onMore={(cursor) => setPages((p) => [...p, cursor])} />
+            ))}
+          </tbody>
+        </table>
+      </TableFrame>
       <Transmissions />
     </>
   );
@@ -108,35 +103,29 @@ function Transmissions() {
               {transmissions.length === 0 ? (
                 <p>Aucune disponibilité publiée sur cette période.</p>
               ) : (
-                <div className="fr-table fr-table--bordered">
-                  <div className="fr-table__wrapper">
-                    <div className="fr-table__container">
-                      <div className="fr-table__content">
-                        <table>
-                          <caption>Transmissions de {establishment.name}</caption>
-                          <thead>
-                            <tr>
-                              <th scope="col">Transmise le</th>
-                              <th scope="col">Canal</th>
-                              <th scope="col">Dates</th>
-                              <th scope="col">Places</th>
-                            </tr>
-                          </thead>
-                          <tbody>
-                            {transmissions.map((t) => (
-                              <tr key={t.communicatedAt}>
-                                <td>{formatDateTime(t.communicatedAt)}</td>
-                                <td>{CHANNELS[t.channel] ?? t.channel}</td>
-                                <td>{t.dates.map(formatNumericDay).join(", ")}</td>
-                                <td>{t.places}</td>
-                              </tr>
-                            ))}
-                          </tbody>
-                        </table>
-                      </div>
-                    </div>
-                  </div>
-                </div>
+                <TableFrame label={`Transmissions de ${establishment.name}`}>
+                  <table>
+                    <caption>Transmissions de {establishment.name}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Transmise le</th>
+                        <th scope="col">Canal</th>
+                        <th scope="col">Dates</th>
+                        <th scope="col">Places</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {transmissions.map((t) => (
+                        <tr key={t.communicatedAt}>
+                          <td>{formatDateTime(t.communicatedAt)}</td>
+                          <td>{CHANNELS[t.channel] ?? t.channel}</td>
+                          <td>{t.dates.map(formatNumericDay).join(", ")}</td>
+                          <td>{t.places}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </TableFrame>
               )}
             </section>
           );

@@ -4,6 +4,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
+import { TableFrame } from "@/components/TableFrame";
 import { Failure, Loading } from "@/components/Failure";
 import { usePageTitle } from "@/components/usePageTitle";
 import type { Category, ClaimState, QueueFilterInput, ReviewQueueQuery as QueueData } from "@/gql-moderation/graphql";
@@ -243,71 +244,65 @@ function QueueTable({ nodes, selected, me, onSelect, onDecided }: { nodes: Node[
   return (
     <>
       {outcome && <Alert className="fr-mb-2w" severity="success" small description={outcome} />}
-      <div className="fr-table fr-table--bordered">
-        <div className="fr-table__wrapper">
-          <div className="fr-table__container" tabIndex={0} role="region" aria-label="Saisies en attente">
-            <div className="fr-table__content">
-              <table>
-                <caption>Saisies en attente ({nodes.length})</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Validation en lot</th>
-                    <th scope="col">Établissement</th>
-                    <th scope="col">Dépt.</th>
-                    <th scope="col">Attend depuis</th>
-                    <th scope="col">Signalements</th>
-                    <th scope="col">Prise en charge</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {nodes.map((node) => {
-                    const holder = holderOf(node, me, now);
-                    const canBulk = eligible.includes(node);
-                    return (
-                      <tr key={node.id} aria-current={node.id === selected ? "true" : undefined} className={node.id === selected ? "queue-selected" : undefined}>
-                        <td>
-                          {canBulk && (
-                            <div className="fr-checkbox-group fr-checkbox-group--sm">
-                              <input
-                                type="checkbox"
-                                id={`lot-${node.id}`}
-                                checked={chosen.includes(node.id)}
-                                onChange={(e) => setChosen((c) => (e.target.checked ? [...c, node.id] : c.filter((x) => x !== node.id)))}
-                              />
-                              <label className="fr-label" htmlFor={`lot-${node.id}`}>
-                                <span className="fr-sr-only">Choisir {node.establishment.name}</span>
-                              </label>
-                            </div>
-                          )}
-                        </td>
-                        <td>
-                          <button type="button" className="fr-link" onClick={() => onSelect(node.id)}>
-                            {node.establishment.name}
-                          </button>
-                          {node.id === selected && <span className="fr-sr-only"> (affichée)</span>}
-                          {node.categoryLabel && <span className="fr-hint-text">{node.categoryLabel}</span>}
-                        </td>
-                        <td>{node.departement}</td>
-                        <td>{formatAge(node.submittedAt, now)}</td>
-                        <td>
-                          {node.flags.length > 0 ? (
-                            <Badge small severity={node.flags.some((f) => f.severity === "HIGH") ? "error" : "warning"}>
-                              {`${node.flags.length} signalement${node.flags.length > 1 ? "s" : ""}`}
-                            </Badge>
-                          ) : (
-                            "—"
-                          )}
-                        </td>
-                        <td>{holder === "me" ? "Par vous" : holder === "other" ? `Par ${node.claimedBy}` : "Libre"}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          </div>
-        </div>
-      </div>
+      <TableFrame label="Saisies en attente">
+        <table>
+          <caption>Saisies en attente ({nodes.length})</caption>
+          <thead>
+            <tr>
+              <th scope="col">Validation en lot</th>
+              <th scope="col">Établissement</th>
+              <th scope="col">Dépt.</th>
+              <th scope="col">Attend depuis</th>
+              <th scope="col">Signalements</th>
+              <th scope="col">Prise en charge</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map((node) => {
+              const holder = holderOf(node, me, now);
+              const canBulk = eligible.includes(node);
+              return (
+                <tr key={node.id} aria-current={node.id === selected ? "true" : undefined} className={node.id === selected ? "queue-selected" : undefined}>
+                  <td>
+                    {canBulk && (
+                      <div className="fr-checkbox-group fr-checkbox-group--sm">
+                        <input
+                          type="checkbox"
+                          id={`lot-${node.id}`}
+                          checked={chosen.includes(node.id)}
+                          onChange={(e) => setChosen((c) => (e.target.checked ? [...c, node.id] : c.filter((x) => x !== node.id)))}
+                        />
+                        <label className="fr-label" htmlFor={`lot-${node.id}`}>
+                          <span className="fr-sr-only">Choisir {node.establishment.name}</span>
+                        </label>
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    <button type="button" className="fr-link" onClick={() => onSelect(node.id)}>
+                      {node.establishment.name}
+                    </button>
+                    {node.id === selected && <span className="fr-sr-only"> (affichée)</span>}
+                    {node.categoryLabel && <span className="fr-hint-text">{node.categoryLabel}</span>}
+                  </td>
+                  <td>{node.departement}</td>
+                  <td>{formatAge(node.submittedAt, now)}</td>
+                  <td>
+                    {node.flags.length > 0 ? (
+                      <Badge small severity={node.flags.some((f) => f.severity === "HIGH") ? "error" : "warning"}>
+                        {`${node.flags.length} signalement${node.flags.length > 1 ? "s" : ""}`}
+                      </Badge>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td>{holder === "me" ? "Par vous" : holder === "other" ? `Par ${node.claimedBy}` : "Libre"}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableFrame>
       <Button priority="secondary" disabled={picked.length === 0} onClick={() => setConfirming(true)}>
         {`Valider la sélection (${picked.length})`}
       </Button>
