@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.browser.embedded_page import require_build
 from tests.browser.espace import embedded_default
-from tests.browser.pages import AXE
 from tests.e2e.processes import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -46,11 +46,7 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
 
 @pytest.fixture
 def built() -> None:
-    if not DIST.is_file() or not AXE.is_file():
-        message = "web/ is not built (make install, or npm ci && npm run build in web/)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_build()
 
 
 @pytest.fixture

@@ -76,14 +76,14 @@ async def wait_until_ready(url: str, timeout: float = 60) -> None:
 
 
 @contextlib.asynccontextmanager
-async def embedded_default(folder: Path) -> AsyncIterator[Espace]:
-    """``structures dev`` with its data (and e-mails) under ``folder``, on free ports."""
+async def embedded_default(folder: Path, **environment: str) -> AsyncIterator[Espace]:
+    """``structures dev`` with its data (and e-mails) under ``folder``, on free ports, with these extra variables."""
     port = free_port_run()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "MODERATION_", "NOTIFIER_"))}
     command = [sys.executable, "-m", "structures", "dev", "--data-dir", str(folder / "data"), "--port", str(port)]
     with (folder / "dev.log").open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=ROOT, env=env | environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -20,7 +20,9 @@ from playwright.async_api import Browser, Page, expect
 from gateway.graphql.relay import to_global_id
 from gateway.habilitation.challenges import issue_challenge
 from shared.db import create_engine, create_session_factory
-from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, require_build, serious_violations, shoot
+from tests.browser.embedded_page import GatewayApi, require_build, shoot
+from tests.browser.espace import embedded_default
+from tests.browser.pages import Watch, serious_violations
 
 pytestmark = pytest.mark.browser
 AUDREY, AUDREY_EMAIL = "a.mathon.caf59", "a.mathon@caf59.monenfant.example"
@@ -38,7 +40,8 @@ REQUEST = """mutation($input: RequestHabilitationInput!) { requestHabilitation(i
 async def back_office(tmp_path: Path) -> AsyncIterator[tuple[GatewayApi, str]]:
     """The embedded default, the Caf agent's password chosen, and the Escautpont request's number."""
     require_build()
-    async with embedded_default(tmp_path) as (base, _, mail):
+    async with embedded_default(tmp_path) as espace:
+        base, mail = espace.gateway, espace.maildir
         api = GatewayApi(base, mail)
         await api.first_login(AUDREY, AUDREY_EMAIL, CHOSEN)
         challenge = await _challenge(tmp_path / "data" / "gateway.sqlite3", "ESC59A")

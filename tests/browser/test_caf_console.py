@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.embedded_page import GatewayApi, Watch, embedded_default, require_build, serious_violations, shoot
+from tests.browser.embedded_page import GatewayApi, require_build, shoot
+from tests.browser.espace import embedded_default
+from tests.browser.pages import Watch, serious_violations
 
 pytestmark = pytest.mark.browser
 LEASE_SECONDS = 12
@@ -42,7 +44,8 @@ SUBMIT = """mutation($id: ID!, $info: OperatingInfoInput!) {
 async def console(tmp_path: Path) -> AsyncIterator[tuple[GatewayApi, str]]:
     """The embedded default with a short lease, and Marie's token (her password chosen through the API)."""
     require_build()
-    async with embedded_default(tmp_path, MODERATION_CLAIM_LEASE_SECONDS=str(LEASE_SECONDS)) as (base, _, mail):
+    async with embedded_default(tmp_path, MODERATION_CLAIM_LEASE_SECONDS=str(LEASE_SECONDS)) as espace:
+        base, mail = espace.gateway, espace.maildir
         api = GatewayApi(base, mail)
         marie = await api.first_login(MARIE, MARIE_EMAIL, CHOSEN)
         await api.first_login(AUDREY, AUDREY_EMAIL, CHOSEN)

@@ -26,7 +26,8 @@ from gateway.graphql.relay import to_global_id
 from gateway.habilitation.challenges import issue_challenge
 from shared.db import create_session_factory
 from shared.sealing import generate_key_pair
-from tests.browser.embedded_page import GatewayApi, Watch, require_build, serious_violations
+from tests.browser.embedded_page import GatewayApi, require_build
+from tests.browser.pages import Watch, serious_violations
 from tests.catalogue_data import fill_catalogue
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.e2e.processes import ServiceProcess, service_env
