@@ -80,6 +80,21 @@ export const HabilitationRequestFragment = graphql(`
   }
 `);
 
+// What each step of the processing answers: the request as it now stands, the accounts created, refusals.
+export const ProcessingOutcomeFragment = graphql(`
+  fragment ProcessingOutcome on ProcessingPayload {
+    request {
+      ...RequestDetail
+    }
+    accounts
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+`);
+
 export const HabilitationRequestDetailQuery = graphql(`
   query HabilitationRequestDetail($number: String!) {
     habilitationRequest(number: $number) {
@@ -91,15 +106,7 @@ export const HabilitationRequestDetailQuery = graphql(`
 export const MarkConventionSentMutation = graphql(`
   mutation MarkConventionSent($input: RequestActionInput!) {
     markConventionSent(input: $input) {
-      request {
-        ...RequestDetail
-      }
-      accounts
-      userErrors {
-        field
-        code
-        message
-      }
+      ...ProcessingOutcome
     }
   }
 `);
@@ -107,15 +114,7 @@ export const MarkConventionSentMutation = graphql(`
 export const RecordSignedConventionMutation = graphql(`
   mutation RecordSignedConvention($input: SignedConventionInput!) {
     recordSignedConvention(input: $input) {
-      request {
-        ...RequestDetail
-      }
-      accounts
-      userErrors {
-        field
-        code
-        message
-      }
+      ...ProcessingOutcome
     }
   }
 `);
@@ -123,15 +122,7 @@ export const RecordSignedConventionMutation = graphql(`
 export const ActivateHabilitationMutation = graphql(`
   mutation ActivateHabilitation($input: ActivateHabilitationInput!) {
     activateHabilitation(input: $input) {
-      request {
-        ...RequestDetail
-      }
-      accounts
-      userErrors {
-        field
-        code
-        message
-      }
+      ...ProcessingOutcome
     }
   }
 `);
@@ -139,15 +130,7 @@ export const ActivateHabilitationMutation = graphql(`
 export const RejectHabilitationRequestMutation = graphql(`
   mutation RejectHabilitationRequest($input: RejectRequestInput!) {
     rejectHabilitationRequest(input: $input) {
-      request {
-        ...RequestDetail
-      }
-      accounts
-      userErrors {
-        field
-        code
-        message
-      }
+      ...ProcessingOutcome
     }
   }
 `);

@@ -39,19 +39,7 @@ export const HomeQuery = graphql(`
     mySubmissions(first: 50) {
       edges {
         node {
-          id
-          status
-          statusLabel
-          version
-          submittedAt
-          establishment {
-            id
-          }
-          reasons {
-            code
-            label
-          }
-          comment
+          ...SubmissionSummary
         }
       }
     }

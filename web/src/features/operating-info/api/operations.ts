@@ -79,19 +79,7 @@ export const OperatingInfoEditorQuery = graphql(`
     mySubmissions(first: 50) {
       edges {
         node {
-          id
-          status
-          statusLabel
-          version
-          submittedAt
-          establishment {
-            id
-          }
-          reasons {
-            code
-            label
-          }
-          comment
+          ...SubmissionSummary
         }
       }
     }

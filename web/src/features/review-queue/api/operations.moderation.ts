@@ -92,22 +92,29 @@ export const ReviewItemQuery = graphql(`
   }
 `);
 
+// What each decision answers: the item's new state (its version for the next step) and refusals.
+export const DecisionOutcomeFragment = graphql(`
+  fragment DecisionOutcome on DecisionPayload {
+    item {
+      id
+      rowVersion
+      status
+      statusLabel
+      claimedBy
+      claimExpiresAt
+    }
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+`);
+
 export const ClaimMutation = graphql(`
   mutation ClaimReviewItem($id: ID!, $rowVersion: Int!) {
     claimReviewItem(id: $id, rowVersion: $rowVersion) {
-      item {
-        id
-        rowVersion
-        status
-        statusLabel
-        claimedBy
-        claimExpiresAt
-      }
-      userErrors {
-        field
-        code
-        message
-      }
+      ...DecisionOutcome
     }
   }
 `);
@@ -115,19 +122,7 @@ export const ClaimMutation = graphql(`
 export const ReleaseMutation = graphql(`
   mutation ReleaseReviewItem($id: ID!, $rowVersion: Int!) {
     releaseReviewItem(id: $id, rowVersion: $rowVersion) {
-      item {
-        id
-        rowVersion
-        status
-        statusLabel
-        claimedBy
-        claimExpiresAt
-      }
-      userErrors {
-        field
-        code
-        message
-      }
+      ...DecisionOutcome
     }
   }
 `);
@@ -135,19 +130,7 @@ export const ReleaseMutation = graphql(`
 export const ApproveMutation = graphql(`
   mutation ApproveReviewItem($id: ID!, $rowVersion: Int!) {
     approveReviewItem(id: $id, rowVersion: $rowVersion) {
-      item {
-        id
-        rowVersion
-        status
-        statusLabel
-        claimedBy
-        claimExpiresAt
-      }
-      userErrors {
-        field
-        code
-        message
-      }
+      ...DecisionOutcome
     }
   }
 `);
@@ -155,19 +138,7 @@ export const ApproveMutation = graphql(`
 export const RejectMutation = graphql(`
   mutation RejectReviewItem($id: ID!, $rowVersion: Int!, $reasons: [RefusalReason!]!, $comment: String) {
     rejectReviewItem(id: $id, rowVersion: $rowVersion, reasons: $reasons, comment: $comment) {
-      item {
-        id
-        rowVersion
-        status
-        statusLabel
-        claimedBy
-        claimExpiresAt
-      }
-      userErrors {
-        field
-        code
-        message
-      }
+      ...DecisionOutcome
     }
   }
 `);
