@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.documents import OperatingInfoDocument
@@ -115,6 +115,14 @@ class NewAvailability:
     care_kind: CareKind = CareKind.OCCASIONNEL
 
 
+@dataclass(frozen=True)
+class AvailabilityBatch:
+    """The availabilities published for one establishment in one go (cancel and replace for the dates covered)."""
+
+    establishment_id: str
+    entries: Sequence[NewAvailability]
+
+
 async def replace_availabilities(
     session: AsyncSession,
     establishment_id: str,
@@ -125,35 +133,125 @@ async def replace_availabilities(
     agent_number: str | None,
 ) -> str:
     """Cancel and replace: the batch replaces what was published for the dates it covers."""
-    batch_id = str(uuid.uuid4())
-    days = sorted({item.day for item in batch})
-    await session.execute(
-        delete(availabilities).where(
-            availabilities.c.establishment_id == establishment_id, availabilities.c.day.in_(days)
-        )
-    )
-    if batch:
-        await session.execute(
-            availabilities.insert(),
-            [
-                {
-                    "establishment_id": establishment_id,
-                    "day": item.day,
-                    "slot": item.slot.value,
-                    "places": item.places,
-                    "age_group": item.age_group.value if item.age_group else None,
-                    "care_kind": item.care_kind.value,
-                    "communicated_at": communicated_at,
-                    "channel": channel.value,
-                    "batch_id": batch_id,
-                    "agent_number": agent_number,
-                }
-                for item in batch
-            ],
-        )
-    await session.execute(
-        update(establishments)
-        .where(establishments.c.id == establishment_id)
-        .values(availability_updated_at=communicated_at)
+    [batch_id] = await replace_availability_batches(
+        session,
+        [AvailabilityBatch(establishment_id, batch)],
+        communicated_at=communicated_at,
+        channel=channel,
+        agent_number=agent_number,
     )
     return batch_id
+
+
+async def replace_availability_batches(
+    session: AsyncSession,
+    batches: Sequence[AvailabilityBatch],
+    *,
+    communicated_at: datetime,
+    channel: Channel,
+    agent_number: str | None,
+) -> list[str]:
+    """Cancel and replace for many establishments at once, with a few set-based statements; returns the batch ids.
+
+    An establishment may come more than once: its later batch replaces the earlier one for the dates they share,
+    as if the batches had been published one after the other."""
+    batch_ids = [str(uuid.uuid4()) for _ in batches]
+    for turn in _turns(list(zip(batches, batch_ids, strict=True))):
+        await _delete_days(session, [(b.establishment_id, e.day) for b, _ in turn for e in b.entries])
+        rows = [
+            _availability_row(b.establishment_id, e, i, communicated_at, channel, agent_number)
+            for b, i in turn
+            for e in b.entries
+        ]
+        await _insert_availabilities(session, rows)
+    touched = sorted({b.establishment_id for b in batches})
+    if touched:
+        await session.execute(
+            update(establishments)
+            .where(establishments.c.id.in_(touched))
+            .values(availability_updated_at=communicated_at)
+        )
+    return batch_ids
+
+
+def _turns(
+    batches: list[tuple[AvailabilityBatch, str]],
+) -> list[list[tuple[AvailabilityBatch, str]]]:
+    """Split so that no establishment appears twice in one turn (each turn's deletes precede its inserts)."""
+    turns: list[list[tuple[AvailabilityBatch, str]]] = []
+    seen: list[set[str]] = []
+    for item in batches:
+        depth = sum(1 for ids in seen if item[0].establishment_id in ids)
+        if depth == len(turns):
+            turns.append([])
+            seen.append(set())
+        turns[depth].append(item)
+        seen[depth].add(item[0].establishment_id)
+    return turns
+
+
+def _availability_row(
+    establishment_id: str,
+    item: NewAvailability,
+    batch_id: str,
+    communicated_at: datetime,
+    channel: Channel,
+    agent_number: str | None,
+) -> dict[str, Any]:
+    return {
+        "establishment_id": establishment_id,
+        "day": item.day,
+        "slot": item.slot.value,
+        "places": item.places,
+        "age_group": item.age_group.value if item.age_group else None,
+        "care_kind": item.care_kind.value,
+        "communicated_at": communicated_at,
+        "channel": channel.value,
+        "batch_id": batch_id,
+        "agent_number": agent_number,
+    }
+
+
+_DELETE_DAYS = text(
+    "DELETE FROM availabilities AS a USING unnest(CAST(:establishment_ids AS varchar[]), CAST(:days AS date[]))"
+    " AS gone(establishment_id, day) WHERE a.establishment_id = gone.establishment_id AND a.day = gone.day"
+)
+_INSERT_ROWS = text(
+    "INSERT INTO availabilities (establishment_id, day, slot, places, age_group, care_kind, communicated_at, channel,"
+    " batch_id, agent_number) SELECT * FROM unnest(CAST(:establishment_id AS varchar[]), CAST(:day AS date[]),"
+    " CAST(:slot AS varchar[]), CAST(:places AS int[]), CAST(:age_group AS varchar[]), CAST(:care_kind AS varchar[]),"
+    " CAST(:communicated_at AS timestamptz[]), CAST(:channel AS varchar[]), CAST(:batch_id AS varchar[]),"
+    " CAST(:agent_number AS varchar[]))"
+)
+
+
+async def _delete_days(session: AsyncSession, pairs: list[tuple[str, date]]) -> None:
+    """Delete the availabilities of these (establishment, day) pairs: one statement on PostgreSQL."""
+    unique = sorted(set(pairs))
+    if not unique:
+        return
+    if _on_postgresql(session):
+        ids, days = zip(*unique, strict=True)
+        await session.execute(_DELETE_DAYS, {"establishment_ids": list(ids), "days": list(days)})
+        return
+    for establishment_id in sorted({e for e, _ in unique}):
+        days_of = [d for e, d in unique if e == establishment_id]
+        await session.execute(
+            delete(availabilities).where(
+                availabilities.c.establishment_id == establishment_id, availabilities.c.day.in_(days_of)
+            )
+        )
+
+
+async def _insert_availabilities(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert availability rows: one statement of column arrays on PostgreSQL, an executemany elsewhere."""
+    if not rows:
+        return
+    if _on_postgresql(session):
+        await session.execute(_INSERT_ROWS, {name: [row[name] for row in rows] for name in rows[0]})
+    else:
+        await session.execute(availabilities.insert(), rows)
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
