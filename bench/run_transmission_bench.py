@@ -4,8 +4,9 @@
         [--days 90] [--runs 20] [--no-write]
 
 * the system: the gateway in-process (its ASGI app through httpx's ASGI transport — no socket, no uvicorn) on a
-  fresh database of the running stack's PostgreSQL, filled with the test catalogue, the in-process bus. A
-  transmission client is granted the first N EAJE crèches; each run sends one body of N crèches × D weekdays
+  fresh database of the running stack's PostgreSQL, filled with the test catalogue (45 EAJE) plus crèches with the
+  multi-accueil's published hours up to N, the in-process bus. A transmission client is granted the first N EAJE
+  crèches; each run sends one body of N crèches × the days of the next D on which the multi-accueil is open
   (JOURNEE, cancel and replace of the previous run's dates) with a fresh Idempotency-Key. Latency = the POST's
   answer − its start, token already held. Entries refused by a crèche's own closed days are counted, not hidden.
 * not measured here: the publications following within L2 (bench/run_publication_bench.py measures L2).
@@ -34,7 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalogue_bench.environment import RESULTS, machine
 
-from gateway.catalogue.demo import MAIRIE_ESCAUTPONT
+from gateway.catalogue import writes
+from gateway.catalogue.calendar import closed_on
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL_INFO
 from gateway.graphql.relay import to_global_id
 from gateway.transmission import clients
 from tests.catalogue_data import fill_catalogue
@@ -57,7 +60,7 @@ def _arguments() -> argparse.Namespace:
 def _weekdays(count: int) -> list[date]:
     first = datetime.now(ZoneInfo("Europe/Paris")).date() + timedelta(days=3)
     days = [first + timedelta(days=n) for n in range(count)]
-    return [d for d in days if d.weekday() < 5]
+    return [d for d in days if closed_on(MULTI_ACCUEIL_INFO, d, "59") is None]
 
 
 def _body(ids: list[str], days: list[date], run: int) -> dict[str, Any]:
@@ -86,7 +89,24 @@ async def _drop(stack: Stack, name: str) -> None:
         await connection.close()
 
 
+async def _add_creches(session: Any, count: int) -> None:
+    """Crèches of Escautpont with the multi-accueil's published hours, up to ``count`` EAJE in all."""
+    have = int(await session.scalar(text("SELECT count(*) FROM establishments WHERE category = 'EAJE'")) or 0)
+    now = datetime.now(UTC)
+    for index in range(count - have):
+        added = await writes.add_establishment(
+            session, id=str(uuid.UUID(int=10_000 + index)), name=f"Crèche du banc {index:03d}", category="EAJE",
+            eaje_type="CRECHE_COLLECTIVE", alsh_kinds=[], provider_id=MAIRIE_ESCAUTPONT, postal_code="59278",
+            commune_insee="59207", departement="59", latitude=50.4, longitude=3.55, capacity=30, updated_at=now,
+        )  # fmt: skip
+        await writes.publish_operating_info(
+            session, added, MULTI_ACCUEIL_INFO, published_at=now - timedelta(days=30), agent_number="BENCH-1"
+        )
+
+
 async def _grant(app: Any, count: int) -> tuple[list[str], str, str]:
+    async with app.state.runtime.sessions() as session, session.begin():
+        await _add_creches(session, count)
     async with app.state.runtime.sessions() as session, session.begin():
         rows = await session.execute(
             text("SELECT id FROM establishments WHERE category = 'EAJE' ORDER BY id LIMIT :n"), {"n": count}
