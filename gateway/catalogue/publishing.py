@@ -6,7 +6,8 @@ according to its published hours. The publication event carries public data only
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue import writes
-from gateway.catalogue.calendar import closed_on
+from gateway.catalogue.calendar import closure_rule
 from gateway.catalogue.documents import OperatingInfoDocument
 from gateway.catalogue.states import VersionStatus
 from gateway.catalogue.tables import establishments, operating_info_versions
@@ -114,31 +115,47 @@ def validate_batch(
 ) -> list[UserError]:
     if not batch or len(batch) > MAX_BATCH:
         return [UserError("availabilities", "BATCH_SIZE", f"Entre 1 et {MAX_BATCH} disponibilités par envoi.")]
+    limits = _Limits(
+        today + timedelta(days=NOTICE_DAYS),
+        today + timedelta(days=HORIZON_DAYS),
+        _never_closed if document is None else closure_rule(document, departement),
+    )
     errors: list[UserError] = []
     seen: set[tuple[date, Slot, AgeGroup | None]] = set()
     for index, entry in enumerate(batch):
-        path = f"availabilities[{index}]"
-        errors += _entry_errors(entry, path, document, departement, today)
+        errors += _entry_errors(entry, index, limits)
         key = (entry.day, entry.slot, entry.age_group)
         if key in seen:
-            errors.append(UserError(f"{path}.date", "DUPLICATE", "Ce créneau figure deux fois dans l'envoi."))
+            errors.append(
+                UserError(f"availabilities[{index}].date", "DUPLICATE", "Ce créneau figure deux fois dans l'envoi.")
+            )
         seen.add(key)
     return errors
 
 
-def _entry_errors(
-    entry: NewAvailability, path: str, document: OperatingInfoDocument | None, departement: str, today: date
-) -> list[UserError]:
+def _never_closed(day: date) -> None:
+    """No published hours: no closed day to refuse."""
+
+
+@dataclass(frozen=True)
+class _Limits:
+    earliest: date
+    latest: date
+    closed_on: Callable[[date], str | None]
+
+
+def _entry_errors(entry: NewAvailability, index: int, limits: _Limits) -> list[UserError]:
+    if limits.earliest <= entry.day <= limits.latest and 0 <= entry.places <= 500 and not limits.closed_on(entry.day):
+        return []  # the common case, without building the entry's path and messages
+    path = f"availabilities[{index}]"
     errors = []
-    earliest = today + timedelta(days=NOTICE_DAYS)
-    if entry.day < earliest:
-        message = (
-            f"Une disponibilité se communique au moins 3 jours avant sa date : le {earliest:%d/%m/%Y} au plus tôt."
-        )
+    if entry.day < limits.earliest:
+        earliest = f"{limits.earliest:%d/%m/%Y}"
+        message = f"Une disponibilité se communique au moins 3 jours avant sa date : le {earliest} au plus tôt."
         errors.append(UserError(f"{path}.date", "TOO_LATE", message))
-    elif entry.day > today + timedelta(days=HORIZON_DAYS):
+    elif entry.day > limits.latest:
         errors.append(UserError(f"{path}.date", "TOO_FAR", "Au plus un an à l'avance."))
-    elif document is not None and (reason := closed_on(document, entry.day, departement)):
+    elif reason := limits.closed_on(entry.day):
         errors.append(UserError(f"{path}.date", "CLOSED_DAY", f"La crèche est fermée ce jour-là ({reason})."))
     if not 0 <= entry.places <= 500:
         errors.append(UserError(f"{path}.places", "INVALID_PLACES", "Le nombre de places va de 0 à 500."))

@@ -157,12 +157,10 @@ async def replace_availability_batches(
     as if the batches had been published one after the other."""
     batch_ids = [str(uuid.uuid4()) for _ in batches]
     for turn in _turns(list(zip(batches, batch_ids, strict=True))):
-        await _delete_days(session, [(b.establishment_id, e.day) for b, _ in turn for e in b.entries])
-        rows = [
-            _availability_row(b.establishment_id, e, i, communicated_at, channel, agent_number)
-            for b, i in turn
-            for e in b.entries
-        ]
+        await _delete_days(session, [b for b, _ in turn])
+        rows = _AvailabilityRows(communicated_at, channel, agent_number)
+        for batch, batch_id in turn:
+            rows.add(batch, batch_id)
         await _insert_availabilities(session, rows)
     touched = sorted({b.establishment_id for b in batches})
     if touched:
@@ -190,26 +188,34 @@ def _turns(
     return turns
 
 
-def _availability_row(
-    establishment_id: str,
-    item: NewAvailability,
-    batch_id: str,
-    communicated_at: datetime,
-    channel: Channel,
-    agent_number: str | None,
-) -> dict[str, Any]:
-    return {
-        "establishment_id": establishment_id,
-        "day": item.day,
-        "slot": item.slot.value,
-        "places": item.places,
-        "age_group": item.age_group.value if item.age_group else None,
-        "care_kind": item.care_kind.value,
-        "communicated_at": communicated_at,
-        "channel": channel.value,
-        "batch_id": batch_id,
-        "agent_number": agent_number,
-    }
+class _AvailabilityRows:
+    """The rows of many batches as columns (what ``unnest`` takes), shared values repeated."""
+
+    def __init__(self, communicated_at: datetime, channel: Channel, agent_number: str | None) -> None:
+        self._shared = {"communicated_at": communicated_at, "channel": channel.value, "agent_number": agent_number}
+        self.columns: dict[str, list[Any]] = {
+            name: [] for name in ("establishment_id", "day", "slot", "places", "age_group", "care_kind", "batch_id")
+        }
+
+    def add(self, batch: AvailabilityBatch, batch_id: str) -> None:
+        c, entries = self.columns, batch.entries
+        c["establishment_id"] += [batch.establishment_id] * len(entries)
+        c["batch_id"] += [batch_id] * len(entries)
+        c["day"] += [e.day for e in entries]
+        c["slot"] += [e.slot.value for e in entries]
+        c["places"] += [e.places for e in entries]
+        c["age_group"] += [e.age_group.value if e.age_group else None for e in entries]
+        c["care_kind"] += [e.care_kind.value for e in entries]
+
+    def __len__(self) -> int:
+        return len(self.columns["day"])
+
+    def as_columns(self) -> dict[str, list[Any]]:
+        return {**self.columns, **{name: [value] * len(self) for name, value in self._shared.items()}}
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        columns = self.as_columns()
+        return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 _DELETE_DAYS = text(
@@ -225,32 +231,32 @@ _INSERT_ROWS = text(
 )
 
 
-async def _delete_days(session: AsyncSession, pairs: list[tuple[str, date]]) -> None:
-    """Delete the availabilities of these (establishment, day) pairs: one statement on PostgreSQL."""
-    unique = sorted(set(pairs))
-    if not unique:
-        return
+async def _delete_days(session: AsyncSession, batches: list[AvailabilityBatch]) -> None:
+    """Delete the availabilities of the dates these batches cover: one statement on PostgreSQL."""
+    covered = [(b.establishment_id, sorted({e.day for e in b.entries})) for b in batches]
     if _on_postgresql(session):
-        ids, days = zip(*unique, strict=True)
-        await session.execute(_DELETE_DAYS, {"establishment_ids": list(ids), "days": list(days)})
+        ids = [establishment_id for establishment_id, days in covered for _ in days]
+        days = [day for _, days in covered for day in days]
+        if days:
+            await session.execute(_DELETE_DAYS, {"establishment_ids": ids, "days": days})
         return
-    for establishment_id in sorted({e for e, _ in unique}):
-        days_of = [d for e, d in unique if e == establishment_id]
-        await session.execute(
-            delete(availabilities).where(
-                availabilities.c.establishment_id == establishment_id, availabilities.c.day.in_(days_of)
+    for establishment_id, days in covered:
+        if days:
+            await session.execute(
+                delete(availabilities).where(
+                    availabilities.c.establishment_id == establishment_id, availabilities.c.day.in_(days)
+                )
             )
-        )
 
 
-async def _insert_availabilities(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def _insert_availabilities(session: AsyncSession, rows: _AvailabilityRows) -> None:
     """Insert availability rows: one statement of column arrays on PostgreSQL, an executemany elsewhere."""
-    if not rows:
+    if not len(rows):
         return
     if _on_postgresql(session):
-        await session.execute(_INSERT_ROWS, {name: [row[name] for row in rows] for name in rows[0]})
+        await session.execute(_INSERT_ROWS, rows.as_columns())
     else:
-        await session.execute(availabilities.insert(), rows)
+        await session.execute(availabilities.insert(), rows.as_rows())
 
 
 def _on_postgresql(session: AsyncSession) -> bool:
