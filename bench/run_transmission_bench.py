@@ -9,6 +9,8 @@
   crèches; each run sends one body of N crèches × the days of the next D on which the multi-accueil is open
   (JOURNEE, cancel and replace of the previous run's dates) with a fresh Idempotency-Key. Latency = the POST's
   answer − its start, token already held. Entries refused by a crèche's own closed days are counted, not hidden.
+  cpu_p50_ms: this process's CPU time during the POST (the gateway's Python, the ASGI client, the outbox relay of
+  the previous run's events), PostgreSQL's work not included — less sensitive than latency to a busy machine.
 * not measured here: the publications following within L2 (bench/run_publication_bench.py measures L2).
 
 Writes ``bench/results/<timestamp>-transmission.json`` and the key ``T1`` of ``latest.json`` (unless --no-write).
@@ -125,21 +127,24 @@ async def _measure(arguments: argparse.Namespace, url: str) -> dict[str, Any]:
         form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
         token = (await http.post("/oauth/token", data=form)).json()["access_token"]
         days = _weekdays(arguments.days)
-        latencies, body_bytes, outcome = [], 0, {}
+        latencies, cpu, body_bytes, answer_bytes, outcome = [], [], 0, 0, {}
         for run in range(arguments.runs):
             body = json.dumps(_body(ids, days, run)).encode()
             body_bytes = len(body)
             headers = {"authorization": f"Bearer {token}", "idempotency-key": str(uuid.uuid4()),
                        "content-type": "application/json"}  # fmt: skip
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             answer = await http.post("/transmission/availabilities", content=body, headers=headers, timeout=120)
             latencies.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+            answer_bytes = len(answer.content)
             answer.raise_for_status()
             statuses = [r["status"] for r in answer.json()["results"]]
             outcome = {"accepted": statuses.count("ACCEPTED"), "refused": statuses.count("REFUSED")}
     ordered = sorted(latencies)
     return {
         "establishments": len(ids), "days_sent": len(days), "entries": len(ids) * len(days), "body_bytes": body_bytes,
+        "answer_bytes": answer_bytes, "cpu_p50_ms": round(statistics.median(cpu), 1),
         "runs": len(latencies), "p50_ms": round(statistics.median(ordered), 1),
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1), "max_ms": round(ordered[-1], 1),
         "last_run": outcome,
