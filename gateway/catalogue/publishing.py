@@ -181,3 +181,14 @@ async def _eaje_places(
 
 def _document(stored: Any) -> OperatingInfoDocument:
     return OperatingInfoDocument.model_validate(stored)
+
+
+async def published_document(session: AsyncSession, establishment_id: str) -> OperatingInfoDocument | None:
+    """The establishment's published operating information, which says on which days it is closed."""
+    stored = await session.scalar(
+        select(operating_info_versions.c.document).where(
+            operating_info_versions.c.establishment_id == establishment_id,
+            operating_info_versions.c.status == VersionStatus.PUBLISHED,
+        )
+    )
+    return None if stored is None else _document(stored)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,8 +106,9 @@ async def withdraw_version(
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class NewAvailability:
+class NewAvailability(NamedTuple):
+    """One availability to publish (a named tuple: a transmission builds tens of thousands of them)."""
+
     day: date
     slot: Slot
     places: int
