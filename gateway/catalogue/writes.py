@@ -222,6 +222,8 @@ class _AvailabilityRows:
 _DELETE_DAYS = text(
     "DELETE FROM availabilities AS a USING unnest(CAST(:establishment_ids AS varchar[]), CAST(:days AS date[]))"
     " AS gone(establishment_id, day) WHERE a.establishment_id = gone.establishment_id AND a.day = gone.day"
+    # Redundant, for the planner: the index scan then reads these crèches' rows of these weeks, not the whole table.
+    " AND a.establishment_id = ANY(CAST(:distinct_ids AS varchar[])) AND a.day BETWEEN :first_day AND :last_day"
 )
 
 
@@ -232,7 +234,10 @@ async def _delete_days(session: AsyncSession, batches: list[AvailabilityBatch]) 
         ids = [establishment_id for establishment_id, days in covered for _ in days]
         days = [day for _, days in covered for day in days]
         if days:
-            await session.execute(_DELETE_DAYS, {"establishment_ids": ids, "days": days})
+            distinct_ids = sorted({b.establishment_id for b in batches})
+            bounds = {"first_day": min(days), "last_day": max(days)}
+            parameters = {"establishment_ids": ids, "days": days, "distinct_ids": distinct_ids, **bounds}
+            await session.execute(_DELETE_DAYS, parameters)
         return
     for establishment_id, days in covered:
         if days:
