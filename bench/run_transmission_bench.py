@@ -11,7 +11,9 @@
   answer − its start, token already held. Entries refused by a crèche's own closed days are counted, not hidden.
   cpu_p50_ms: this process's CPU time during the POST (the gateway's Python, the ASGI client, the outbox relay of
   the previous run's events), PostgreSQL's work not included — less sensitive than latency to a busy machine.
-* not measured here: the publications following within L2 (bench/run_publication_bench.py measures L2).
+* relayed_max_ms: after each answer, until the outbox holds no unsent event — the publication events handed to
+  the bus (Kafka in production) — polled every 10 ms; the next run starts after it, so runs do not overlap.
+  Not measured here: their delivery to GraphQL subscribers (L2, bench/run_publication_bench.py).
 
 Writes ``bench/results/<timestamp>-transmission.json`` and the key ``T1`` of ``latest.json`` (unless --no-write).
 """
@@ -121,13 +123,24 @@ async def _grant(app: Any, count: int) -> tuple[list[str], str, str]:
     return ids, found.client_id, found.secret
 
 
+async def _relayed_after(app: Any) -> float:
+    """Milliseconds from now until the outbox holds no unsent event (the relay handed them all to the bus)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < 60:
+        async with app.state.runtime.sessions() as session:
+            if not await session.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")):
+                break
+        await asyncio.sleep(0.01)
+    return (time.perf_counter() - started) * 1000
+
+
 async def _measure(arguments: argparse.Namespace, url: str) -> dict[str, Any]:
     async with gateway_at(url) as http:
         ids, client_id, secret = await _grant(http.app, arguments.establishments)  # type: ignore[attr-defined]
         form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
         token = (await http.post("/oauth/token", data=form)).json()["access_token"]
         days = _weekdays(arguments.days)
-        latencies, cpu, body_bytes, answer_bytes, outcome = [], [], 0, 0, {}
+        latencies, cpu, relayed, body_bytes, answer_bytes, outcome = [], [], [], 0, 0, {}
         for run in range(arguments.runs):
             body = json.dumps(_body(ids, days, run)).encode()
             body_bytes = len(body)
@@ -137,6 +150,7 @@ async def _measure(arguments: argparse.Namespace, url: str) -> dict[str, Any]:
             answer = await http.post("/transmission/availabilities", content=body, headers=headers, timeout=120)
             latencies.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
+            relayed.append(await _relayed_after(http.app))  # type: ignore[attr-defined]
             answer_bytes = len(answer.content)
             answer.raise_for_status()
             statuses = [r["status"] for r in answer.json()["results"]]
@@ -145,6 +159,7 @@ async def _measure(arguments: argparse.Namespace, url: str) -> dict[str, Any]:
     return {
         "establishments": len(ids), "days_sent": len(days), "entries": len(ids) * len(days), "body_bytes": body_bytes,
         "answer_bytes": answer_bytes, "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "relayed_max_ms": round(max(relayed), 1),
         "runs": len(latencies), "p50_ms": round(statistics.median(ordered), 1),
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1), "max_ms": round(ordered[-1], 1),
         "last_run": outcome,
