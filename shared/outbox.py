@@ -93,27 +93,39 @@ async def add_event(session: AsyncSession, table: Table, event: Envelope, signal
 
     An event over :data:`~shared.events.MAX_EVENT_BYTES` is refused here, with the caller's transaction: once
     staged, a message the broker cannot take would stop the relay, and every event behind it, for good."""
-    message = to_wire(event)
-    if len(message.value) > MAX_EVENT_BYTES:
-        raise EventContractError(
-            f"{event.type} would be {len(message.value)} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event"
-        )
-    await session.execute(
-        table.insert().values(
-            event_id=event.id,
-            event_type=event.type,
-            topic=message.topic,
-            message_key=message.key,
-            payload=message.value,
-            headers=[[name, value.decode()] for name, value in message.headers],
-            created_at=datetime.now(UTC),
-        )
-    )
+    await add_events(session, table, [event], signal)
+
+
+async def add_events(
+    session: AsyncSession, table: Table, events: Sequence[Envelope], signal: OutboxSignal | None = None
+) -> None:
+    """Stage ``events`` in the outbox, in this order, with one statement (see :func:`add_event`)."""
+    if not events:
+        return
+    created_at = datetime.now(UTC)
+    await session.execute(table.insert(), [_outbox_row(event, created_at) for event in events])
     if _dialect(session) == "postgresql":
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     if signal is not None and not session.info.get(_WAKE_KEY):
         session.info[_WAKE_KEY] = True
         sa_event.listen(session.sync_session, "after_commit", _wake_on_commit(signal), once=True)
+
+
+def _outbox_row(event: Envelope, created_at: datetime) -> dict[str, Any]:
+    message = to_wire(event)
+    if len(message.value) > MAX_EVENT_BYTES:
+        raise EventContractError(
+            f"{event.type} would be {len(message.value)} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event"
+        )
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "topic": message.topic,
+        "message_key": message.key,
+        "payload": message.value,
+        "headers": [[name, value.decode()] for name, value in message.headers],
+        "created_at": created_at,
+    }
 
 
 def _dialect(session: AsyncSession) -> str:

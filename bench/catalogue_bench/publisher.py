@@ -25,7 +25,7 @@ from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import account_rights
 from gateway.catalogue.calendar import closed_on
-from gateway.catalogue.publishing import NOTICE_DAYS, _published_document
+from gateway.catalogue.publishing import NOTICE_DAYS, published_document
 from gateway.graphql.relay import to_global_id
 from shared.db import create_engine, create_session_factory
 
@@ -88,7 +88,7 @@ async def create_agents(sqlalchemy_url: str, dsn: str, public_key: str, count: i
                     account_rights.insert(),
                     [{"account_id": created.id, "establishment_id": key, "right": "AVAILABILITY"}],
                 )
-                document = await _published_document(session, key)
+                document = await published_document(session, key)
                 start = today() + timedelta(days=NOTICE_DAYS)
                 days = [start + timedelta(days=d) for d in range(WINDOW_DAYS - NOTICE_DAYS)]
                 usable = [d for d in days if document is None or closed_on(document, d, row["departement"]) is None]

@@ -4,6 +4,7 @@ Public holidays of metropolitan France (Code du travail L. 3133-1), plus Vendred
 Alsace-Moselle (départements 57, 67, 68). Easter by the anonymous Gregorian algorithm.
 """
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
 
@@ -42,18 +43,31 @@ def public_holidays(year: int, departement: str = "") -> frozenset[date]:
 
 def closed_on(document: OperatingInfoDocument, day: date, departement: str) -> str | None:
     """Why the establishment is closed on ``day`` according to its published information (in French), or None."""
-    if document.opening_hours and _WEEKDAYS[day.weekday()] not in {slot.day for slot in document.opening_hours}:
-        return f"fermé le {_WEEKDAYS[day.weekday()].label}"
+    return closure_rule(document, departement)(day)
+
+
+def closure_rule(document: OperatingInfoDocument, departement: str) -> Callable[[date], str | None]:
+    """:func:`closed_on` for one establishment, its hours read once: for checking many days."""
+    open_days = {slot.day for slot in document.opening_hours}
     periods = set(document.closure_periods)
-    if ClosurePeriod.JUILLET in periods and day.month == 7:
-        return "fermeture annuelle en juillet"
-    if ClosurePeriod.AOUT in periods and day.month == 8:
-        return "fermeture annuelle en août"
-    if ClosurePeriod.NOEL_NOUVEL_AN in periods and ((day.month, day.day) >= (12, 25) or (day.month, day.day) == (1, 1)):
-        return "fermeture de Noël et du Nouvel an"
-    for closure in document.dated_closures:
-        if closure.start <= day <= closure.end:
-            return f"fermeture : {closure.label or 'période fermée'}"
-    if document.closed_on_public_holidays and day in public_holidays(day.year, departement):
-        return "jour férié"
-    return None
+    dated = list(document.dated_closures)
+
+    def reason(day: date) -> str | None:
+        if open_days and _WEEKDAYS[day.weekday()] not in open_days:
+            return f"fermé le {_WEEKDAYS[day.weekday()].label}"
+        if ClosurePeriod.JUILLET in periods and day.month == 7:
+            return "fermeture annuelle en juillet"
+        if ClosurePeriod.AOUT in periods and day.month == 8:
+            return "fermeture annuelle en août"
+        if ClosurePeriod.NOEL_NOUVEL_AN in periods and (
+            (day.month, day.day) >= (12, 25) or (day.month, day.day) == (1, 1)
+        ):
+            return "fermeture de Noël et du Nouvel an"
+        for closure in dated:
+            if closure.start <= day <= closure.end:
+                return f"fermeture : {closure.label or 'période fermée'}"
+        if document.closed_on_public_holidays and day in public_holidays(day.year, departement):
+            return "jour férié"
+        return None
+
+    return reason

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.documents import OperatingInfoDocument
@@ -106,13 +106,22 @@ async def withdraw_version(
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class NewAvailability:
+class NewAvailability(NamedTuple):
+    """One availability to publish (a named tuple: a transmission builds tens of thousands of them)."""
+
     day: date
     slot: Slot
     places: int
     age_group: AgeGroup | None = None
     care_kind: CareKind = CareKind.OCCASIONNEL
+
+
+@dataclass(frozen=True)
+class AvailabilityBatch:
+    """The availabilities published for one establishment in one go (cancel and replace for the dates covered)."""
+
+    establishment_id: str
+    entries: Sequence[NewAvailability]
 
 
 async def replace_availabilities(
@@ -125,35 +134,134 @@ async def replace_availabilities(
     agent_number: str | None,
 ) -> str:
     """Cancel and replace: the batch replaces what was published for the dates it covers."""
-    batch_id = str(uuid.uuid4())
-    days = sorted({item.day for item in batch})
-    await session.execute(
-        delete(availabilities).where(
-            availabilities.c.establishment_id == establishment_id, availabilities.c.day.in_(days)
-        )
-    )
-    if batch:
-        await session.execute(
-            availabilities.insert(),
-            [
-                {
-                    "establishment_id": establishment_id,
-                    "day": item.day,
-                    "slot": item.slot.value,
-                    "places": item.places,
-                    "age_group": item.age_group.value if item.age_group else None,
-                    "care_kind": item.care_kind.value,
-                    "communicated_at": communicated_at,
-                    "channel": channel.value,
-                    "batch_id": batch_id,
-                    "agent_number": agent_number,
-                }
-                for item in batch
-            ],
-        )
-    await session.execute(
-        update(establishments)
-        .where(establishments.c.id == establishment_id)
-        .values(availability_updated_at=communicated_at)
+    [batch_id] = await replace_availability_batches(
+        session,
+        [AvailabilityBatch(establishment_id, batch)],
+        communicated_at=communicated_at,
+        channel=channel,
+        agent_number=agent_number,
     )
     return batch_id
+
+
+async def replace_availability_batches(
+    session: AsyncSession,
+    batches: Sequence[AvailabilityBatch],
+    *,
+    communicated_at: datetime,
+    channel: Channel,
+    agent_number: str | None,
+) -> list[str]:
+    """Cancel and replace for many establishments at once, with a few set-based statements; returns the batch ids.
+
+    An establishment may come more than once: its later batch replaces the earlier one for the dates they share,
+    as if the batches had been published one after the other."""
+    batch_ids = [str(uuid.uuid4()) for _ in batches]
+    for turn in _turns(list(zip(batches, batch_ids, strict=True))):
+        await _delete_days(session, [b for b, _ in turn])
+        rows = _AvailabilityRows(communicated_at, channel, agent_number)
+        for batch, batch_id in turn:
+            rows.add(batch, batch_id)
+        await _insert_availabilities(session, rows)
+    touched = sorted({b.establishment_id for b in batches})
+    if touched:
+        await session.execute(
+            update(establishments)
+            .where(establishments.c.id.in_(touched))
+            .values(availability_updated_at=communicated_at)
+        )
+    return batch_ids
+
+
+def _turns(
+    batches: list[tuple[AvailabilityBatch, str]],
+) -> list[list[tuple[AvailabilityBatch, str]]]:
+    """Split so that no establishment appears twice in one turn (each turn's deletes precede its inserts)."""
+    turns: list[list[tuple[AvailabilityBatch, str]]] = []
+    seen: list[set[str]] = []
+    for item in batches:
+        depth = sum(1 for ids in seen if item[0].establishment_id in ids)
+        if depth == len(turns):
+            turns.append([])
+            seen.append(set())
+        turns[depth].append(item)
+        seen[depth].add(item[0].establishment_id)
+    return turns
+
+
+class _AvailabilityRows:
+    """The rows of many batches, kept as columns, shared values repeated."""
+
+    def __init__(self, communicated_at: datetime, channel: Channel, agent_number: str | None) -> None:
+        self._shared = {"communicated_at": communicated_at, "channel": channel.value, "agent_number": agent_number}
+        self.columns: dict[str, list[Any]] = {
+            name: [] for name in ("establishment_id", "day", "slot", "places", "age_group", "care_kind", "batch_id")
+        }
+
+    def add(self, batch: AvailabilityBatch, batch_id: str) -> None:
+        c, entries = self.columns, batch.entries
+        c["establishment_id"] += [batch.establishment_id] * len(entries)
+        c["batch_id"] += [batch_id] * len(entries)
+        c["day"] += [e.day for e in entries]
+        c["slot"] += [e.slot.value for e in entries]
+        c["places"] += [e.places for e in entries]
+        c["age_group"] += [e.age_group.value if e.age_group else None for e in entries]
+        c["care_kind"] += [e.care_kind.value for e in entries]
+
+    def __len__(self) -> int:
+        return len(self.columns["day"])
+
+    def as_columns(self) -> dict[str, list[Any]]:
+        return {**self.columns, **{name: [value] * len(self) for name, value in self._shared.items()}}
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        columns = self.as_columns()
+        return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+_DELETE_DAYS = text(
+    "DELETE FROM availabilities AS a USING unnest(CAST(:establishment_ids AS varchar[]), CAST(:days AS date[]))"
+    " AS gone(establishment_id, day) WHERE a.establishment_id = gone.establishment_id AND a.day = gone.day"
+    # Redundant, for the planner: the index scan then reads these crèches' rows of these weeks, not the whole table.
+    " AND a.establishment_id = ANY(CAST(:distinct_ids AS varchar[])) AND a.day BETWEEN :first_day AND :last_day"
+)
+
+
+async def _delete_days(session: AsyncSession, batches: list[AvailabilityBatch]) -> None:
+    """Delete the availabilities of the dates these batches cover: one statement on PostgreSQL."""
+    covered = [(b.establishment_id, sorted({e.day for e in b.entries})) for b in batches]
+    if _on_postgresql(session):
+        ids = [establishment_id for establishment_id, days in covered for _ in days]
+        days = [day for _, days in covered for day in days]
+        if days:
+            distinct_ids = sorted({b.establishment_id for b in batches})
+            bounds = {"first_day": min(days), "last_day": max(days)}
+            parameters = {"establishment_ids": ids, "days": days, "distinct_ids": distinct_ids, **bounds}
+            await session.execute(_DELETE_DAYS, parameters)
+        return
+    for establishment_id, days in covered:
+        if days:
+            await session.execute(
+                delete(availabilities).where(
+                    availabilities.c.establishment_id == establishment_id, availabilities.c.day.in_(days)
+                )
+            )
+
+
+async def _insert_availabilities(session: AsyncSession, rows: _AvailabilityRows) -> None:
+    """Insert availability rows: one COPY on PostgreSQL, an executemany elsewhere."""
+    if not len(rows):
+        return
+    if _on_postgresql(session):
+        # COPY: about a third faster than INSERT … SELECT FROM unnest(…) for 30,000 rows, in the same transaction.
+        columns = rows.as_columns()
+        raw = await (await session.connection()).get_raw_connection()
+        driver: Any = raw.driver_connection
+        records = zip(*columns.values(), strict=True)
+        await driver.copy_records_to_table("availabilities", records=records, columns=list(columns))
+    else:
+        await session.execute(availabilities.insert(), rows.as_rows())
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

@@ -27,7 +27,7 @@ from shared.events import (
     PublicPlace,
     new_event,
 )
-from shared.outbox import OutboxSignal, add_event
+from shared.outbox import OutboxSignal, add_events
 
 PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
 
@@ -57,26 +57,55 @@ async def record_publication(
     session: AsyncSession, data: PublicEvent, *, source: str, signal: OutboxSignal | None
 ) -> Envelope:
     """Give ``data`` its cursor, log it and stage its event; call it last in the publishing transaction."""
-    position = int(
+    [event] = await record_publications(session, [data], source=source, signal=signal)
+    return event
+
+
+async def record_publications(
+    session: AsyncSession, datas: Sequence[PublicEvent], *, source: str, signal: OutboxSignal | None
+) -> list[Envelope]:
+    """Give each of ``datas`` its cursor, in order, log them and stage their events, in three statements.
+
+    Call it last in the publishing transaction (see the module's docstring)."""
+    if not datas:
+        return []
+    last = int(
         await session.scalar(
             update(publication_counter)
             .where(publication_counter.c.id == 1)
-            .values(last_position=publication_counter.c.last_position + 1)
+            .values(last_position=publication_counter.c.last_position + len(datas))
             .returning(publication_counter.c.last_position)
         )
         or 0
     )
-    event = new_event(data, source=source).model_copy(update={"sequence": cursor_of(position)})
+    first = last - len(datas) + 1
+    events = [
+        new_event(data, source=source).model_copy(update={"sequence": cursor_of(position)})
+        for position, data in enumerate(datas, start=first)
+    ]
+    rows = [
+        _log_row(position, event, data, source)
+        for position, (event, data) in enumerate(zip(events, datas, strict=True), start=first)
+    ]
+    await session.execute(publication_log.insert(), rows)
+    await add_events(session, outbox, events, signal)
+    return events
+
+
+def _log_row(position: int, event: Envelope, data: PublicEvent, source: str) -> dict[str, Any]:
     place = data.place
-    await session.execute(
-        publication_log.insert().values(
-            position=position, event_id=event.id, event_type=event.type, establishment_id=str(data.establishment_id),
-            departement=place.departement, commune_insee=place.commune_insee, category=place.category,
-            occurred_at=event.time, source=source, data=_public_data(data),
-        )
-    )  # fmt: skip
-    await add_event(session, outbox, event, signal)
-    return event
+    return {
+        "position": position,
+        "event_id": event.id,
+        "event_type": event.type,
+        "establishment_id": str(data.establishment_id),
+        "departement": place.departement,
+        "commune_insee": place.commune_insee,
+        "category": place.category,
+        "occurred_at": event.time,
+        "source": source,
+        "data": _public_data(data),
+    }
 
 
 def _public_data(data: PublicEvent) -> dict[str, Any]:

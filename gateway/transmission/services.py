@@ -11,8 +11,9 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.catalogue.publishing import publish_availabilities
+from gateway.catalogue.publishing import publish_availability_batches
 from gateway.catalogue.vocabulary import Channel
+from gateway.catalogue.writes import AvailabilityBatch
 from gateway.transmission.clients import TransmissionClient
 from gateway.transmission.payload import MAX_DAYS, EstablishmentTransmission, Transmission, days_spanned
 from gateway.transmission.tables import transmissions
@@ -40,22 +41,30 @@ async def transmit_availabilities(
     now: datetime,
     signal: OutboxSignal | None,
 ) -> list[EstablishmentOutcome]:
-    outcomes = []
-    for index, part in enumerate(transmission.establishments):
-        errors = await _transmit_one(session, client, part, today=today, now=now, signal=signal)
-        outcomes.append(EstablishmentOutcome(part.establishment_id, _under(f"establishments[{index}]", errors)))
-    return outcomes
+    """Validate every establishment's batch first, then write all the accepted ones together."""
+    prepared = [_prepare(client, part) for part in transmission.establishments]
+    errors = [found if isinstance(found, list) else [] for found in prepared]
+    batches = {index: batch for index, batch in enumerate(prepared) if isinstance(batch, AvailabilityBatch)}
+    published = await publish_availability_batches(
+        session,
+        list(batches.values()),
+        agent_number=client.granted_by,
+        channel=Channel.TRANSMISSION_INFORMATISEE,
+        today=today,
+        now=now,
+        signal=signal,
+    )
+    for index, found in zip(batches, published, strict=True):
+        errors[index] = found
+    await _log_transmissions(session, client, [b for i, b in batches.items() if not errors[i]], now=now)
+    return [
+        EstablishmentOutcome(part.establishment_id, _under(f"establishments[{index}]", found))
+        for index, (part, found) in enumerate(zip(transmission.establishments, errors, strict=True))
+    ]
 
 
-async def _transmit_one(
-    session: AsyncSession,
-    client: TransmissionClient,
-    part: EstablishmentTransmission,
-    *,
-    today: date,
-    now: datetime,
-    signal: OutboxSignal | None,
-) -> list[UserError]:
+def _prepare(client: TransmissionClient, part: EstablishmentTransmission) -> AvailabilityBatch | list[UserError]:
+    """The part as a batch to publish, or what refuses it before the publication rules (delegation, 90 days)."""
     establishment_id = _key_of(part.establishment_id)
     if establishment_id is None or establishment_id not in client.establishment_ids:
         message = "Ce logiciel n'a pas reçu délégation pour cet établissement."
@@ -65,28 +74,26 @@ async def _transmit_one(
         return [
             UserError("availabilities", "TOO_MANY_DAYS", f"Au plus {MAX_DAYS} jours par établissement et par envoi.")
         ]
-    errors = await publish_availabilities(
-        session,
-        establishment_id,
-        batch,
-        agent_number=client.granted_by,
-        channel=Channel.TRANSMISSION_INFORMATISEE,
-        today=today,
-        now=now,
-        signal=signal,
-    )
-    if not errors:
-        await session.execute(
-            transmissions.insert().values(
-                id=str(uuid.uuid4()),
-                client_id=client.id,
-                establishment_id=establishment_id,
-                agent_number=client.granted_by,
-                entries=len(batch),
-                transmitted_at=now,
-            )
-        )
-    return errors
+    return AvailabilityBatch(establishment_id, batch)
+
+
+async def _log_transmissions(
+    session: AsyncSession, client: TransmissionClient, accepted: list[AvailabilityBatch], *, now: datetime
+) -> None:
+    if not accepted:
+        return
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "client_id": client.id,
+            "establishment_id": batch.establishment_id,
+            "agent_number": client.granted_by,
+            "entries": len(batch.entries),
+            "transmitted_at": now,
+        }
+        for batch in accepted
+    ]
+    await session.execute(transmissions.insert(), rows)
 
 
 def _key_of(global_id: str) -> str | None:

@@ -21,6 +21,7 @@ from gateway.catalogue.calendar import closed_on
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
 from gateway.catalogue.tables import availabilities
 from gateway.graphql.relay import to_global_id
+from gateway.publications.tables import publication_log
 from gateway.tables import outbox
 from gateway.transmission import clients
 from gateway.transmission.tables import transmission_requests, transmissions
@@ -227,3 +228,65 @@ async def test_two_requests_with_the_same_key_at_the_same_moment_give_one_answer
     assert answered.text == twin
     assert answered.headers["idempotent-replayed"] == "true"
     assert (stored, events) == (0, 0)  # the request's own work was rolled back: nothing published twice
+
+
+def _part(establishment_id: str, *items: tuple[date, str, int]) -> dict[str, Any]:
+    entries = [{"date": day.isoformat(), "slot": slot, "places": places} for day, slot, places in items]
+    return {"establishmentId": to_global_id("Establishment", establishment_id), "availabilities": entries}
+
+
+async def _rows(session: Any) -> set[tuple[Any, ...]]:
+    a = availabilities.c
+    query = select(a.establishment_id, a.day, a.slot, a.places, a.channel, a.agent_number, a.batch_id)
+    return set((await session.execute(query)).all())
+
+
+async def test_a_mixed_transmission_gives_the_rows_and_events_of_its_establishments_one_after_the_other(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """Good, refused, not delegated, and the same crèche twice: the later part replaces the earlier's shared date."""
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    d0, d1, d2 = open_days(today, 3)
+    client_id, secret = await _grant(gateway)
+    token = (await _token(gateway, client_id, secret)).json()["access_token"]
+    body = {
+        "establishments": [
+            _part(MULTI_ACCUEIL, (d0, "JOURNEE", 2), (d0, "MATIN", 1), (d1, "JOURNEE", 2)),
+            _part(MICRO_CRECHE, (d0, "JOURNEE", 1), (today, "JOURNEE", 1)),
+            _part(str(uuid.uuid4()), (d0, "JOURNEE", 1)),
+            _part(MULTI_ACCUEIL, (d1, "JOURNEE", 5), (d2, "APRES_MIDI", 3)),
+        ]
+    }
+    app: Any = gateway.app  # type: ignore[attr-defined]
+    async with app.state.runtime.sessions() as session:
+        before = await _rows(session)
+    answer = await _transmit(gateway, token, "envoi-mixte", body)
+    async with app.state.runtime.sessions() as session:
+        after = await _rows(session)
+        log = publication_log.c
+        logged = (
+            await session.execute(select(log.position, log.establishment_id, log.data).order_by(log.position))
+        ).all()
+        events = (await session.execute(select(outbox.c.headers, outbox.c.payload).order_by(outbox.c.seq))).all()
+        sent = (await session.execute(select(transmissions.c.establishment_id, transmissions.c.entries))).all()
+
+    assert [r["status"] for r in answer.json()["results"]] == ["ACCEPTED", "REFUSED", "REFUSED", "ACCEPTED"]
+    assert [e["code"] for e in answer.json()["results"][2]["errors"]] == ["NOT_DELEGATED"]
+    kept = {r for r in before if r[0] != MULTI_ACCUEIL or r[1] not in {d0, d1, d2}}
+    added = after - kept
+    assert kept <= after  # the refused crèche and the other dates are untouched
+    assert {r[:6] for r in added} == {
+        (MULTI_ACCUEIL, d0, "JOURNEE", 2, "TRANSMISSION_INFORMATISEE", AGENT),
+        (MULTI_ACCUEIL, d0, "MATIN", 1, "TRANSMISSION_INFORMATISEE", AGENT),
+        (MULTI_ACCUEIL, d1, "JOURNEE", 5, "TRANSMISSION_INFORMATISEE", AGENT),
+        (MULTI_ACCUEIL, d2, "APRES_MIDI", 3, "TRANSMISSION_INFORMATISEE", AGENT),
+    }
+    assert len(added) == 4
+    assert len({r[6] for r in added}) == 2  # one batch id per accepted part
+    published = logged[-2:]
+    assert [p.establishment_id for p in published] == [MULTI_ACCUEIL, MULTI_ACCUEIL]
+    assert published[1].position == published[0].position + 1
+    assert [[a["places"] for a in p.data["availabilities"]] for p in published] == [[2, 1, 2], [5, 3]]
+    sequences = [dict(headers).get("ce_sequence") for headers, _ in events[-2:]]
+    assert sequences == [str(p.position) for p in published]
+    assert sorted(sent) == [(MULTI_ACCUEIL, 2), (MULTI_ACCUEIL, 3)]
