@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.transmission import credentials
@@ -20,6 +20,20 @@ class TransmissionClient:
     establishment_ids: frozenset[str]
     granted_by: str
     """The delegating agent's number (art. 3-4), recorded with each transmission."""
+
+
+@dataclass(frozen=True)
+class GrantedClient:
+    """A client as its provider and Caf see it in the list: never its secret."""
+
+    id: str
+    name: str
+    provider_id: str
+    establishment_ids: list[str]
+    granted_by: str
+    granted_at: datetime
+    rotated_at: datetime | None
+    revoked_at: datetime | None
 
 
 async def grant_client(
@@ -112,3 +126,14 @@ async def provider_of_client(session: AsyncSession, client_id: str) -> str | Non
         select(transmission_clients.c.provider_id).where(transmission_clients.c.id == client_id)
     )
     return None if found is None else str(found)
+
+
+async def list_clients(session: AsyncSession, providers: Select[tuple[str]] | Sequence[str]) -> list[GrantedClient]:
+    """The clients granted for these providers (a list or a query of ids), live ones first, newest first."""
+    c = transmission_clients.c
+    rows = await session.execute(
+        select(c.id, c.name, c.provider_id, c.establishment_ids, c.granted_by, c.granted_at, c.rotated_at, c.revoked_at)
+        .where(c.provider_id.in_(providers))
+        .order_by(c.revoked_at.is_not(None), c.granted_at.desc(), c.id)
+    )
+    return [GrantedClient(*row) for row in rows]
