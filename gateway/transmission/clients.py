@@ -1,5 +1,5 @@
-"""Use cases of a provider agent (or its Caf) on transmission clients: grant, rotate the secret, revoke; and the
-token endpoint's check of client credentials (RFC 6749 §4.4)."""
+"""Use cases of a provider agent (or its Caf) on transmission clients: grant, rotate the secret, revoke, list; and
+what the token endpoint (RFC 6749 §4.4) and the transmission endpoint read and write of clients and tokens."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,16 +84,19 @@ async def revoke_client(session: AsyncSession, client_id: str, *, agent_number: 
     return bool(changed.rowcount)  # type: ignore[attr-defined]
 
 
-async def issue_token(session: AsyncSession, client_id: str, secret: str, *, now: datetime) -> str | None:
-    """A short-lived bearer token for a live client presenting its current secret, else None."""
-    stored = await session.scalar(
-        select(transmission_clients.c.secret_digest).where(
-            transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None)
-        )
+async def get_secret_digest(session: AsyncSession, client_id: str) -> str | None:
+    """The digest of a live client's current secret, its row locked until the transaction ends: a rotation or a
+    revocation waits for the token being issued, then removes it with the others."""
+    found = await session.scalar(
+        select(transmission_clients.c.secret_digest)
+        .where(transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None))
+        .with_for_update()
     )
-    if stored is None or not credentials.matches(secret, stored):
-        return None
-    token = credentials.new_token()
+    return None if found is None else str(found)
+
+
+async def add_token(session: AsyncSession, client_id: str, token: str, *, now: datetime) -> None:
+    """Keep a token issued to the client (its SHA-256 and expiry); drop the expired ones."""
     expires_at = now + timedelta(seconds=credentials.TOKEN_LIFETIME_SECONDS)
     await session.execute(
         transmission_tokens.insert().values(
@@ -101,7 +104,6 @@ async def issue_token(session: AsyncSession, client_id: str, secret: str, *, now
         )
     )
     await session.execute(transmission_tokens.delete().where(transmission_tokens.c.expires_at < now))
-    return token
 
 
 async def client_of_token(session: AsyncSession, token: str, *, now: datetime) -> TransmissionClient | None:

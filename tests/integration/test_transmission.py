@@ -23,6 +23,7 @@ from gateway.catalogue.tables import availabilities
 from gateway.graphql.relay import to_global_id
 from gateway.tables import outbox
 from gateway.transmission import clients
+from gateway.transmission.endpoints import OAUTH_ERRORS
 from gateway.transmission.tables import transmission_requests, transmissions
 from tests.catalogue_data import create_pg_database
 from tests.conftest import Stack, drop_databases
@@ -175,9 +176,17 @@ async def test_a_rotated_secret_replaces_the_old_one(gateway: httpx.AsyncClient)
         "/oauth/token",
         data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": rotated.secret},
     )
+    old_posted = await gateway.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    )
     assert old.status_code == 401
+    assert old.headers["www-authenticate"].startswith("Basic")
+    assert old.headers["cache-control"] == "no-store"
+    assert old.json() == {"error": "invalid_client", "error_description": OAUTH_ERRORS["invalid_client"]}
+    assert (old_posted.status_code, old_posted.json()["error"]) == (401, "invalid_client")  # either method: 401
     assert posted.status_code == 200
     assert posted.json()["token_type"] == "Bearer"
+    assert posted.headers["cache-control"] == "no-store"
 
 
 async def test_two_requests_with_the_same_key_at_the_same_moment_give_one_answer(gateway: httpx.AsyncClient) -> None:
