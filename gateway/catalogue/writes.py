@@ -154,6 +154,18 @@ async def replace_availabilities(
     await session.execute(
         update(establishments)
         .where(establishments.c.id == establishment_id)
-        .values(availability_updated_at=communicated_at)
+        .values(
+            availability_updated_at=communicated_at, availability_channel=channel.value, availability_stale_after=None
+        )
     )
     return batch_id
+
+
+async def set_availability_deadline(session: AsyncSession, establishment_id: str, stale_after: datetime) -> None:
+    """When the published availabilities turn « périmées » if nothing new comes, where the weekly rule of the
+    manual channel is not the one (see :func:`domain.transmission_deadline`)."""
+    await session.execute(
+        update(establishments)
+        .where(establishments.c.id == establishment_id)
+        .values(availability_stale_after=stale_after)
+    )

@@ -2,17 +2,22 @@
 
 Each establishment is atomic: a bad entry refuses that establishment's batch (with per-entry errors), not the
 others'. An accepted batch goes through the same rules and publication events as manual entry, with the channel
-TRANSMISSION_INFORMATISEE and the delegating agent's number (art. 3-4), and is logged with the client.
+TRANSMISSION_INFORMATISEE and the delegating agent's number (art. 3-4), and is logged with the client; the log
+sets when the establishment's availabilities turn « périmées » under the rule of three
+(:func:`gateway.catalogue.domain.transmission_deadline`).
 """
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.catalogue.domain import RULE_OF_THREE_WINDOW, transmission_deadline
 from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.vocabulary import Channel
+from gateway.catalogue.writes import set_availability_deadline
 from gateway.transmission.clients import TransmissionClient
 from gateway.transmission.payload import MAX_DAYS, EstablishmentTransmission, Transmission, days_spanned
 from gateway.transmission.tables import transmissions
@@ -86,7 +91,19 @@ async def _transmit_one(
                 transmitted_at=now,
             )
         )
+        recent = await list_transmission_times(session, establishment_id, since=now - RULE_OF_THREE_WINDOW)
+        await set_availability_deadline(session, establishment_id, transmission_deadline(recent, now))
     return errors
+
+
+async def list_transmission_times(session: AsyncSession, establishment_id: str, *, since: datetime) -> list[datetime]:
+    """When the establishment's accepted transmissions came since ``since`` (the one just made included)."""
+    found = await session.scalars(
+        select(transmissions.c.transmitted_at).where(
+            transmissions.c.establishment_id == establishment_id, transmissions.c.transmitted_at >= since
+        )
+    )
+    return list(found)
 
 
 def _key_of(global_id: str) -> str | None:
