@@ -132,6 +132,7 @@ def take_all(running: Embedded, out: Path) -> None:
         operating_info(page, shoot, running)
         go(page, "Historique")
         shoot("09-historique")
+        delegate_to_a_software(page, shoot)
         page.get_by_role("link", name="Mon compte").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
         shoot("10-mon-compte")
@@ -164,6 +165,15 @@ class Shooter:
 def go(page: Page, link: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(link)
+
+
+def delegate_to_a_software(page: Page, shoot: Shooter) -> None:
+    go(page, "Logiciels de transmission")
+    page.get_by_label("Nom du logiciel").fill("Logiciel Petits Pas")
+    page.locator("label", has_text="Multi-accueil Les P'tits Mineurs").click()
+    page.get_by_role("button", name="Déléguer et afficher les identifiants").click()
+    expect(page.locator("#secret-affiche")).to_be_visible()
+    shoot("12-logiciels-de-transmission")
 
 
 def availabilities(page: Page, shoot: Shooter) -> None:

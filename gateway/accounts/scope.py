@@ -97,3 +97,13 @@ async def agent_names(session: AsyncSession, agent_numbers: Sequence[str]) -> di
         )
     )
     return {str(number): f"{first} {last}" for number, first, last in rows}
+
+
+async def provider_agent_numbers(session: AsyncSession, agent_numbers: Sequence[str]) -> dict[str, str]:
+    """The provider of each provider agent among ``agent_numbers`` (deactivated ones too); Caf agents are left out."""
+    rows = await session.execute(
+        select(accounts.c.agent_number, accounts.c.provider_id).where(
+            accounts.c.agent_number.in_(sorted(set(agent_numbers))), accounts.c.provider_id.is_not(None)
+        )
+    )
+    return {str(number): str(provider) for number, provider in rows}

@@ -174,8 +174,14 @@ def _first_staleness(members: Sequence[Member], row: CTE | Subquery) -> ColumnEl
     if not _selects(members, "availabilityStatus"):
         return None
     now = bindparam("now", type_=DateTime(timezone=True), required=True)
-    turns = row.c.availability_updated_at + literal(STALE_AFTER, Interval)
+    turns = _stale_after(row)
     return select(func.min(turns)).select_from(row).where(turns > now).scalar_subquery()
+
+
+def _stale_after(row: CTE | Subquery) -> ColumnElement[datetime]:
+    """:func:`domain.stale_after` of the row."""
+    weekly = row.c.availability_updated_at + literal(STALE_AFTER, Interval)
+    return func.coalesce(row.c.availability_stale_after, weekly)
 
 
 # ---- JSON text building blocks -------------------------------------------------------------------------------
@@ -629,7 +635,7 @@ def _availability_status(members: Sequence[Member], row: CTE | Subquery) -> Json
     c = row.c
     updated = c.availability_updated_at
     now = bindparam("now", type_=DateTime(timezone=True), required=True)
-    stale = now - updated > literal(STALE_AFTER, Interval)
+    stale = now > _stale_after(row)
     state = case(
         (updated.is_(None), AvailabilityState.NON_RENSEIGNEES.value),
         (stale, AvailabilityState.PERIMEES.value),

@@ -5,7 +5,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from gateway.catalogue.documents import OpeningSlot, OperatingInfoDocument
 from gateway.catalogue.vocabulary import AvailabilityState, ClosurePeriod, EajeType, SizeClass, Weekday
@@ -14,6 +15,9 @@ INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 POSTAL_CODE = re.compile(r"^\d{5}$")
 DEPARTEMENT_CODE = re.compile(r"^(?:\d{2}|2[AB]|97[1-6])$")
 STALE_AFTER = timedelta(days=7)
+RULE_OF_THREE_WINDOW = timedelta(days=7)
+"""The seven days (Europe/Paris, today included) in which an automated channel must update three times."""
+PARIS = ZoneInfo("Europe/Paris")
 EARTH_KM_PER_DEGREE = 111.195
 
 
@@ -99,10 +103,36 @@ class AvailabilitySummary:
     next_date: date | None
 
 
+def stale_after(last_update: datetime, deadline: datetime | None) -> datetime:
+    """After this instant the availabilities are « périmées »: a week after the last update (manual entry, arrêté
+    of 31 August 2021: « au moins une fois par semaine »), or the automated channel's ``deadline`` when set."""
+    return deadline if deadline is not None else last_update + STALE_AFTER
+
+
+def transmission_deadline(transmission_times: Iterable[datetime], now: datetime) -> datetime:
+    """``stale_after`` of an establishment whose last update came by computerised transmission.
+
+    The arrêté of 31 August 2021 asks automated transmissions to update « au moins trois fois par semaine »: three
+    transmissions on three distinct days (Europe/Paris) of the last seven, today included — three calls within a
+    minute are one update. Fresh until the third most recent of those days leaves the seven-day window (and never
+    longer than the weekly rule); with fewer than three, « périmées » at once.
+    """
+    days = sorted({moment.astimezone(PARIS).date() for moment in transmission_times}, reverse=True)
+    if len(days) < 3 or days[2] <= now.astimezone(PARIS).date() - RULE_OF_THREE_WINDOW:
+        return now
+    leaves = datetime.combine(days[2] + RULE_OF_THREE_WINDOW, time(0), PARIS)
+    return min(leaves, now + STALE_AFTER)
+
+
 def availability_state(
-    upcoming: Iterable[tuple[date, int]], last_update: datetime | None, now: datetime, today: date | None = None
+    upcoming: Iterable[tuple[date, int]],
+    last_update: datetime | None,
+    now: datetime,
+    today: date | None = None,
+    *,
+    deadline: datetime | None = None,
 ) -> AvailabilitySummary:
-    """« Disponibilités non renseignées » without any, « périmées » when not updated for more than a week.
+    """« Disponibilités non renseignées » without any, « périmées » after :func:`stale_after`.
 
     ``today`` is the local date (Europe/Paris for the gateway); it defaults to ``now``'s date.
     """
@@ -112,7 +142,7 @@ def availability_state(
     free = [(day, places) for day, places in upcoming if places > 0 and day >= first_day]
     total = sum(places for _, places in free)
     next_date = min((day for day, _ in free), default=None)
-    if now - last_update > STALE_AFTER:
+    if now > stale_after(last_update, deadline):
         return AvailabilitySummary(AvailabilityState.PERIMEES, total, next_date)
     state = AvailabilityState.DISPONIBLE if total else AvailabilityState.COMPLET
     return AvailabilitySummary(state, total, next_date)

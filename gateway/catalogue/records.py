@@ -77,6 +77,9 @@ class EstablishmentRecord:
     website: str | None
     capacity: int | None
     availability_updated_at: datetime | None
+    availability_channel: Channel | None
+    availability_stale_after: datetime | None
+    """Set by the automated channel's rule of three; None: the weekly rule (``domain.stale_after``)."""
     next_free_day: date | None
     free_places_soon: int
     provider: ProviderRecord

@@ -265,6 +265,8 @@ def _establishment(row: Any, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
         website=row.website,
         capacity=row.capacity,
         availability_updated_at=_aware(row.availability_updated_at),
+        availability_channel=Channel(row.availability_channel) if row.availability_channel else None,
+        availability_stale_after=_aware(row.availability_stale_after),
         next_free_day=_as_date(row.next_free_day),
         free_places_soon=int(row.free_places_soon or 0),
         provider=ProviderRecord(

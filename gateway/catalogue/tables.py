@@ -110,6 +110,8 @@ establishments = Table(
     Column("website", String(500), nullable=True),
     Column("capacity", Integer, nullable=True),
     Column("availability_updated_at", DateTime(timezone=True), nullable=True),
+    Column("availability_channel", String(30), nullable=True),
+    Column("availability_stale_after", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_on", Date, nullable=True),
     Column("closure_reason", Text, nullable=True),

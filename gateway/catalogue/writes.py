@@ -5,12 +5,12 @@ the derived OpenStreetMap hours and age bounds used by searches.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.catalogue.documents import OperatingInfoDocument
@@ -168,9 +168,25 @@ async def replace_availability_batches(
         await session.execute(
             update(establishments)
             .where(establishments.c.id.in_(touched))
-            .values(availability_updated_at=communicated_at)
+            .values(
+                availability_updated_at=communicated_at,
+                availability_channel=channel.value,
+                availability_stale_after=None,
+            )
         )
     return batch_ids
+
+
+async def set_availability_deadlines(session: AsyncSession, stale_after: Mapping[str, datetime]) -> None:
+    """When each establishment's published availabilities turn « périmées » if nothing new comes, where the weekly
+    rule of the manual channel is not the one (see :func:`domain.transmission_deadline`); one executemany."""
+    if stale_after:
+        await session.execute(
+            update(establishments)
+            .where(establishments.c.id == bindparam("establishment_id"))
+            .values(availability_stale_after=bindparam("stale_after")),
+            [{"establishment_id": key, "stale_after": moment} for key, moment in stale_after.items()],
+        )
 
 
 def _turns(

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.catalogue.domain import STALE_AFTER, availability_state, size_class
+from gateway.catalogue.domain import availability_state, size_class, stale_after
 from gateway.catalogue.records import EstablishmentRecord
 from gateway.catalogue.vocabulary import LABELS
 from gateway.graphql.enums import (
@@ -80,16 +80,19 @@ class Establishment(Node):
             return None
         record = self.record
         upcoming = [(record.next_free_day, record.free_places_soon)] if record.next_free_day else []
-        now = datetime.now(UTC)
-        summary = availability_state(upcoming, record.availability_updated_at, now, today=info.context.today)
-        if record.availability_updated_at is not None and record.availability_updated_at + STALE_AFTER > now:
-            valid_until(record.availability_updated_at + STALE_AFTER)  # then « périmées »: a cached answer expires
+        now, updated, deadline = datetime.now(UTC), record.availability_updated_at, record.availability_stale_after
+        summary = availability_state(upcoming, updated, now, today=info.context.today, deadline=deadline)
+        turns = None if updated is None else stale_after(updated, deadline)
+        if turns is not None and turns > now:
+            valid_until(turns)  # then « périmées »: a cached answer expires
         return AvailabilityStatus(
             state=summary.state,
             label=LABELS[summary.state],
             free_places=record.free_places_soon,
             next_date=summary.next_date,
-            updated_at=record.availability_updated_at,
+            updated_at=updated,
+            channel=record.availability_channel,
+            stale_after=turns,
         )
 
     @strawberry.field(description="Places disponibles publiées entre deux dates (14 jours par défaut, 92 au plus).")

@@ -16,7 +16,7 @@ from gateway.graphql.scope import ScopeQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
 from gateway.graphql.subscriptions import PublicationQueries, Subscription
-from gateway.graphql.transmission import TransmissionMutations
+from gateway.graphql.transmission import TransmissionMutations, TransmissionQueries
 from gateway.graphql.types import Caf, Commune, Provider
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
@@ -33,6 +33,7 @@ class Query(
     IntegratorQueries,
     RegisterQueries,
     SessionQueries,
+    TransmissionQueries,
 ):
     pass
 

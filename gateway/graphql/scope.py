@@ -27,8 +27,8 @@ class Right:
 @strawberry.type(description="Un établissement sur lequel l'agent a des droits.")
 class HeldEstablishment:
     establishment: Establishment = strawberry.field(
-        description="L'établissement : sa fraîcheur se lit dans availabilityStatus (état, dernière mise à jour) et "
-        "operatingInfo.publishedAt."
+        description="L'établissement : sa fraîcheur se lit dans availabilityStatus (état, dernière mise à jour, canal "
+        "et échéance selon sa règle) et operatingInfo.publishedAt."
     )
     rights: list[Right]
 

@@ -128,3 +128,11 @@ class AvailabilityStatus:
     free_places: int = strawberry.field(description="Places libres cumulées sur les 14 prochains jours.")
     next_date: date | None = strawberry.field(description="Prochain jour avec des places libres.")
     updated_at: datetime | None = strawberry.field(description="Dernière mise à jour des disponibilités.")
+    channel: Channel | None = strawberry.field(
+        description="Canal de la dernière mise à jour : sa règle de fraîcheur s'applique (voir staleAfter)."
+    )
+    stale_after: datetime | None = strawberry.field(
+        description="Sans nouvelle mise à jour, les disponibilités sont « périmées » après cet instant : une semaine "
+        "après la dernière en saisie manuelle ; en transmission informatisée, dès que les sept derniers jours "
+        "comptent moins de trois jours avec une transmission (arrêté du 31 août 2021)."
+    )

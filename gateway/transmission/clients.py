@@ -1,11 +1,11 @@
-"""Use cases of a provider agent (or its Caf) on transmission clients: grant, rotate the secret, revoke; and the
-token endpoint's check of client credentials (RFC 6749 §4.4)."""
+"""Use cases of a provider agent (or its Caf) on transmission clients: grant, rotate the secret, revoke, list; and
+what the token endpoint (RFC 6749 §4.4) and the transmission endpoint read and write of clients and tokens."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.transmission import credentials
@@ -20,6 +20,20 @@ class TransmissionClient:
     establishment_ids: frozenset[str]
     granted_by: str
     """The delegating agent's number (art. 3-4), recorded with each transmission."""
+
+
+@dataclass(frozen=True)
+class GrantedClient:
+    """A client as its provider and Caf see it in the list: never its secret."""
+
+    id: str
+    name: str
+    provider_id: str
+    establishment_ids: list[str]
+    granted_by: str
+    granted_at: datetime
+    rotated_at: datetime | None
+    revoked_at: datetime | None
 
 
 async def grant_client(
@@ -70,16 +84,19 @@ async def revoke_client(session: AsyncSession, client_id: str, *, agent_number: 
     return bool(changed.rowcount)  # type: ignore[attr-defined]
 
 
-async def issue_token(session: AsyncSession, client_id: str, secret: str, *, now: datetime) -> str | None:
-    """A short-lived bearer token for a live client presenting its current secret, else None."""
-    stored = await session.scalar(
-        select(transmission_clients.c.secret_digest).where(
-            transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None)
-        )
+async def get_secret_digest(session: AsyncSession, client_id: str) -> str | None:
+    """The digest of a live client's current secret, its row locked until the transaction ends: a rotation or a
+    revocation waits for the token being issued, then removes it with the others."""
+    found = await session.scalar(
+        select(transmission_clients.c.secret_digest)
+        .where(transmission_clients.c.id == client_id, transmission_clients.c.revoked_at.is_(None))
+        .with_for_update()
     )
-    if stored is None or not credentials.matches(secret, stored):
-        return None
-    token = credentials.new_token()
+    return None if found is None else str(found)
+
+
+async def add_token(session: AsyncSession, client_id: str, token: str, *, now: datetime) -> None:
+    """Keep a token issued to the client (its SHA-256 and expiry); drop the expired ones."""
     expires_at = now + timedelta(seconds=credentials.TOKEN_LIFETIME_SECONDS)
     await session.execute(
         transmission_tokens.insert().values(
@@ -87,7 +104,6 @@ async def issue_token(session: AsyncSession, client_id: str, secret: str, *, now
         )
     )
     await session.execute(transmission_tokens.delete().where(transmission_tokens.c.expires_at < now))
-    return token
 
 
 async def client_of_token(session: AsyncSession, token: str, *, now: datetime) -> TransmissionClient | None:
@@ -112,3 +128,14 @@ async def provider_of_client(session: AsyncSession, client_id: str) -> str | Non
         select(transmission_clients.c.provider_id).where(transmission_clients.c.id == client_id)
     )
     return None if found is None else str(found)
+
+
+async def list_clients(session: AsyncSession, providers: Select[tuple[str]] | Sequence[str]) -> list[GrantedClient]:
+    """The clients granted for these providers (a list or a query of ids), live ones first, newest first."""
+    c = transmission_clients.c
+    rows = await session.execute(
+        select(c.id, c.name, c.provider_id, c.establishment_ids, c.granted_by, c.granted_at, c.rotated_at, c.revoked_at)
+        .where(c.provider_id.in_(providers))
+        .order_by(c.revoked_at.is_not(None), c.granted_at.desc(), c.id)
+    )
+    return [GrantedClient(*row) for row in rows]

@@ -1,5 +1,6 @@
 """HTTP face of computerised transmission: ``POST /oauth/token`` (RFC 6749 §4.4) and
 ``POST /transmission/availabilities`` (bearer token, ``Idempotency-Key`` header). Described in docs/transmission.md.
+The token grant itself is Authlib's (:mod:`gateway.transmission.token_server`).
 
 REST rather than GraphQL for the bulk call: 500 establishments × 90 days is ~45,000 entries (~3 MB of JSON); a
 plain JSON body is validated by pydantic once, without the GraphQL layer's per-field cost, and the idempotency
@@ -22,6 +23,7 @@ from gateway.transmission import clients, credentials, idempotency
 from gateway.transmission.idempotency import RecordedAnswer
 from gateway.transmission.payload import Transmission
 from gateway.transmission.services import EstablishmentOutcome, transmit_availabilities
+from gateway.transmission.token_server import PresentedClient, TokenRequest, TokenServer, presented_client_id
 from shared.runtime import ServiceRuntime
 
 TRANSMISSION_PATH = "/transmission/availabilities"
@@ -37,6 +39,16 @@ def _oauth_error(code: str, description: str, status: int = 400) -> JSONResponse
     return JSONResponse({"error": code, "error_description": description}, status, headers=headers)
 
 
+OAUTH_ERRORS = {
+    "invalid_client": "Client inconnu ou révoqué, secret erroné, ou identifiants absents ou présentés deux fois.",
+    "unsupported_grant_type": "Seul grant_type=client_credentials est accepté.",
+    "invalid_scope": f"Seule la portée « {credentials.SCOPE} » existe.",
+}
+"""RFC 6749 §5.2 codes, with our descriptions in place of Authlib's."""
+_ERROR_STATUS = {"invalid_client": 401}
+"""Every refused client authentication answers 401 with a challenge, whichever method it used (§5.2 allows it)."""
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status, headers=NO_STORE)
 
@@ -45,27 +57,22 @@ def transmission_routes(runtime_of: Callable[[Request], ServiceRuntime], today: 
     async def token(request: Request) -> Response:
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return _oauth_error("invalid_request", "Corps attendu : application/x-www-form-urlencoded.")
-        form = token_request_fields(await request.body())
-        if form.get("grant_type") != "client_credentials":
-            return _oauth_error("unsupported_grant_type", "Seul grant_type=client_credentials est accepté.")
-        scope = form.get("scope") or credentials.SCOPE
-        if scope != credentials.SCOPE:
-            return _oauth_error("invalid_scope", f"Seule la portée « {credentials.SCOPE} » existe.")
-        presented = _client_credentials(request.headers.get("authorization"), form)
-        if presented is None:
-            return _oauth_error("invalid_client", "Identifiants du client absents ou présentés deux fois.", 401)
+        # TLS ends at the reverse proxy, as for every other route: Authlib's « https only » check is not ours to make.
+        uri = str(request.url.replace(scheme="https"))
+        oauth_request = TokenRequest(uri, request.headers, token_request_fields(await request.body()))
+        client_id = presented_client_id(oauth_request)
         runtime = runtime_of(request)
         async with runtime.sessions() as session, session.begin():
-            issued = await clients.issue_token(session, *presented, now=datetime.now(UTC))
-        if issued is None:
-            return _oauth_error("invalid_client", "Client inconnu, révoqué ou secret erroné.", 401)
-        answer = {
-            "access_token": issued,
-            "token_type": "Bearer",
-            "expires_in": credentials.TOKEN_LIFETIME_SECONDS,
-            "scope": credentials.SCOPE,
-        }
-        return JSONResponse(answer, headers=NO_STORE)
+            digest = None if client_id is None else await clients.get_secret_digest(session, client_id)
+            server = TokenServer(None if client_id is None or digest is None else PresentedClient(client_id, digest))
+            status, body = server.create_token_response(oauth_request)
+            if status == 200 and client_id is not None:
+                await clients.add_token(session, client_id, server.issued[0]["access_token"], now=datetime.now(UTC))
+        if status != 200:
+            code = str(body.get("error", "invalid_request"))
+            described = OAUTH_ERRORS.get(code, "Requête de jeton invalide.")
+            return _oauth_error(code, described, _ERROR_STATUS.get(code, 400))
+        return JSONResponse(body, headers=NO_STORE)
 
     async def availabilities(request: Request) -> Response:
         token = credentials.bearer_token(request.headers.get("authorization"))
@@ -123,17 +130,6 @@ def token_request_fields(body: bytes) -> dict[str, str]:
     except ValueError:  # more fields than any token request has
         return {}
     return {name: values[0] for name, values in fields.items() if len(values) == 1}
-
-
-def _client_credentials(authorization: str | None, form: dict[str, str]) -> tuple[str, str] | None:
-    """client_secret_basic or client_secret_post, never both (RFC 6749 §2.3)."""
-    basic = credentials.basic_credentials(authorization)
-    posted_id, posted_secret = form.get("client_id"), form.get("client_secret")
-    if basic is not None:
-        return None if posted_secret is not None else basic
-    if posted_id is not None and posted_secret is not None:
-        return posted_id, posted_secret
-    return None
 
 
 def _replay(earlier: RecordedAnswer, digest: str) -> Response:

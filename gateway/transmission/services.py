@@ -2,18 +2,22 @@
 
 Each establishment is atomic: a bad entry refuses that establishment's batch (with per-entry errors), not the
 others'. An accepted batch goes through the same rules and publication events as manual entry, with the channel
-TRANSMISSION_INFORMATISEE and the delegating agent's number (art. 3-4), and is logged with the client.
+TRANSMISSION_INFORMATISEE and the delegating agent's number (art. 3-4), and is logged with the client; the log
+sets when the establishment's availabilities turn « périmées » under the rule of three
+(:func:`gateway.catalogue.domain.transmission_deadline`).
 """
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.catalogue.domain import RULE_OF_THREE_WINDOW, transmission_deadline
 from gateway.catalogue.publishing import publish_availability_batches
 from gateway.catalogue.vocabulary import Channel
-from gateway.catalogue.writes import AvailabilityBatch
+from gateway.catalogue.writes import AvailabilityBatch, set_availability_deadlines
 from gateway.transmission.clients import TransmissionClient
 from gateway.transmission.payload import MAX_DAYS, EstablishmentTransmission, Transmission, days_spanned
 from gateway.transmission.tables import transmissions
@@ -56,7 +60,9 @@ async def transmit_availabilities(
     )
     for index, found in zip(batches, published, strict=True):
         errors[index] = found
-    await _log_transmissions(session, client, [b for i, b in batches.items() if not errors[i]], now=now)
+    accepted = [b for i, b in batches.items() if not errors[i]]
+    await _log_transmissions(session, client, accepted, now=now)
+    await _set_deadlines(session, sorted({b.establishment_id for b in accepted}), now=now)
     return [
         EstablishmentOutcome(part.establishment_id, _under(f"establishments[{index}]", found))
         for index, (part, found) in enumerate(zip(transmission.establishments, errors, strict=True))
@@ -94,6 +100,24 @@ async def _log_transmissions(
         for batch in accepted
     ]
     await session.execute(transmissions.insert(), rows)
+
+
+async def _set_deadlines(session: AsyncSession, establishment_ids: list[str], *, now: datetime) -> None:
+    """Each accepted establishment's « périmées » deadline under the rule of three, from its recent transmissions
+    (the ones just logged included): one query, one executemany."""
+    if not establishment_ids:
+        return
+    times: dict[str, list[datetime]] = {key: [] for key in establishment_ids}
+    found = await session.execute(
+        select(transmissions.c.establishment_id, transmissions.c.transmitted_at).where(
+            transmissions.c.establishment_id.in_(establishment_ids),
+            transmissions.c.transmitted_at >= now - RULE_OF_THREE_WINDOW,
+        )
+    )
+    for establishment_id, transmitted_at in found:
+        times[establishment_id].append(transmitted_at)
+    deadlines = {key: transmission_deadline(moments, now) for key, moments in times.items()}
+    await set_availability_deadlines(session, deadlines)
 
 
 def _key_of(global_id: str) -> str | None:

@@ -1,6 +1,6 @@
 """Transmission clients (delegated by a provider), their tokens, idempotency records and transmission log."""
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
 from gateway.tables import metadata
 
@@ -47,4 +47,5 @@ transmissions = Table(
     Column("agent_number", String(40), nullable=False),
     Column("entries", Integer, nullable=False),
     Column("transmitted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_transmissions_establishment", "establishment_id", "transmitted_at"),
 )

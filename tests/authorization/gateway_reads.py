@@ -182,6 +182,16 @@ def _nodes_of(answer: Answer) -> list[dict[str, Any]]:
     return [edge["node"] for edge in answer.payload["edges"]]
 
 
+async def _own_transmission_clients(answer: Answer) -> None:
+    if answer.identity.caf:
+        mine = "SELECT t.id FROM transmission_clients t JOIN providers p ON p.id = t.provider_id WHERE p.caf_code = ?"
+        own = column(answer.world, "gateway", mine, answer.identity.caf)
+    else:
+        mine = "SELECT t.id FROM transmission_clients t JOIN accounts a ON a.provider_id = t.provider_id WHERE a.id = ?"
+        own = column(answer.world, "gateway", mine, answer.identity.account_id)
+    assert {client["clientId"] for client in answer.payload} == own
+
+
 async def _own_providers(answer: Answer) -> None:
     own = column(
         answer.world,
@@ -456,6 +466,11 @@ QUERIES = {
         """{ establishmentRegister(first: 100) { totalCount pageInfo { hasNextPage } edges { node { id name
       category provider { id name siret } communeName closedOn closureReason status statusLabel } } } }""",
         own=_own_register,
+    ),
+    "Query.transmissionClients": Spec(
+        """{ transmissionClients { clientId name providerId establishmentIds grantedByAgentNumber grantedByCaf grantedAt
+      revokedAt } }""",
+        own=_own_transmission_clients,
     ),
     "Query.territoryProviders": Spec(
         "{ territoryProviders(first: 200) { id name siret } }",

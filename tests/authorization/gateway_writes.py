@@ -247,7 +247,7 @@ async def _client_granted(answer: Answer) -> None:
     client_id = answer.payload["clientId"]
     answer.world.mark("A", client_id, answer.payload["clientSecret"])
     granted = "SELECT granted_by FROM transmission_clients WHERE id = ?"
-    assert scalar(answer.world, "gateway", granted, client_id)
+    assert scalar(answer.world, "gateway", granted, client_id) == answer.identity.agent_number
 
 
 async def _provider_a_client(world: World, _identity: Identity) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """The espace professionnel on the embedded default (`structures dev`), in Chromium: a demo agent signs in with the
 e-mailed password, chooses her own (a weak one is refused at the field), sees her establishments, keeps her session
-across a reload, finds what she was typing again after her session ended elsewhere, and publishes availabilities
-on the grid (a bad cell refused in place before anything is sent). Every screen passes
-axe-core without a serious or critical violation, nothing is refused by the page's Content-Security-Policy, and
-nothing is asked of any host but the gateway."""
+across a reload, delegates the transmission to a software and revokes it, finds what she was typing again after
+her session ended elsewhere, and publishes availabilities on the grid (a bad cell refused in place before anything
+is sent). Every screen passes axe-core without a serious or critical violation, nothing is refused by the page's
+Content-Security-Policy, and nothing is asked of any host but the gateway."""
 
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -75,6 +75,7 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
     navigation = [
         ("/disponibilites", "Disponibilités"),
         ("/modalites", "Modalités de fonctionnement"),
+        ("/logiciels", "Logiciels de transmission"),
         ("/historique", "Historique"),
     ]
     for path, heading in navigation:
@@ -86,6 +87,9 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
     await expect(page.get_by_role("table", name="Saisies, les plus récentes d'abord")).to_be_visible()
     violations["/historique à 200 %"] = await serious_violations(page)  # its tables scroll: keyboard too
     await page.set_viewport_size({"width": 1280, "height": 720})
+    await page.get_by_role("navigation").get_by_role("link", name="Logiciels de transmission").click()
+    await _delegates_then_revokes_a_software(page)
+    violations["/logiciels, délégué puis révoqué"] = await serious_violations(page)
     await page.get_by_role("link", name="Mon compte").first.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     await page.wait_for_load_state("networkidle")
@@ -102,6 +106,21 @@ async def test_an_agent_signs_in_chooses_her_password_and_sees_her_establishment
     assert violations == {key: [] for key in violations}
     assert watch.complaints == []
     assert watch.left_loopback == []
+
+
+async def _delegates_then_revokes_a_software(page: Page) -> None:
+    """On « Logiciels de transmission »: the secret is shown once at the grant, a new one at the rotation; revoked."""
+    await page.get_by_label("Nom du logiciel").fill("Logiciel Petits Pas")
+    await page.locator("label", has_text="Multi-accueil Les P'tits Mineurs").click()  # the DSFR box lies under it
+    await expect(page.get_by_label("Multi-accueil Les P'tits Mineurs")).to_be_checked()
+    await page.get_by_role("button", name="Déléguer et afficher les identifiants").click()
+    first = await page.locator("#secret-affiche").text_content()
+    await expect(page.get_by_role("heading", name="Logiciel Petits Pas")).to_be_visible()
+    await page.get_by_role("button", name="Nouveau secret pour Logiciel Petits Pas").click()
+    await expect(page.locator("#secret-affiche")).not_to_have_text(first or "")
+    await page.get_by_role("button", name="Révoquer Logiciel Petits Pas").click()
+    await expect(page.get_by_text("Révoqué le")).to_be_visible()
+    await expect(page.locator("#secret-affiche")).to_have_count(0)
 
 
 async def test_an_expired_session_returns_to_sign_in_and_keeps_what_was_typed(

@@ -1,4 +1,5 @@
-"""Issue 5's story on the real stack: availabilities at once; operating information through the Caf's moderation."""
+"""Issue 5's story on the real stack: availabilities at once; operating information through the Caf's moderation;
+then issue 18's software vendor, delegated by the Caf, transmitting until the provider revokes it."""
 
 import asyncio
 import base64
@@ -11,15 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+from sqlalchemy import select
 
 from gateway.accounts import services
 from gateway.accounts.hashing import PasswordHashing
 from gateway.accounts.services import NewPerson, PasswordIssuing
 from gateway.accounts.tables import account_rights
 from gateway.accounts.tokens import TokenSigner
+from gateway.catalogue import writes
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL
+from gateway.catalogue.tables import establishments
 from gateway.graphql.relay import to_global_id
 from shared.db import create_session_factory
 from shared.events import Topic, physical_topic
@@ -137,7 +143,7 @@ async def story_services(
 
 
 async def test_publish_submit_moderate_reject_resubmit_approve(
-    stack: Stack, story: Story, kafka_namespace: str
+    stack: Stack, story: Story, kafka_namespace: str, engines: EngineFactory
 ) -> None:
     gateway, moderation, mails = story.gateway, story.moderation, story.mails
     api, moderators = Api(gateway.url), Api(moderation.url)
@@ -214,6 +220,64 @@ async def test_publish_submit_moderate_reject_resubmit_approve(
     subscriber.cancel()
     mine = await api.call("{ mySubmissions { edges { node { status } } } }", marie)
     assert [e["node"]["status"] for e in mine["data"]["mySubmissions"]["edges"]] == ["APPROVED", "REJECTED"]
+
+    second = await _second_creche(engines, story.urls["gateway"])
+    await _a_vendor_transmits_until_revoked(gateway.url, api, caf, marie, second)
+
+
+GRANT = """mutation($e: [ID!]!) { grantTransmissionClient(input: {name: "Logiciel Petits Pas", establishmentIds: $e})
+  { clientId clientSecret userErrors { code } } }"""
+REVOKE = "mutation($id: String!) { revokeTransmissionClient(clientId: $id) { revoked userErrors { code } } }"
+TRANSMITTED = """query($ids: [ID!]!, $d: Date!) { nodes(ids: $ids) { ... on Establishment { name
+  availabilities(from: $d, to: $d) { places channel } availabilityStatus { channel } } } }"""
+
+
+async def _second_creche(engines: EngineFactory, url: str) -> str:
+    """A second crèche of the Mairie d'Escautpont (the catalogue's other crèche is another provider's)."""
+    async with create_session_factory(engines(url))() as session, session.begin():
+        multi = (await session.execute(select(establishments).where(establishments.c.id == MULTI_ACCUEIL))).one()
+        copied = {k: v for k, v in multi._asdict().items() if k not in ("id", "name", "availability_updated_at")}
+        return await writes.add_establishment(session, **copied, name="Crèche familiale Les P'tits Mineurs")
+
+
+async def _a_vendor_transmits_until_revoked(url: str, api: Api, caf: str, marie: str, second: str) -> None:
+    """Issue 18: the Caf delegates both of the Mairie's crèches to a vendor, whose one call publishes the good
+    crèche's availabilities and refuses the other's batch; revoked by the provider, its token and secret stop."""
+    crèches = [to_global_id("Establishment", MULTI_ACCUEIL), to_global_id("Establishment", second)]
+    granted = (await api.call(GRANT, caf, e=crèches))["data"]["grantTransmissionClient"]
+    assert granted["userErrors"] == []
+    vendor = httpx.BasicAuth(granted["clientId"], granted["clientSecret"])
+    form = {"grant_type": "client_credentials", "scope": "availabilities:write"}
+    day, too_soon = open_days(2)[1], datetime.now(ZoneInfo("Europe/Paris")).date()
+    body = {
+        "establishments": [
+            {"establishmentId": crèches[0], "availabilities": [{"date": day.isoformat(), "places": 4}]},
+            {
+                "establishmentId": crèches[1],
+                "availabilities": [{"date": day.isoformat(), "places": 1}, {"date": too_soon.isoformat(), "places": 1}],
+            },
+        ]
+    }
+    async with httpx.AsyncClient(base_url=url) as http:
+        token = (await http.post("/oauth/token", data=form, auth=vendor)).json()["access_token"]
+        bearer = {"authorization": f"Bearer {token}", "idempotency-key": str(uuid.uuid4())}
+        sent = await http.post("/transmission/availabilities", json=body, headers=bearer)
+        public = (await api.call(TRANSMITTED, ids=crèches, d=day.isoformat()))["data"]["nodes"]
+        revoked = (await api.call(REVOKE, marie, id=granted["clientId"]))["data"]["revokeTransmissionClient"]
+        bearer["idempotency-key"] = str(uuid.uuid4())
+        refused = await http.post("/transmission/availabilities", json=body, headers=bearer)
+        no_token = await http.post("/oauth/token", data=form, auth=vendor)
+
+    results = sent.json()["results"]
+    assert [r["status"] for r in results] == ["ACCEPTED", "REFUSED"]
+    refusals = [(e["field"], e["code"]) for e in results[1]["errors"]]
+    assert ("establishments[1].availabilities[1].date", "TOO_LATE") in refusals
+    assert public[0]["availabilities"] == [{"places": 4, "channel": "TRANSMISSION_INFORMATISEE"}]
+    assert public[0]["availabilityStatus"]["channel"] == "TRANSMISSION_INFORMATISEE"
+    assert public[1]["availabilities"] == []
+    assert revoked == {"revoked": True, "userErrors": []}
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_token")
+    assert (no_token.status_code, no_token.json()["error"]) == (401, "invalid_client")
 
 
 async def _wait_for_item(moderators: Api, token: str, timeout: float = 30) -> dict[str, Any]:

@@ -87,9 +87,19 @@ async def _fill(url: str) -> Dataset:
     )
 
 
+def _channel(index: int, now: datetime) -> dict[str, Any]:
+    """Rows 1 and 7 (updated now) on the automated channel, the rule of three failed (stale) or met for two more
+    days: « périmées » although updated within the week, or not."""
+    if index % 6 != 1:
+        return {}
+    deadline = [now - timedelta(hours=1), now + timedelta(days=2)][index // 6 % 2]
+    return {"availability_channel": "TRANSMISSION_INFORMATISEE", "availability_stale_after": deadline}
+
+
 async def _add_odd_rows(session: Any) -> tuple[list[str], str]:
     """Names and addresses that test the JSON writers: quotes, backslashes, controls, astral characters, DEL,
-    empty parts; twins with one name (cursor ties), a closed establishment; stale and fresh availabilities."""
+    empty parts; twins with one name (cursor ties), a closed establishment; stale and fresh availabilities, by
+    either channel's rule."""
     base = (await session.execute(select(establishments).limit(1))).one()
     provider = (await session.execute(select(providers.c.id).limit(1))).scalar_one()
     now = datetime.now(UTC)
@@ -103,6 +113,7 @@ async def _add_odd_rows(session: Any) -> tuple[list[str], str]:
                 street_number=["", None, "12 bis"][index % 3], street_name=["", "rue du « Port »", None][index % 3],
                 address_complement=["", None, "Bât. C"][index % 3], capacity=[None, 0, 12, 13, 89, 90][index % 6],
                 availability_updated_at=[None, now, now - timedelta(days=8)][index % 3], updated_at=now,
+                **_channel(index, now),
             )
         )  # fmt: skip
     for offset, establishment_id in enumerate(ids):

@@ -19,11 +19,15 @@ from sqlalchemy import func, select, text
 
 from gateway.catalogue.calendar import closed_on
 from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
+from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.tables import availabilities
+from gateway.catalogue.vocabulary import Channel, Slot
+from gateway.catalogue.writes import NewAvailability
 from gateway.graphql.relay import to_global_id
 from gateway.publications.tables import publication_log
 from gateway.tables import outbox
 from gateway.transmission import clients
+from gateway.transmission.endpoints import OAUTH_ERRORS
 from gateway.transmission.tables import transmission_requests, transmissions
 from tests.catalogue_data import create_pg_database
 from tests.conftest import Stack, drop_databases
@@ -176,9 +180,17 @@ async def test_a_rotated_secret_replaces_the_old_one(gateway: httpx.AsyncClient)
         "/oauth/token",
         data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": rotated.secret},
     )
+    old_posted = await gateway.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    )
     assert old.status_code == 401
+    assert old.headers["www-authenticate"].startswith("Basic")
+    assert old.headers["cache-control"] == "no-store"
+    assert old.json() == {"error": "invalid_client", "error_description": OAUTH_ERRORS["invalid_client"]}
+    assert (old_posted.status_code, old_posted.json()["error"]) == (401, "invalid_client")  # either method: 401
     assert posted.status_code == 200
     assert posted.json()["token_type"] == "Bearer"
+    assert posted.headers["cache-control"] == "no-store"
 
 
 async def test_two_requests_with_the_same_key_at_the_same_moment_give_one_answer(gateway: httpx.AsyncClient) -> None:
@@ -290,3 +302,54 @@ async def test_a_mixed_transmission_gives_the_rows_and_events_of_its_establishme
     sequences = [dict(headers).get("ce_sequence") for headers, _ in events[-2:]]
     assert sequences == [str(p.position) for p in published]
     assert sorted(sent) == [(MULTI_ACCUEIL, 2), (MULTI_ACCUEIL, 3)]
+
+
+STATUS = """{ node(id: "%s") { ... on Establishment { availabilityStatus { state channel staleAfter } } } }"""
+
+
+async def _status(gateway: httpx.AsyncClient) -> dict[str, Any]:
+    answer = await gateway.post("/graphql", json={"query": STATUS % to_global_id("Establishment", MULTI_ACCUEIL)})
+    status: dict[str, Any] = answer.json()["data"]["node"]["availabilityStatus"]
+    return status
+
+
+async def test_an_automated_creche_stays_fresh_with_three_transmission_days_in_seven_manual_with_one_a_week(
+    gateway: httpx.AsyncClient,
+) -> None:
+    paris = ZoneInfo("Europe/Paris")
+    today = datetime.now(paris).date()
+    good = open_days(today, 1)
+    body = {"establishments": [_body(good, today)["establishments"][0]]}
+    client_id, secret = await _grant(gateway)
+    token = (await _token(gateway, client_id, secret)).json()["access_token"]
+    assert (await _transmit(gateway, token, "premier", body)).json()["results"][0]["status"] == "ACCEPTED"
+    once = await _status(gateway)
+
+    app: Any = gateway.app  # type: ignore[attr-defined]
+    async with app.state.runtime.sessions() as session, session.begin():
+        for days_ago in (1, 2):  # the vendor's transmissions of the two days before
+            at = datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), paris) + timedelta(hours=9)
+            await session.execute(
+                transmissions.insert().values(
+                    id=str(uuid.uuid4()), client_id=client_id, establishment_id=MULTI_ACCUEIL, agent_number=AGENT,
+                    entries=1, transmitted_at=at,
+                )
+            )  # fmt: skip
+    assert (await _transmit(gateway, token, "troisieme-jour", body)).json()["results"][0]["status"] == "ACCEPTED"
+    thrice = await _status(gateway)
+
+    async with app.state.runtime.sessions() as session, session.begin():
+        manual = [NewAvailability(good[0], Slot.JOURNEE, 1)]
+        assert not await publish_availabilities(
+            session, MULTI_ACCUEIL, manual, agent_number=AGENT, channel=Channel.SAISIE_ESPACE_PRO, today=today,
+            now=datetime.now(UTC), signal=None,
+        )  # fmt: skip
+    by_hand = await _status(gateway)
+
+    assert once["state"] == "PERIMEES"  # one transmission day of three
+    assert once["channel"] == "TRANSMISSION_INFORMATISEE"
+    assert thrice["state"] == "DISPONIBLE"
+    leaves = datetime.combine(today + timedelta(days=5), datetime.min.time(), paris)  # the day before yesterday + 7
+    assert datetime.fromisoformat(thrice["staleAfter"]) == leaves
+    assert (by_hand["state"], by_hand["channel"]) == ("DISPONIBLE", "SAISIE_ESPACE_PRO")
+    assert datetime.fromisoformat(by_hand["staleAfter"]) > datetime.now(UTC) + timedelta(days=6)

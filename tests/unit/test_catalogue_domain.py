@@ -2,11 +2,19 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway.catalogue.documents import Age, DatedClosure, OpeningSlot, OperatingInfoDocument, ServedCommune
-from gateway.catalogue.domain import availability_state, osm_opening_hours, search_key, size_class
+from gateway.catalogue.domain import (
+    availability_state,
+    osm_opening_hours,
+    search_key,
+    size_class,
+    stale_after,
+    transmission_deadline,
+)
 from gateway.catalogue.records import OperatingInfoRecord
 from gateway.catalogue.vocabulary import (
     AgeUnit,
@@ -87,6 +95,34 @@ def test_availability_states() -> None:
     fresh = availability_state([(today + timedelta(days=2), 3)], now - timedelta(days=2), now)
     assert (fresh.state, fresh.free_places, fresh.next_date) == (AvailabilityState.DISPONIBLE, 3, date(2026, 11, 29))
     assert availability_state([(today, 2)], now - timedelta(days=8), now).state is AvailabilityState.PERIMEES
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _paris(day: int, hour: int) -> datetime:
+    return datetime(2026, 12, day, hour, tzinfo=PARIS)
+
+
+def test_the_automated_channel_is_fresh_while_three_distinct_days_of_the_last_seven_had_a_transmission() -> None:
+    now = _paris(10, 9)  # Thursday 10 December, Paris
+    three_days = [_paris(4, 23), _paris(7, 8), _paris(7, 20), now]  # 4, 7 and 10 December
+    assert transmission_deadline(three_days, now) == _paris(11, 0)  # the 4th leaves the window on the 11th
+    assert transmission_deadline([_paris(9, 8), _paris(9, 9), now], now) == now  # two days: « périmées » at once
+    assert transmission_deadline([_paris(3, 23), _paris(7, 8), now], now) == now  # the 3rd is out of the window
+    daily = [now - timedelta(days=n) for n in range(7)]
+    assert transmission_deadline(daily, now) == _paris(15, 0)
+    late = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # the 9th in Paris: two days there, three in UTC
+    assert transmission_deadline([late, _paris(9, 8), now], now) == now
+
+
+def test_a_deadline_replaces_the_weekly_rule_of_manual_entry() -> None:
+    now = datetime(2026, 12, 10, 9, tzinfo=UTC)
+    updated = now - timedelta(hours=1)
+    assert stale_after(updated, None) == updated + timedelta(days=7)
+    automated = availability_state([(now.date(), 2)], updated, now, deadline=now - timedelta(seconds=1))
+    assert automated.state is AvailabilityState.PERIMEES
+    assert availability_state([(now.date(), 2)], updated, now).state is AvailabilityState.DISPONIBLE
 
 
 def test_an_impossible_document_is_refused_with_the_reason() -> None:

@@ -14,6 +14,7 @@ const NAVIGATION: Record<AgentKind, { path: string; text: string }[]> = {
     { path: "/disponibilites", text: "Disponibilités" },
     { path: "/modalites", text: "Modalités de fonctionnement" },
     { path: "/historique", text: "Historique" },
+    { path: "/logiciels", text: "Logiciels de transmission" },
   ],
   CAF_AGENT: [
     { path: "/", text: "Accueil" },

@@ -11,6 +11,7 @@ import { HabilitationRequestPage, HabilitationRequestsPage } from "@/features/ha
 import { IntegratorsPage } from "@/features/integrators";
 import { OperatingInfoPage } from "@/features/operating-info";
 import { ReviewQueuePage } from "@/features/review-queue";
+import { TransmissionClientsPage } from "@/features/transmission-clients";
 import { Layout } from "./Layout";
 import { RequireAuth } from "./RequireAuth";
 import { AccessibilityStatement } from "./routes/AccessibilityStatement";
@@ -41,6 +42,7 @@ export const router = createBrowserRouter([
           { path: "/disponibilites", element: <AvailabilitiesPage /> },
           { path: "/modalites", element: <OperatingInfoPage /> },
           { path: "/historique", element: <HistoryPage /> },
+          { path: "/logiciels", element: <TransmissionClientsPage /> },
           { path: "/compte", element: <AccountPage /> },
         ],
       },

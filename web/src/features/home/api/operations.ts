@@ -24,6 +24,8 @@ export const HomeQuery = graphql(`
             freePlaces
             nextDate
             updatedAt
+            channel
+            staleAfter
           }
           operatingInfo {
             version

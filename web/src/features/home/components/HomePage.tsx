@@ -70,8 +70,20 @@ function EstablishmentCard({ held, submission }: { held: Held; submission: Submi
             {status.freePlaces > 0 && ` — ${status.freePlaces} place(s) libre(s) sur 14 jours`}
             {status.nextDate && `, prochaine le ${formatNumericDay(status.nextDate)}`}
           </p>
+          {status.channel === "TRANSMISSION_INFORMATISEE" && (
+            <p className="fr-text--sm fr-mb-0">
+              Transmises par votre logiciel : au moins trois jours de transmission par semaine.
+            </p>
+          )}
           {status.state === "PERIMEES" && (
-            <p className="fr-text--sm fr-mb-0">Les familles voient que vos disponibilités ne sont plus à jour.</p>
+            <p className="fr-text--sm fr-mb-0">
+              {status.channel === "TRANSMISSION_INFORMATISEE"
+                ? "Moins de trois jours de transmission sur les sept derniers : les familles voient vos disponibilités comme périmées."
+                : "Les familles voient que vos disponibilités ne sont plus à jour."}
+            </p>
+          )}
+          {status.state !== "PERIMEES" && status.staleAfter && (
+            <p className="fr-text--sm fr-mb-0">À mettre à jour avant le {formatDateTime(status.staleAfter)}.</p>
           )}
         </div>
       )}

@@ -1,0 +1,1 @@
+export { TransmissionClientsPage } from "./components/TransmissionClientsPage";
