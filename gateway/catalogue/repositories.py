@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, case, exists, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
@@ -163,8 +163,8 @@ async def list_establishments(
 
     ``with_summary=False`` leaves out the 14-day availability summary when the caller does not show it.
     """
-    rows = (await session.execute(page_query(search, with_summary=with_summary))).all()
-    return [_establishment(row, (row.sort_value, row.id)) for row in rows]
+    rows = (await session.execute(page_query(search, with_summary=with_summary))).mappings().all()
+    return [_establishment(row, (row["sort_value"], row["id"])) for row in rows]
 
 
 def page_query(search: EstablishmentSearch, *, with_summary: bool = True, value: Value = as_value) -> Select[Any]:
@@ -185,8 +185,9 @@ def page_query_of(establishment_id: str, today: date, value: Value = as_value) -
 
 
 async def get_establishments(session: AsyncSession, ids: Sequence[str], today: date) -> list[EstablishmentRecord]:
-    rows = (await session.execute(_page_select(today).where(E.c.id.in_(list(ids)), _open_on(today)))).all()
-    return [_establishment(row, (row.name, row.id)) for row in rows]
+    query = _page_select(today).where(E.c.id.in_(list(ids)), _open_on(today))
+    rows = (await session.execute(query)).mappings().all()
+    return [_establishment(row, (row["name"], row["id"])) for row in rows]
 
 
 def _summary_columns(today: date, with_summary: bool, value: Value = as_value) -> list[ColumnElement[Any]]:
@@ -227,50 +228,51 @@ def _page_select(
     return select(*columns).select_from(_full_from())
 
 
-def _establishment(row: Any, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
+def _establishment(row: RowMapping, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
+    # By key: a RowMapping's item is several times cheaper than a Row's attribute, and a page has ~50 × 45 of them.
     info = None
-    if row.info_version is not None:
+    if row["info_version"] is not None:
         info = OperatingInfoRecord(
-            row.info_version, row.info_document, row.info_opening_hours, _utc(row.info_published_at)
+            row["info_version"], row["info_document"], row["info_opening_hours"], _utc(row["info_published_at"])
         )
     return EstablishmentRecord(
-        id=row.id,
-        name=row.name,
-        category=Category(row.category),
-        eaje_type=EajeType(row.eaje_type) if row.eaje_type else None,
-        parental=row.parental,
-        occasional_only=row.occasional_only,
-        alsh_kinds=tuple(AlshKind(k) for k in row.alsh_kinds),
-        avip=row.avip,
-        management=Management(row.management) if row.management else None,
-        street_number=row.street_number,
-        street_name=row.street_name,
-        address_complement=row.address_complement,
-        postal_code=row.postal_code,
+        id=row["id"],
+        name=row["name"],
+        category=Category(row["category"]),
+        eaje_type=EajeType(row["eaje_type"]) if row["eaje_type"] else None,
+        parental=row["parental"],
+        occasional_only=row["occasional_only"],
+        alsh_kinds=tuple(AlshKind(k) for k in row["alsh_kinds"]),
+        avip=row["avip"],
+        management=Management(row["management"]) if row["management"] else None,
+        street_number=row["street_number"],
+        street_name=row["street_name"],
+        address_complement=row["address_complement"],
+        postal_code=row["postal_code"],
         commune=CommuneRecord(
-            insee=row.commune_insee,
-            name=row.commune_name,
-            departement=row.departement,
-            population=row.commune_population,
-            latitude=row.commune_latitude,
-            longitude=row.commune_longitude,
-            postal_codes=tuple(row.commune_postal_codes.split()),
+            insee=row["commune_insee"],
+            name=row["commune_name"],
+            departement=row["departement"],
+            population=row["commune_population"],
+            latitude=row["commune_latitude"],
+            longitude=row["commune_longitude"],
+            postal_codes=tuple(row["commune_postal_codes"].split()),
         ),
-        departement=row.departement,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        phone=row.phone,
-        phone2=row.phone2,
-        email=row.email,
-        website=row.website,
-        capacity=row.capacity,
-        availability_updated_at=_aware(row.availability_updated_at),
-        next_free_day=_as_date(row.next_free_day),
-        free_places_soon=int(row.free_places_soon or 0),
+        departement=row["departement"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        phone=row["phone"],
+        phone2=row["phone2"],
+        email=row["email"],
+        website=row["website"],
+        capacity=row["capacity"],
+        availability_updated_at=_aware(row["availability_updated_at"]),
+        next_free_day=_as_date(row["next_free_day"]),
+        free_places_soon=int(row["free_places_soon"] or 0),
         provider=ProviderRecord(
-            row.provider_id, row.provider_name, ProviderKind(row.provider_kind), row.provider_caf_code
+            row["provider_id"], row["provider_name"], ProviderKind(row["provider_kind"]), row["provider_caf_code"]
         ),
-        caf=CafRecord(row.caf_code, row.caf_label, row.caf_head_office, row.caf_director),
+        caf=CafRecord(row["caf_code"], row["caf_label"], row["caf_head_office"], row["caf_director"]),
         operating_info=info,
         sort_key=sort_key,
     )

@@ -126,20 +126,21 @@ def _converter(annotation: object) -> Convert:
     return _same  # scalars and enumerations are the model's values
 
 
-def _none(_value: Any) -> None:
-    return None
-
-
 def _object_converter(cls: type) -> Convert:
     """``cls`` (a type of the model's) from a model instance; fields the model lacks get ``None`` (set after)."""
     in_model = cls._pydantic_type.model_fields  # type: ignore[attr-defined]
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
-    fields = [
-        (f.python_name, _converter(f.type) if f.python_name in in_model else _none) for f in definition.fields if f.init
-    ]
+    fields = [f for f in cls.__strawberry_definition__.fields if f.init]  # type: ignore[attr-defined]
+    absent = dict.fromkeys(f.python_name for f in fields if f.python_name not in in_model)
+    given = [(f.python_name, _converter(f.type)) for f in fields if f.python_name in in_model]
+    copied = [name for name, convert_field in given if convert_field is _same]
+    converted = [(name, convert_field) for name, convert_field in given if convert_field is not _same]
 
     def convert(instance: BaseModel) -> Any:
-        return cls(**{name: convert_field(getattr(instance, name, None)) for name, convert_field in fields})
+        values = instance.__dict__  # a pydantic model's field values
+        kwargs = {name: values[name] for name in copied}
+        for name, convert_field in converted:
+            kwargs[name] = convert_field(values[name])
+        return cls(**kwargs, **absent)
 
     return convert
 
