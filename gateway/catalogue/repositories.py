@@ -9,11 +9,26 @@ The compiled read path (:mod:`gateway.catalogue.compiled_reads`) reuses ``page_q
 """
 
 import math
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, case, exists, func, literal, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
@@ -153,7 +168,8 @@ def count_query(search: EstablishmentSearch, value: Value = as_value) -> Select[
 
 
 async def count_establishments(session: AsyncSession, search: EstablishmentSearch) -> int:
-    return int(await session.scalar(count_query(search)) or 0)
+    statement = _prepared(("count", _shape(search)), lambda: count_query(search, _named))
+    return int(await session.scalar(statement, _search_values(search)) or 0)
 
 
 async def list_establishments(
@@ -163,8 +179,57 @@ async def list_establishments(
 
     ``with_summary=False`` leaves out the 14-day availability summary when the caller does not show it.
     """
-    rows = (await session.execute(page_query(search, with_summary=with_summary))).mappings().all()
+    shape = ("page", _shape(search), with_summary)
+    statement = _prepared(shape, lambda: page_query(search, with_summary=with_summary, value=_named))
+    values = _search_values(search, page=True)
+    rows = (await session.execute(statement, values)).mappings().all()
     return [_establishment(row, (row["sort_value"], row["id"])) for row in rows]
+
+
+STATEMENTS_KEPT = 256
+_statements: OrderedDict[Hashable, Select[Any]] = OrderedDict()
+"""A search's statements by shape, its values as named parameters: built once, a reused statement skips its
+construction and SQLAlchemy's cache key walk. Bounded, least recently used first out."""
+
+
+def _prepared(shape: Hashable, build: Callable[[], Select[Any]]) -> Select[Any]:
+    statement = _statements.get(shape)
+    if statement is None:
+        statement = _statements[shape] = build()
+        if len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    else:
+        _statements.move_to_end(shape)
+    return statement
+
+
+def _shape(search: EstablishmentSearch) -> Hashable:
+    """What a search's statement depends on: which filters are given, never their values."""
+    given = (search.departement, search.commune_insee, search.postal_code, search.categories, search.eaje_types)
+    present = (search.after, search.child_age_months, search.free_between)
+    points = len(search.area.points) if search.area is not None else 0
+    return tuple(map(bool, given)), tuple(v is not None for v in present), points
+
+
+def _named(name: str, value: Any) -> Any:
+    """A named parameter in place of ``value``; typed as an integer if it is one (LIMIT has no column to say so)."""
+    integer = Integer() if isinstance(value, int) and not isinstance(value, bool) else None
+    return bindparam(name, type_=integer, expanding=isinstance(value, list), required=True)
+
+
+def _search_values(search: EstablishmentSearch, *, page: bool = False) -> dict[str, Any]:
+    """The value of every named parameter of the search's statement (the summary's too, for a page)."""
+    values: dict[str, Any] = {}
+
+    def record(name: str, value: Any) -> Any:
+        values[name] = value
+        return value
+
+    search_conditions(search, record)
+    if page:
+        search_after(search, record)
+        values |= {"limit": search.first + 1, "soon": search.today + timedelta(days=SOON_DAYS - 1)}
+    return values
 
 
 def page_query(search: EstablishmentSearch, *, with_summary: bool = True, value: Value = as_value) -> Select[Any]:

@@ -54,8 +54,14 @@ class Establishment(Node):
     email: str | None
     website: str | None
     capacity: int | None = strawberry.field(description="Nombre de places agréées.")
-    provider: Provider = strawberry.field(description="Le gestionnaire.")
-    caf: Caf = strawberry.field(description="La Caf du lieu d'implantation.")
+
+    @strawberry.field(description="Le gestionnaire.")
+    def provider(self) -> Provider:
+        return Provider.from_record(self.record.provider)
+
+    @strawberry.field(description="La Caf du lieu d'implantation.")
+    def caf(self) -> Caf:
+        return Caf.from_record(self.record.caf)
 
     @strawberry.field(description="Libellé du type de structure (« Crèche », « Relais petite enfance »…).")
     def category_label(self) -> str:
@@ -139,6 +145,4 @@ class Establishment(Node):
             email=record.email,
             website=record.website,
             capacity=record.capacity,
-            provider=Provider.from_record(record.provider),
-            caf=Caf.from_record(record.caf),
         )

@@ -65,7 +65,7 @@ class Age:
     @strawberry.field(description="L'âge en mois entiers.")
     def months(self) -> int:
         # Its fields come from the model (all_fields), which strawberry's mypy plugin does not see.
-        return model.Age(value=self.value, unit=self.unit).in_months()  # type: ignore[attr-defined]
+        return model.months(self.value, self.unit)  # type: ignore[attr-defined]
 
 
 @pydantic.type(model=model.ServedCommune, all_fields=True, description="Commune desservie.")
