@@ -167,6 +167,12 @@ def count_query(search: EstablishmentSearch, value: Value = as_value) -> Select[
     return select(func.count()).select_from(source).where(*search_conditions(search, value))
 
 
+async def read_without_transaction(session: AsyncSession) -> None:
+    """For a session that only reads: each statement runs on its own, which READ COMMITTED gives two statements
+    anyway, without the BEGIN and ROLLBACK round trips around them. Called before the session's first statement."""
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 async def count_establishments(session: AsyncSession, search: EstablishmentSearch) -> int:
     statement = _prepared(("count", _shape(search)), lambda: count_query(search, _named))
     return int(await session.scalar(statement, _search_values(search)) or 0)

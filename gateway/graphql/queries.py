@@ -71,7 +71,8 @@ class CatalogueQueries:
         search = establishment_search(info.context.today, first, after, filter, near)
         with_summary = _selects(info.selected_fields, "availabilityStatus")
         with_total = _selects(info.selected_fields, "totalCount")  # an unselected count is never serialised
-        async with info.context.sessions() as session:  # one connection and transaction for both statements
+        async with info.context.sessions() as session:  # one connection for both statements
+            await repositories.read_without_transaction(session)
             records = await repositories.list_establishments(session, search, with_summary=with_summary)
             total = await repositories.count_establishments(session, search) if with_total else 0
         page = records[: search.first]
