@@ -66,16 +66,12 @@ class Age(_Frozen):
     unit: AgeUnit = Field(description="Unité")
 
     def in_months(self) -> int:
-        return months(self.value, self.unit)
-
-
-def months(value: int, unit: AgeUnit) -> int:
-    """An age in whole months, rounding weeks down (10 weeks → 2 months)."""
-    if unit is AgeUnit.AN:
-        return value * 12
-    if unit is AgeUnit.SEMAINE:
-        return value * 7 // 30
-    return value
+        """Whole months, rounding weeks down (10 weeks → 2 months)."""
+        if self.unit is AgeUnit.AN:
+            return self.value * 12
+        if self.unit is AgeUnit.SEMAINE:
+            return self.value * 7 // 30
+        return self.value
 
 
 class ServedCommune(_Frozen):

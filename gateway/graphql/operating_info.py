@@ -62,10 +62,7 @@ class DatedClosure:
 
 @pydantic.type(model=model.Age, all_fields=True, description="Un âge d'accueil.")
 class Age:
-    @strawberry.field(description="L'âge en mois entiers.")
-    def months(self) -> int:
-        # Its fields come from the model (all_fields), which strawberry's mypy plugin does not see.
-        return model.months(self.value, self.unit)  # type: ignore[attr-defined]
+    months: int = strawberry.field(description="L'âge en mois entiers.")
 
 
 @pydantic.type(model=model.ServedCommune, all_fields=True, description="Commune desservie.")
@@ -126,11 +123,18 @@ def _converter(annotation: object) -> Convert:
     return _same  # scalars and enumerations are the model's values
 
 
+_DERIVED: dict[type, dict[str, Callable[[Any], Any]]] = {Age: {"months": model.Age.in_months}}
+"""Fields a type adds to its model's, from the model instance (plain fields: they cost the executor less than
+resolvers)."""
+
+
 def _object_converter(cls: type) -> Convert:
-    """``cls`` (a type of the model's) from a model instance; fields the model lacks get ``None`` (set after)."""
+    """``cls`` (a type of the model's) from a model instance; fields the model lacks are derived (:data:`_DERIVED`)
+    or ``None`` (set after)."""
     in_model = cls._pydantic_type.model_fields  # type: ignore[attr-defined]
+    derived = _DERIVED.get(cls, {})
     fields = [f for f in cls.__strawberry_definition__.fields if f.init]  # type: ignore[attr-defined]
-    absent = dict.fromkeys(f.python_name for f in fields if f.python_name not in in_model)
+    absent = dict.fromkeys(f.python_name for f in fields if f.python_name not in in_model | derived.keys())
     given = [(f.python_name, _converter(f.type)) for f in fields if f.python_name in in_model]
     copied = [name for name, convert_field in given if convert_field is _same]
     converted = [(name, convert_field) for name, convert_field in given if convert_field is not _same]
@@ -140,6 +144,8 @@ def _object_converter(cls: type) -> Convert:
         kwargs = {name: values[name] for name in copied}
         for name, convert_field in converted:
             kwargs[name] = convert_field(values[name])
+        for name, derive in derived.items():
+            kwargs[name] = derive(instance)
         return cls(**kwargs, **absent)
 
     return convert

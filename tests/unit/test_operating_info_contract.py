@@ -147,6 +147,7 @@ def test_the_published_graphql_objects_are_those_strawberry_derives_from_the_mod
     expected.opening_hours = "Mo 07:30-18:30"
     expected.weekly_hours = [published.OpeningSlot.from_pydantic(slot) for slot in FULL.opening_hours]
     expected.accessibility_url = str(FULL.accessibility_url)
+    expected.age_min.months, expected.age_max.months = 2, 48  # type: ignore[attr-defined]  # 10 weeks, 4 years
 
     assert published.operating_info(record) == expected
 
