@@ -54,8 +54,14 @@ class Establishment(Node):
     email: str | None
     website: str | None
     capacity: int | None = strawberry.field(description="Nombre de places agréées.")
-    provider: Provider = strawberry.field(description="Le gestionnaire.")
-    caf: Caf = strawberry.field(description="La Caf du lieu d'implantation.")
+
+    @strawberry.field(description="Le gestionnaire.")
+    def provider(self) -> Provider:
+        return Provider.from_record(self.record.provider)
+
+    @strawberry.field(description="La Caf du lieu d'implantation.")
+    def caf(self) -> Caf:
+        return Caf.from_record(self.record.caf)
 
     @strawberry.field(description="Libellé du type de structure (« Crèche », « Relais petite enfance »…).")
     def category_label(self) -> str:
@@ -127,13 +133,13 @@ class Establishment(Node):
             alsh_kinds=list(record.alsh_kinds),
             avip=record.avip,
             management=record.management,
-            address=Address(
-                street_number=record.street_number,
-                street_name=record.street_name,
-                complement=record.address_complement,
-                postal_code=record.postal_code,
-                commune_insee=record.commune.insee,
-                commune_name=record.commune.name,
+            address=Address.of(
+                record.street_number,
+                record.street_name,
+                record.address_complement,
+                record.postal_code,
+                record.commune.name,
+                record.commune.insee,
             ),
             location=GeoPoint(latitude=record.latitude, longitude=record.longitude),
             distance_km=None if distance_km is None else round(distance_km, 3),
@@ -142,6 +148,4 @@ class Establishment(Node):
             email=record.email,
             website=record.website,
             capacity=record.capacity,
-            provider=Provider.from_record(record.provider),
-            caf=Caf.from_record(record.caf),
         )

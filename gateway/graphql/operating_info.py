@@ -5,10 +5,14 @@ added there appears here. The output adds what publication knows: the version, w
 ``openingHours`` (and the slots as ``weeklyHours``), each age in months.
 """
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from pydantic import BaseModel
 from strawberry.experimental import pydantic
+from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
 from gateway.catalogue.records import OperatingInfoRecord
 from gateway.graphql import enums  # noqa: F401  (the document's enumerations, exposed with their labels)
@@ -58,10 +62,7 @@ class DatedClosure:
 
 @pydantic.type(model=model.Age, all_fields=True, description="Un âge d'accueil.")
 class Age:
-    @strawberry.field(description="L'âge en mois entiers.")
-    def months(self) -> int:
-        # Its fields come from the model (all_fields), which strawberry's mypy plugin does not see.
-        return model.Age(value=self.value, unit=self.unit).in_months()  # type: ignore[attr-defined]
+    months: int = strawberry.field(description="L'âge en mois entiers.")
 
 
 @pydantic.type(model=model.ServedCommune, all_fields=True, description="Commune desservie.")
@@ -92,9 +93,63 @@ def operating_info(record: OperatingInfoRecord) -> OperatingInfo:
     """The published version as GraphQL objects (its stored JSON was validated by the model when written)."""
     document = model.OperatingInfoDocument.model_validate(record.document)
     url = document.accessibility_url
-    extra = {"version": record.version, "published_at": record.published_at, "weekly_hours": []}
-    published = OperatingInfo.from_pydantic(document, extra=extra)
+    published: OperatingInfo = _document_fields(document)
+    published.version = record.version
+    published.published_at = record.published_at
     published.opening_hours = record.opening_hours
-    published.weekly_hours = [OpeningSlot.from_pydantic(slot) for slot in document.opening_hours]
+    published.weekly_hours = _slots(document.opening_hours)
     published.accessibility_url = None if url is None else str(url)
     return published
+
+
+Convert = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(annotation: object) -> Convert:
+    """How a model's value becomes the value of a field of this GraphQL type: worked out once per field, where
+    strawberry's ``from_pydantic`` works it out again for every field of every object it converts."""
+    if isinstance(annotation, StrawberryOptional):
+        inner = _converter(annotation.of_type)
+        return lambda value: None if value is None else inner(value)
+    if isinstance(annotation, StrawberryList):
+        item = _converter(annotation.of_type)
+        return lambda values: [item(value) for value in values]
+    if has_object_definition(annotation):
+        return _object_converter(annotation)
+    return _same  # scalars and enumerations are the model's values
+
+
+_DERIVED: dict[type, dict[str, Callable[[Any], Any]]] = {Age: {"months": model.Age.in_months}}
+"""Fields a type adds to its model's, from the model instance (plain fields: they cost the executor less than
+resolvers)."""
+
+
+def _object_converter(cls: type) -> Convert:
+    """``cls`` (a type of the model's) from a model instance; fields the model lacks are derived (:data:`_DERIVED`)
+    or ``None`` (set after)."""
+    in_model = cls._pydantic_type.model_fields  # type: ignore[attr-defined]
+    derived = _DERIVED.get(cls, {})
+    fields = [f for f in cls.__strawberry_definition__.fields if f.init]  # type: ignore[attr-defined]
+    absent = dict.fromkeys(f.python_name for f in fields if f.python_name not in in_model | derived.keys())
+    given = [(f.python_name, _converter(f.type)) for f in fields if f.python_name in in_model]
+    copied = [name for name, convert_field in given if convert_field is _same]
+    converted = [(name, convert_field) for name, convert_field in given if convert_field is not _same]
+
+    def convert(instance: BaseModel) -> Any:
+        values = instance.__dict__  # a pydantic model's field values
+        kwargs = {name: values[name] for name in copied}
+        for name, convert_field in converted:
+            kwargs[name] = convert_field(values[name])
+        for name, derive in derived.items():
+            kwargs[name] = derive(instance)
+        return cls(**kwargs, **absent)
+
+    return convert
+
+
+_document_fields = _object_converter(OperatingInfo)
+_slots = _converter(OperatingInfo.__strawberry_definition__.get_field("weekly_hours").type)  # type: ignore[attr-defined]

@@ -38,14 +38,9 @@ class EstablishmentEdge:
 
 @strawberry.type(description="Une page de structures.")
 class EstablishmentConnection:
-    search: strawberry.Private[EstablishmentSearch]
     edges: list[EstablishmentEdge]
     page_info: PageInfo
-
-    @strawberry.field(description="Nombre total de structures correspondant à la recherche.")
-    async def total_count(self, info: GraphQLInfo) -> int:
-        async with info.context.sessions() as session:
-            return await repositories.count_establishments(session, self.search)
+    total_count: int = strawberry.field(description="Nombre total de structures correspondant à la recherche.")
 
 
 @strawberry.type
@@ -75,8 +70,11 @@ class CatalogueQueries:
     ) -> EstablishmentConnection:
         search = establishment_search(info.context.today, first, after, filter, near)
         with_summary = _selects(info.selected_fields, "availabilityStatus")
-        async with info.context.sessions() as session:
+        with_total = _selects(info.selected_fields, "totalCount")  # an unselected count is never serialised
+        async with info.context.sessions() as session:  # one connection for both statements
+            await repositories.read_without_transaction(session)
             records = await repositories.list_establishments(session, search, with_summary=with_summary)
+            total = await repositories.count_establishments(session, search) if with_total else 0
         page = records[: search.first]
         with_cursors = _selects(info.selected_fields, "cursor")  # an unselected cursor is never serialised
         edges = [
@@ -89,7 +87,7 @@ class CatalogueQueries:
             start_cursor=encode_cursor(page[0].sort_key) if page else None,
             end_cursor=encode_cursor(page[-1].sort_key) if page else None,
         )
-        return EstablishmentConnection(search=search, edges=edges, page_info=page_info)
+        return EstablishmentConnection(total_count=total, edges=edges, page_info=page_info)
 
     @strawberry.field(description="Communes dont le nom ou le code postal commence par le texte saisi.")
     async def communes(

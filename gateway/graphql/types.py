@@ -91,11 +91,29 @@ class Address:
     postal_code: str = strawberry.field(description="Code postal (différent du code INSEE).")
     commune_insee: str = strawberry.field(description="Code INSEE de la commune.")
     commune_name: str
+    one_line: str = strawberry.field(description="L'adresse sur une ligne, comme sur une fiche de monenfant.fr.")
 
-    @strawberry.field(description="L'adresse sur une ligne, comme sur une fiche de monenfant.fr.")
-    def one_line(self) -> str:
-        street = " ".join(part for part in (self.street_number, self.street_name) if part)
-        return ", ".join(part for part in (street, self.complement, f"{self.postal_code} {self.commune_name}") if part)
+    @staticmethod
+    def of(
+        street_number: str | None,
+        street_name: str | None,
+        complement: str | None,
+        postal_code: str,
+        commune_name: str,
+        commune_insee: str,
+    ) -> "Address":
+        """The address and its one line, built with it: a plain field costs the executor less than a resolver."""
+        street = " ".join(part for part in (street_number, street_name) if part)
+        one_line = ", ".join(part for part in (street, complement, f"{postal_code} {commune_name}") if part)
+        return Address(
+            street_number=street_number,
+            street_name=street_name,
+            complement=complement,
+            postal_code=postal_code,
+            commune_insee=commune_insee,
+            commune_name=commune_name,
+            one_line=one_line,
+        )
 
 
 @strawberry.type(description="Des places disponibles un jour donné (accueil ponctuel).")

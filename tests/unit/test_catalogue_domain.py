@@ -172,7 +172,7 @@ def test_a_stored_document_reads_back_field_for_field() -> None:
     assert [(s.day, s.opens, s.closes) for s in info.weekly_hours] == [
         (s.day, s.opens, s.closes) for s in document.opening_hours
     ]
-    assert (info.age_min.months(), info.age_max.months()) == (2, 48)
+    assert (info.age_min.months, info.age_max.months) == (2, 48)
     assert [(c.start, c.end, c.label) for c in info.dated_closures] == [(date(2026, 5, 14), date(2026, 5, 15), "pont")]
     assert info.closed_on_public_holidays is False
     assert info.funding == [Funding.PSU, Funding.CONSEIL_DEPARTEMENTAL]

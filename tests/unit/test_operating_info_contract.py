@@ -5,7 +5,7 @@ all come from it.
 """
 
 import json
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import jsonschema
@@ -13,6 +13,8 @@ import pytest
 from graphql import GraphQLInputObjectType, GraphQLObjectType
 from pydantic import BaseModel, ValidationError
 
+from gateway.catalogue.records import OperatingInfoRecord
+from gateway.graphql import operating_info as published
 from gateway.graphql.schema import build_schema
 from shared.errors import EventContractError
 from shared.events import from_wire, to_wire
@@ -135,6 +137,19 @@ def test_the_gateway_graphql_input_and_output_derive_from_the_model(
     added = set(published.fields) - set(expected)
     assert added <= {"version", "publishedAt", "weeklyHours", "months"}
     assert set(expected) <= set(published.fields)
+
+
+def test_the_published_graphql_objects_are_those_strawberry_derives_from_the_model() -> None:
+    published_at = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    record = OperatingInfoRecord(3, FULL.model_dump(mode="json"), "Mo 07:30-18:30", published_at)
+    extra = {"version": 3, "published_at": published_at, "weekly_hours": []}
+    expected = published.OperatingInfo.from_pydantic(FULL, extra=extra)
+    expected.opening_hours = "Mo 07:30-18:30"
+    expected.weekly_hours = [published.OpeningSlot.from_pydantic(slot) for slot in FULL.opening_hours]
+    expected.accessibility_url = str(FULL.accessibility_url)
+    expected.age_min.months, expected.age_max.months = 2, 48  # type: ignore[attr-defined]  # 10 weeks, 4 years
+
+    assert published.operating_info(record) == expected
 
 
 def test_every_field_of_the_document_has_its_french_label() -> None:
