@@ -8,7 +8,6 @@ order, so nothing is missed or repeated at the seam.
 """
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -16,12 +15,12 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, OperationDefinitionNode, VariableNode, Visitor, visit
-from graphql.execution.values import VariableValues
+from graphql import ExecutionResult, GraphQLObjectType, OperationDefinitionNode, get_named_type
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.catalogue.vocabulary import Category
+from gateway.graphql.event_projection import EventProjection, plan_projection, row_document
 from gateway.graphql.permissions import require_reader, still_allowed, within_scope
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
@@ -99,10 +98,10 @@ class PublicationEvent:
         view = _VIEWS.get(publication.position)
         if view is None or view.id != publication.id:
             if view is not None:
-                _RESULTS.pop(id(view), None)
+                _ROWS.pop(id(view), None)
             view = _VIEWS[publication.position] = cls._build(publication)
             while len(_VIEWS) > _VIEWS_KEPT:
-                _RESULTS.pop(id(_VIEWS.pop(next(iter(_VIEWS)))), None)
+                _ROWS.pop(id(_VIEWS.pop(next(iter(_VIEWS)))), None)
         return view
 
     @classmethod
@@ -123,59 +122,71 @@ class PublicationEvent:
 
 _VIEWS: dict[int, PublicationEvent] = {}
 _VIEWS_KEPT = 1_000
-_RESULTS: dict[int, dict[tuple[int, str], tuple[Any, Any]]] = {}  # id(view) -> (operation, variables) -> result
-
-
-def _event_variables(operation: OperationDefinitionNode, values: VariableValues) -> str:
-    """The variables an event's execution depends on: those used below the subscription field. The field's own
-    arguments (``filter``, ``after``) only shape the source stream, so subscribers differing there still share."""
-    used = _USED_BELOW_ROOT.get(id(operation))
-    if used is None or used[0] is not operation:
-        names: set[str] = set()
-        for root in operation.selection_set.selections:
-            if isinstance(root, FieldNode) and root.selection_set is not None:
-                visit(root.selection_set, _VariableNames(names))
-        used = _USED_BELOW_ROOT[id(operation)] = (operation, frozenset(names))
-        while len(_USED_BELOW_ROOT) > _VIEWS_KEPT:
-            del _USED_BELOW_ROOT[next(iter(_USED_BELOW_ROOT))]
-    return json.dumps({name: values.coerced.get(name) for name in sorted(used[1])}, default=str)
-
-
-class _VariableNames(Visitor):
-    def __init__(self, names: set[str]) -> None:
-        super().__init__()
-        self.names = names
-
-    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
-        self.names.add(node.name.value)
-
-
-_USED_BELOW_ROOT: dict[int, tuple[OperationDefinitionNode, frozenset[str]]] = {}
+_ROWS: dict[int, Any] = {}  # id(view) -> its row's ExecutionResult (or a future of it), see SharedEventResults
+_UNPLANNED = object()
 
 
 class SharedEventResults(StrawberryGraphQLCoreExecutionContext):
-    """Executes a subscription event once per distinct operation and variables, for all who subscribed with them.
+    """Executes a subscription event once per publication, for all subscribers, whatever their documents.
 
-    Thousands of subscribers usually send the same few documents. The fields of a :class:`PublicationEvent` depend
-    on the publication only (who may see it was decided upstream, in the feed's filter), so the result computed
-    for one subscriber is the result for every subscriber with the same operation (and the same values of the
-    variables used below the subscription field, usually none). Without this,
-    each one costs a full GraphQL execution per publication (quality.md M1)."""
+    Thousands of subscribers, each with its own document, may follow one process (quality.md M1). The fields of a
+    :class:`PublicationEvent` depend on the publication only (who may see it was decided upstream, in the feed's
+    filter), so the publication is executed once with every field selected (its row, kept with the view) and each
+    subscription's answer is the row projected onto its own selection (:mod:`gateway.graphql.event_projection`,
+    planned once per subscription). A selection without a projection, or a row with errors, is executed as usual."""
+
+    _projection: Any = _UNPLANNED
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if self._projection is _UNPLANNED:  # the subscription's executor; each event's executor is a copy
+            self._projection = plan_projection(self)
+        return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        view = self.root_value
-        if not isinstance(view, PublicationEvent) or _VIEWS.get(int(view.cursor)) is not view:
+        view, projection = self.root_value, self._projection
+        if not isinstance(projection, EventProjection) or not isinstance(view, PublicationEvent):
             return super().execute_operation(serially)
-        memo = _RESULTS.setdefault(id(view), {})
-        key = (id(self.operation), _event_variables(self.operation, self.variable_values))
-        shared = memo.get(key)
-        if shared is not None and shared[0] is self.operation:  # the same parsed document (cached), not a reused id
-            return shared[1]
-        result = super().execute_operation(serially)
-        if self.is_awaitable(result):
-            result = asyncio.ensure_future(result)  # a future may be awaited by every subscriber
-        memo[key] = (self.operation, result)
-        return result
+        if projection.root_field != _ROW_FIELD or _VIEWS.get(int(view.cursor)) is not view:
+            return super().execute_operation(serially)
+        row = _ROWS.get(id(view))
+        if row is None:
+            row = _ROWS[id(view)] = self._execute_row(serially)
+        if self.is_awaitable(row):
+            return self._project_later(row, projection, serially)
+        return self._project(row, projection, serially)
+
+    def _execute_row(self, serially: bool | None) -> Any:
+        executor = self.build_per_event_executor(self.root_value)
+        executor.operation = _row_operation(self)
+        executor.fragments, executor.fragment_definitions = {}, {}
+        row = StrawberryGraphQLCoreExecutionContext.execute_operation(executor, serially)
+        return asyncio.ensure_future(row) if self.is_awaitable(row) else row  # awaited by every subscriber
+
+    async def _project_later(self, row: Any, projection: EventProjection, serially: bool | None) -> Any:
+        result = self._project(await row, projection, serially)
+        return await result if self.is_awaitable(result) else result
+
+    def _project(self, row: ExecutionResult, projection: EventProjection, serially: bool | None) -> Any:
+        if row.errors or row.data is None:
+            return super().execute_operation(serially)
+        return self.finish(self.build_response(projection.project(row.data[projection.root_field])))
+
+
+def _row_operation(executor: SharedEventResults) -> OperationDefinitionNode:
+    if not _ROW_OPERATION:
+        root_type = executor.schema.subscription_type
+        assert root_type is not None
+        event_type = root_type.fields[_ROW_FIELD].type
+        named = get_named_type(event_type)
+        assert isinstance(named, GraphQLObjectType)
+        [operation] = row_document(named, _ROW_FIELD).definitions
+        assert isinstance(operation, OperationDefinitionNode)
+        _ROW_OPERATION.append(operation)
+    return _ROW_OPERATION[0]
+
+
+_ROW_FIELD = "publications"
+_ROW_OPERATION: list[OperationDefinitionNode] = []
 
 
 class SubscriberTooSlowGraphQLError(PermanentError):
