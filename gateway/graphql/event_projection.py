@@ -50,7 +50,7 @@ def plan_projection(executor: "Executor[Any]") -> EventProjection | None:
         return None
     [(root_key, details)] = roots.grouped_field_set.items()
     event_type = _event_type(root_type, details[0].node.name.value)
-    if event_type is None or any(detail.node.arguments for detail in details):
+    if event_type is None:  # the root field's arguments shape the source stream only (the feed's filter)
         return None
     fields = collect_subfields(schema, executor.fragments, executor.variable_values, operation, event_type, details)
     if fields.new_defer_usages or fields.forbidden_directive_instances:

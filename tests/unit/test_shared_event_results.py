@@ -6,10 +6,13 @@ import asyncio
 import json
 import random
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from graphql import parse, validate
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 import gateway.graphql.subscriptions as subscriptions
 from gateway.graphql.context import Context
@@ -64,63 +67,98 @@ async def test_same_document_different_filters_share_one_result_and_other_docume
 
 
 FIELDS = ("id", "cursor", "type", "establishmentId", "departement", "communeInsee", "category", "occurredAt", "data")
+CONDITIONS = ("", "", " @include(if: $yes)", " @include(if: $no)", " @skip(if: $yes)", " @skip(if: $no)",
+              " @include(if: true)", " @skip(if: true)")  # fmt: skip
+VARIABLES = ({}, {"yes": False, "no": True}, {"f": {"departements": ["59"]}, "yes": True})
+USED = (("yes", "true"), ("no", "false"))
+WAIT = 5.0  # seconds: a subscription that has not answered by then has failed, the test does not hang
 
 
 def _selection(rng: random.Random, depth: int = 0) -> str:
+    """Fields (some aliased, some conditional), inline fragments (some conditional), the named fragment."""
     parts = []
-    for _ in range(rng.randint(1, 5)):
+    for _ in range(rng.randint(1, 4)):
         field = rng.choice((*FIELDS, "__typename"))
-        alias = f"{rng.choice(('a', 'b', field))}: " if rng.random() < 0.5 else ""
-        directive = rng.choice(
-            ("", "", " @include(if: $yes)", " @include(if: $no)", " @skip(if: $yes)", " @skip(if: $no)")
-        )
-        parts.append(f"{alias}{field}{directive}")
+        alias = f"{rng.choice(('a', 'b', 'c', field))}: " if rng.random() < 0.4 else ""
+        parts.append(f"{alias}{field}{rng.choice(CONDITIONS)}")
         if depth < 2 and rng.random() < 0.3:
-            parts.append(f"... on PublicationEvent{rng.choice(('', ' @skip(if: $no)', ' @include(if: $no)'))} "
-                         f"{{ {_selection(rng, depth + 1)} }}")  # fmt: skip
-        if depth == 0 and rng.random() < 0.2:
-            parts.append("...Shared")
+            parts.append(f"... on PublicationEvent{rng.choice(CONDITIONS)} {{ {_selection(rng, depth + 1)} }}")
+        if rng.random() < 0.1:
+            parts.append(f"...Shared{rng.choice(CONDITIONS)}")
     return " ".join(parts)
 
 
-def _documents(count: int) -> list[str]:
+def _documents(schema: Any, count: int) -> list[str]:
+    """``count`` distinct valid documents from a bounded number of tries (an alias given to two different fields,
+    or an unused fragment, does not validate: such a document is dropped)."""
     rng, documents = random.Random(16), []
-    while len(documents) < count:
+    for _ in range(20 * count):
         selection = _selection(rng)
-        if len({part.split(":")[0] for part in selection.split() if ":" in part}) != 0 and "a: " in selection:
-            continue  # one alias for two different fields does not validate; keep the generator simple
-        root = rng.choice(("", "feed: "))
-        fragment = (
-            " fragment Shared on PublicationEvent { b: cursor __typename category }" if "...Shared" in selection else ""
-        )
-        documents.append(
-            f"subscription($yes: Boolean = true, $no: Boolean = false) {{ {root}publications {{ {selection} }} }}{fragment}"
-        )
-    return documents
+        fragment = " fragment Shared on PublicationEvent { b: cursor __typename category }" * ("...Shared" in selection)
+        root = rng.choice(("", "feed: ", "publications: "))
+        body = f"{{ {root}publications(filter: $f) {{ {selection} }} }}{fragment}"
+        defaults = "".join(f", ${name}: Boolean = {value}" for name, value in USED if f"${name})" in body)
+        document = f"subscription S($f: PublicationFilterInput{defaults}) {body}"
+        if document not in documents and not validate(schema._schema, parse(document)):
+            documents.append(document)
+        if len(documents) == count:
+            return documents
+    raise AssertionError(f"only {len(documents)} valid documents generated")
 
 
-async def _answers(documents: list[str], publication: Publication) -> list[str]:
-    schema, feed = build_schema(), PublicationFeed()
-    feed.start_at(publication.position)
+def _broken(position: int) -> Publication:
+    """A publication whose ``occurredAt`` cannot be serialised: the execution's errors, not a projection's."""
+    return replace(_publication(position), occurred_at="hier")  # type: ignore[arg-type]
+
+
+async def _answers(schema: Any, documents: list[str], publications: list[Publication]) -> list[list[str]]:
+    """Each document's answers (their JSON) to ``publications``, all subscribed at once on one feed."""
+    feed = PublicationFeed()
+    feed.start_at(publications[0].position)
     context = Context(sessions=None, loaders=None, today=None, request_id="t", feed=feed)  # type: ignore[arg-type]
-    streams: list[Any] = [await schema.subscribe(document, context_value=context) for document in documents]
-    pending = [asyncio.create_task(anext(stream)) for stream in streams]
-    while feed.subscribers < len(documents):
-        await asyncio.sleep(0.01)
-    feed.deliver([publication])
-    results = [await task for task in pending]
-    for stream in streams:
-        await stream.aclose()
-    assert all(result.errors is None for result in results), [r.errors for r in results if r.errors][:1]
-    return [json.dumps(result.data) for result in results]
+    streams: list[Any] = [
+        await schema.subscribe(document, context_value=context, variable_values=VARIABLES[n % len(VARIABLES)])
+        for n, document in enumerate(documents)
+    ]
+    try:
+        first = [asyncio.create_task(anext(stream)) for stream in streams]
+        async with asyncio.timeout(WAIT):
+            while feed.subscribers < len(documents):
+                await asyncio.sleep(0.01)
+        feed.deliver(publications)
+        answers = [[await asyncio.wait_for(task, WAIT)] for task in first]
+        for stream, answer in zip(streams, answers, strict=True):
+            answer.extend([await asyncio.wait_for(anext(stream), WAIT) for _ in publications[1:]])
+    finally:
+        for stream in streams:
+            await stream.aclose()
+    return [[json.dumps(_formatted(result), separators=(",", ":")) for result in answer] for answer in answers]
 
 
-async def test_projected_answers_are_those_of_the_normal_executor(monkeypatch: pytest.MonkeyPatch) -> None:
+def _formatted(result: Any) -> dict[str, Any]:
+    return {"data": result.data} | ({"errors": [error.formatted for error in result.errors]} if result.errors else {})
+
+
+async def test_projected_answers_are_the_normal_executors_and_the_publication_is_executed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(subscriptions, "require_reader", _anyone)
-    documents, publication = _documents(60), _publication(7)
-    projected = await _answers(documents, publication)
+    executions = []
+    normal = StrawberryGraphQLCoreExecutionContext.execute_operation
+
+    def counted(executor: Any, serially: bool | None = None) -> Any:
+        executions.append(executor.root_value)
+        return normal(executor, serially)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+    schema = build_schema()
+    documents, publications = _documents(schema, 48), [_publication(7), _broken(8)]
+    projected = await _answers(schema, documents, publications)
+    assert len(executions) == 2 + len(documents)  # each row once; the broken one's errors: executed as usual, for each
     monkeypatch.setattr(subscriptions, "plan_projection", lambda _executor: None)
-    executed = await _answers(documents, publication)
+    executed = await _answers(schema, documents, publications)
 
     assert projected == executed
-    assert len(set(projected)) > 30  # the documents do differ
+    assert len({answer[0] for answer in projected}) > 40  # the documents do differ
+    assert all('"errors"' not in answer[0] for answer in projected)
+    assert sum('"errors"' in answer[1] for answer in projected) > 10  # the broken publication's errors, unchanged
