@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     GraphQLObjectType,
     OperationType,
     get_named_type,
@@ -64,7 +65,7 @@ def plan_projection(executor: "Executor[Any]") -> EventProjection | None:
     return EventProjection(root_key, details[0].node.name.value, tuple(keys), event_type.name)
 
 
-def row_document(event_type: GraphQLObjectType, root_field: str) -> Any:
+def row_document(event_type: GraphQLObjectType, root_field: str) -> DocumentNode:
     """The subscription selecting every field of the event (its row), executed once per publication."""
     return parse(f"subscription {{ {root_field} {{ {' '.join(sorted(_row_fields(event_type) - {TYPENAME}))} }} }}")
 

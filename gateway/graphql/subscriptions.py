@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, GraphQLObjectType, OperationDefinitionNode, get_named_type
+from graphql import DocumentNode, ExecutionResult, GraphQLObjectType, OperationType, get_named_type
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -123,7 +123,6 @@ class PublicationEvent:
 _VIEWS: dict[int, PublicationEvent] = {}
 _VIEWS_KEPT = 1_000
 _ROWS: dict[int, Any] = {}  # id(view) -> its row's ExecutionResult (or a future of it), see SharedEventResults
-_UNPLANNED = object()
 
 
 class SharedEventResults(StrawberryGraphQLCoreExecutionContext):
@@ -133,60 +132,78 @@ class SharedEventResults(StrawberryGraphQLCoreExecutionContext):
     :class:`PublicationEvent` depend on the publication only (who may see it was decided upstream, in the feed's
     filter), so the publication is executed once with every field selected (its row, kept with the view) and each
     subscription's answer is the row projected onto its own selection (:mod:`gateway.graphql.event_projection`,
-    planned once per subscription). A selection without a projection, or a row with errors, is executed as usual."""
+    planned once, when the subscription starts). A selection without a projection, or a row with errors, is
+    executed as usual."""
 
-    _projection: Any = _UNPLANNED
+    projection: EventProjection | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.operation.operation is OperationType.SUBSCRIPTION:
+            self.projection = plan_projection(self)
 
     def build_per_event_executor(self, payload: Any) -> Any:
-        if self._projection is _UNPLANNED:  # the subscription's executor; each event's executor is a copy
-            self._projection = plan_projection(self)
-        return super().build_per_event_executor(payload)
+        projection = self.projection
+        if (
+            projection is None
+            or projection.root_field != _ROW_FIELD
+            or not isinstance(payload, PublicationEvent)
+            or _VIEWS.get(int(payload.cursor)) is not payload
+            or self.abort_signal is not None
+        ):
+            return super().build_per_event_executor(payload)
+        return _ProjectedEvent(self, payload, projection)
 
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        view, projection = self.root_value, self._projection
-        if not isinstance(projection, EventProjection) or not isinstance(view, PublicationEvent):
-            return super().execute_operation(serially)
-        if projection.root_field != _ROW_FIELD or _VIEWS.get(int(view.cursor)) is not view:
-            return super().execute_operation(serially)
-        row = _ROWS.get(id(view))
-        if row is None:
-            row = _ROWS[id(view)] = self._execute_row(serially)
-        if self.is_awaitable(row):
-            return self._project_later(row, projection, serially)
-        return self._project(row, projection, serially)
-
-    def _execute_row(self, serially: bool | None) -> Any:
-        executor = self.build_per_event_executor(self.root_value)
-        executor.operation = _row_operation(self)
-        executor.fragments, executor.fragment_definitions = {}, {}
-        row = StrawberryGraphQLCoreExecutionContext.execute_operation(executor, serially)
+    def execute_row(self, view: PublicationEvent) -> Any:
+        """The row of ``view``: every field executed once, by the normal executor, for all subscribers."""
+        executor = type(self).build(
+            self.schema, _row_document(self), root_value=view, context_value=self.context_value,
+            field_resolver=self.field_resolver, type_resolver=self.type_resolver, middleware=self.middleware_manager,
+            operation_extensions=self.operation_extensions,
+        )  # fmt: skip
+        assert not isinstance(executor, list)  # the row's document has no variable
+        row = executor.execute_operation(False)
         return asyncio.ensure_future(row) if self.is_awaitable(row) else row  # awaited by every subscriber
 
-    async def _project_later(self, row: Any, projection: EventProjection, serially: bool | None) -> Any:
-        result = self._project(await row, projection, serially)
-        return await result if self.is_awaitable(result) else result
 
-    def _project(self, row: ExecutionResult, projection: EventProjection, serially: bool | None) -> Any:
+class _ProjectedEvent:
+    """What :func:`graphql.execute_subscription_event` runs for one subscription and one publication: the row
+    projected onto the subscription's selection, or the usual execution when the row has errors."""
+
+    __slots__ = ("executor", "projection", "view")
+
+    def __init__(self, executor: SharedEventResults, view: PublicationEvent, projection: EventProjection) -> None:
+        self.executor, self.view, self.projection = executor, view, projection
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        row = _ROWS.get(id(self.view))
+        if row is None:
+            row = _ROWS[id(self.view)] = self.executor.execute_row(self.view)
+        return self._answer_later(row, serially) if self.executor.is_awaitable(row) else self._answer(row, serially)
+
+    async def _answer_later(self, row: Any, serially: bool | None) -> Any:
+        result = self._answer(await asyncio.shield(row), serially)
+        return await result if self.executor.is_awaitable(result) else result
+
+    def _answer(self, row: ExecutionResult, serially: bool | None) -> Any:
         if row.errors or row.data is None:
-            return super().execute_operation(serially)
-        return self.finish(self.build_response(projection.project(row.data[projection.root_field])))
+            executor = StrawberryGraphQLCoreExecutionContext.build_per_event_executor(self.executor, self.view)
+            return executor.execute_operation(serially)
+        return ExecutionResult(self.projection.project(row.data[self.projection.root_field]))
 
 
-def _row_operation(executor: SharedEventResults) -> OperationDefinitionNode:
-    if not _ROW_OPERATION:
+def _row_document(executor: SharedEventResults) -> DocumentNode:
+    if not _ROW_DOCUMENT:
         root_type = executor.schema.subscription_type
         assert root_type is not None
-        event_type = root_type.fields[_ROW_FIELD].type
-        named = get_named_type(event_type)
-        assert isinstance(named, GraphQLObjectType)
-        [operation] = row_document(named, _ROW_FIELD).definitions
-        assert isinstance(operation, OperationDefinitionNode)
-        _ROW_OPERATION.append(operation)
-    return _ROW_OPERATION[0]
+        event_type = get_named_type(root_type.fields[_ROW_FIELD].type)
+        assert isinstance(event_type, GraphQLObjectType)
+        _ROW_DOCUMENT.append(row_document(event_type, _ROW_FIELD))
+    return _ROW_DOCUMENT[0]
 
 
 _ROW_FIELD = "publications"
-_ROW_OPERATION: list[OperationDefinitionNode] = []
+_ROW_DOCUMENT: list[DocumentNode] = []
 
 
 class SubscriberTooSlowGraphQLError(PermanentError):

@@ -69,7 +69,7 @@ async def test_same_document_different_filters_share_one_result_and_other_docume
 FIELDS = ("id", "cursor", "type", "establishmentId", "departement", "communeInsee", "category", "occurredAt", "data")
 CONDITIONS = ("", "", " @include(if: $yes)", " @include(if: $no)", " @skip(if: $yes)", " @skip(if: $no)",
               " @include(if: true)", " @skip(if: true)")  # fmt: skip
-VARIABLES = ({}, {"yes": False, "no": True}, {"f": {"departements": ["59"]}, "yes": True})
+VARIABLES: tuple[dict[str, Any], ...] = ({}, {"yes": False, "no": True}, {"f": {"departements": ["59"]}, "yes": True})
 USED = (("yes", "true"), ("no", "false"))
 WAIT = 5.0  # seconds: a subscription that has not answered by then has failed, the test does not hang
 
