@@ -283,9 +283,9 @@ def markdown(raw: dict[str, Any]) -> str:
             f"- {system_['subscriptions']} subscriptions on {system_['connections']} graphql-transport-ws "
             f"connections; one publication a second, {system_['events']} counted per phase; gateway RSS "
             f"{system_['rss_idle_mb']} MB idle, {system_['rss_max_mb']} MB at most",
-            "- Phase « same document »: every subscription sends the same document (the gateway executes it once per "
-            "publication and shares the result); « distinct documents »: each sends its own (an alias of its own), "
-            "so each costs a full GraphQL execution per publication",
+            "- Phase « same document »: every subscription sends the same document; « distinct documents »: each "
+            "sends its own (an alias of its own); in both, the gateway executes a publication once and projects it "
+            "onto each subscription's selection",
             "",
             "| fan-out | deliveries | p50 | p99 | max | 2,000 subscribed in | RSS max |",
             "|---|---:|---:|---:|---:|---:|---:|",
