@@ -164,3 +164,28 @@ async def test_projected_answers_are_the_normal_executors_and_the_publication_is
     broken = [answer[1] for answer in projected if '"errors"' in answer[1]]
     assert len(broken) > 10  # the broken publication's errors, unchanged, and masked (PublicErrors) as always
     assert all('"INTERNAL_SERVER_ERROR"' in answer and "tzinfo" not in answer for answer in broken)
+
+
+async def test_a_subscription_executed_as_usual_keeps_nothing_from_one_event_to_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(subscriptions, "require_reader", _anyone)
+    executors: list[Any] = []
+    monkeypatch.setattr(subscriptions, "plan_projection", lambda executor: executors.append(executor))
+    schema, feed = build_schema(), PublicationFeed()
+    feed.start_at(20)
+    context = Context(sessions=None, loaders=None, today=None, request_id="t", feed=feed)  # type: ignore[arg-type]
+    stream: Any = await schema.subscribe(OTHER, context_value=context)
+    try:
+        first = asyncio.create_task(anext(stream))
+        async with asyncio.timeout(WAIT):
+            while feed.subscribers < 1:
+                await asyncio.sleep(0.01)
+        feed.deliver([_publication(20), _publication(21), _publication(22)])
+        answers = [await asyncio.wait_for(first, WAIT)] + [await asyncio.wait_for(anext(stream), WAIT) for _ in "ab"]
+    finally:
+        await stream.aclose()
+
+    assert [answer.data["publications"]["cursor"] for answer in answers] == ["20", "21", "22"]
+    [executor] = executors
+    assert executor._relevant_sub_fields == {}  # was one entry more per event, for the subscription's lifetime
