@@ -152,17 +152,17 @@ async def test_projected_answers_are_the_normal_executors_and_the_publication_is
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
     schema = build_schema()
-    documents, publications = _documents(schema, 48), [_publication(7), _broken(8)]
+    documents, publications = _documents(schema, 36), [_publication(7), _broken(8)]
     projected = await _answers(schema, documents, publications)
     assert len(executions) == 2 + len(documents)  # each row once; the broken one's errors: executed as usual, for each
     monkeypatch.setattr(subscriptions, "plan_projection", lambda _executor: None)
     executed = await _answers(schema, documents, publications)
 
     assert projected == executed
-    assert len({answer[0] for answer in projected}) > 40  # the documents do differ
+    assert len({answer[0] for answer in projected}) > 30  # the documents do differ
     assert all('"errors"' not in answer[0] for answer in projected)
     broken = [answer[1] for answer in projected if '"errors"' in answer[1]]
-    assert len(broken) > 10  # the broken publication's errors, unchanged, and masked (PublicErrors) as always
+    assert len(broken) > 8  # the broken publication's errors, unchanged, and masked (PublicErrors) as always
     assert all('"INTERNAL_SERVER_ERROR"' in answer and "tzinfo" not in answer for answer in broken)
 
 
