@@ -4,8 +4,9 @@ The fields of a :class:`~gateway.graphql.subscriptions.PublicationEvent` are lea
 the publication only, so a publication is executed once, through the normal executor, with every field selected
 (its *row*); each subscription's answer is then the row's values under the subscription's response keys, in its
 order. The keys come from graphql-core's own field collection (aliases, fragments, ``@include``/``@skip`` with the
-subscription's variables), so the answer is the one the executor would build. A selection this cannot express
-(``@defer``, an argument, a sub-selection) has no projection and is executed as usual.
+subscription's variables), so the answer is the one the executor would build. The root field's arguments (the
+feed's filter, ``after``) shape the source stream only, not an event's answer. A selection this cannot express
+(``@defer``, an event field with an argument or a sub-selection) has no projection and is executed as usual.
 """
 
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def plan_projection(executor: "Executor[Any]") -> EventProjection | None:
         return None
     [(root_key, details)] = roots.grouped_field_set.items()
     event_type = _event_type(root_type, details[0].node.name.value)
-    if event_type is None:  # the root field's arguments shape the source stream only (the feed's filter)
+    if event_type is None:
         return None
     fields = collect_subfields(schema, executor.fragments, executor.variable_values, operation, event_type, details)
     if fields.new_defer_usages or fields.forbidden_directive_instances:
