@@ -2,6 +2,7 @@
 all of them with p99 ≤ 500 ms; the process stays ≤ 250 MB RSS.
 
     .venv/bin/python bench/run_fanout_bench.py [events]       # default 30 publications, one per second
+    .venv/bin/python bench/run_fanout_bench.py --help         # one phase only, no results written (profiling)
 
 * the system: a gateway process (``structures gateway``) on the local stack's PostgreSQL and Kafka. 200
   graphql-transport-ws connections (raw ``websockets`` clients, one process) each open 10 subscriptions to
@@ -15,6 +16,7 @@ all of them with p99 ≤ 500 ms; the process stays ≤ 250 MB RSS.
 Writes ``bench/results/<timestamp>-fanout.json`` and ``fanout.md``, and the key ``M1`` of ``latest.json``.
 """
 
+import argparse
 import asyncio
 import base64
 import json
@@ -110,7 +112,10 @@ async def _sample_rss(pid: int, into: list[float], stop: asyncio.Event) -> None:
         await asyncio.sleep(0.1)
 
 
-async def system(stack: Any, events: int, folder: Path) -> dict[str, Any]:
+PHASES = {"same_document": False, "distinct_documents": True}
+
+
+async def system(stack: Any, events: int, folder: Path, phases_run: list[str] | None = None) -> dict[str, Any]:
     """Two phases on one gateway: 2,000 subscriptions sending the same document, then 2,000 distinct documents."""
     await fresh_database(stack.admin_dsn, "bench_m1_gateway")
     url = stack.sqlalchemy_url("bench_m1_gateway")
@@ -126,12 +131,14 @@ async def system(stack: Any, events: int, folder: Path) -> dict[str, Any]:
         gateway.start()
         await gateway.wait_ready(report="ready")
         assert gateway.process is not None
+        print(f"bench: gateway pid {gateway.process.pid}", flush=True)  # for a profiler (py-spy record -p)
         idle_rss = _rss_mb(gateway.process.pid)
         api = Api(gateway.url)
         token = await api.first_login("m.dupont.escautpont", TEMPORARY, "un banc d'essai pour la diffusion")
         sampler = asyncio.create_task(_sample_rss(gateway.process.pid, rss, stop))
         days, published = open_days(2 * (events + 1)), 0
-        for phase, distinct in (("same_document", False), ("distinct_documents", True)):
+        for phase in phases_run or list(PHASES):
+            distinct = PHASES[phase]
             subscribers = Subscribers(distinct=distinct)
             opened, first_sample = time.monotonic(), len(rss)
             await subscribers.open(gateway.ws_url, {"authorization": f"Bearer {token}"}, subscribe=True)
@@ -207,11 +214,20 @@ async def peer(events: int) -> dict[str, Any]:
 
 
 async def main() -> int:
-    events = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    parser = argparse.ArgumentParser(description="M1: 2,000 subscriptions on one gateway process (both phases, "
+                                     "then the peer; results written to bench/results).")  # fmt: skip
+    parser.add_argument("events", nargs="?", type=int, default=30, help="publications per phase (one a second)")
+    parser.add_argument("--phase", choices=PHASES, help="run this phase only, without the peer; nothing is written "
+                        "(for profiling: the gateway's pid is printed first)")  # fmt: skip
+    arguments = parser.parse_args()
     stack = ensure_stack()
     folder = Path(tempfile.mkdtemp(prefix="bench-m1-"))
-    measured = await system(stack, events, folder)
-    floor = await peer(events)
+    if arguments.phase is not None:
+        measured = await system(stack, arguments.events, folder, [arguments.phase])
+        print(json.dumps(measured, indent=1))
+        return 0
+    measured = await system(stack, arguments.events, folder)
+    floor = await peer(arguments.events)
     return write(measured, floor)
 
 
@@ -267,9 +283,9 @@ def markdown(raw: dict[str, Any]) -> str:
             f"- {system_['subscriptions']} subscriptions on {system_['connections']} graphql-transport-ws "
             f"connections; one publication a second, {system_['events']} counted per phase; gateway RSS "
             f"{system_['rss_idle_mb']} MB idle, {system_['rss_max_mb']} MB at most",
-            "- Phase « same document »: every subscription sends the same document (the gateway executes it once per "
-            "publication and shares the result); « distinct documents »: each sends its own (an alias of its own), "
-            "so each costs a full GraphQL execution per publication",
+            "- Phase « same document »: every subscription sends the same document; « distinct documents »: each "
+            "sends its own (an alias of its own); in both, the gateway executes a publication once and projects it "
+            "onto each subscription's selection",
             "",
             "| fan-out | deliveries | p50 | p99 | max | 2,000 subscribed in | RSS max |",
             "|---|---:|---:|---:|---:|---:|---:|",

@@ -8,7 +8,6 @@ order, so nothing is missed or repeated at the seam.
 """
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -16,12 +15,12 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, OperationDefinitionNode, VariableNode, Visitor, visit
-from graphql.execution.values import VariableValues
+from graphql import DocumentNode, ExecutionResult, GraphQLObjectType, OperationType, get_named_type
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.catalogue.vocabulary import Category
+from gateway.graphql.event_projection import EventProjection, plan_projection, row_document
 from gateway.graphql.permissions import require_reader, still_allowed, within_scope
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
@@ -99,10 +98,10 @@ class PublicationEvent:
         view = _VIEWS.get(publication.position)
         if view is None or view.id != publication.id:
             if view is not None:
-                _RESULTS.pop(id(view), None)
+                _ROWS.pop(id(view), None)
             view = _VIEWS[publication.position] = cls._build(publication)
             while len(_VIEWS) > _VIEWS_KEPT:
-                _RESULTS.pop(id(_VIEWS.pop(next(iter(_VIEWS)))), None)
+                _ROWS.pop(id(_VIEWS.pop(next(iter(_VIEWS)))), None)
         return view
 
     @classmethod
@@ -123,59 +122,95 @@ class PublicationEvent:
 
 _VIEWS: dict[int, PublicationEvent] = {}
 _VIEWS_KEPT = 1_000
-_RESULTS: dict[int, dict[tuple[int, str], tuple[Any, Any]]] = {}  # id(view) -> (operation, variables) -> result
-
-
-def _event_variables(operation: OperationDefinitionNode, values: VariableValues) -> str:
-    """The variables an event's execution depends on: those used below the subscription field. The field's own
-    arguments (``filter``, ``after``) only shape the source stream, so subscribers differing there still share."""
-    used = _USED_BELOW_ROOT.get(id(operation))
-    if used is None or used[0] is not operation:
-        names: set[str] = set()
-        for root in operation.selection_set.selections:
-            if isinstance(root, FieldNode) and root.selection_set is not None:
-                visit(root.selection_set, _VariableNames(names))
-        used = _USED_BELOW_ROOT[id(operation)] = (operation, frozenset(names))
-        while len(_USED_BELOW_ROOT) > _VIEWS_KEPT:
-            del _USED_BELOW_ROOT[next(iter(_USED_BELOW_ROOT))]
-    return json.dumps({name: values.coerced.get(name) for name in sorted(used[1])}, default=str)
-
-
-class _VariableNames(Visitor):
-    def __init__(self, names: set[str]) -> None:
-        super().__init__()
-        self.names = names
-
-    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
-        self.names.add(node.name.value)
-
-
-_USED_BELOW_ROOT: dict[int, tuple[OperationDefinitionNode, frozenset[str]]] = {}
+_ROWS: dict[int, Any] = {}  # id(view) -> its row's ExecutionResult (or a future of it), see SharedEventResults
 
 
 class SharedEventResults(StrawberryGraphQLCoreExecutionContext):
-    """Executes a subscription event once per distinct operation and variables, for all who subscribed with them.
+    """Executes a subscription event once per publication, for all subscribers, whatever their documents.
 
-    Thousands of subscribers usually send the same few documents. The fields of a :class:`PublicationEvent` depend
-    on the publication only (who may see it was decided upstream, in the feed's filter), so the result computed
-    for one subscriber is the result for every subscriber with the same operation (and the same values of the
-    variables used below the subscription field, usually none). Without this,
-    each one costs a full GraphQL execution per publication (quality.md M1)."""
+    Thousands of subscribers, each with its own document, may follow one process (quality.md M1). The fields of a
+    :class:`PublicationEvent` depend on the publication only (who may see it was decided upstream, in the feed's
+    filter), so the publication is executed once with every field selected (its row, kept with the view) and each
+    subscription's answer is the row projected onto its own selection (:mod:`gateway.graphql.event_projection`,
+    planned once, when the subscription starts). A selection without a projection, or a row with errors, is
+    executed as usual."""
+
+    projection: EventProjection | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.operation.operation is OperationType.SUBSCRIPTION:
+            self.projection = plan_projection(self)
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        projection = self.projection
+        if (
+            projection is None
+            or projection.root_field != _ROW_FIELD
+            or not isinstance(payload, PublicationEvent)
+            or _VIEWS.get(int(payload.cursor)) is not payload
+            or self.abort_signal is not None
+        ):
+            return self.event_executor(payload)
+        return _ProjectedEvent(self, payload, projection)
+
+    def event_executor(self, payload: Any) -> Any:
+        """The usual executor of one event. graphql-core's copy shares the memo of sub-selections with the
+        subscription's executor; keyed by lists made anew at each event, it would gain an entry per event for as
+        long as the subscription lives (2,000 subscriptions: 5 MB more at each publication)."""
+        executor = super().build_per_event_executor(payload)
+        executor._relevant_sub_fields = {}
+        return executor
+
+    def execute_row(self, view: PublicationEvent) -> Any:
+        """The row of ``view``: every field executed once, by the normal executor, for all subscribers."""
+        executor = type(self).build(
+            self.schema, _row_document(self), root_value=view, context_value=self.context_value,
+            field_resolver=self.field_resolver, type_resolver=self.type_resolver, middleware=self.middleware_manager,
+            operation_extensions=self.operation_extensions,
+        )  # fmt: skip
+        assert not isinstance(executor, list)  # the row's document has no variable
+        row = executor.execute_operation(False)
+        return asyncio.ensure_future(row) if self.is_awaitable(row) else row  # awaited by every subscriber
+
+
+class _ProjectedEvent:
+    """What :func:`graphql.execute_subscription_event` runs for one subscription and one publication: the row
+    projected onto the subscription's selection, or the usual execution when the row has errors."""
+
+    __slots__ = ("executor", "projection", "view")
+
+    def __init__(self, executor: SharedEventResults, view: PublicationEvent, projection: EventProjection) -> None:
+        self.executor, self.view, self.projection = executor, view, projection
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        view = self.root_value
-        if not isinstance(view, PublicationEvent) or _VIEWS.get(int(view.cursor)) is not view:
-            return super().execute_operation(serially)
-        memo = _RESULTS.setdefault(id(view), {})
-        key = (id(self.operation), _event_variables(self.operation, self.variable_values))
-        shared = memo.get(key)
-        if shared is not None and shared[0] is self.operation:  # the same parsed document (cached), not a reused id
-            return shared[1]
-        result = super().execute_operation(serially)
-        if self.is_awaitable(result):
-            result = asyncio.ensure_future(result)  # a future may be awaited by every subscriber
-        memo[key] = (self.operation, result)
-        return result
+        row = _ROWS.get(id(self.view))
+        if row is None:
+            row = _ROWS[id(self.view)] = self.executor.execute_row(self.view)
+        return self._answer_later(row, serially) if self.executor.is_awaitable(row) else self._answer(row, serially)
+
+    async def _answer_later(self, row: Any, serially: bool | None) -> Any:
+        result = self._answer(await asyncio.shield(row), serially)
+        return await result if self.executor.is_awaitable(result) else result
+
+    def _answer(self, row: ExecutionResult, serially: bool | None) -> Any:
+        if row.errors or row.data is None:
+            return self.executor.event_executor(self.view).execute_operation(serially)
+        return ExecutionResult(self.projection.project(row.data[self.projection.root_field]))
+
+
+def _row_document(executor: SharedEventResults) -> DocumentNode:
+    if not _ROW_DOCUMENT:
+        root_type = executor.schema.subscription_type
+        assert root_type is not None
+        event_type = get_named_type(root_type.fields[_ROW_FIELD].type)
+        assert isinstance(event_type, GraphQLObjectType)
+        _ROW_DOCUMENT.append(row_document(event_type, _ROW_FIELD))
+    return _ROW_DOCUMENT[0]
+
+
+_ROW_FIELD = "publications"
+_ROW_DOCUMENT: list[DocumentNode] = []
 
 
 class SubscriberTooSlowGraphQLError(PermanentError):
