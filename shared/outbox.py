@@ -89,10 +89,16 @@ class OutboxSignal:
 
 
 async def add_event(session: AsyncSession, table: Table, event: Envelope, signal: OutboxSignal | None = None) -> None:
-    """Stage ``event`` in the outbox within the session's current transaction.
+    """Stage ``event`` in the outbox within the session's current transaction, and wake the relays at commit.
 
     An event over :data:`~shared.events.MAX_EVENT_BYTES` is refused here, with the caller's transaction: once
     staged, a message the broker cannot take would stop the relay, and every event behind it, for good."""
+    await stage_event(session, table, event)
+    await announce_events(session, signal)
+
+
+async def stage_event(session: AsyncSession, table: Table, event: Envelope) -> None:
+    """The outbox row of ``event`` (see :func:`add_event`; the relays are woken by :func:`announce_events`)."""
     message = to_wire(event)
     if len(message.value) > MAX_EVENT_BYTES:
         raise EventContractError(
@@ -109,6 +115,11 @@ async def add_event(session: AsyncSession, table: Table, event: Envelope, signal
             created_at=datetime.now(UTC),
         )
     )
+
+
+async def announce_events(session: AsyncSession, signal: OutboxSignal | None = None) -> None:
+    """Wake the relays when the session's transaction commits: every process's (PostgreSQL NOTIFY, delivered at
+    commit, so it may come before the rows are staged) and this one's through ``signal``."""
     if _dialect(session) == "postgresql":
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     if signal is not None and not session.info.get(_WAKE_KEY):

@@ -6,7 +6,7 @@ according to its published hours. The publication event carries public data only
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -40,8 +40,11 @@ async def publish_availabilities(
     today: date,
     now: datetime,
     signal: OutboxSignal | None,
+    alongside: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> list[UserError]:
-    """Publish ``batch``, or say for each entry what is wrong (then nothing is published)."""
+    """Publish ``batch``, or say for each entry what is wrong (then nothing is published, and ``alongside`` is not
+    called). ``alongside`` writes in the same transaction before the publication takes its cursor, which makes the
+    next publishers wait until commit (:func:`~gateway.publications.log.record_publication`)."""
     row = (await session.execute(select(establishments).where(establishments.c.id == establishment_id))).first()
     if row is None or row.category != Category.EAJE.value:
         return [UserError("establishmentId", "NOT_EAJE", "Les disponibilités ne concernent que les crèches (EAJE).")]
@@ -68,6 +71,8 @@ async def publish_availabilities(
         ],
         published_at=now,
     )
+    if alongside is not None:
+        await alongside(session)
     await record_publication(session, published, source=SOURCE, signal=signal)
     return []
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType
@@ -27,7 +27,7 @@ from shared.events import (
     PublicPlace,
     new_event,
 )
-from shared.outbox import OutboxSignal, add_event
+from shared.outbox import OutboxSignal, announce_events, stage_event
 
 PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
 
@@ -56,27 +56,54 @@ def position_of(cursor: str, last: int) -> int:
 async def record_publication(
     session: AsyncSession, data: PublicEvent, *, source: str, signal: OutboxSignal | None
 ) -> Envelope:
-    """Give ``data`` its cursor, log it and stage its event; call it last in the publishing transaction."""
-    position = int(
-        await session.scalar(
-            update(publication_counter)
-            .where(publication_counter.c.id == 1)
-            .values(last_position=publication_counter.c.last_position + 1)
-            .returning(publication_counter.c.last_position)
-        )
-        or 0
-    )
-    event = new_event(data, source=source).model_copy(update={"sequence": cursor_of(position)})
-    place = data.place
-    await session.execute(
-        publication_log.insert().values(
-            position=position, event_id=event.id, event_type=event.type, establishment_id=str(data.establishment_id),
-            departement=place.departement, commune_insee=place.commune_insee, category=place.category,
-            occurred_at=event.time, source=source, data=_public_data(data),
-        )
-    )  # fmt: skip
-    await add_event(session, outbox, event, signal)
+    """Give ``data`` its cursor, log it and stage its event; call it last in the publishing transaction.
+
+    From the cursor on, every other publisher waits for this transaction's commit, and each statement sent
+    meanwhile waits for a turn of this process's event loop: the relays are woken first (at commit), and on
+    PostgreSQL the cursor and the log row are one statement, so the lock lasts two round trips (the outbox row,
+    then COMMIT) — under load a turn of the loop is tens of milliseconds, and publications queued behind the lock,
+    each holding a pooled connection, ran the pool dry."""
+    await announce_events(session, signal)
+    event = new_event(data, source=source)
+    row = _log_row(event, data, source)
+    if session.get_bind().dialect.name == "postgresql":
+        position = await _log_at_next_position(session, row)
+    else:
+        position = int(await session.scalar(_next_position) or 0)
+        await session.execute(publication_log.insert().values(position=position, **row))
+    event = event.model_copy(update={"sequence": cursor_of(position)})
+    await stage_event(session, outbox, event)
     return event
+
+
+_next_position = (
+    update(publication_counter)
+    .where(publication_counter.c.id == 1)
+    .values(last_position=publication_counter.c.last_position + 1)
+    .returning(publication_counter.c.last_position)
+)
+
+
+async def _log_at_next_position(session: AsyncSession, row: dict[str, Any]) -> int:
+    taken = _next_position.cte("taken")
+    columns = publication_log.c
+    values = [literal(value, type_=columns[name].type) for name, value in row.items()]
+    logged = (
+        publication_log.insert()
+        .add_cte(taken)
+        .from_select(["position", *row], select(taken.c.last_position, *values))
+        .returning(columns.position)
+    )
+    return int(await session.scalar(logged) or 0)
+
+
+def _log_row(event: Envelope, data: PublicEvent, source: str) -> dict[str, Any]:
+    place = data.place
+    return {
+        "event_id": event.id, "event_type": event.type, "establishment_id": str(data.establishment_id),
+        "departement": place.departement, "commune_insee": place.commune_insee, "category": place.category,
+        "occurred_at": event.time, "source": source, "data": _public_data(data),
+    }  # fmt: skip
 
 
 def _public_data(data: PublicEvent) -> dict[str, Any]:
