@@ -219,7 +219,7 @@ reader at most the longest wait later."""
 
 def topic_wait_seconds(attempt: int) -> float:
     """Seconds to wait after the ``attempt``-th (from 0) look found no topic."""
-    return min(TOPIC_WAIT_FIRST * 2 ** min(attempt, 16), TOPIC_WAIT_LONGEST)
+    return min(TOPIC_WAIT_FIRST * 2.0 ** min(attempt, 16), TOPIC_WAIT_LONGEST)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
