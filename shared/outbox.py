@@ -99,22 +99,25 @@ async def add_event(session: AsyncSession, table: Table, event: Envelope, signal
 
 async def stage_event(session: AsyncSession, table: Table, event: Envelope) -> None:
     """The outbox row of ``event`` (see :func:`add_event`; the relays are woken by :func:`announce_events`)."""
+    await session.execute(table.insert().values(**outbox_row(event)))
+
+
+def outbox_row(event: Envelope) -> dict[str, Any]:
+    """The outbox columns of ``event``; an :class:`EventContractError` when it is too big (see :func:`add_event`)."""
     message = to_wire(event)
     if len(message.value) > MAX_EVENT_BYTES:
         raise EventContractError(
             f"{event.type} would be {len(message.value)} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event"
         )
-    await session.execute(
-        table.insert().values(
-            event_id=event.id,
-            event_type=event.type,
-            topic=message.topic,
-            message_key=message.key,
-            payload=message.value,
-            headers=[[name, value.decode()] for name, value in message.headers],
-            created_at=datetime.now(UTC),
-        )
-    )
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "topic": message.topic,
+        "message_key": message.key,
+        "payload": message.value,
+        "headers": [[name, value.decode()] for name, value in message.headers],
+        "created_at": datetime.now(UTC),
+    }
 
 
 async def announce_events(session: AsyncSession, signal: OutboxSignal | None = None) -> None:

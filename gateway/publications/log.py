@@ -7,11 +7,13 @@ that sees position *n* committed therefore sees every position before it — wha
 The cursor travels with the event as the CloudEvents ``sequence`` attribute (Kafka header ``ce_sequence``).
 """
 
+import json
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import JSON, Table, Text, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType
@@ -27,7 +29,7 @@ from shared.events import (
     PublicPlace,
     new_event,
 )
-from shared.outbox import OutboxSignal, announce_events, stage_event
+from shared.outbox import OutboxSignal, announce_events, outbox_row, stage_event
 
 PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
 
@@ -59,18 +61,18 @@ async def record_publication(
     """Give ``data`` its cursor, log it and stage its event; call it last in the publishing transaction.
 
     From the cursor on, every other publisher waits for this transaction's commit, and each statement sent
-    meanwhile waits for a turn of this process's event loop: the relays are woken first (at commit), and on
-    PostgreSQL the cursor and the log row are one statement, so the lock lasts two round trips (the outbox row,
-    then COMMIT) — under load a turn of the loop is tens of milliseconds, and publications queued behind the lock,
-    each holding a pooled connection, ran the pool dry."""
+    meanwhile waits for a turn of this process's event loop: the relays are woken first (NOTIFY is delivered at
+    commit), and on PostgreSQL the cursor, the log row and the outbox row are one statement, so COMMIT follows it at
+    once — under load a turn of the loop takes tens of milliseconds, and publications queued behind the lock, each
+    holding a pooled connection, ran the pool dry."""
     await announce_events(session, signal)
     event = new_event(data, source=source)
     row = _log_row(event, data, source)
     if session.get_bind().dialect.name == "postgresql":
-        position = await _log_at_next_position(session, row)
-    else:
-        position = int(await session.scalar(_next_position) or 0)
-        await session.execute(publication_log.insert().values(position=position, **row))
+        position = await _log_and_stage_at_next_position(session, row, outbox_row(event))
+        return event.model_copy(update={"sequence": cursor_of(position)})
+    position = int(await session.scalar(_next_position) or 0)
+    await session.execute(publication_log.insert().values(position=position, **row))
     event = event.model_copy(update={"sequence": cursor_of(position)})
     await stage_event(session, outbox, event)
     return event
@@ -84,17 +86,29 @@ _next_position = (
 )
 
 
-async def _log_at_next_position(session: AsyncSession, row: dict[str, Any]) -> int:
+async def _log_and_stage_at_next_position(session: AsyncSession, row: dict[str, Any], staged: dict[str, Any]) -> int:
+    """One statement: the next cursor, the log row at it, the outbox row with the cursor as ``ce_sequence``."""
     taken = _next_position.cte("taken")
-    columns = publication_log.c
-    values = [literal(value, type_=columns[name].type) for name, value in row.items()]
     logged = (
         publication_log.insert()
-        .add_cte(taken)
-        .from_select(["position", *row], select(taken.c.last_position, *values))
-        .returning(columns.position)
+        .from_select(["position", *row], select(taken.c.last_position, *_literals(publication_log, row)))
+        .returning(publication_log.c.position)
+        .cte("logged")
     )
-    return int(await session.scalar(logged) or 0)
+    cursor = func.jsonb_build_array(func.jsonb_build_array("ce_sequence", cast(logged.c.position, Text)))
+    headers = cast(cast(literal(json.dumps(staged["headers"])), JSONB).op("||")(cursor), JSON)
+    columns = {name: value for name, value in staged.items() if name != "headers"}
+    statement = (
+        outbox.insert()
+        .add_cte(taken, logged)
+        .from_select([*columns, "headers"], select(*_literals(outbox, columns), headers).select_from(logged))
+        .returning(select(logged.c.position).scalar_subquery())
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+def _literals(table: Table, values: dict[str, Any]) -> list[Any]:
+    return [literal(value, type_=table.c[name].type) for name, value in values.items()]
 
 
 def _log_row(event: Envelope, data: PublicEvent, source: str) -> dict[str, Any]:
