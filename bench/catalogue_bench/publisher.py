@@ -224,7 +224,9 @@ class PossibleHits:
     against it: a mix drawn by population repeats itself slowly, and a run of a few hundred requests repeats little.
 
     wrk's ``bodies.lua`` gives thread ``t`` the bodies from ``t × 7919 + offset`` on, in turn; the requests of a run
-    are taken as shared evenly by its threads."""
+    are taken as shared evenly by its threads. Bodies count as one when identical: the cache's canonical key
+    (variables in any order, equal numbers written differently) may merge a few more, so a short run can measure a
+    little above it."""
 
     bodies: list[str]
     seen: set[str] = field(default_factory=set)
