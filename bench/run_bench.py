@@ -42,7 +42,7 @@ from catalogue_bench.environment import (
 )
 from catalogue_bench.load import LoadResult, LoadSettings, command_line, require_wrk, run_wrk
 from catalogue_bench.params import MIX, QUERY_NAMES, bodies_path, draw_mix, draw_samples, write_bodies, write_mix
-from catalogue_bench.publisher import Stream, cache_counters, cache_delta, create_agents, sign_in
+from catalogue_bench.publisher import PossibleHits, Stream, cache_counters, cache_delta, create_agents, sign_in
 from catalogue_bench.report import (
     Comparison,
     Run,
@@ -272,13 +272,27 @@ def _one_run(
     offset = index * OFFSET_STRIDE if args.p2 else 0  # P2: run n resumes the mix where runs 0..n-1 stopped
     result = run_wrk(server.url, bodies_path(peer, query), seconds, settings, offset)
     cache = cache_delta(before, cache_counters(metrics)) if before is not None else None
+    if cache is not None:
+        possible = _possible_hits(peer, query)
+        cache["possible_hit_rate"] = possible.sent(offset, cache["hits"] + cache["misses"], settings.threads)
     _show(query, peer, label, result, cache)
     return Run(query, peer, index, result, cache)
 
 
+_POSSIBLE_HITS: dict[tuple[str, str], PossibleHits] = {}
+
+
+def _possible_hits(peer: str, query: str) -> PossibleHits:
+    """One per body file, for the gateway's whole run (its cache lives as long as the process)."""
+    key = (peer, query)
+    if key not in _POSSIBLE_HITS:
+        _POSSIBLE_HITS[key] = PossibleHits(bodies_path(peer, query).read_text().splitlines())
+    return _POSSIBLE_HITS[key]
+
+
 def _show(query: str, peer: str, label: str, result: LoadResult, cache: dict[str, Any] | None = None) -> None:
     errors = f", {result.errors} ERRORS" if result.errors else ""
-    hits = f", hit rate {cache['hit_rate']}" if cache else ""
+    hits = f", hit rate {cache['hit_rate']} (possible {cache['possible_hit_rate']})" if cache else ""
     print(
         f"bench: {query} {peer:<13} {label:<7} {result.throughput:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
         f"p99 {result.p99_ms:7.1f} ms{errors}{hits}",

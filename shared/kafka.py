@@ -208,6 +208,20 @@ class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})
 
 
+TOPIC_WAIT_FIRST = 0.5
+TOPIC_WAIT_LONGEST = 5.0
+"""Waits between looks for a topic that does not exist yet: doubling from the first, up to the longest (the
+consumer's metadata_max_age_ms). Each look fetches every topic's metadata, which costs the process CPU: looking
+every half-second took 13 % of a core while nobody had written to the topic. Nothing is lost meanwhile (the reader
+starts from the messages written since it was created); the first message, which creates the topic, reaches the
+reader at most the longest wait later."""
+
+
+def topic_wait_seconds(attempt: int) -> float:
+    """Seconds to wait after the ``attempt``-th (from 0) look found no topic."""
+    return min(TOPIC_WAIT_FIRST * 2.0 ** min(attempt, 16), TOPIC_WAIT_LONGEST)
+
+
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
     try:
         async with asyncio.timeout(seconds):
@@ -278,6 +292,7 @@ class KafkaBroadcastReader:
 
     async def _partitions(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> list[TopicPartition]:
         """The topic's partitions, waiting for the topic to exist (it is created by its first message)."""
+        attempt = 0
         while not stop.is_set():
             # A fresh metadata fetch: the consumer's own view only learns of a new topic at its next periodic
             # refresh (up to metadata_max_age_ms later), while the publications topic is created by its first event.
@@ -286,7 +301,8 @@ class KafkaBroadcastReader:
             if found:
                 return [TopicPartition(self._topic, p) for p in sorted(found)]
             self.connected = True  # the broker answers; the topic has no message yet
-            await _sleep_unless(stop, 0.5)
+            await _sleep_unless(stop, topic_wait_seconds(attempt))
+            attempt += 1
         return []
 
     async def _seek(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:

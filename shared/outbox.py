@@ -89,29 +89,32 @@ class OutboxSignal:
 
 
 async def add_event(session: AsyncSession, table: Table, event: Envelope, signal: OutboxSignal | None = None) -> None:
-    """Stage ``event`` in the outbox within the session's current transaction.
+    """Stage ``event`` in the outbox within the session's current transaction, and wake the relays at commit.
 
     An event over :data:`~shared.events.MAX_EVENT_BYTES` is refused here, with the caller's transaction: once
     staged, a message the broker cannot take would stop the relay, and every event behind it, for good."""
-    await add_events(session, table, [event], signal)
+    await stage_events(session, table, [event])
+    await announce_events(session, signal)
 
 
 async def add_events(
     session: AsyncSession, table: Table, events: Sequence[Envelope], signal: OutboxSignal | None = None
 ) -> None:
     """Stage ``events`` in the outbox, in this order, with one statement (see :func:`add_event`)."""
-    if not events:
-        return
+    if events:
+        await stage_events(session, table, events)
+        await announce_events(session, signal)
+
+
+async def stage_events(session: AsyncSession, table: Table, events: Sequence[Envelope]) -> None:
+    """The outbox rows of ``events``, one statement (see :func:`add_event`; the relays are woken by
+    :func:`announce_events`)."""
     created_at = datetime.now(UTC)
-    await session.execute(table.insert(), [_outbox_row(event, created_at) for event in events])
-    if _dialect(session) == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-    if signal is not None and not session.info.get(_WAKE_KEY):
-        session.info[_WAKE_KEY] = True
-        sa_event.listen(session.sync_session, "after_commit", _wake_on_commit(signal), once=True)
+    await session.execute(table.insert(), [outbox_row(event, created_at) for event in events])
 
 
-def _outbox_row(event: Envelope, created_at: datetime) -> dict[str, Any]:
+def outbox_row(event: Envelope, created_at: datetime | None = None) -> dict[str, Any]:
+    """The outbox columns of ``event``; an :class:`EventContractError` when it is too big (see :func:`add_event`)."""
     message = to_wire(event)
     if len(message.value) > MAX_EVENT_BYTES:
         raise EventContractError(
@@ -124,8 +127,18 @@ def _outbox_row(event: Envelope, created_at: datetime) -> dict[str, Any]:
         "message_key": message.key,
         "payload": message.value,
         "headers": [[name, value.decode()] for name, value in message.headers],
-        "created_at": created_at,
+        "created_at": created_at or datetime.now(UTC),
     }
+
+
+async def announce_events(session: AsyncSession, signal: OutboxSignal | None = None) -> None:
+    """Wake the relays when the session's transaction commits: every process's (PostgreSQL NOTIFY, delivered at
+    commit, so it may come before the rows are staged) and this one's through ``signal``."""
+    if _dialect(session) == "postgresql":
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    if signal is not None and not session.info.get(_WAKE_KEY):
+        session.info[_WAKE_KEY] = True
+        sa_event.listen(session.sync_session, "after_commit", _wake_on_commit(signal), once=True)
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -103,6 +103,8 @@ def _cache(raw: dict[str, Any]) -> str:
             "## The gateway's response cache and the background publications",
             "",
             f"- Hit rate over the gateway's measured runs: **{entry['hit_rate']}** (per run {entry['hit_rates']}; "
+            f"possible on the bodies it was sent: {entry.get('possible_hit_rate')}, i.e. by a cache without bound that "
+            "no publication touched; "
             "from `structures_response_cache_lookups_total` in its /metrics, read before and after each run); "
             f"{entry['invalidations']:,} entries dropped by publications, {entry['evictions']:,} by the memory bound.",
             f"- The mix: {entry['mix_bodies']:,} bodies, Q1 and Q2 in turn, distinct bodies {entry['distinct_bodies']} "
@@ -184,7 +186,7 @@ def _runs(runs: list[Run]) -> str:
     ]
     for run in runs:
         r = run.result
-        hit_rate = run.cache["hit_rate"] if run.cache else "-"
+        hit_rate = f"{run.cache['hit_rate']} of {run.cache.get('possible_hit_rate')} possible" if run.cache else "-"
         lines.append(
             f"| {run.query} | {run.peer} | {run.index} | {r.throughput:,.1f} | {r.p50_ms:.1f} | {r.p90_ms:.1f} | "
             f"{r.p99_ms:.1f} | {r.max_ms:.1f} | {r.errors} | {hit_rate} |"

@@ -215,3 +215,29 @@ def cache_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, 
     delta = {key: int(after[key] - before[key]) for key in before}
     lookups = delta["hits"] + delta["misses"]
     return {**delta, "hit_rate": round(delta["hits"] / lookups, 4) if lookups else None}
+
+
+@dataclass
+class PossibleHits:
+    """The hit rate a cache could reach on what the gateway was sent: one without a memory bound that no
+    publication touched, so a body hits when the gateway had it before. The measured hit rate is to be read
+    against it: a mix drawn by population repeats itself slowly, and a run of a few hundred requests repeats little.
+
+    wrk's ``bodies.lua`` gives thread ``t`` the bodies from ``t × 7919 + offset`` on, in turn; the requests of a run
+    are taken as shared evenly by its threads. Bodies count as one when identical: the cache's canonical key
+    (variables in any order, equal numbers written differently) may merge a few more, so a short run can measure a
+    little above it."""
+
+    bodies: list[str]
+    seen: set[str] = field(default_factory=set)
+
+    def sent(self, offset: int, requests: int, threads: int = 1) -> float | None:
+        """Count ``requests`` taken from ``offset``; the rate of those the gateway had had before."""
+        hits = 0
+        for thread in range(threads):
+            start = thread * 7919 + offset
+            for n in range(requests // threads):
+                body = self.bodies[(start + n) % len(self.bodies)]
+                hits += body in self.seen
+                self.seen.add(body)
+        return round(hits / requests, 4) if requests else None

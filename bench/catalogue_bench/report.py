@@ -173,6 +173,7 @@ def p2_entry(
         **mix.as_dict(),
         "hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
         "hit_rates": [c["hit_rate"] for c in measured],
+        "possible_hit_rate": _possible_hit_rate(measured),
         "invalidations": sum(c["invalidations"] for c in measured),
         "evictions": sum(c["evictions"] for c in measured),
         "publications": publications,
@@ -220,3 +221,12 @@ def update_latest(entries: dict[str, dict[str, Any]], path: Path = RESULTS / "la
     current: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     current.update(entries)
     write_json(path, dict(sorted(current.items())))
+
+
+def _possible_hit_rate(measured: list[dict[str, Any]]) -> float | None:
+    """Over the measured runs, weighted by their lookups (see catalogue_bench.publisher.PossibleHits)."""
+    counted = [
+        (c["possible_hit_rate"], c["hits"] + c["misses"]) for c in measured if c.get("possible_hit_rate") is not None
+    ]
+    lookups = sum(n for _, n in counted)
+    return round(sum(rate * n for rate, n in counted) / lookups, 4) if lookups else None

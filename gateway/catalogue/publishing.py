@@ -6,7 +6,7 @@ according to its published hours. The publication event carries public data only
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -42,8 +42,11 @@ async def publish_availabilities(
     today: date,
     now: datetime,
     signal: OutboxSignal | None,
+    alongside: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> list[UserError]:
-    """Publish ``batch``, or say for each entry what is wrong (then nothing is published)."""
+    """Publish ``batch``, or say for each entry what is wrong (then nothing is published, and ``alongside`` is not
+    called). ``alongside`` writes in the same transaction before the publication takes its cursor, which makes the
+    next publishers wait until commit (:func:`~gateway.publications.log.record_publications`)."""
     [errors] = await publish_availability_batches(
         session,
         [AvailabilityBatch(establishment_id, batch)],
@@ -52,6 +55,7 @@ async def publish_availabilities(
         today=today,
         now=now,
         signal=signal,
+        alongside=None if alongside is None else (lambda session, _accepted: alongside(session)),
     )
     return errors
 
@@ -65,11 +69,14 @@ async def publish_availability_batches(
     today: date,
     now: datetime,
     signal: OutboxSignal | None,
+    alongside: Callable[[AsyncSession, Sequence[AvailabilityBatch]], Awaitable[None]] | None = None,
 ) -> list[list[UserError]]:
     """Publish each batch that passes the rules; each batch's errors, in order (empty: published).
 
     Every batch is validated before anything is written, so a refused batch cannot leave rows behind and the
-    accepted ones are written together, with a few set-based statements, then published in order."""
+    accepted ones are written together, with a few set-based statements, then published in order; ``alongside``
+    (given the accepted batches, when there are some) writes just before the publications take their cursors (see
+    :func:`publish_availabilities`)."""
     eajes = await _eaje_places(session, sorted({b.establishment_id for b in batches}))
     errors = [_batch_errors(b, eajes.get(b.establishment_id), today) for b in batches]
     accepted = [b for b, found in zip(batches, errors, strict=True) if not found]
@@ -78,6 +85,8 @@ async def publish_availability_batches(
             session, accepted, communicated_at=now, channel=channel, agent_number=agent_number
         )
         published = [_published(b, eajes[b.establishment_id][0], now) for b in accepted]
+        if alongside is not None:
+            await alongside(session, accepted)
         await record_publications(session, published, source=SOURCE, signal=signal)
     return errors
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.sessions import log_entry
 from gateway.accounts.states import ConnectionEvent, Right
@@ -66,13 +67,15 @@ class AgentMutations:
         claims = await require_right(context, establishment_id, Right.AVAILABILITY)
         batch = [NewAvailability(a.date, a.slot, a.places, a.age_group, a.care_kind) for a in input.availabilities]
         now = datetime.now(UTC)
+
+        async def logged(session: AsyncSession) -> None:
+            await log_entry(session, claims, ConnectionEvent.SAISIE_DISPONIBILITES, context.client, now)
+
         async with context.sessions() as session, session.begin():
             errors = await publish_availabilities(
                 session, establishment_id, batch, agent_number=claims.agent_number, channel=Channel.SAISIE_ESPACE_PRO,
-                today=context.today, now=now, signal=context.signal,
+                today=context.today, now=now, signal=context.signal, alongside=logged,
             )  # fmt: skip
-            if not errors:
-                await log_entry(session, claims, ConnectionEvent.SAISIE_DISPONIBILITES, context.client, now)
         if errors:
             found = [UserError(field=e.field, message=e.message, code=e.code) for e in errors]
             return PublishAvailabilitiesPayload(establishment=None, user_errors=found)

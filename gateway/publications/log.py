@@ -7,11 +7,13 @@ that sees position *n* committed therefore sees every position before it — wha
 The cursor travels with the event as the CloudEvents ``sequence`` attribute (Kafka header ``ce_sequence``).
 """
 
+import json
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, Table, Text, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType
@@ -27,7 +29,7 @@ from shared.events import (
     PublicPlace,
     new_event,
 )
-from shared.outbox import OutboxSignal, add_events
+from shared.outbox import OutboxSignal, announce_events, outbox_row, stage_events
 
 PublicEvent = AvailabilitiesPublished | OperatingInfoPublished | OperatingInfoWithdrawn | EstablishmentChanged
 
@@ -64,11 +66,22 @@ async def record_publication(
 async def record_publications(
     session: AsyncSession, datas: Sequence[PublicEvent], *, source: str, signal: OutboxSignal | None
 ) -> list[Envelope]:
-    """Give each of ``datas`` its cursor, in order, log them and stage their events, in three statements.
+    """Give each of ``datas`` its cursor, in order, log them and stage their events; call it last in the publishing
+    transaction (see the module's docstring).
 
-    Call it last in the publishing transaction (see the module's docstring)."""
+    From the cursor on, every other publisher waits for this transaction's commit, and each statement sent
+    meanwhile waits for a turn of this process's event loop: the relays are woken first (NOTIFY is delivered at
+    commit), and on PostgreSQL one publication's cursor, log row and outbox row are one statement, so COMMIT follows
+    it at once — under load a turn of the loop takes tens of milliseconds, and publications queued behind the lock,
+    each holding a pooled connection, ran the pool dry. Many publications (a bulk transmission) take their cursors
+    together and are logged and staged with two more statements."""
     if not datas:
         return []
+    await announce_events(session, signal)
+    if len(datas) == 1 and session.get_bind().dialect.name == "postgresql":
+        event = new_event(datas[0], source=source)
+        position = await _log_and_stage_at_next_position(session, _log_row(event, datas[0], source), outbox_row(event))
+        return [event.model_copy(update={"sequence": cursor_of(position)})]
     last = int(
         await session.scalar(
             update(publication_counter)
@@ -84,28 +97,54 @@ async def record_publications(
         for position, data in enumerate(datas, start=first)
     ]
     rows = [
-        _log_row(position, event, data, source)
+        {"position": position, **_log_row(event, data, source)}
         for position, (event, data) in enumerate(zip(events, datas, strict=True), start=first)
     ]
     await session.execute(publication_log.insert(), rows)
-    await add_events(session, outbox, events, signal)
+    await stage_events(session, outbox, events)
     return events
 
 
-def _log_row(position: int, event: Envelope, data: PublicEvent, source: str) -> dict[str, Any]:
+_next_position = (
+    update(publication_counter)
+    .where(publication_counter.c.id == 1)
+    .values(last_position=publication_counter.c.last_position + 1)
+    .returning(publication_counter.c.last_position)
+)
+
+
+async def _log_and_stage_at_next_position(session: AsyncSession, row: dict[str, Any], staged: dict[str, Any]) -> int:
+    """One statement: the next cursor, the log row at it, the outbox row with the cursor as ``ce_sequence``."""
+    taken = _next_position.cte("taken")
+    logged = (
+        publication_log.insert()
+        .from_select(["position", *row], select(taken.c.last_position, *_literals(publication_log, row)))
+        .returning(publication_log.c.position)
+        .cte("logged")
+    )
+    cursor = func.jsonb_build_array(func.jsonb_build_array("ce_sequence", cast(logged.c.position, Text)))
+    headers = cast(cast(literal(json.dumps(staged["headers"])), JSONB).op("||")(cursor), JSON)
+    columns = {name: value for name, value in staged.items() if name != "headers"}
+    statement = (
+        outbox.insert()
+        .add_cte(taken, logged)
+        .from_select([*columns, "headers"], select(*_literals(outbox, columns), headers).select_from(logged))
+        .returning(select(logged.c.position).scalar_subquery())
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+def _literals(table: Table, values: dict[str, Any]) -> list[Any]:
+    return [literal(value, type_=table.c[name].type) for name, value in values.items()]
+
+
+def _log_row(event: Envelope, data: PublicEvent, source: str) -> dict[str, Any]:
     place = data.place
     return {
-        "position": position,
-        "event_id": event.id,
-        "event_type": event.type,
-        "establishment_id": str(data.establishment_id),
-        "departement": place.departement,
-        "commune_insee": place.commune_insee,
-        "category": place.category,
-        "occurred_at": event.time,
-        "source": source,
-        "data": _public_data(data),
-    }
+        "event_id": event.id, "event_type": event.type, "establishment_id": str(data.establishment_id),
+        "departement": place.departement, "commune_insee": place.commune_insee, "category": place.category,
+        "occurred_at": event.time, "source": source, "data": _public_data(data),
+    }  # fmt: skip
 
 
 def _public_data(data: PublicEvent) -> dict[str, Any]:

@@ -8,6 +8,7 @@ sets when the establishment's availabilities turn « périmées » under the rul
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -49,6 +50,12 @@ async def transmit_availabilities(
     prepared = [_prepare(client, part) for part in transmission.establishments]
     errors = [found if isinstance(found, list) else [] for found in prepared]
     batches = {index: batch for index, batch in enumerate(prepared) if isinstance(batch, AvailabilityBatch)}
+
+    async def log_them(session: AsyncSession, accepted: Sequence[AvailabilityBatch]) -> None:
+        # Before the publications take their cursors: the next publishers wait from then on until commit.
+        await _log_transmissions(session, client, accepted, now=now)
+        await _set_deadlines(session, sorted({b.establishment_id for b in accepted}), now=now)
+
     published = await publish_availability_batches(
         session,
         list(batches.values()),
@@ -57,12 +64,10 @@ async def transmit_availabilities(
         today=today,
         now=now,
         signal=signal,
+        alongside=log_them,
     )
     for index, found in zip(batches, published, strict=True):
         errors[index] = found
-    accepted = [b for i, b in batches.items() if not errors[i]]
-    await _log_transmissions(session, client, accepted, now=now)
-    await _set_deadlines(session, sorted({b.establishment_id for b in accepted}), now=now)
     return [
         EstablishmentOutcome(part.establishment_id, _under(f"establishments[{index}]", found))
         for index, (part, found) in enumerate(zip(transmission.establishments, errors, strict=True))
@@ -84,7 +89,7 @@ def _prepare(client: TransmissionClient, part: EstablishmentTransmission) -> Ava
 
 
 async def _log_transmissions(
-    session: AsyncSession, client: TransmissionClient, accepted: list[AvailabilityBatch], *, now: datetime
+    session: AsyncSession, client: TransmissionClient, accepted: Sequence[AvailabilityBatch], *, now: datetime
 ) -> None:
     if not accepted:
         return

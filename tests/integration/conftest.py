@@ -1,5 +1,6 @@
 """Fixtures shared by integration tests."""
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ import pytest
 
 from gateway.accounts import services
 from gateway.accounts.services import NewPerson, PasswordIssuing
+from notifier.email import SmtpSender
 from shared.sealing import generate_key_pair
 from tests.integration.test_availability_publication import _gateway, _token
 from tests.integration.test_publication_subscriptions import _served
@@ -29,3 +31,20 @@ async def caf_gateway(sqlite_catalogue: Path, tmp_path: Path, monkeypatch: pytes
         people = {"marie": "m.dupont.escautpont", "nord": "a.mathon.caf59", "pas_de_calais": "p.lefebvre.caf62"}
         tokens = {name: await _token(client, identifier) for name, identifier in people.items()}
         yield client, url, app, tokens
+
+
+SenderFactory = Callable[..., SmtpSender]
+
+
+@pytest.fixture
+def smtp_senders() -> Iterator[SenderFactory]:
+    """``smtp_senders(host, port, **options)`` → an SMTP sender whose kept connections are closed after the test."""
+    made: list[SmtpSender] = []
+
+    def make(host: str, port: int, **options: Any) -> SmtpSender:
+        made.append(SmtpSender(host, port, **options))
+        return made[-1]
+
+    yield make
+    for sender in made:
+        sender.close()

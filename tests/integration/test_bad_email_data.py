@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from notifier import tables
 from notifier.deliveries import DeliveryWorker, add_delivery
-from notifier.email import SmtpSender
 from notifier.handlers import HANDLERS
 from notifier.rendering import SUBJECT_LENGTH, render
 from shared.consumer import Delivery, EventProcessor, Outcome
@@ -38,6 +37,7 @@ from shared.outbox import OutboxSignal
 from shared.sealing import generate_key_pair, open_sealed
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.factories import make_agent, make_decided
+from tests.integration.conftest import SenderFactory
 from tests.integration.test_bad_input import _header
 from tests.kafka_tools import read_topic
 
@@ -99,7 +99,11 @@ async def _add_legacy_delivery(sessions: SessionFactory, recipient: str, correla
 
 
 async def test_broken_e_mail_data_gives_a_safe_e_mail_a_dead_letter_or_a_failed_delivery_and_later_ones_go_out(
-    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, kafka_namespace: str
+    stack: Stack,
+    pg_database: DatabaseFactory,
+    engines: EngineFactory,
+    kafka_namespace: str,
+    smtp_senders: SenderFactory,
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     victim = f"victim-{tag}@evil.example"
@@ -119,7 +123,7 @@ async def test_broken_e_mail_data_gives_a_safe_e_mail_a_dead_letter_or_a_failed_
     assert await processor.process(Delivery(later)) == Outcome.APPLIED
     private, _public = generate_key_pair()
     worker = DeliveryWorker(
-        sessions, SmtpSender(stack.smtp_host, stack.smtp_port), OutboxSignal(), mail_from="caf@example.org",
+        sessions, smtp_senders(stack.smtp_host, stack.smtp_port), OutboxSignal(), mail_from="caf@example.org",
         max_attempts=3, open_secret=lambda sealed: open_sealed(sealed, private),
     )  # fmt: skip
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.client import AIOKafkaClient
 from sqlalchemy import func, select
 
 from gateway import tables as gateway_tables
@@ -15,7 +16,7 @@ from moderation.handlers import HANDLERS
 from shared.consumer import EventProcessor
 from shared.db import SessionFactory, create_session_factory
 from shared.events import Topic, dead_letter_topic, physical_topic, to_wire
-from shared.kafka import KafkaConsumerLoop, KafkaPublisher
+from shared.kafka import KafkaBroadcastReader, KafkaConsumerLoop, KafkaPublisher, topic_wait_seconds
 from shared.outbox import OutboxRelay, OutboxSignal, add_event
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.factories import make_event, make_submitted
@@ -151,3 +152,27 @@ async def test_a_second_consumer_joining_then_leaving_the_group_loses_and_duplic
     async with moderation_sessions() as session:
         applied = await session.scalar(select(func.count()).select_from(moderation_tables.processed_events))
     assert applied == 300
+
+
+async def test_a_broadcast_reader_waiting_for_its_topic_asks_the_broker_less_and_less_often(
+    stack: Stack, kafka_namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each look for a missing topic is a metadata request for every topic of the cluster: looking every half-second
+    kept an idle gateway busy. Within 3.2 s a fixed half-second asks 6 or 7 times; doubling waits ask 3 times."""
+    fetch = AIOKafkaClient.fetch_all_metadata
+    asked = 0
+
+    async def counted(client: AIOKafkaClient) -> Any:
+        nonlocal asked
+        asked += 1
+        return await fetch(client)
+
+    monkeypatch.setattr(AIOKafkaClient, "fetch_all_metadata", counted)
+    reader = KafkaBroadcastReader(
+        Topic.PUBLICATIONS, lambda _: None, bootstrap_servers=stack.kafka, namespace=kafka_namespace
+    )
+    async with running(reader) as stop:
+        await asyncio.sleep(3.2)
+        stop.set()
+    assert 1 <= asked <= 3
+    assert [topic_wait_seconds(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]

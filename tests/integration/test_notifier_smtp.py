@@ -9,6 +9,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import Envelope as SmtpEnvelope
+from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy import select
 
 from notifier import tables
@@ -21,6 +24,7 @@ from shared.events import WithdrawalNotice, new_event, to_wire
 from shared.outbox import OutboxSignal
 from tests.conftest import DatabaseFactory, EngineFactory, Stack
 from tests.factories import make_agent, make_decided, make_event
+from tests.integration.conftest import SenderFactory
 from tests.integration.test_event_processor import CollectedDeadLetters
 
 pytestmark = pytest.mark.integration
@@ -41,16 +45,14 @@ def _set_faults(stack: Stack, codes: list[int]) -> Path:
     return path
 
 
-async def _deliver(sessions: SessionFactory, stack: Stack, *events: object) -> DeliveryWorker:
+async def _deliver(sessions: SessionFactory, sender: SmtpSender, *events: object) -> DeliveryWorker:
     signal = OutboxSignal()
     processor = EventProcessor(
         sessions, tables.processed_events, HANDLERS, CollectedDeadLetters(), on_applied=signal.set
     )
     for event in events:
         await processor.process(Delivery(to_wire(event)))  # type: ignore[arg-type]
-    return DeliveryWorker(
-        sessions, SmtpSender(stack.smtp_host, stack.smtp_port), signal, mail_from="caf@example.org", max_attempts=3
-    )
+    return DeliveryWorker(sessions, sender, signal, mail_from="caf@example.org", max_attempts=3)
 
 
 async def _statuses(sessions: SessionFactory) -> list[tuple[str, int, str | None]]:
@@ -62,13 +64,13 @@ async def _statuses(sessions: SessionFactory) -> list[tuple[str, int, str | None
 
 
 async def test_a_decision_e_mail_is_sent_once_even_when_the_event_comes_twice(
-    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await pg_database("notifier")))
     recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
     event = make_event(make_decided(submitted_by=make_agent(email=recipient)))
 
-    worker = await _deliver(sessions, stack, event, event)
+    worker = await _deliver(sessions, smtp_senders(stack.smtp_host, stack.smtp_port), event, event)
     assert await worker.send_due() == 1
     assert await worker.send_due() == 0
 
@@ -81,7 +83,7 @@ async def test_a_decision_e_mail_is_sent_once_even_when_the_event_comes_twice(
 
 
 async def test_a_withdrawal_notice_reaches_each_responsible_agent_once_with_the_reasons(
-    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await pg_database("notifier")))
     tag = uuid.uuid4().hex[:8]
@@ -94,7 +96,7 @@ async def test_a_withdrawal_notice_reaches_each_responsible_agent_once_with_the_
     )  # fmt: skip
     event = new_event(notice, source="/tests")
 
-    worker = await _deliver(sessions, stack, event, event)
+    worker = await _deliver(sessions, smtp_senders(stack.smtp_host, stack.smtp_port), event, event)
     assert await worker.send_due() == 2
 
     for agent in agents:
@@ -108,11 +110,15 @@ async def test_a_withdrawal_notice_reaches_each_responsible_agent_once_with_the_
 
 
 async def test_a_temporary_refusal_is_retried_and_the_e_mail_sent_once(
-    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await pg_database("notifier")))
     recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
-    worker = await _deliver(sessions, stack, make_event(make_decided(submitted_by=make_agent(email=recipient))))
+    worker = await _deliver(
+        sessions,
+        smtp_senders(stack.smtp_host, stack.smtp_port),
+        make_event(make_decided(submitted_by=make_agent(email=recipient))),
+    )
     faults = _set_faults(stack, [451])
     try:
         await worker.send_due()
@@ -131,11 +137,15 @@ async def test_a_temporary_refusal_is_retried_and_the_e_mail_sent_once(
 
 
 async def test_a_permanent_refusal_is_recorded_as_failed_and_not_retried(
-    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await pg_database("notifier")))
     recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
-    worker = await _deliver(sessions, stack, make_event(make_decided(submitted_by=make_agent(email=recipient))))
+    worker = await _deliver(
+        sessions,
+        smtp_senders(stack.smtp_host, stack.smtp_port),
+        make_event(make_decided(submitted_by=make_agent(email=recipient))),
+    )
     faults = _set_faults(stack, [550])
     try:
         await worker.send_due()
@@ -151,7 +161,7 @@ async def test_a_permanent_refusal_is_recorded_as_failed_and_not_retried(
 
 
 async def test_while_smtp_is_down_e_mails_wait_then_go_out_once_when_it_is_back(
-    pg_database: DatabaseFactory, engines: EngineFactory, tmp_path: Path
+    pg_database: DatabaseFactory, engines: EngineFactory, tmp_path: Path, smtp_senders: SenderFactory
 ) -> None:
     from structures.stack.smtp_sink import start_sink
     from tests.e2e.processes import free_port
@@ -161,7 +171,11 @@ async def test_while_smtp_is_down_e_mails_wait_then_go_out_once_when_it_is_back(
     processor = EventProcessor(sessions, tables.processed_events, HANDLERS, CollectedDeadLetters())
     await processor.process(Delivery(to_wire(make_event(make_decided()))))
     worker = DeliveryWorker(
-        sessions, SmtpSender("127.0.0.1", port, timeout=2), OutboxSignal(), mail_from="caf@example.org", max_attempts=5
+        sessions,
+        smtp_senders("127.0.0.1", port, timeout=2),
+        OutboxSignal(),
+        mail_from="caf@example.org",
+        max_attempts=5,
     )
 
     await worker.send_due()
@@ -199,16 +213,19 @@ class _Overlapping:
         finally:
             self.in_flight -= 1
 
+    def close(self) -> None:
+        self._sender.close()
+
 
 async def test_due_e_mails_are_sent_several_at_a_time_each_once(
-    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, pg_database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     """L3: one SMTP conversation at a time kept the worker under 20 e-mails/s; the due ones now overlap (bounded)."""
     sessions = create_session_factory(engines(await pg_database("notifier")))
     recipient = f"agent-{uuid.uuid4().hex[:8]}@escautpont.example"
     events = [make_event(make_decided(submitted_by=make_agent(email=recipient))) for _ in range(6)]
-    worker = await _deliver(sessions, stack, *events)
-    overlapping = _Overlapping(SmtpSender(stack.smtp_host, stack.smtp_port))
+    worker = await _deliver(sessions, smtp_senders(stack.smtp_host, stack.smtp_port), *events)
+    overlapping = _Overlapping(smtp_senders(stack.smtp_host, stack.smtp_port))
     worker._sender = overlapping
 
     assert await worker.send_due() == 6
@@ -217,3 +234,45 @@ async def test_due_e_mails_are_sent_several_at_a_time_each_once(
     assert overlapping.most > 1
     assert len(_mails_to(stack.maildir, recipient)) == 6
     assert await _statuses(sessions) == [("SENT", 1, None)] * 6
+
+
+class _Peers:
+    """An aiosmtpd handler keeping, for each accepted message, the client address it came from."""
+
+    def __init__(self) -> None:
+        self.accepted: list[tuple[str, object]] = []
+
+    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope) -> str:  # noqa: N802
+        self.accepted.append((str(envelope.rcpt_tos[0]), session.peer))
+        return "250 OK"
+
+
+def _message(recipient: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "caf@example.org", recipient, "Essai"
+    message.set_content("Bonjour")
+    return message
+
+
+async def test_e_mails_share_a_kept_smtp_connection_and_one_the_server_closed_is_replaced() -> None:
+    """L3: a connection per e-mail cost five more round trips each, on a busy loop; a kept one the server closes
+    while idle (its timeout, here 0.3 s) must not lose or repeat the next e-mail."""
+    from tests.e2e.processes import free_port
+
+    peers, port = _Peers(), free_port()
+    server = await asyncio.get_running_loop().create_server(lambda: SMTP(peers, timeout=0.3), "127.0.0.1", port)
+    sender = SmtpSender("127.0.0.1", port, timeout=2)
+    try:
+        for n in range(3):
+            await sender.send(_message(f"agent{n}@escautpont.example"))
+        await asyncio.sleep(0.6)  # the server closes the idle connection
+        await sender.send(_message("agent3@escautpont.example"))
+    finally:
+        sender.close()
+        server.close()
+        await server.wait_closed()
+
+    assert [recipient for recipient, _ in peers.accepted] == [f"agent{n}@escautpont.example" for n in range(4)]
+    first, *_, last = [peer for _, peer in peers.accepted]
+    assert {peer for _, peer in peers.accepted[:3]} == {first}
+    assert last != first

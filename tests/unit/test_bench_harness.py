@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from catalogue_bench.environment import started_before
 from catalogue_bench.load import LoadResult
+from catalogue_bench.publisher import PossibleHits
 from catalogue_bench.report import Comparison, Run, p2_entry, summarise
 from check_same_rows import first_difference
 
@@ -74,3 +75,12 @@ def test_p2_is_met_at_three_times_the_faster_peer_with_the_hit_rate_over_the_gat
     assert (entry["ratio"], entry["hit_rate"], entry["met"]) == (3.333, 0.9, True)
     slower = p2_entry([Comparison("MIX", mix.peers["postgraphile"], {"p": mix.gateway})], runs, {}, context)
     assert slower["met"] is False
+
+
+def test_the_possible_hit_rate_counts_the_bodies_the_gateway_had_been_sent_before() -> None:
+    """P2's measured hit rate is read against it: a population-drawn mix repeats itself slowly."""
+    possible = PossibleHits(["a", "b", "a", "c", "d", "e"])
+
+    assert possible.sent(0, 4) == 0.25  # a b a c: the second « a »
+    assert possible.sent(4, 2) == 0.0  # d e: new
+    assert possible.sent(0, 6) == 1.0  # the whole file again: all seen
