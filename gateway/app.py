@@ -272,7 +272,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         app.state.runtime = runtime
         graphql.trusted_documents.lookup = lambda identifier: _registered_document(runtime.sessions, identifier)
         if graphql.compiled:
-            graphql.compiled_reads.open(settings.database_url)
+            await graphql.compiled_reads.open(settings.database_url)
         try:
             async with runtime.running():
                 await _follow_publications(runtime, settings, feed, bus)

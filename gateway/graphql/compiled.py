@@ -8,30 +8,33 @@ JSON text, spliced into the response by :func:`encode_response`. Anything else t
 compiled statement that fails (the normal path then reports the error as usual). A request uses it only when its
 context carries :class:`CompiledReads` (the HTTP view sets it on PostgreSQL with ``GATEWAY_COMPILED_READS`` on).
 
-A compiled read is one statement: on the gateway it runs on a pool of its own (:meth:`CompiledReads.open`) in
-autocommit and without pre-ping, so that it costs one round trip to PostgreSQL instead of five (pre-ping's BEGIN
-and ROLLBACK, then BEGIN, the statement, ROLLBACK). A connection the database has closed fails the statement: the
-pool is then renewed and the normal path, on the service's pre-pinged pool, answers.
+A compiled read is one statement: on the gateway it runs straight on asyncpg, on a pool of its own
+(:meth:`CompiledReads.open`), in autocommit, without pre-ping or reset query, so that it costs one round trip to
+PostgreSQL instead of five (pre-ping's BEGIN and ROLLBACK, then BEGIN, the statement, ROLLBACK). A connection the
+database has closed fails the statement: the pool replaces it and the normal path, on the service's pre-pinged
+pool, answers.
 """
 
 import codecs
+import contextlib
 import json
 import logging
 from collections import Counter
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+from asyncpg.connection import LoggedQuery
 from graphql import OperationType
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from gateway.catalogue.compiled_reads import read_compiled
+from gateway.catalogue.compiled_reads import STATEMENTS_KEPT, read_compiled
 from gateway.catalogue.selections import CompiledRead
 from gateway.graphql.compiled_plan import Unsupported, plan_read
 from gateway.graphql.subscriptions import SharedEventResults
 from gateway.response_cache.freshness import valid_until
-from shared.db import SessionFactory, create_engine
+from shared.db import POOL_WAIT_SECONDS, SessionFactory, create_driver_pool
 
 log = logging.getLogger(__name__)
 COMPILED = "compiled"
@@ -42,22 +45,36 @@ class CompiledReads:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.engine: AsyncEngine | None = None
+        self.pool: asyncpg.Pool[asyncpg.Record] | None = None
         """The compiled reads' own pool (autocommit, no pre-ping), once :meth:`open`; else the request's sessions."""
+        self.query_loggers: list[Callable[[LoggedQuery], None]] = []
+        """Given every statement the own pool runs (asyncpg's query loggers), on connections opened after."""
 
-    def open(self, database_url: str, pool_size: int = 16) -> None:
-        """Connections are opened on demand and kept up to ``pool_size`` (those beyond are closed after each use:
-        an open and a close per request once more than ``pool_size`` reads run at once)."""
-        self.engine = create_engine(database_url, pool_size=pool_size, pre_ping=False, autocommit=True)
+    async def open(self, database_url: str, pool_size: int = 16) -> None:
+        """Connections are opened on demand and kept up to ``pool_size`` (beyond it, reads wait for one)."""
+        self.pool = await create_driver_pool(
+            database_url, max_size=pool_size, statement_cache_size=STATEMENTS_KEPT, init=self._on_connect
+        )
+
+    async def _on_connect(self, connection: asyncpg.Connection) -> None:
+        for logger in self.query_loggers:
+            connection.add_query_logger(logger)
 
     async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.dispose()
-            self.engine = None
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
 
-    def connection(self, sessions: SessionFactory) -> AbstractAsyncContextManager[AsyncConnection | AsyncSession]:
-        """Where a compiled statement runs: the own pool when open, else a session of ``sessions``."""
-        return self.engine.connect() if self.engine is not None else sessions()
+    @contextlib.asynccontextmanager
+    async def connection(self, sessions: SessionFactory) -> AsyncIterator[asyncpg.Connection]:
+        """Where a compiled statement runs: the own pool when open, else the driver connection of a session."""
+        if self.pool is not None:
+            async with self.pool.acquire(timeout=POOL_WAIT_SECONDS) as connection:
+                yield connection
+            return
+        async with sessions() as session:
+            raw = await (await session.connection()).get_raw_connection()
+            yield raw.driver_connection
 
     def paths(self) -> dict[str, int]:
         """``compiled`` and ``normal:<reason>`` → count (the ``/metrics`` counter)."""
@@ -95,7 +112,7 @@ class CompiledExecution(SharedEventResults):
         try:
             async with reads.connection(self.context_value.sessions) as connection:
                 answer = await read_compiled(connection, plan)
-        except (SQLAlchemyError, OSError) as error:
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
             log.warning(
                 "compiled read failed, the normal path answers", extra={"error": type(error).__name__}, exc_info=True
             )

@@ -6,6 +6,7 @@ and cursors, ``node`` by ID; each is run by both paths and the bytes sent must b
 """
 
 import random
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import asyncpg
 import asyncpg.transaction
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 
 from gateway.catalogue import writes
 from gateway.catalogue.national import load_national
@@ -445,8 +446,10 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
         reads = client.app.state.compiled_reads  # type: ignore[attr-defined]
         await _close_every_other_connection(dataset.url)
         after_restart = await client.post("/graphql", json=others[1])
+        await reads.close()
+        await reads.open(_unreachable(dataset.url))
+        unreachable = await client.post("/graphql", json=others[2])
         fell_back = reads.counts["normal:compiled-failed"]
-        again = await client.post("/graphql", json=others[2])
         compiled_count = reads.counts["compiled"]
     async with gateway_at(dataset.url, compiled_reads=False) as client:
         expected = [(await client.post("/graphql", json=other)).content for other in others[1:]]
@@ -461,8 +464,9 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
     assert 'structures_graphql_read_path_total{path="compiled"} 1.0' in metrics
     assert "structures_graphql_read_path_total{" not in off
     assert round_trips == [], "no pre-ping, BEGIN or ROLLBACK around a compiled read"
-    # Connections closed by the database: the compiled read fails once, the normal path answers, then it is back.
-    assert [after_restart.content, again.content] == expected
+    # Connections closed by the database are replaced; a database the compiled pool cannot reach: the normal
+    # path answers.
+    assert [after_restart.content, unreachable.content] == expected
     assert fell_back == 1
     assert compiled_count == 3
 
@@ -489,6 +493,14 @@ async def _round_trips_besides_the_statement(
         response = await client.post("/graphql", json=document)
     assert response.status_code == 200
     return calls
+
+
+def _unreachable(url: str) -> str:
+    """``url`` on a port of the loopback where nothing listens (the one a socket just bound and closed)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
 
 async def _close_every_other_connection(url: str) -> None:
