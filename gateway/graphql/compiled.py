@@ -19,14 +19,15 @@ import codecs
 import contextlib
 import json
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from asyncpg.connection import LoggedQuery
-from graphql import OperationType
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, OperationType
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.catalogue.compiled_reads import STATEMENTS_KEPT, read_compiled
@@ -40,6 +41,63 @@ log = logging.getLogger(__name__)
 COMPILED = "compiled"
 
 
+LEARNED_KEPT = 256
+DOCUMENT_KEY = "compiled_document"
+"""Where the front leaves, in the request's ``scope["state"]``, the (document, operation name) the view may learn."""
+
+
+@dataclass(frozen=True)
+class LearnedDocument:
+    operation: OperationDefinitionNode
+    fragments: Mapping[str, FragmentDefinitionNode]
+    fields: str
+    """The operation metrics' label of its root fields."""
+
+
+class LearnedDocuments:
+    """(document text, operation name) → what the normal path found when it validated it; bounded LRU (S10)."""
+
+    def __init__(self, capacity: int = LEARNED_KEPT) -> None:
+        self._capacity = capacity
+        self._known: OrderedDict[tuple[str, str | None], LearnedDocument] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def get(self, key: tuple[str, str | None]) -> LearnedDocument | None:
+        found = self._known.get(key)
+        if found is not None:
+            self._known.move_to_end(key)
+        return found
+
+    def learn(
+        self,
+        key: tuple[str, str | None],
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+    ) -> None:
+        self._known[key] = LearnedDocument(operation, fragments, _fields_label(schema, operation))
+        if len(self._known) > self._capacity:
+            self._known.popitem(last=False)
+
+
+def _fields_label(schema: GraphQLSchema, operation: OperationDefinitionNode) -> str:
+    """As :func:`shared.metrics.operation_metrics` labels it: the root fields selected directly, sorted, three."""
+    root = schema.get_root_type(operation.operation)
+    selected = {s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode)}
+    names = sorted(name for name in selected if root is not None and name in root.fields)
+    return "+".join(names[:3]) or "invalid"
+
+
+class CompiledData(dict[str, Any]):
+    """The ``data`` of a compiled answer: empty as a dict, its JSON text in :attr:`text`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class CompiledReads:
     """This process's compiled read path: how many queries took it, and why the others did not."""
 
@@ -47,6 +105,8 @@ class CompiledReads:
         self.counts: Counter[str] = Counter()
         self.pool: asyncpg.Pool[asyncpg.Record] | None = None
         """The compiled reads' own pool (autocommit, no pre-ping), once :meth:`open`; else the request's sessions."""
+        self.learned = LearnedDocuments()
+        """The documents :class:`gateway.graphql.compiled_front.CompiledFront` answers before the view."""
         self.query_loggers: list[Callable[[LoggedQuery], None]] = []
         """Given every statement the own pool runs (asyncpg's query loggers), on connections opened after."""
 
@@ -66,27 +126,37 @@ class CompiledReads:
             self.pool = None
 
     @contextlib.asynccontextmanager
-    async def connection(self, sessions: SessionFactory) -> AsyncIterator[asyncpg.Connection]:
+    async def connection(self, sessions: SessionFactory | None) -> AsyncIterator[asyncpg.Connection]:
         """Where a compiled statement runs: the own pool when open, else the driver connection of a session."""
         if self.pool is not None:
             async with self.pool.acquire(timeout=POOL_WAIT_SECONDS) as connection:
                 yield connection
             return
+        assert sessions is not None, "without its own pool, a compiled read runs on the request's sessions"
         async with sessions() as session:
             raw = await (await session.connection()).get_raw_connection()
             yield raw.driver_connection
 
+    async def read(self, plan: CompiledRead, sessions: SessionFactory | None) -> CompiledData | None:
+        """The answer's ``data`` by one statement (on the own pool, else a session of ``sessions``); None when the
+        statement failed (logged and counted: the normal path answers)."""
+        try:
+            async with self.connection(sessions) as connection:
+                answer = await read_compiled(connection, plan)
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            log.warning(
+                "compiled read failed, the normal path answers", extra={"error": type(error).__name__}, exc_info=True
+            )
+            self.counts["normal:compiled-failed"] += 1
+            return None
+        self.counts[COMPILED] += 1
+        if answer.changes_at is not None:
+            valid_until(answer.changes_at)  # a status turns « périmée » then: a cached answer expires
+        return CompiledData(answer.data)
+
     def paths(self) -> dict[str, int]:
         """``compiled`` and ``normal:<reason>`` → count (the ``/metrics`` counter)."""
         return dict(self.counts)
-
-
-class CompiledData(dict[str, Any]):
-    """The ``data`` of a compiled answer: empty as a dict, its JSON text in :attr:`text`."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class CompiledExecution(SharedEventResults):
@@ -109,20 +179,14 @@ class CompiledExecution(SharedEventResults):
         return self._compiled(reads, plan, serially)
 
     async def _compiled(self, reads: CompiledReads, plan: CompiledRead, serially: bool | None) -> Any:
-        try:
-            async with reads.connection(self.context_value.sessions) as connection:
-                answer = await read_compiled(connection, plan)
-        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-            log.warning(
-                "compiled read failed, the normal path answers", extra={"error": type(error).__name__}, exc_info=True
-            )
-            reads.counts["normal:compiled-failed"] += 1
+        data = await reads.read(plan, self.context_value.sessions)
+        if data is None:
             result = super().execute_operation(serially)
             return await result if self.is_awaitable(result) else result
-        reads.counts[COMPILED] += 1
-        if answer.changes_at is not None:
-            valid_until(answer.changes_at)  # a status turns « périmée » then: a cached answer expires
-        return self.build_response(CompiledData(answer.data))
+        learning = self.context_value.compiled_document
+        if learning is not None:  # validated, coerced and compiled: the front may answer it from now on
+            reads.learned.learn(learning, self.schema, self.operation, self.fragment_definitions)
+        return self.build_response(data)
 
 
 def _escape_as_json(error: UnicodeError) -> tuple[str, int]:
@@ -152,4 +216,12 @@ def encode_response(response: object) -> bytes | None:
     return b'{"data":' + data + (b"," + rest[1:-1].encode() if len(rest) > 2 else b"") + b"}"
 
 
-__all__ = ["CompiledData", "CompiledExecution", "CompiledReads", "encode_response"]
+__all__ = [
+    "DOCUMENT_KEY",
+    "CompiledData",
+    "CompiledExecution",
+    "CompiledReads",
+    "LearnedDocument",
+    "LearnedDocuments",
+    "encode_response",
+]
