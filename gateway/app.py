@@ -33,7 +33,7 @@ from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
 from gateway.catalogue.reference_data import load_reference_data
-from gateway.graphql.compiled import DOCUMENT_KEY, CompiledReads, encode_response
+from gateway.graphql.compiled import COMPILED_FAILED, DOCUMENT_KEY, CompiledReads, encode_response
 from gateway.graphql.compiled_front import CompiledFront
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
@@ -118,6 +118,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         )
         self._zone = ZoneInfo(settings.timezone)
         self._graphql_schema = schema._schema
+        self._timeout_seconds = schema.timeout_seconds
         self._recheck_seconds = settings.subscription_recheck_seconds
         self.trusted_documents = trusted_documents(settings)
         self.compiled_reads = CompiledReads()
@@ -129,10 +130,17 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             self.compiled_reads.paths,
         )
 
+    def _compiled_reads_for(self, request: Request | WebSocket, state: dict[str, object]) -> CompiledReads | None:
+        """HTTP requests may take the compiled path, unless the front's statement already failed for this one."""
+        if not self.compiled or not isinstance(request, Request) or state.get(COMPILED_FAILED):
+            return None
+        return self.compiled_reads
+
     def front(self, metrics: ServiceMetrics) -> CompiledFront:
         """This view behind the compiled read path's front door."""
+        timeout = self._timeout_seconds
         return CompiledFront(
-            self, self._graphql_schema, self.compiled_reads, self.trusted_documents, self._zone, metrics
+            self, self._graphql_schema, self.compiled_reads, self.trusted_documents, self._zone, metrics, timeout
         )
 
     def encode_json(self, data: object) -> str | bytes:
@@ -177,7 +185,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
             recheck_seconds=self._recheck_seconds,
-            compiled_reads=self.compiled_reads if self.compiled and isinstance(request, Request) else None,
+            compiled_reads=self._compiled_reads_for(request, state),
             compiled_document=state.get(DOCUMENT_KEY),
         )  # fmt: skip
 

@@ -44,6 +44,9 @@ COMPILED = "compiled"
 LEARNED_KEPT = 256
 DOCUMENT_KEY = "compiled_document"
 """Where the front leaves, in the request's ``scope["state"]``, the (document, operation name) the view may learn."""
+COMPILED_FAILED = "compiled_failed"
+"""Set in the request's ``scope["state"]`` when the front's statement failed: the view goes straight to the normal
+executor."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,7 @@ def encode_response(response: object) -> bytes | None:
 
 
 __all__ = [
+    "COMPILED_FAILED",
     "DOCUMENT_KEY",
     "CompiledData",
     "CompiledExecution",

@@ -6,12 +6,15 @@ has already *learned* is answered here: its variables are coerced as the executo
 (:mod:`gateway.graphql.compiled_plan`) plans it and one statement answers. A document is learned when the normal path
 (parsing, every validation rule and limit included) answered it by the compiled path: validation depends on the
 document alone, so a learned document always passes it again. Anything else — another method, a batch, an
-unlearned document, variables the executor would refuse, a plan the compiler does not build, a failed statement —
-goes to the view untouched (its body replayed), which answers and reports errors as always. This module therefore
-never writes an error: only answers the compiled path already gives, byte for byte.
+unlearned document, variables the executor would refuse, a plan the compiler does not build, a failed statement or
+one still running at the schema's deadline — goes to the view untouched (its body replayed), which answers and
+reports errors as always. This module therefore never writes an error: only answers the compiled path already
+gives, byte for byte. No GraphQL context is built for the requests it answers.
 """
 
+import asyncio
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,11 +27,13 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.graphql.compiled import DOCUMENT_KEY, CompiledReads, LearnedDocument, encode_response
+from gateway.graphql.compiled import COMPILED_FAILED, DOCUMENT_KEY, CompiledReads, LearnedDocument, encode_response
 from gateway.graphql.compiled_plan import Unsupported, plan_read
 from shared.metrics import ServiceMetrics
 from shared.text import unstorable_text
 from shared.trusted_documents import TrustedDocuments
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,10 @@ class CompiledFront:
         documents: TrustedDocuments,
         zone: ZoneInfo,
         metrics: ServiceMetrics,
+        timeout_seconds: float,
     ) -> None:
         self.view, self.schema, self.reads, self.documents = view, schema, reads, documents
-        self.zone, self.metrics = zone, metrics
+        self.zone, self.metrics, self.timeout_seconds = zone, metrics, timeout_seconds
         self.answered = 0
         """Requests answered here, before the view."""
 
@@ -64,7 +70,7 @@ class CompiledFront:
         learned = self.reads.learned.get(request.key) if request is not None else None
         if request is not None and learned is None:
             scope.setdefault("state", {})[DOCUMENT_KEY] = request.key
-        answer = await self._answer(learned, request.variables) if learned and request else None
+        answer = await self._answer(learned, request.variables, scope) if learned and request else None
         if answer is None:
             await self.view(scope, receive, send)
             return
@@ -98,7 +104,7 @@ class CompiledFront:
             return None
         return _Request((text, name), variables or {})
 
-    async def _answer(self, learned: LearnedDocument, variables: dict[str, Any]) -> bytes | None:
+    async def _answer(self, learned: LearnedDocument, variables: dict[str, Any], scope: Scope) -> bytes | None:
         coerced = get_variable_values(self.schema, learned.operation.variable_definitions or (), variables)
         if isinstance(coerced, list):
             return None
@@ -106,8 +112,17 @@ class CompiledFront:
         plan = plan_read(self.schema, learned.operation, learned.fragments, coerced, today=today, now=datetime.now(UTC))
         if isinstance(plan, Unsupported):
             return None
-        data = await self.reads.read(plan, None)
-        return encode_response({"data": data}) if data is not None else None
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                data = await self.reads.read(plan, None)
+        except TimeoutError:
+            log.warning("compiled read cancelled at its deadline, the view answers")
+            self.reads.counts["normal:compiled-failed"] += 1
+            data = None
+        if data is None:  # the statement failed: the view's normal executor answers, without trying it again
+            scope.setdefault("state", {})[COMPILED_FAILED] = True
+            return None
+        return encode_response({"data": data})
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:

@@ -556,6 +556,10 @@ async def test_the_front_answers_learned_documents_with_the_views_bytes_and_leav
         signed = await client.post("/graphql", json=answered[1], headers={"authorization": "Bearer x"})
         after = front.answered
         metrics = (await client.get("/metrics")).text
+        front.timeout_seconds = 0  # every statement is past the deadline: the view answers
+        late = await client.post("/graphql", json=answered[1])
+        late_failures = client.app.state.compiled_reads.counts["normal:compiled-failed"]  # type: ignore[attr-defined]
+        late_by_front = front.answered
     async with gateway_at(dataset.url, compiled_reads=False, response_cache_mb=0) as client:
         expected = [
             await client.post("/graphql", json={**b, "query": q3} if "documentId" in b else b) for b in answered
@@ -570,6 +574,7 @@ async def test_the_front_answers_learned_documents_with_the_views_bytes_and_leav
     assert b'"errors"' in viewed[0].content
     assert b'"errors"' in viewed[2].content
     assert signed.content == fronted[1].content
+    assert (late.content, late_failures, late_by_front) == (fronted[1].content, 1, 3)
     assert 'structures_graphql_operation_seconds_count{operation="node",outcome="ok",type="query"} 2.0' in metrics
 
 
