@@ -77,11 +77,17 @@ async def create_driver_pool(
         min_size=0,
         max_size=max_size,
         statement_cache_size=statement_cache_size,
+        max_cacheable_statement_size=_CACHEABLE_STATEMENT_BYTES,
         timeout=_CONNECT_SECONDS,
         server_settings=_SERVER_SETTINGS,
         init=init,
         reset=_keep_state,
     )
+
+
+_CACHEABLE_STATEMENT_BYTES = 1_000_000
+"""asyncpg prepares again, at every execution, a statement longer than its default bound (15 kB): a compiled read's
+statement often is."""
 
 
 async def _keep_state(_connection: asyncpg.Connection) -> None:

@@ -41,7 +41,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ClauseList, Grouping, Label
@@ -350,7 +350,8 @@ def _connection(root: EstablishmentsRead, index: int) -> tuple[Json, ColumnEleme
     needs_summary = _selects(root.members, "availabilityStatus")
     page = repositories.page_query(search, with_summary=needs_summary, value=named).cte(f"page_{index}")
     first = named("first", search.first)
-    shown = select(page).order_by(page.c.sort_value, page.c.id).limit(first).cte(f"shown_{index}")
+    rows = select(page, *_parsed_document(root.members, page)).order_by(page.c.sort_value, page.c.id).limit(first)
+    shown = rows.cte(f"shown_{index}")
     order = (shown.c.sort_value, shown.c.id)
     area = _Area(f"r{index}_", search.area) if search.area is not None else None
 
@@ -402,9 +403,26 @@ def _cursor(row: CTE | Subquery, near: bool) -> Json:
 
 
 def _node(root: EstablishmentRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
-    row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(f"node_{index}")
+    found_row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(
+        f"row_{index}"
+    )
+    row = select(found_row, *_parsed_document(root.members, found_row)).limit(1).subquery(f"node_{index}")
     found = select(_establishment(root.members, row, None)).select_from(row).limit(1).scalar_subquery()
     return func.coalesce(found, _sql("'null'")), _first_staleness(root.members, row)
+
+
+def _parsed_document(members: Sequence[Member], row: CTE | Subquery) -> list[Label[Any]]:
+    """The published document as ``jsonb`` when the answer reads it: parsed once per row, where each ``->`` on the
+    stored ``json`` parses it again. The row's query has a LIMIT, so PostgreSQL computes the column once."""
+    return [cast(row.c.info_document, JSONB).label("info_jsonb")] if _reads_document(members) else []
+
+
+def _reads_document(members: Sequence[Member]) -> bool:
+    return any(
+        _reads_document(member.members)
+        or (member.field == "operatingInfo" and any(m.field not in _ROW_INFO for m in member.members))
+        for member in members
+    )
 
 
 def _selects(members: Sequence[Member], field: str) -> bool:
@@ -488,9 +506,12 @@ def _size_class(eaje_type: ColumnElement[str], capacity: ColumnElement[int]) -> 
     return case(*whens, else_=_sql("'null'"))
 
 
-def _json_strings(array: ColumnElement[object], default: str = "[]") -> Json:
-    """A JSON array of strings (stored as ``json``) written afresh, in its order."""
-    elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
+def _json_strings(array: ColumnElement[object], default: str = "[]", *, binary: bool = False) -> Json:
+    """A JSON array of strings (``json``, or ``jsonb`` when ``binary``) written afresh, in its order."""
+    if binary:
+        elements = func.jsonb_array_elements_text(func.coalesce(array, cast(_const(default), JSONB)))
+    else:
+        elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
     items = elements.table_valued("v", with_ordinality="o").render_derived(name="e")
     item = _text_json(literal_column("e.v", Text))
     return _array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
@@ -596,6 +617,8 @@ _TEXTS = [
     "registration",
 ]
 _PYTHON_NAMES = {graphql_name(name): name for name in _DOCUMENT}
+_ROW_INFO = ("version", "openingHours", "__typename")
+"""What the compiled path reads from the operating info's row, not from its document."""
 
 
 def _get(document: ColumnElement[object], key: str) -> ColumnElement[object]:
@@ -608,13 +631,13 @@ def _get_text(document: ColumnElement[object], key: str) -> ColumnElement[str]:
 
 def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
     c = row.c
-    document = c.info_document
 
     def value_of(member: Member) -> Json:
         if member.field == "version":
             return _json(c.info_version)
         if member.field == "openingHours":
             return _json(c.info_opening_hours)
+        document = c.info_jsonb
         if member.field == "weeklyHours":
             return _weekly_hours(member.members, document)
         if member.field in ("ageMin", "ageMax"):
@@ -627,7 +650,7 @@ def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
 def _document_leaf(document: ColumnElement[object], name: str) -> Json:
     default = json.dumps(_DOCUMENT[name].get_default(call_default_factory=True))
     if name in _LISTS:
-        return _json_strings(_get(document, name), default)
+        return _json_strings(_get(document, name), default, binary=True)
     if name in _BOOLEANS:
         value = _get_text(document, name)
         return case((value == "true", _const("true")), (value == "false", _const("false")), else_=_const(default))
@@ -638,9 +661,9 @@ def _document_leaf(document: ColumnElement[object], name: str) -> Json:
 
 
 def _weekly_hours(members: Sequence[Member], document: ColumnElement[object]) -> Json:
-    slots = func.json_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSON)))
+    slots = func.jsonb_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSONB)))
     alias = slots.table_valued("s", with_ordinality="o").render_derived(name="h")
-    slot = literal_column("h.s", JSON)
+    slot = literal_column("h.s", JSONB)
 
     def value_of(member: Member) -> Json:
         if member.field == "day":
@@ -665,7 +688,7 @@ def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:
         )
         return cast(months, Text)
 
-    return _nullable(func.json_typeof(age) == "object", _object(members, value_of))
+    return _nullable(func.jsonb_typeof(age) == "object", _object(members, value_of))
 
 
 # ---- availabilities ------------------------------------------------------------------------------------------

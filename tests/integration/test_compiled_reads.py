@@ -551,6 +551,12 @@ async def test_the_front_answers_learned_documents_with_the_views_bytes_and_leav
             await client.post("/graphql", json=body)
         learned = len(client.app.state.compiled_reads.learned)  # type: ignore[attr-defined]
         fronted = [await client.post("/graphql", json=body) for body in answered]
+        async with client.app.state.compiled_reads.pool.acquire() as connection:  # type: ignore[attr-defined]
+            # Sequential requests share one connection: Q3's statement, above asyncpg's default bound, is prepared
+            # once and executed twice.
+            long_statement_runs = await connection.fetchval(
+                "SELECT max(generic_plans + custom_plans) FROM pg_prepared_statements WHERE length(statement) > 15360"
+            )
         answered_by_front = front.answered
         viewed = [await client.post("/graphql", json=body) for body in refused]
         signed = await client.post("/graphql", json=answered[1], headers={"authorization": "Bearer x"})
@@ -569,6 +575,7 @@ async def test_the_front_answers_learned_documents_with_the_views_bytes_and_leav
     assert learned == 3
     assert answered_by_front == 3
     assert [_answer(r) for r in fronted] == [_answer(r) for r in expected]
+    assert long_statement_runs == 2
     assert after == 3, "variables refused, or credentials: the view answers"
     assert [(r.status_code, r.content) for r in viewed] == [(r.status_code, r.content) for r in expected_refused]
     assert b'"errors"' in viewed[0].content
