@@ -33,7 +33,8 @@ from gateway.accounts.sessions import Authenticator, Client
 from gateway.accounts.tokens import Claims, InvalidTokenError, TokenSigner
 from gateway.catalogue.demo import load_demo
 from gateway.catalogue.reference_data import load_reference_data
-from gateway.graphql.compiled import CompiledReads, encode_response
+from gateway.graphql.compiled import COMPILED_FAILED, DOCUMENT_KEY, CompiledReads, encode_response
+from gateway.graphql.compiled_front import CompiledFront
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
@@ -103,8 +104,9 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
     graphql_transport_ws_handler_class = TransportWsHandler
 
     def __init__(self, settings: GatewaySettings, metrics: ServiceMetrics) -> None:
+        schema = build_schema(limits_from(settings), metrics)
         super().__init__(
-            build_schema(limits_from(settings), metrics),
+            schema,
             graphql_ide=graphiql_if(settings.graphiql, settings),
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # S9: only graphql-transport-ws
@@ -115,6 +117,8 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             keep_alive_interval=15,
         )
         self._zone = ZoneInfo(settings.timezone)
+        self._graphql_schema = schema._schema
+        self._timeout_seconds = schema.timeout_seconds
         self._recheck_seconds = settings.subscription_recheck_seconds
         self.trusted_documents = trusted_documents(settings)
         self.compiled_reads = CompiledReads()
@@ -124,6 +128,19 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             "Queries answered by the compiled read path (compiled) or the normal executor (normal:<reason>)",
             "path",
             self.compiled_reads.paths,
+        )
+
+    def _compiled_reads_for(self, request: Request | WebSocket, state: dict[str, object]) -> CompiledReads | None:
+        """HTTP requests may take the compiled path, unless the front's statement already failed for this one."""
+        if not self.compiled or not isinstance(request, Request) or state.get(COMPILED_FAILED):
+            return None
+        return self.compiled_reads
+
+    def front(self, metrics: ServiceMetrics) -> CompiledFront:
+        """This view behind the compiled read path's front door."""
+        timeout = self._timeout_seconds
+        return CompiledFront(
+            self, self._graphql_schema, self.compiled_reads, self.trusted_documents, self._zone, metrics, timeout
         )
 
     def encode_json(self, data: object) -> str | bytes:
@@ -157,7 +174,8 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         runtime = _runtime_of(request)
         auth: Authenticator = request.app.state.authenticator
         today = datetime.now(self._zone).date()
-        request_id = str(request.scope.get("state", {}).get("request_id", "-"))
+        state = request.scope.get("state", {})
+        request_id = str(state.get("request_id", "-"))
         loaders = build_loaders(runtime.sessions, today)
         client = Client(request.client.host if request.client else None, request.headers.get("user-agent"))
         claims = _claims(auth, request.headers.get("authorization"))
@@ -167,7 +185,8 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
             recheck_seconds=self._recheck_seconds,
-            compiled_reads=self.compiled_reads if self.compiled and isinstance(request, Request) else None,
+            compiled_reads=self._compiled_reads_for(request, state),
+            compiled_document=state.get(DOCUMENT_KEY),
         )  # fmt: skip
 
 
@@ -272,7 +291,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         app.state.runtime = runtime
         graphql.trusted_documents.lookup = lambda identifier: _registered_document(runtime.sessions, identifier)
         if graphql.compiled:
-            graphql.compiled_reads.open(settings.database_url)
+            await graphql.compiled_reads.open(settings.database_url)
         try:
             async with runtime.running():
                 await _follow_publications(runtime, settings, feed, bus)
@@ -302,11 +321,12 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     metrics = ServiceMetrics("gateway")
     graphql = GatewayGraphQL(settings, metrics)
     caching = response_caching(settings, graphql.trusted_documents, feed, metrics)
+    front = graphql.front(metrics) if graphql.compiled else None
     routes = [
         *health_routes(_runtime_of),
         Route("/.well-known/jwks.json", jwks),
         *transmission_routes(_runtime_of, lambda: datetime.now(ZoneInfo(settings.timezone)).date()),
-        Route("/graphql", graphql),
+        Route("/graphql", front if front is not None else graphql),
         WebSocketRoute("/graphql", graphql),
         *graphiql_asset_routes(graphql.graphql_ide),
         Route("/config.json", lambda _request: web_config(settings.moderation_url)),
@@ -328,6 +348,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     app.state.authenticator = authenticator
     app.state.feed = feed
     app.state.compiled_reads = graphql.compiled_reads
+    app.state.compiled_front = front
     app.state.response_caching = caching
     app.state.rate_limiter = RateLimiter(settings.integrator_requests_per_second, settings.integrator_burst)
     app.state.issuing = (

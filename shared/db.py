@@ -6,6 +6,7 @@ Engines are created by the services' lifespans, never at import time. Use cases 
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from shared.errors import ConfigurationError
 
 SessionFactory = async_sessionmaker[AsyncSession]
 _CONNECT_SECONDS = 5
+POOL_WAIT_SECONDS = _CONNECT_SECONDS
+"""How long a request waits for a pooled connection before it fails."""
 
 # Alembic keeps the running migration in module globals: two migrations may not run at once in one process.
 _alembic_lock = threading.Lock()
@@ -58,6 +61,37 @@ def create_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True, autoc
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
         connect_args={"timeout": _CONNECT_SECONDS, "server_settings": _SERVER_SETTINGS},
     )
+
+
+async def create_driver_pool(
+    url: str, *, max_size: int, statement_cache_size: int, init: Callable[[asyncpg.Connection], Awaitable[None]]
+) -> "asyncpg.Pool[asyncpg.Record]":
+    """A pool of bare asyncpg connections to the PostgreSQL database of ``url`` (an SQLAlchemy URL), with the
+    engines' connection settings: for single statements that need no SQLAlchemy (they run in autocommit).
+
+    Connections are opened on demand and handed back without asyncpg's reset query (a round trip per use): their
+    users change no session state. ``init`` runs on each new connection."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=0,
+        max_size=max_size,
+        statement_cache_size=statement_cache_size,
+        max_cacheable_statement_size=_CACHEABLE_STATEMENT_BYTES,
+        timeout=_CONNECT_SECONDS,
+        server_settings=_SERVER_SETTINGS,
+        init=init,
+        reset=_keep_state,
+    )
+
+
+_CACHEABLE_STATEMENT_BYTES = 1_000_000
+"""asyncpg prepares again, at every execution, a statement longer than its default bound (15 kB): a compiled read's
+statement often is."""
+
+
+async def _keep_state(_connection: asyncpg.Connection) -> None:
+    """Nothing to reset beyond asyncpg's own (an open transaction is rolled back)."""
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -34,11 +34,12 @@ async def gateway_at(database_url: str, **overrides: Any) -> AsyncIterator[httpx
     app = create_app(settings, bus=InProcessBus())
     async with app.router.lifespan_context(app):
         app.state.statements = []
-        compiled_engine = app.state.compiled_reads.engine
-        for engine in (app.state.runtime.engine, *([compiled_engine] if compiled_engine is not None else [])):
-            event.listen(
-                engine.sync_engine, "before_cursor_execute", lambda *args: app.state.statements.append(args[2])
-            )
+        event.listen(
+            app.state.runtime.engine.sync_engine,
+            "before_cursor_execute",
+            lambda *args: app.state.statements.append(args[2]),
+        )
+        app.state.compiled_reads.query_loggers.append(lambda logged: app.state.statements.append(logged.query))
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
             client.app = app  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -40,8 +41,8 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ClauseList, Grouping, Label
 from sqlalchemy.sql.selectable import CTE, Subquery
@@ -62,9 +63,28 @@ _EARTH_DIAMETER_KM = 2 * 6371.0088
 
 
 STATEMENTS_KEPT = 256
-_statements: OrderedDict[Hashable, Select[Any]] = OrderedDict()
-"""Built statements by query shape, least recently used first (building one costs milliseconds; reusing it, with
-SQLAlchemy's compiled cache, costs nothing). Bounded, like the parser and validation caches (S10)."""
+_statements: OrderedDict[Hashable, "_Statement"] = OrderedDict()
+"""SQL texts by query shape, least recently used first (building and compiling one costs milliseconds; reusing it
+costs a dictionary look-up, and asyncpg's prepared statement cache, as large, saves its parsing by PostgreSQL).
+Bounded, like the parser and validation caches (S10)."""
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A shape's statement as PostgreSQL takes it: SQL text with positional parameters (``$1``…), the constants of
+    the statement at their positions, and the positions a request's named values fill (with an index into the
+    value when it is a list: ``IN ($3, $4)``)."""
+
+    sql: str
+    constants: tuple[Any, ...]
+    taken: tuple[tuple[int, str, int | None], ...]
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        arguments = list(self.constants)
+        for position, name, item in self.taken:
+            arguments[position] = values[name] if item is None else values[name][item]
+        return arguments
 
 
 @dataclass(frozen=True)
@@ -76,22 +96,22 @@ class CompiledAnswer:
     (None when none can): a cache keeps the answer until then at most."""
 
 
-async def read_compiled(session: AsyncConnection | AsyncSession, read: CompiledRead) -> CompiledAnswer:
-    row = (await session.execute(_statement(read), _values(read))).one()
+async def read_compiled(connection: asyncpg.Connection, read: CompiledRead) -> CompiledAnswer:
+    """The answer of ``read``, by one statement on ``connection`` (in autocommit or in a transaction)."""
+    values = _values(read)
+    statement = _statement(read, values)
+    row = await connection.fetchrow(statement.sql, *statement.arguments(values))
+    assert row is not None  # a statement of scalar subqueries has exactly one row
     texts, moments = row[: len(read.roots)], [moment for moment in row[len(read.roots) :] if moment is not None]
     data = "{" + ",".join(f'"{root.key}":{text}' for root, text in zip(read.roots, texts, strict=True)) + "}"
     return CompiledAnswer(data, min(moments, default=None))
 
 
-def _statement(read: CompiledRead) -> Select[Any]:
+def _statement(read: CompiledRead, values: dict[str, Any]) -> _Statement:
     shape = tuple(_shape(root) for root in read.roots)
     statement = _statements.get(shape)
     if statement is None:
-        built_roots = [_root(root, index) for index, root in enumerate(read.roots)]
-        columns: list[Label[Any]] = [text.label(f"r{index}") for index, (text, _) in enumerate(built_roots)]
-        columns += [moment.label(f"s{index}") for index, (_, moment) in enumerate(built_roots) if moment is not None]
-        built: Select[Any] = select(*columns)
-        statement = _statements[shape] = built
+        statement = _statements[shape] = _compile(_select(read), values)
         if len(_statements) > STATEMENTS_KEPT:
             _statements.popitem(last=False)
     else:
@@ -99,12 +119,38 @@ def _statement(read: CompiledRead) -> Select[Any]:
     return statement
 
 
+def _select(read: CompiledRead) -> Select[Any]:
+    built_roots = [_root(root, index) for index, root in enumerate(read.roots)]
+    columns: list[Label[Any]] = [text.label(f"r{index}") for index, (text, _) in enumerate(built_roots)]
+    columns += [moment.label(f"s{index}") for index, (_, moment) in enumerate(built_roots) if moment is not None]
+    return select(*columns)
+
+
+def _compile(query: Select[Any], values: dict[str, Any]) -> _Statement:
+    """``query`` as asyncpg's SQLAlchemy dialect writes it (typed ``$n::TYPE`` parameters), lists expanded to as
+    many parameters as ``values`` has items (the shape fixes their lengths)."""
+    compiled = query.compile(dialect=_DIALECT)
+    expanded = compiled.construct_expanded_state(values)
+    assert not any(compiled._bind_processors.get(name) for name in compiled.binds), "a value needs converting"
+    items = {
+        item_name: (name, index)
+        for name, item_names in expanded.parameter_expansion.items()
+        for index, item_name in enumerate(item_names)
+    }
+    names = expanded.positiontup or []
+    taken = tuple((position, *items.get(name, (name, None))) for position, name in enumerate(names))
+    constants = tuple(None if name in values or name in items else expanded.parameters[name] for name in names)
+    return _Statement(expanded.statement, constants, tuple(t for t in taken if t[1] in values))
+
+
 def _shape(root: RootRead) -> Hashable:
-    """What the statement of ``root`` depends on: its members and which filters are given, never their values."""
+    """What the statement of ``root`` depends on: its members, which filters are given and how many items the
+    lists have, never their values."""
     if isinstance(root, EstablishmentRead):
         return ("node", root.key, root.members)
     search = root.search
-    given = (search.departement, search.commune_insee, search.postal_code, search.categories, search.eaje_types)
+    given = (search.departement, search.commune_insee, search.postal_code)
+    lists = (len(search.categories or ()), len(search.eaje_types or ()))
     present = (search.after, search.child_age_months, search.free_between)
     points = len(search.area.points) if search.area is not None else 0
     return (
@@ -112,6 +158,7 @@ def _shape(root: RootRead) -> Hashable:
         root.key,
         root.members,
         tuple(map(bool, given)),
+        lists,
         tuple(v is None for v in present),
         points,
     )
@@ -309,7 +356,8 @@ def _connection(root: EstablishmentsRead, index: int) -> tuple[Json, ColumnEleme
     needs_summary = _selects(root.members, "availabilityStatus")
     page = repositories.page_query(search, with_summary=needs_summary, value=named).cte(f"page_{index}")
     first = named("first", search.first)
-    shown = select(page).order_by(page.c.sort_value, page.c.id).limit(first).cte(f"shown_{index}")
+    rows = select(page, *_parsed_document(root.members, page)).order_by(page.c.sort_value, page.c.id).limit(first)
+    shown = rows.cte(f"shown_{index}")
     order = (shown.c.sort_value, shown.c.id)
     area = _Area(f"r{index}_", search.area) if search.area is not None else None
 
@@ -361,9 +409,26 @@ def _cursor(row: CTE | Subquery, near: bool) -> Json:
 
 
 def _node(root: EstablishmentRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
-    row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(f"node_{index}")
+    found_row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(
+        f"row_{index}"
+    )
+    row = select(found_row, *_parsed_document(root.members, found_row)).limit(1).subquery(f"node_{index}")
     found = select(_establishment(root.members, row, None)).select_from(row).limit(1).scalar_subquery()
     return func.coalesce(found, _sql("'null'")), _first_staleness(root.members, row)
+
+
+def _parsed_document(members: Sequence[Member], row: CTE | Subquery) -> list[Label[Any]]:
+    """The published document as ``jsonb`` when the answer reads it: parsed once per row, where each ``->`` on the
+    stored ``json`` parses it again. The row's query has a LIMIT, so PostgreSQL computes the column once."""
+    return [cast(row.c.info_document, JSONB).label("info_jsonb")] if _reads_document(members) else []
+
+
+def _reads_document(members: Sequence[Member]) -> bool:
+    return any(
+        _reads_document(member.members)
+        or (member.field == "operatingInfo" and any(m.field not in _ROW_INFO for m in member.members))
+        for member in members
+    )
 
 
 def _selects(members: Sequence[Member], field: str) -> bool:
@@ -447,9 +512,12 @@ def _size_class(eaje_type: ColumnElement[str], capacity: ColumnElement[int]) -> 
     return case(*whens, else_=_sql("'null'"))
 
 
-def _json_strings(array: ColumnElement[object], default: str = "[]") -> Json:
-    """A JSON array of strings (stored as ``json``) written afresh, in its order."""
-    elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
+def _json_strings(array: ColumnElement[object], default: str = "[]", *, binary: bool = False) -> Json:
+    """A JSON array of strings (``json``, or ``jsonb`` when ``binary``) written afresh, in its order."""
+    if binary:
+        elements = func.jsonb_array_elements_text(func.coalesce(array, cast(_const(default), JSONB)))
+    else:
+        elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
     items = elements.table_valued("v", with_ordinality="o").render_derived(name="e")
     item = _text_json(literal_column("e.v", Text))
     return _array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
@@ -555,6 +623,8 @@ _TEXTS = [
     "registration",
 ]
 _PYTHON_NAMES = {graphql_name(name): name for name in _DOCUMENT}
+_ROW_INFO = ("version", "openingHours", "__typename")
+"""What the compiled path reads from the operating info's row, not from its document."""
 
 
 def _get(document: ColumnElement[object], key: str) -> ColumnElement[object]:
@@ -567,13 +637,13 @@ def _get_text(document: ColumnElement[object], key: str) -> ColumnElement[str]:
 
 def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
     c = row.c
-    document = c.info_document
 
     def value_of(member: Member) -> Json:
         if member.field == "version":
             return _json(c.info_version)
         if member.field == "openingHours":
             return _json(c.info_opening_hours)
+        document = c.info_jsonb
         if member.field == "weeklyHours":
             return _weekly_hours(member.members, document)
         if member.field in ("ageMin", "ageMax"):
@@ -586,7 +656,7 @@ def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
 def _document_leaf(document: ColumnElement[object], name: str) -> Json:
     default = json.dumps(_DOCUMENT[name].get_default(call_default_factory=True))
     if name in _LISTS:
-        return _json_strings(_get(document, name), default)
+        return _json_strings(_get(document, name), default, binary=True)
     if name in _BOOLEANS:
         value = _get_text(document, name)
         return case((value == "true", _const("true")), (value == "false", _const("false")), else_=_const(default))
@@ -597,9 +667,9 @@ def _document_leaf(document: ColumnElement[object], name: str) -> Json:
 
 
 def _weekly_hours(members: Sequence[Member], document: ColumnElement[object]) -> Json:
-    slots = func.json_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSON)))
+    slots = func.jsonb_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSONB)))
     alias = slots.table_valued("s", with_ordinality="o").render_derived(name="h")
-    slot = literal_column("h.s", JSON)
+    slot = literal_column("h.s", JSONB)
 
     def value_of(member: Member) -> Json:
         if member.field == "day":
@@ -624,7 +694,7 @@ def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:
         )
         return cast(months, Text)
 
-    return _nullable(func.json_typeof(age) == "object", _object(members, value_of))
+    return _nullable(func.jsonb_typeof(age) == "object", _object(members, value_of))
 
 
 # ---- availabilities ------------------------------------------------------------------------------------------

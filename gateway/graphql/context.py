@@ -45,6 +45,8 @@ class Context:
     """How often an open subscription checks that its key or session is still valid."""
     compiled_reads: "CompiledReads | None" = None
     """The compiled read path, when this request may take it (HTTP, PostgreSQL, ``GATEWAY_COMPILED_READS``)."""
+    compiled_document: tuple[str, str | None] | None = None
+    """The request's (document text, operation name) when the compiled front may learn it (a plain POST)."""
 
     @property
     def publication_feed(self) -> PublicationFeed:

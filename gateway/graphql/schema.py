@@ -54,7 +54,7 @@ class Mutation(
     pass
 
 
-def build_schema(limits: Limits | None = None, metrics: ServiceMetrics | None = None) -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, metrics: ServiceMetrics | None = None) -> BoundedSchema:
     timing = [operation_metrics(metrics)] if metrics is not None else []
     limits = limits or Limits()
     return BoundedSchema(

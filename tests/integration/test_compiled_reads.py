@@ -6,6 +6,7 @@ and cursors, ``node`` by ID; each is run by both paths and the bytes sent must b
 """
 
 import random
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import asyncpg
 import asyncpg.transaction
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 
 from gateway.catalogue import writes
 from gateway.catalogue.national import load_national
@@ -24,6 +25,7 @@ from gateway.catalogue.reference_data import load_reference_data
 from gateway.catalogue.tables import availabilities, establishments, providers
 from gateway.graphql.relay import to_global_id
 from shared.db import create_engine, create_session_factory
+from shared.trusted_documents import document_id
 from tests.catalogue_data import create_pg_database
 from tests.compiled_reads import TwoPaths
 from tests.conftest import EngineFactory, Stack, drop_databases, run_blocking
@@ -456,10 +458,12 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
         reads = client.app.state.compiled_reads  # type: ignore[attr-defined]
         await _close_every_other_connection(dataset.url)
         after_restart = await client.post("/graphql", json=others[1])
+        await reads.close()
+        await reads.open(_unreachable(dataset.url))
+        unreachable = await client.post("/graphql", json=others[2])
         fell_back = reads.counts["normal:compiled-failed"]
-        again = await client.post("/graphql", json=others[2])
         compiled_count = reads.counts["compiled"]
-    async with gateway_at(dataset.url, compiled_reads=False) as client:
+    async with gateway_at(dataset.url, compiled_reads=False, response_cache_mb=0) as client:
         expected = [(await client.post("/graphql", json=other)).content for other in others[1:]]
     async with gateway_at(dataset.url, compiled_reads=False) as client:
         normal = await client.post("/graphql", json=document)
@@ -472,8 +476,9 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
     assert 'structures_graphql_read_path_total{path="compiled"} 1.0' in metrics
     assert "structures_graphql_read_path_total{" not in off
     assert round_trips == [], "no pre-ping, BEGIN or ROLLBACK around a compiled read"
-    # Connections closed by the database: the compiled read fails once, the normal path answers, then it is back.
-    assert [after_restart.content, again.content] == expected
+    # Connections closed by the database are replaced; a database the compiled pool cannot reach: the normal
+    # path answers.
+    assert [after_restart.content, unreachable.content] == expected
     assert fell_back == 1
     assert compiled_count == 3
 
@@ -502,6 +507,14 @@ async def _round_trips_besides_the_statement(
     return calls
 
 
+def _unreachable(url: str) -> str:
+    """``url`` on a port of the loopback where nothing listens (the one a socket just bound and closed)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+
 async def _close_every_other_connection(url: str) -> None:
     """What a database restart does to pooled connections: every other backend of the database is terminated."""
     engine = create_engine(url)
@@ -511,3 +524,78 @@ async def _close_every_other_connection(url: str) -> None:
             await connection.execute(text(f"SELECT pg_terminate_backend(pid, 5000) {others}"))
     finally:
         await engine.dispose()
+
+
+async def test_the_front_answers_learned_documents_with_the_views_bytes_and_leaves_the_rest_to_it(
+    dataset: Dataset,
+) -> None:
+    """Once the view has answered a document by the compiled path, the front answers it (other variables, by text
+    or documentId); refused variables, credentials and unlearned documents still reach the view."""
+    q1, q2, q3 = ((QUERIES / f"q{n}.graphql").read_text() for n in (1, 2, 3))
+    latitude, longitude = dataset.points[0]
+    start = date.today()
+    near = {
+        "lat": latitude,
+        "lon": longitude,
+        "from": start.isoformat(),
+        "to": (start + timedelta(days=13)).isoformat(),
+    }
+    learning = [
+        {"query": q1, "variables": near},
+        {"query": q2, "variables": {"insee": dataset.communes[0]}},
+        {"query": q3, "variables": {"id": to_global_id("Establishment", dataset.ids[0])}},
+    ]
+    answered = [
+        {"query": q1, "variables": {**near, "lat": dataset.points[5][0], "lon": dataset.points[5][1]}},
+        {"query": q2, "variables": {"insee": dataset.communes[1]}},
+        {"documentId": document_id(q3), "variables": {"id": to_global_id("Establishment", dataset.ids[1])}},
+    ]
+    refused = [
+        {"query": q2, "variables": {"insee": 59}},  # not a String: the executor's error
+        {"query": q3, "variables": {"id": "not an id"}},  # not compiled: the normal path's error
+        {"query": q2},  # a required variable missing
+    ]
+    async with gateway_at(dataset.url, response_cache_mb=0) as client:
+        front = client.app.state.compiled_front  # type: ignore[attr-defined]
+        front.documents.add(q3)
+        for body in learning:
+            await client.post("/graphql", json=body)
+        learned = len(client.app.state.compiled_reads.learned)  # type: ignore[attr-defined]
+        fronted = [await client.post("/graphql", json=body) for body in answered]
+        async with client.app.state.compiled_reads.pool.acquire() as connection:  # type: ignore[attr-defined]
+            # Sequential requests share one connection: Q3's statement, above asyncpg's default bound, is prepared
+            # once and executed twice.
+            long_statement_runs = await connection.fetchval(
+                "SELECT max(generic_plans + custom_plans) FROM pg_prepared_statements WHERE length(statement) > 15360"
+            )
+        answered_by_front = front.answered
+        viewed = [await client.post("/graphql", json=body) for body in refused]
+        signed = await client.post("/graphql", json=answered[1], headers={"authorization": "Bearer x"})
+        after = front.answered
+        metrics = (await client.get("/metrics")).text
+        front.timeout_seconds = 0  # every statement is past the deadline: the view answers
+        late = await client.post("/graphql", json=answered[1])
+        late_failures = client.app.state.compiled_reads.counts["normal:compiled-failed"]  # type: ignore[attr-defined]
+        late_by_front = front.answered
+    async with gateway_at(dataset.url, compiled_reads=False, response_cache_mb=0) as client:
+        expected = [
+            await client.post("/graphql", json={**b, "query": q3} if "documentId" in b else b) for b in answered
+        ]
+        expected_refused = [await client.post("/graphql", json=body) for body in refused]
+
+    assert learned == 3
+    assert answered_by_front == 3
+    assert [_answer(r) for r in fronted] == [_answer(r) for r in expected]
+    assert long_statement_runs == 2
+    assert after == 3, "variables refused, or credentials: the view answers"
+    assert [(r.status_code, r.content) for r in viewed] == [(r.status_code, r.content) for r in expected_refused]
+    assert b'"errors"' in viewed[0].content
+    assert b'"errors"' in viewed[2].content
+    assert signed.content == fronted[1].content
+    assert (late.content, late_failures, late_by_front) == (fronted[1].content, 1, 3)
+    assert 'structures_graphql_operation_seconds_count{operation="node",outcome="ok",type="query"} 2.0' in metrics
+
+
+def _answer(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = [(name, value) for name, value in response.headers.items() if name != "x-request-id"]
+    return response.status_code, headers, response.content
