@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType
@@ -152,27 +152,32 @@ async def _active_endpoints(session: AsyncSession) -> list[Endpoint]:
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, lease: timedelta, limit: int, busy: Collection[str] = ()
+    session: AsyncSession, now: datetime, *, lease: timedelta, per_endpoint: int, busy: Collection[str] = ()
 ) -> list[tuple[Delivery, Endpoint, Publication]]:
-    """Up to ``limit`` due deliveries of enabled endpoints not in ``busy``, leased until ``now + lease``, with their
-    endpoint and publication (oldest due first); rows another dispatcher holds are skipped, not waited for."""
-    due = (
+    """Up to ``per_endpoint`` due deliveries of each enabled endpoint not in ``busy`` (oldest due first), leased
+    until ``now + lease``, with their endpoint and publication. Rows another dispatcher holds are skipped, not
+    waited for; taking a few per endpoint keeps one with a backlog from crowding the others out."""
+    per = (
         select(deliveries.webhook_id)
-        .join(webhook_endpoints, endpoints.id == deliveries.endpoint_id)
-        .where(deliveries.status == DeliveryStatus.PENDING.value, deliveries.next_attempt_at <= now)
-        .where(endpoints.disabled_at.is_(None))
+        .where(deliveries.endpoint_id == endpoints.id, deliveries.status == DeliveryStatus.PENDING.value)
+        .where(deliveries.next_attempt_at <= now)
         .order_by(deliveries.next_attempt_at)
-        .limit(limit)
-        .with_for_update(of=webhook_deliveries, skip_locked=True)
+        .limit(per_endpoint)
+        .with_for_update(skip_locked=True)
+        .lateral()
+    )
+    due = (
+        select(per.c.webhook_id).select_from(webhook_endpoints.join(per, true())).where(endpoints.disabled_at.is_(None))
     )
     if busy:
-        due = due.where(deliveries.endpoint_id.not_in(sorted(busy)))
+        due = due.where(endpoints.id.not_in(sorted(busy)))
     claimed = (
         await session.execute(
             update(webhook_deliveries)
             .where(deliveries.webhook_id.in_(due.scalar_subquery()))
             .values(next_attempt_at=now + lease)
             .returning(*webhook_deliveries.c)
+            .execution_options(synchronize_session=False)
         )
     ).all()
     return await _with_context(session, [_delivery(row) for row in claimed])
@@ -220,11 +225,6 @@ def _failure(outcome: Outcome, wait: timedelta | None) -> dict[str, Any]:
         "id": outcome.webhook_id, "status": status.value, "next_at": outcome.at + (wait or timedelta()),
         "at": outcome.at, "code": outcome.status_code, "error": (outcome.error or "")[:300] or None,
     }  # fmt: skip
-
-
-async def attempts_of(session: AsyncSession, webhook_ids: Collection[str]) -> dict[str, int]:
-    query = select(deliveries.webhook_id, deliveries.attempts).where(deliveries.webhook_id.in_(webhook_ids))
-    return {row.webhook_id: int(row.attempts) for row in (await session.execute(query)).all()}
 
 
 async def replay_dead(

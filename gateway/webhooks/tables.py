@@ -1,6 +1,6 @@
 """Webhook endpoints, the outbox of their deliveries (one row per endpoint and publication), the fan-out cursor."""
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, text
 
 from gateway.tables import metadata
 
@@ -33,7 +33,13 @@ webhook_deliveries = Table(
     Column("delivered_at", DateTime(timezone=True), nullable=True),
     Column("last_status_code", Integer, nullable=True),
     Column("last_error", String(300), nullable=True),
-    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index(
+        "ix_webhook_deliveries_due",
+        "endpoint_id",
+        "next_attempt_at",
+        postgresql_where=text("status = 'PENDING'"),
+        sqlite_where=text("status = 'PENDING'"),
+    ),
     Index("ix_webhook_deliveries_endpoint", "endpoint_id", "position", unique=True),
 )
 """The outbox: a PENDING row is due at ``next_attempt_at``; claiming it moves that time one lease ahead, so a

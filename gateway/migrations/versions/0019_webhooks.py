@@ -44,7 +44,11 @@ def upgrade() -> None:
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.String(300), nullable=True),
     )
-    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"])
+    pending = sa.text("status = 'PENDING'")
+    op.create_index(
+        "ix_webhook_deliveries_due", "webhook_deliveries", ["endpoint_id", "next_attempt_at"],
+        postgresql_where=pending, sqlite_where=pending,
+    )  # fmt: skip
     op.create_index("ix_webhook_deliveries_endpoint", "webhook_deliveries", ["endpoint_id", "position"], unique=True)
     fanout = op.create_table(
         "webhook_fanout",
