@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.publications.feed import Publication, PublicationFilter, PublicationType
-from gateway.publications.log import read_after, read_positions
+from gateway.publications.log import last_position, read_after, read_positions
 from gateway.webhooks.policy import DeliveryStatus, webhook_id
 from gateway.webhooks.tables import webhook_deliveries, webhook_endpoints, webhook_fanout
 
@@ -84,10 +84,11 @@ async def add_endpoint(
     session: AsyncSession, *, endpoint_id: str, integrator_id: str, url: str, wanted: PublicationFilter,
     sealed_secret: str, now: datetime,
 ) -> None:  # fmt: skip
-    """Register an endpoint; it receives what the fan-out has not yet reached (the cursor is locked meanwhile, so no
-    publication slips between the fan-out and the registration)."""
+    """Register an endpoint: it receives what is published after the publication log's last position. The fan-out
+    cursor is locked meanwhile, so a fan-out either ends before (and the endpoint starts after its batch) or reads
+    the endpoints after this commit: no publication slips between the two."""
     cursor = select(webhook_fanout.c.last_position).where(webhook_fanout.c.id == 1).with_for_update()
-    after = int(await session.scalar(cursor) or 0)
+    after = max(int(await session.scalar(cursor) or 0), await last_position(session))
     await session.execute(
         webhook_endpoints.insert().values(
             id=endpoint_id, integrator_id=integrator_id, url=url, filter=filter_to_json(wanted),
