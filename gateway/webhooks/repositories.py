@@ -103,9 +103,23 @@ async def get_endpoint(session: AsyncSession, endpoint_id: str, integrator_id: s
     return None if row is None else _endpoint(row)
 
 
-async def list_endpoints(session: AsyncSession, integrator_id: str) -> list[Endpoint]:
-    query = select(webhook_endpoints).where(endpoints.integrator_id == integrator_id).order_by(endpoints.created_at)
+async def list_endpoints(
+    session: AsyncSession, integrator_id: str, *, offset: int = 0, limit: int | None = None
+) -> list[Endpoint]:
+    """An integrator's endpoints, oldest first."""
+    query = (
+        select(webhook_endpoints)
+        .where(endpoints.integrator_id == integrator_id)
+        .order_by(endpoints.created_at, endpoints.id)
+        .offset(offset)
+        .limit(limit)
+    )
     return [_endpoint(row) for row in (await session.execute(query)).all()]
+
+
+async def count_endpoints(session: AsyncSession, integrator_id: str) -> int:
+    query = select(func.count()).select_from(webhook_endpoints).where(endpoints.integrator_id == integrator_id)
+    return int(await session.scalar(query) or 0)
 
 
 async def set_secret(session: AsyncSession, endpoint_id: str, sealed_secret: str, now: datetime) -> None:

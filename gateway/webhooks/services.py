@@ -19,7 +19,7 @@ from gateway.webhooks import repositories
 from gateway.webhooks.policy import UrlPolicy
 from gateway.webhooks.repositories import Endpoint
 from gateway.webhooks.signing import new_secret
-from shared.sealing import seal
+from shared.sealing import public_key_of, seal
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 """A host name → the addresses it resolves to (empty when it does not)."""
@@ -45,6 +45,22 @@ class WebhookConfig:
     unavailable: str | None = None
     """Why webhooks are off in this deployment (in French, for the integrator), or None."""
     resolver: Resolver = resolve
+
+
+def webhook_config(
+    *, database_url: str, sealing_key: str | None, allow_loopback: bool, production: bool
+) -> WebhookConfig:
+    """The gateway's webhook configuration. Webhooks need PostgreSQL (the dispatcher claims rows with ``FOR UPDATE
+    SKIP LOCKED`` and runs as its own process) and the sealing key; the embedded default has neither."""
+    if database_url.startswith("sqlite"):
+        unavailable = (
+            "Les webhooks demandent PostgreSQL : indisponibles en mode embarqué (suivez l'abonnement ou events)."
+        )
+        return WebhookConfig(None, UrlPolicy(), unavailable)
+    if not sealing_key:
+        return WebhookConfig(None, UrlPolicy(), "Webhooks non configurés sur ce service (clé de scellement absente).")
+    policy = UrlPolicy(allow_loopback=allow_loopback and not production)
+    return WebhookConfig(public_key_of(sealing_key), policy)
 
 
 async def url_problems(config: WebhookConfig, url: str) -> list[UserError]:
