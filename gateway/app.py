@@ -331,7 +331,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     app.state.compiled_reads = graphql.compiled_reads
     app.state.response_caching = caching
     app.state.webhooks = webhook_config(
-        database_url=settings.database_url, production=settings.production,
+        production=settings.production,
         sealing_key=settings.webhook_sealing_key.get_secret_value() if settings.webhook_sealing_key else None,
         allow_loopback=settings.webhook_allow_loopback,
     )  # fmt: skip

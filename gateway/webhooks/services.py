@@ -47,18 +47,12 @@ class WebhookConfig:
     resolver: Resolver = resolve
 
 
-def webhook_config(
-    *, database_url: str, sealing_key: str | None, allow_loopback: bool, production: bool
-) -> WebhookConfig:
-    """The gateway's webhook configuration. Webhooks need PostgreSQL (the dispatcher claims rows with ``FOR UPDATE
-    SKIP LOCKED`` and runs as its own process) and the sealing key; the embedded default has neither."""
-    if database_url.startswith("sqlite"):
-        unavailable = (
-            "Les webhooks demandent PostgreSQL : indisponibles en mode embarqué (suivez l'abonnement ou events)."
-        )
-        return WebhookConfig(None, UrlPolicy(), unavailable)
+def webhook_config(*, sealing_key: str | None, allow_loopback: bool, production: bool) -> WebhookConfig:
+    """The gateway's webhook configuration: off without the sealing key (the embedded default has none, and no
+    dispatcher: ``structures webhooks`` needs PostgreSQL)."""
     if not sealing_key:
-        return WebhookConfig(None, UrlPolicy(), "Webhooks non configurés sur ce service (clé de scellement absente).")
+        unavailable = "Webhooks non configurés sur ce service (mode embarqué, ou clé de scellement absente)."
+        return WebhookConfig(None, UrlPolicy(), unavailable)
     policy = UrlPolicy(allow_loopback=allow_loopback and not production)
     return WebhookConfig(public_key_of(sealing_key), policy)
 
