@@ -3,9 +3,10 @@
     .venv/bin/python bench/run_webhook_bench.py [--seconds 300] [--rate 50] [--no-record]
 
 * the system: the webhook dispatcher as a process (``structures webhooks``) on the running stack's PostgreSQL, a
-  fresh gateway database (migrated). 20 endpoints of one integrator, each a loopback HTTP server of this script
-  that verifies every request with ``standardwebhooks.Webhook(secret).verify``: 18 healthy, one answering 500
-  (retried on the schedule, never delivered here) and one answering after 2 s (its 4 request slots stay busy).
+  fresh gateway database (migrated). 20 endpoints of two integrators (10 each, the maximum), each a loopback
+  HTTP server of this script that verifies every request with ``standardwebhooks.Webhook(secret).verify``: 18
+  healthy, one answering 500 (retried on the schedule, never delivered here) and one answering after 2 s (its 4
+  request slots stay busy).
   Open loop: ``rate`` publications per second, each recorded in the publication log by the gateway's own
   publishing code (``record_publication``, one transaction each, as the gateway's publishing use cases do); the
   dispatcher is killed with SIGKILL at half time and restarted at once (lease 5 s instead of 30 s, so what it held
@@ -76,15 +77,17 @@ async def prepare(url: str, public_key: str, receivers: list[WebhookReceiver]) -
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
         await session.execute(cafs.insert().values(code="CAF59", label="Caf du Nord"))
-        await session.execute(
-            integrators.insert().values(
-                id="bench", name="Banc W1", contact_email="w1@bench.example", caf_code="CAF59", departements=["59"],
-                created_by="bench", created_at=now,
-            )
-        )  # fmt: skip
-        for receiver in receivers:
+        for n, receiver in enumerate(receivers):  # two integrators: 10 endpoints each at most
+            integrator = f"bench-{n // services.MAX_ENDPOINTS}"
+            if n % services.MAX_ENDPOINTS == 0:
+                await session.execute(
+                    integrators.insert().values(
+                        id=integrator, name="Banc W1", contact_email="w1@bench.example", caf_code="CAF59",
+                        departements=["59"], created_by="bench", created_at=now,
+                    )
+                )  # fmt: skip
             registered = await services.register_endpoint(
-                session, config, integrator_id="bench", url=receiver.url, wanted=PublicationFilter(), now=now
+                session, config, integrator_id=integrator, url=receiver.url, wanted=PublicationFilter(), now=now
             )
             assert not isinstance(registered, list), registered
             receiver.secret = registered[1]
@@ -93,14 +96,15 @@ async def prepare(url: str, public_key: str, receivers: list[WebhookReceiver]) -
 
 async def publish(url: str, seconds: float, rate: float, committed: dict[str, float]) -> int:
     """Open loop: ``rate`` publications per second; notes each one's commit time by event id."""
-    engine = create_engine(url, pool_size=20)
+    engine = create_engine(url, pool_size=10)
     sessions = create_session_factory(engine)
+    connections = asyncio.Semaphore(10)  # publications wait for each other (the cursor's row lock) beyond that
 
     async def one(n: int) -> None:
         place = PublicPlace(departement="59", commune_insee="59207", category="EAJE")
         data = OperatingInfoWithdrawn(establishment_id=uuid.uuid4(), place=place, version=n + 1,
                                       withdrawn_at=datetime.now(UTC))  # fmt: skip
-        async with sessions() as session, session.begin():
+        async with connections, sessions() as session, session.begin():
             event = await record_publication(session, data, source="bench", signal=None)
         committed[event.id] = time.time()
 
@@ -110,6 +114,7 @@ async def publish(url: str, seconds: float, rate: float, committed: dict[str, fl
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
     await engine.dispose()
+    print(f"published {len(tasks)} in {time.monotonic() - started:.1f} s", flush=True)
     return len(tasks)
 
 

@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,7 +72,9 @@ def body_of(publication: Publication) -> str:
 @dataclass
 class Dispatcher:
     sessions: SessionFactory
-    client: httpx.AsyncClient
+    new_client: Callable[[], httpx.AsyncClient]
+    """A client for one endpoint: each endpoint has its own small connection pool (httpcore's pool scans all its
+    connections at each request, which costs more than the request itself with hundreds of connections)."""
     settings: DispatchSettings
     counts: DispatchCounts = field(default_factory=DispatchCounts)
     _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -80,17 +82,20 @@ class Dispatcher:
     _outcomes: list[tuple[Outcome, timedelta | None]] = field(default_factory=list)
     _secrets: dict[str, str] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _work: asyncio.Event = field(default_factory=asyncio.Event)
+    _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    _freed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set; then finish what is in flight and record it."""
         async with asyncio.TaskGroup() as group:
             group.create_task(self._every(stop, self.fan_out_once))
-            group.create_task(self._every(stop, self.claim_once))
+            group.create_task(self._claims(stop))
             group.create_task(self._every(stop, self.flush, self.settings.flush_seconds))
         if self._tasks:
             await asyncio.wait(self._tasks)
         await self.flush()
+        for client in self._clients.values():
+            await client.aclose()
 
     async def _every(self, stop: asyncio.Event, turn: Any, seconds: float | None = None) -> None:
         while not stop.is_set():
@@ -103,6 +108,20 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(seconds or self.settings.poll_seconds):
                         await stop.wait()
+
+    async def _claims(self, stop: asyncio.Event) -> None:
+        """Claim as soon as a request slot frees (or every poll, for what became due meanwhile)."""
+        while not stop.is_set():
+            self._freed.clear()
+            try:
+                more = await self.claim_once()
+            except Exception as error:  # noqa: BLE001 - loop boundary: log, wait, try again
+                log.warning("webhook claim failed", extra={"error": repr(error)})
+                more = False
+            if not more:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.settings.poll_seconds):
+                        await self._freed.wait()
 
     async def fan_out_once(self) -> bool:
         async with self.sessions() as session, session.begin():
@@ -131,6 +150,7 @@ class Dispatcher:
                 outcome = await self.attempt(delivery, endpoint, publication)
         finally:
             self._in_flight[endpoint.id] -= 1
+            self._freed.set()
         wait = None if outcome.delivered else next_wait(delivery.attempts + 1, self.settings.schedule)
         self._outcomes.append((outcome, wait))
         self._count(outcome, wait)
@@ -141,11 +161,17 @@ class Dispatcher:
         now = datetime.now(UTC)
         headers = signed_headers(self._secret(endpoint), webhook_id=delivery.webhook_id, at=now, body=body)
         try:
-            answer = await self.client.post(endpoint.url, content=body.encode(), headers=headers)
+            answer = await self._client(endpoint.id).post(endpoint.url, content=body.encode(), headers=headers)
         except httpx.HTTPError as error:
             return Outcome(delivery.webhook_id, now, None, f"{type(error).__name__}: {error}")
         refused = None if answer.is_success else f"HTTP {answer.status_code}"
         return Outcome(delivery.webhook_id, now, answer.status_code, refused)
+
+    def _client(self, endpoint_id: str) -> httpx.AsyncClient:
+        client = self._clients.get(endpoint_id)
+        if client is None:
+            client = self._clients[endpoint_id] = self.new_client()
+        return client
 
     def _secret(self, endpoint: Endpoint) -> str:
         secret = self._secrets.get(endpoint.sealed_secret)
@@ -177,9 +203,9 @@ class Dispatcher:
         return False
 
 
-def http_client(timeout_seconds: float) -> httpx.AsyncClient:
-    """Short timeouts, no redirects (a redirect could lead anywhere the URL policy refuses), no proxies from the
-    environment."""
+def http_client(timeout_seconds: float, connections: int) -> httpx.AsyncClient:
+    """One endpoint's client: short timeouts, no redirects (a redirect could lead anywhere the URL policy refuses),
+    no proxies from the environment, ``connections`` at most."""
     timeout = httpx.Timeout(timeout_seconds, connect=min(2.0, timeout_seconds))
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False, trust_env=False)

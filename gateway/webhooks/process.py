@@ -49,10 +49,10 @@ async def run_dispatcher(settings: GatewaySettings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with http_client(settings.webhook_timeout_seconds) as client:
-            dispatcher = Dispatcher(create_session_factory(engine), client, dispatch)
-            log.info("webhook dispatcher started")
-            await dispatcher.run(stop)
-            log.info("webhook dispatcher stopped", extra={"delivered": dispatcher.counts.delivered})
+        timeout, connections = settings.webhook_timeout_seconds, settings.webhook_requests_per_endpoint
+        dispatcher = Dispatcher(create_session_factory(engine), lambda: http_client(timeout, connections), dispatch)
+        log.info("webhook dispatcher started")
+        await dispatcher.run(stop)
+        log.info("webhook dispatcher stopped", extra={"delivered": dispatcher.counts.delivered})
     finally:
         await engine.dispose()

@@ -86,9 +86,8 @@ async def register(sessions: SessionFactory, receiver: Receiver, departement: st
 
 
 def dispatcher(sessions: SessionFactory, receiver: Receiver, **overrides: object) -> Dispatcher:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle))
     settings = DispatchSettings(PRIVATE, **overrides)  # type: ignore[arg-type]
-    return Dispatcher(sessions, client, settings)
+    return Dispatcher(sessions, lambda: httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle)), settings)
 
 
 async def statuses(sessions: SessionFactory, endpoint_id: str) -> list[tuple[DeliveryStatus, int]]:
