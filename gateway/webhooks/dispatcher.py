@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -203,9 +204,13 @@ class Dispatcher:
         return False
 
 
-def http_client(timeout_seconds: float, connections: int) -> httpx.AsyncClient:
-    """One endpoint's client: short timeouts, no redirects (a redirect could lead anywhere the URL policy refuses),
-    no proxies from the environment, ``connections`` at most."""
+def http_clients(timeout_seconds: float, connections: int) -> Callable[[], httpx.AsyncClient]:
+    """Makes one endpoint's client: short timeouts, no redirects (a redirect could lead anywhere the URL policy
+    refuses), no proxies from the environment, ``connections`` at most. The TLS context (the CA bundle, slow to
+    load) is built once and shared."""
     timeout = httpx.Timeout(timeout_seconds, connect=min(2.0, timeout_seconds))
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False, trust_env=False)
+    tls = ssl.create_default_context()
+    return lambda: httpx.AsyncClient(
+        timeout=timeout, limits=limits, follow_redirects=False, trust_env=False, verify=tls
+    )

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.settings import GatewaySettings
-from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings, http_client
+from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings, http_clients
 from gateway.webhooks.policy import RETRY_SCHEDULE
 from shared.db import create_engine, create_session_factory, upgrade_database
 from shared.errors import ConfigurationError
@@ -50,7 +50,7 @@ async def run_dispatcher(settings: GatewaySettings) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         timeout, connections = settings.webhook_timeout_seconds, settings.webhook_requests_per_endpoint
-        dispatcher = Dispatcher(create_session_factory(engine), lambda: http_client(timeout, connections), dispatch)
+        dispatcher = Dispatcher(create_session_factory(engine), http_clients(timeout, connections), dispatch)
         log.info("webhook dispatcher started")
         await dispatcher.run(stop)
         log.info("webhook dispatcher stopped", extra={"delivered": dispatcher.counts.delivered})
