@@ -1,6 +1,6 @@
 """W1 of the quality targets: 50 publications/s to 20 webhook endpoints, a kill -9 of the dispatcher midway.
 
-    .venv/bin/python bench/run_webhook_bench.py [--seconds 300] [--rate 50] [--no-record]
+    .venv/bin/python bench/run_webhook_bench.py [--seconds 300] [--rate 50] [--dispatchers 1] [--no-record]
 
 * the system: the webhook dispatcher as a process (``structures webhooks``) on the running stack's PostgreSQL, a
   fresh gateway database (migrated). 20 endpoints of two integrators (10 each, the maximum), each a loopback
@@ -145,7 +145,7 @@ def measure(healthy: list[WebhookReceiver], committed: dict[str, float]) -> dict
     }  # fmt: skip
 
 
-async def run(seconds: float, rate: float, folder: Path) -> dict[str, Any]:
+async def run(seconds: float, rate: float, dispatchers: int, folder: Path) -> dict[str, Any]:
     values = read_stack_env()
     admin_dsn = values["STACK_POSTGRES_DSN"]
     await fresh_database(admin_dsn, DATABASE)
@@ -160,25 +160,27 @@ async def run(seconds: float, rate: float, folder: Path) -> dict[str, Any]:
         "GATEWAY_DATABASE_URL": url, "GATEWAY_WEBHOOK_SEALING_KEY": private, "GATEWAY_WEBHOOK_ALLOW_LOOPBACK": "true",
         "GATEWAY_WEBHOOK_LEASE_SECONDS": "5", "GATEWAY_MIGRATE_ON_START": "false", "GATEWAY_LOG_LEVEL": "WARNING",
     }  # fmt: skip
-    dispatcher = ServiceProcess("webhooks", env, folder / "webhooks.log")
+    processes = [ServiceProcess("webhooks", env, folder / f"webhooks-{n}.log") for n in range(dispatchers)]
     committed: dict[str, float] = {}
     try:
-        dispatcher.start()
+        for process in processes:
+            process.start()
         publishing = asyncio.create_task(publish(url, seconds, rate, committed))
         await asyncio.sleep(seconds / 2)
-        dispatcher.kill()
+        processes[0].kill()  # the others, if any, go on
         killed_at = len(committed)
-        dispatcher.start()
+        processes[0].start()
         published = await publishing
         with contextlib.suppress(TimeoutError):  # what is still missing then is counted as lost
             await drained(receivers, published)
     finally:
-        dispatcher.stop()
+        for process in processes:
+            process.stop()
         for receiver in (*receivers, failing, slow):
             await receiver.stop()
     return measure(receivers, committed) | {
         "published": published, "published_at_kill": killed_at, "seconds": seconds, "rate_per_s": rate,
-        "endpoints": ENDPOINTS, "failing_endpoint_attempts": len(failing.attempts),
+        "endpoints": ENDPOINTS, "dispatchers": dispatchers, "failing_endpoint_attempts": len(failing.attempts),
         "slow_endpoint_delivered": len(slow.received),
     }  # fmt: skip
 
@@ -187,15 +189,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--dispatchers", type=int, default=1, help="dispatcher processes (the first is killed)")
     parser.add_argument("--no-record", action="store_true", help="print only; write nothing under bench/results")
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
-        measured = asyncio.run(run(args.seconds, args.rate, Path(folder)))
+        measured = asyncio.run(run(args.seconds, args.rate, args.dispatchers, Path(folder)))
     now = datetime.now(UTC)
     checks = {"p99_le_1s": measured["p99_ms"] <= 1000, "none_lost": measured["lost"] == 0}
     raw = {"date": now.isoformat(), "machine": machine(), "load_average_before": load_before,
-           "command": f"bench/run_webhook_bench.py --seconds {args.seconds:g} --rate {args.rate:g}",
+           "command": f"bench/run_webhook_bench.py --seconds {args.seconds:g} --rate {args.rate:g} "
+           f"--dispatchers {args.dispatchers}",
            "system": measured, "checks": checks}  # fmt: skip
     print(json.dumps(raw, indent=1))
     if args.no_record:
