@@ -9,7 +9,9 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from gateway.webhooks.policy import RETRY_SCHEDULE, UrlPolicy, UrlProblem, next_wait, webhook_id
+from gateway.webhooks.services import WebhookConfig, url_problems, webhook_config
 from gateway.webhooks.signing import new_secret, signed_headers
+from shared.sealing import generate_key_pair
 
 
 def test_each_failure_waits_its_step_of_the_schedule_within_the_jitter() -> None:
@@ -89,3 +91,25 @@ def test_signed_headers_verify_with_the_packages_own_verifier() -> None:
         Webhook(new_secret()).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(body.replace("x", "y"), headers)
+
+
+def test_without_the_sealing_key_webhooks_are_off_and_say_why() -> None:
+    config = webhook_config(sealing_key=None, allow_loopback=True, production=False)
+    assert config.unavailable is not None
+    assert "non configurés" in config.unavailable
+
+
+def test_production_never_allows_loopback_whatever_the_setting() -> None:
+    private, _public = generate_key_pair()
+    assert webhook_config(sealing_key=private, allow_loopback=True, production=False).policy.allow_loopback
+    assert not webhook_config(sealing_key=private, allow_loopback=True, production=True).policy.allow_loopback
+
+
+async def test_a_name_resolving_to_a_private_address_is_refused_at_the_url_field() -> None:
+    async def private_resolver(_host: str) -> list[str]:
+        return ["10.0.0.7"]
+
+    config = WebhookConfig(generate_key_pair()[1], UrlPolicy(), resolver=private_resolver)
+    [error] = await url_problems(config, "https://hooks.exemple.fr/structures")
+    assert (error.field, error.code) == ("url", "NOT_PUBLIC")
+    assert error.message == UrlProblem.NOT_PUBLIC.value
