@@ -53,6 +53,7 @@ from gateway.settings import GatewaySettings
 from gateway.submissions.decisions import HANDLERS as DECISION_HANDLERS
 from gateway.transmission.endpoints import MAX_TRANSMISSION_BYTES, TRANSMISSION_PATH, transmission_routes
 from gateway.web import EspaceProfessionnel, web_config
+from gateway.webhooks.services import webhook_config
 from shared.bus import InProcessBus
 from shared.conditional_get import ConditionalGraphQLGet
 from shared.db import SessionFactory
@@ -184,7 +185,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         return Context(
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
-            recheck_seconds=self._recheck_seconds,
+            recheck_seconds=self._recheck_seconds, webhooks=request.app.state.webhooks,
             compiled_reads=self._compiled_reads_for(request, state),
             compiled_document=state.get(DOCUMENT_KEY),
         )  # fmt: skip
@@ -350,6 +351,11 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     app.state.compiled_reads = graphql.compiled_reads
     app.state.compiled_front = front
     app.state.response_caching = caching
+    app.state.webhooks = webhook_config(
+        production=settings.production,
+        sealing_key=settings.webhook_sealing_key.get_secret_value() if settings.webhook_sealing_key else None,
+        allow_loopback=settings.webhook_allow_loopback,
+    )  # fmt: skip
     app.state.rate_limiter = RateLimiter(settings.integrator_requests_per_second, settings.integrator_burst)
     app.state.issuing = (
         PasswordIssuing(

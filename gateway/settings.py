@@ -73,6 +73,23 @@ class GatewaySettings(GraphQLServiceSettings):
     espace professionnel's Caf console reads it from ``/config.json`` and the page's policy lets it connect there.
     The moderation service must list the gateway's origin in ``MODERATION_CORS_ORIGINS``."""
 
+    webhook_sealing_key: SecretStr | None = None
+    """Base64 Curve25519 private key (``structures keys``): the gateway seals integrators' webhook signing secrets
+    with its public half, the webhook dispatcher (``structures webhooks``) opens them to sign. Without it (and on
+    SQLite) webhooks are off: registering an endpoint answers why."""
+    webhook_allow_loopback: bool = False
+    """Accept ``http://`` endpoints on loopback (tests, benchmarks); ignored in production (https, public only)."""
+    webhook_retry_seconds: tuple[float, ...] = ()
+    """Waits after each failed attempt (empty: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, ±20 %); then the delivery is
+    dead (dead-letter list, replayable). Tests shrink it."""
+    webhook_lease_seconds: float = Field(default=30.0, gt=0)
+    """How long a claimed delivery is held by its dispatcher: a dispatcher killed mid-delivery leaves it to be sent
+    again (same webhook-id) after this time."""
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Per attempt: an endpoint that has not answered by then has failed this attempt."""
+    webhook_requests_per_endpoint: int = Field(default=4, ge=1)
+    """Requests in flight to one endpoint at once: a slow endpoint holds these slots only, never the others'."""
+
     @field_validator("moderation_url")
     @classmethod
     def _an_http_url(cls, value: str | None) -> str | None:

@@ -31,3 +31,6 @@ __all__ += ["integrator_tables"]
 from gateway.transmission import tables as transmission_tables  # noqa: E402
 
 __all__ += ["transmission_tables"]
+from gateway.webhooks import tables as webhook_tables  # noqa: E402
+
+__all__ += ["webhook_tables"]

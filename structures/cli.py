@@ -3,6 +3,7 @@
 structures dev                      the embedded default: three services, one process, SQLite, no broker
 structures gateway|moderation|notifier
                                     one service against its configured database and Kafka (env variables)
+structures webhooks                 the webhook dispatcher, beside the gateway (its settings; PostgreSQL only)
 structures migrate gateway|moderation|notifier
                                     apply a service's database migrations and exit
 structures moderation-cases [--since DATE] [--outcome MISSED|FALSE_FLAG|CONFIRMED]
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
             "--workers", type=int, default=1, help="processes accepting on the same port (PostgreSQL and Kafka only)"
         )
         service.set_defaults(run=_run_service, service=name)
+    webhooks = commands.add_parser(
+        "webhooks", help="run the webhook dispatcher (gateway settings; PostgreSQL and GATEWAY_WEBHOOK_SEALING_KEY)"
+    )
+    webhooks.set_defaults(run=_run_webhooks)
     migrate = commands.add_parser("migrate", help="apply a service's migrations")
     migrate.add_argument("service", choices=sorted(SERVICES))
     migrate.set_defaults(run=_run_migrate)
@@ -131,6 +136,18 @@ def _run_service(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_webhooks(_args: argparse.Namespace) -> int:
+    from gateway.settings import GatewaySettings
+    from gateway.webhooks.process import dispatch_settings, run_dispatcher
+    from shared.server import run
+
+    settings = load_settings(GatewaySettings)
+    configure_logging(settings.log_level, settings.log_format)
+    dispatch_settings(settings)  # refuses SQLite or a missing key before anything starts
+    run(run_dispatcher(settings))
+    return 0
+
+
 def _run_migrate(args: argparse.Namespace) -> int:
     from shared.db import upgrade_database
 
@@ -159,6 +176,7 @@ def _run_keys(_args: argparse.Namespace) -> int:
     signing = base64.b64encode(os.urandom(32)).decode()
     print(f"NOTIFIER_SEALING_PRIVATE_KEY={private}\nGATEWAY_NOTIFIER_PUBLIC_KEY={public}")  # noqa: T201
     print(f"GATEWAY_TOKEN_SIGNING_KEY={signing}")  # noqa: T201
+    print(f"GATEWAY_WEBHOOK_SEALING_KEY={generate_key_pair()[0]}")  # noqa: T201
     return 0
 
 

@@ -11,6 +11,7 @@ from gateway.graphql.loaders import Loaders
 from gateway.integrators.keys import RateLimiter
 from gateway.integrators.services import Integrator
 from gateway.publications.feed import PublicationFeed
+from gateway.webhooks.services import WebhookConfig
 from shared.db import SessionFactory
 from shared.outbox import OutboxSignal
 
@@ -43,6 +44,8 @@ class Context:
     rate_limiter: RateLimiter | None = None
     recheck_seconds: float = 60.0
     """How often an open subscription checks that its key or session is still valid."""
+    webhooks: WebhookConfig | None = None
+    """How integrators' webhook endpoints are checked and their secrets sealed (None: webhooks unavailable)."""
     compiled_reads: "CompiledReads | None" = None
     """The compiled read path, when this request may take it (HTTP, PostgreSQL, ``GATEWAY_COMPILED_READS``)."""
     compiled_document: tuple[str, str | None] | None = None

@@ -82,6 +82,14 @@ async def require_reader(context: Context) -> Integrator | None:
     return integrator
 
 
+async def require_integrator(context: Context) -> Integrator:
+    """An integrator with a valid API key (webhooks are theirs: an agent's session has none)."""
+    integrator = await require_reader(context)
+    if integrator is None:
+        raise ForbiddenError("Réservé aux intégrateurs (clé d'API).")
+    return integrator
+
+
 def within_scope(wanted: PublicationFilter, integrator: Integrator | None) -> PublicationFilter:
     """An integrator reads its départements only: its filter is narrowed to them, never widened beyond."""
     if integrator is None:

@@ -18,6 +18,7 @@ from gateway.graphql.single_use import SENSITIVE_ROOT_FIELDS
 from gateway.graphql.subscriptions import PublicationQueries, Subscription
 from gateway.graphql.transmission import TransmissionMutations, TransmissionQueries
 from gateway.graphql.types import Caf, Commune, Provider
+from gateway.graphql.webhooks import WebhookMutations, WebhookQueries
 from shared.graphql_protection import BoundedSchema, Limits, schema_extensions
 from shared.metrics import ServiceMetrics, operation_metrics
 
@@ -34,6 +35,7 @@ class Query(
     RegisterQueries,
     SessionQueries,
     TransmissionQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -50,6 +52,7 @@ class Mutation(
     IntegratorMutations,
     RegisterMutations,
     TransmissionMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -196,7 +196,14 @@ async def populate(world: World) -> None:
         "caf_territory": [_as(caf59, "caf_territory", "CAF59", "A", "B")],
         "caf_admin": [_as(caf59_admin, "caf_admin", "CAF59", "A", "B")],
         "caf_other": [_as(caf62, "caf_other", "CAF62", "C")],
-        "integrator": [Identity("integrator", "API key of the Caf du Nord, département 59", api_key=key)],
+        "integrator": [
+            Identity(
+                "integrator",
+                "API key of the Caf du Nord, département 59",
+                sees=frozenset({"INTEGRATOR59"}),
+                api_key=key,
+            )
+        ],
         "deactivated": [_as(durand, "deactivated")],
         "temporary": [_as(lea, "temporary"), _as(caf59_temporary, "temporary")],
     }

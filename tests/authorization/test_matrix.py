@@ -16,6 +16,7 @@ import pytest_asyncio
 from tests.authorization import matrix
 from tests.authorization.gateway_administration import ADMINISTRATION
 from tests.authorization.gateway_reads import QUERIES
+from tests.authorization.gateway_webhooks import WEBHOOKS
 from tests.authorization.gateway_writes import WRITES
 from tests.authorization.matrix import Cell
 from tests.authorization.moderation_specs import MODERATION
@@ -25,7 +26,7 @@ from tests.authorization.tenants import populate
 from tests.authorization.world import Identity, World, running_world
 
 SPECS: dict[str, dict[str, Spec]] = {
-    "gateway": QUERIES | WRITES | ADMINISTRATION, "moderation": MODERATION, "notifier": NOTIFIER,
+    "gateway": QUERIES | WRITES | ADMINISTRATION | WEBHOOKS, "moderation": MODERATION, "notifier": NOTIFIER,
 }  # fmt: skip
 
 

@@ -218,6 +218,7 @@ def _apps(catalogue: Path, folder: Path, bus: InProcessBus) -> tuple[dict[str, A
         database_url=gateway_url, bus="inprocess", notifier_public_key=public, token_signing_key=SecretStr(seed),
         password_hashing_workers=2, login_delay_base_seconds=0.0, integrator_requests_per_second=1000,
         integrator_burst=1000, access_token_minutes=60, convention_check_seconds=86400,
+        webhook_sealing_key=SecretStr(WEBHOOK_SEALING_KEY[0]), webhook_allow_loopback=True,
     )  # fmt: skip
     apps = {
         "moderation": create_moderation(moderation, bus=bus),
@@ -225,6 +226,10 @@ def _apps(catalogue: Path, folder: Path, bus: InProcessBus) -> tuple[dict[str, A
         "gateway": create_gateway(gateway, bus=bus),
     }
     return apps, databases, public
+
+
+WEBHOOK_SEALING_KEY = generate_key_pair()
+"""(private, public): integrators' webhook secrets are sealed with the public half."""
 
 
 @contextlib.asynccontextmanager

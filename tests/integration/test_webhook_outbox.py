@@ -1,0 +1,155 @@
+"""The webhook outbox on real PostgreSQL: fan-out from the publication log, claims, retries, dead letters, replay,
+and a dispatcher dying between a send and its record (sent again, with the same webhook-id)."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from standardwebhooks import Webhook
+
+from gateway.catalogue.tables import cafs
+from gateway.integrators.tables import integrators
+from gateway.publications.feed import PublicationFilter
+from gateway.publications.log import record_publication
+from gateway.webhooks import repositories, services
+from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings
+from gateway.webhooks.policy import DeliveryStatus, UrlPolicy
+from shared.db import SessionFactory, create_engine, create_session_factory
+from shared.events import OperatingInfoWithdrawn, PublicPlace
+from shared.sealing import generate_key_pair
+from tests.conftest import DatabaseFactory
+
+pytestmark = pytest.mark.integration
+PRIVATE, PUBLIC = generate_key_pair()
+
+
+async def loopback(_host: str) -> list[str]:
+    return ["127.0.0.1"]
+
+
+CONFIG = services.WebhookConfig(PUBLIC, UrlPolicy(allow_loopback=True), resolver=loopback)
+
+
+@dataclass
+class Receiver:
+    """An endpoint behind httpx's mock transport: answers ``status``, verifies and keeps what it receives."""
+
+    secrets: dict[str, str] = field(default_factory=dict)
+    """URL path → the secret of the endpoint registered there."""
+    status: int = 200
+    received: list[tuple[str, str]] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        Webhook(self.secrets[request.url.path]).verify(request.content, dict(request.headers))
+        self.received.append((request.url.path, request.headers["webhook-id"]))
+        return httpx.Response(self.status)
+
+
+@pytest.fixture
+async def sessions(pg_database: DatabaseFactory) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(await pg_database("gateway"))
+    factory = create_session_factory(engine)
+    async with factory() as session, session.begin():
+        await session.execute(cafs.insert().values(code="CAF59", label="Caf du Nord"))
+        await session.execute(
+            integrators.insert().values(
+                id="i-1", name="Portail", contact_email="p@exemple.fr", caf_code="CAF59", departements=["59"],
+                created_by="A1", created_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+    yield factory
+    await engine.dispose()
+
+
+async def publish(sessions: SessionFactory, departement: str = "59") -> str:
+    place = PublicPlace(departement=departement, commune_insee=f"{departement}001", category="EAJE")
+    data = OperatingInfoWithdrawn(establishment_id=uuid.uuid4(), place=place, version=1, withdrawn_at=datetime.now(UTC))
+    async with sessions() as session, session.begin():
+        return (await record_publication(session, data, source="test", signal=None)).id
+
+
+async def register(sessions: SessionFactory, receiver: Receiver, departement: str = "59") -> str:
+    """An endpoint at ``/<departement>`` following that département, its secret given to the receiver."""
+    departements = frozenset({departement})
+    async with sessions() as session, session.begin():
+        registered = await services.register_endpoint(
+            session, CONFIG, integrator_id="i-1", url=f"http://127.0.0.1:9/{departement}",
+            wanted=PublicationFilter(departements=departements), now=datetime.now(UTC),
+        )  # fmt: skip
+    assert not isinstance(registered, list)
+    receiver.secrets[f"/{departement}"] = registered[1]
+    return registered[0].id
+
+
+def dispatcher(sessions: SessionFactory, receiver: Receiver, **overrides: object) -> Dispatcher:
+    settings = DispatchSettings(PRIVATE, **overrides)  # type: ignore[arg-type]
+    return Dispatcher(sessions, lambda: httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle)), settings)
+
+
+async def statuses(sessions: SessionFactory, endpoint_id: str) -> list[tuple[DeliveryStatus, int]]:
+    async with sessions() as session:
+        found, _total = await repositories.list_deliveries(session, endpoint_id, None, offset=0, limit=50)
+    return [(d.status, d.attempts) for d in found]
+
+
+async def run_sends(one: Dispatcher) -> None:
+    assert await one.claim_once()
+    await asyncio.gather(*one._tasks)
+
+
+async def test_a_dispatcher_killed_before_recording_leaves_the_delivery_to_be_sent_again_with_its_id(
+    sessions: SessionFactory,
+) -> None:
+    receiver = Receiver()
+    await publish(sessions)  # before the registration: never sent
+    endpoint_59 = await register(sessions, receiver)
+    endpoint_62 = await register(sessions, receiver, "62")
+    await publish(sessions)
+    await publish(sessions, "62")
+    first = dispatcher(sessions, receiver, lease=timedelta(seconds=0.5))
+    assert await first.fan_out_once()
+    assert await statuses(sessions, endpoint_59) == [(DeliveryStatus.PENDING, 0)]
+    assert await statuses(sessions, endpoint_62) == [(DeliveryStatus.PENDING, 0)]
+
+    await run_sends(first)  # sent, then « killed »: its outcomes are never recorded
+    second = dispatcher(sessions, receiver, lease=timedelta(seconds=0.5))
+    assert not await second.claim_once()  # still leased to the dead dispatcher
+    await asyncio.sleep(0.6)
+    await run_sends(second)
+    await second.flush()
+
+    assert await statuses(sessions, endpoint_59) == [(DeliveryStatus.DELIVERED, 1)]
+    assert await statuses(sessions, endpoint_62) == [(DeliveryStatus.DELIVERED, 1)]
+    assert len(receiver.received) == 4  # each endpoint's publication twice, with the same webhook-id
+    assert len(set(receiver.received)) == 2
+
+
+async def test_a_failing_endpoint_is_retried_then_dead_then_replayed(sessions: SessionFactory) -> None:
+    receiver = Receiver(status=500)
+    endpoint_id = await register(sessions, receiver)
+    await publish(sessions)
+    one = dispatcher(sessions, receiver, schedule=(timedelta(seconds=0.1), timedelta(seconds=0.1)))
+    await one.fan_out_once()
+    for attempts in (1, 2):
+        await run_sends(one)
+        await one.flush()
+        assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.PENDING, attempts)]
+        assert not await one.claim_once()  # not due before its wait
+        await asyncio.sleep(0.15)
+    await run_sends(one)
+    await one.flush()
+    assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.DEAD, 3)]
+    assert len(set(receiver.received)) == 1
+    assert len(receiver.received) == 3
+
+    receiver.status = 200
+    async with sessions() as session, session.begin():
+        assert await repositories.replay_dead(session, endpoint_id, datetime.now(UTC)) == 1
+    await run_sends(one)
+    await one.flush()
+    assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.DELIVERED, 1)]
+    assert len(set(receiver.received)) == 1
