@@ -17,7 +17,7 @@ from gateway.accounts.tokens import Claims
 from gateway.catalogue import lookups
 from gateway.graphql.agent import establishment_key
 from gateway.graphql.permissions import require_agent, require_right
-from gateway.graphql.relay import to_global_id
+from gateway.graphql.relay import InvalidArgumentError, to_global_id
 from gateway.graphql.scope import provider_key
 from gateway.graphql.types import GraphQLInfo
 from gateway.transmission import clients
@@ -33,6 +33,10 @@ _NOT_A_MANAGER = "Réservé aux agents des gestionnaires et de leur Caf."
 class GrantTransmissionClientInput:
     name: str
     establishment_ids: list[strawberry.ID]
+
+
+MAX_CLIENTS = 200
+"""Clients listed at most in one answer: a territory's vendors, several per provider at most."""
 
 
 @strawberry.type(description="Les identifiants OAuth d'un logiciel : le secret n'est montré qu'une fois.")
@@ -175,22 +179,24 @@ class TransmissionMutations:
 class TransmissionQueries:
     @strawberry.field(
         description="Les logiciels de transmission de votre gestionnaire ; agents de la Caf : ceux des gestionnaires "
-        "de votre territoire (d'un seul avec providerId)."
+        f"de votre territoire (d'un seul avec providerId). Les actifs d'abord, les plus récents d'abord ; first : "
+        f"{MAX_CLIENTS} au plus."
     )
     async def transmission_clients(
-        self, info: GraphQLInfo, provider_id: strawberry.ID | None = None
+        self, info: GraphQLInfo, provider_id: strawberry.ID | None = None, first: int = MAX_CLIENTS
     ) -> list[TransmissionClientView]:
         claims = await require_agent(info.context)
+        if not 1 <= first <= MAX_CLIENTS:
+            raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_CLIENTS} (reçu {first}).")
         wanted = None if provider_id is None else provider_key(provider_id)
         async with info.context.sessions() as session:
             if claims.kind == AgentKind.CAF_AGENT and claims.caf_code is not None:
                 territory = lookups.providers_in_caf(claims.caf_code)
-                found = await clients.list_clients(session, territory)
+                found = await clients.list_clients(session, territory, only=wanted, limit=first)
             elif claims.kind == AgentKind.PROVIDER_AGENT and claims.provider_id is not None:
-                found = await clients.list_clients(session, [claims.provider_id])
+                found = await clients.list_clients(session, [claims.provider_id], only=wanted, limit=first)
             else:
                 raise ForbiddenError(_NOT_A_MANAGER)
-            found = [client for client in found if wanted in (None, client.provider_id)]
             agents = await scope.provider_agent_numbers(session, [client.granted_by for client in found])
         caf_viewer = claims.kind == AgentKind.CAF_AGENT
         return [

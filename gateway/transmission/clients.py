@@ -130,12 +130,19 @@ async def provider_of_client(session: AsyncSession, client_id: str) -> str | Non
     return None if found is None else str(found)
 
 
-async def list_clients(session: AsyncSession, providers: Select[tuple[str]] | Sequence[str]) -> list[GrantedClient]:
-    """The clients granted for these providers (a list or a query of ids), live ones first, newest first."""
+async def list_clients(
+    session: AsyncSession, providers: Select[tuple[str]] | Sequence[str], *, only: str | None = None, limit: int
+) -> list[GrantedClient]:
+    """The clients granted for these providers (a list or a query of ids; of ``only`` among them when given), live
+    ones first, newest first, ``limit`` at most."""
     c = transmission_clients.c
-    rows = await session.execute(
+    query = (
         select(c.id, c.name, c.provider_id, c.establishment_ids, c.granted_by, c.granted_at, c.rotated_at, c.revoked_at)
         .where(c.provider_id.in_(providers))
         .order_by(c.revoked_at.is_not(None), c.granted_at.desc(), c.id)
+        .limit(limit)
     )
+    if only is not None:
+        query = query.where(c.provider_id == only)
+    rows = await session.execute(query)
     return [GrantedClient(*row) for row in rows]

@@ -10,7 +10,7 @@ from tests.fuzz.driver import Finding, fuzz_session
 from tests.fuzz.services import sqlite_databases
 from tests.fuzz.verdicts import server_error
 
-EXAMPLES = 8
+EXAMPLES = 5
 REACHED = {
     # One operation per caller that only this caller's credentials open: proof the fuzzing went past the door.
     ("gateway", "integrator"): "Query.events",

@@ -81,7 +81,7 @@ async def test_s5_no_unbounded_list_in_the_schema(gateway: Client) -> None:
     bounded_by_argument = {
         "establishments": "first", "communes": "first", "cafs": "first", "nodes": "ids",
         "habilitationRequests": "first", "connectionLog": "first", "conventions": "first", "mySubmissions": "first",
-        "integrators": "first", "territoryProviders": "first",
+        "integrators": "first", "territoryProviders": "first", "transmissionClients": "first",
     }  # fmt: skip
     async with gateway() as client:
         schema = await _post(

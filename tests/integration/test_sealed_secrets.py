@@ -21,6 +21,7 @@ from shared.events import Envelope, PasswordIssued, new_event, to_wire
 from shared.outbox import OutboxSignal
 from shared.sealing import generate_key_pair, open_sealed, seal
 from tests.conftest import ROOT, DatabaseFactory, EngineFactory, Stack
+from tests.integration.conftest import SenderFactory
 from tests.integration.test_event_processor import CollectedDeadLetters
 from tests.integration.test_notifier_smtp import _mails_to
 
@@ -38,12 +39,12 @@ def _issued(recipient: str, sealed: str | None = None) -> Envelope:
     return new_event(issued, source="/tests")
 
 
-async def _worker(sessions: SessionFactory, stack: Stack, *events: Envelope) -> DeliveryWorker:
+async def _worker(sessions: SessionFactory, sender: SmtpSender, *events: Envelope) -> DeliveryWorker:
     processor = EventProcessor(sessions, tables.processed_events, HANDLERS, CollectedDeadLetters())
     for event in events:
         await processor.process(Delivery(to_wire(event)))
     return DeliveryWorker(
-        sessions, SmtpSender(stack.smtp_host, stack.smtp_port), OutboxSignal(), mail_from="caf@example.org",
+        sessions, sender, OutboxSignal(), mail_from="caf@example.org",
         max_attempts=3, open_secret=lambda sealed: open_sealed(sealed, PRIVATE),
     )  # fmt: skip
 
@@ -60,11 +61,11 @@ def _recipient(name: str) -> str:
 
 
 async def test_the_sealed_password_is_erased_when_smtp_accepts_the_e_mail(
-    stack: Stack, database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await database("notifier")))
     recipient = _recipient("sent")
-    worker = await _worker(sessions, stack, _issued(recipient))
+    worker = await _worker(sessions, smtp_senders(stack.smtp_host, stack.smtp_port), _issued(recipient))
     assert (await _rows(sessions))[recipient][1] is not None  # sealed, waiting to be sent
 
     assert await worker.send_due() == 1
@@ -75,11 +76,12 @@ async def test_the_sealed_password_is_erased_when_smtp_accepts_the_e_mail(
 
 
 async def test_a_delivery_that_fails_for_good_keeps_no_sealed_password(
-    stack: Stack, database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await database("notifier")))
     recipient = _recipient("unopenable")
-    worker = await _worker(sessions, stack, _issued(recipient, sealed=seal(PASSWORD, generate_key_pair()[1])))
+    unopenable = _issued(recipient, sealed=seal(PASSWORD, generate_key_pair()[1]))
+    worker = await _worker(sessions, smtp_senders(stack.smtp_host, stack.smtp_port), unopenable)
 
     await worker.send_due()
 
@@ -89,11 +91,12 @@ async def test_a_delivery_that_fails_for_good_keeps_no_sealed_password(
 
 
 async def test_a_password_never_sent_within_its_lifetime_is_erased_and_the_delivery_failed(
-    stack: Stack, database: DatabaseFactory, engines: EngineFactory
+    stack: Stack, database: DatabaseFactory, engines: EngineFactory, smtp_senders: SenderFactory
 ) -> None:
     sessions = create_session_factory(engines(await database("notifier")))
     stale, fresh, kept_before = _recipient("stale"), _recipient("fresh"), _recipient("already-sent")
-    worker = await _worker(sessions, stack, _issued(stale), _issued(fresh), _issued(kept_before))
+    sender = smtp_senders(stack.smtp_host, stack.smtp_port)
+    worker = await _worker(sessions, sender, _issued(stale), _issued(fresh), _issued(kept_before))
     d = tables.deliveries.c
     async with sessions() as session, session.begin():
         # stale: waiting since before the password's lifetime (SMTP down for days); kept_before: a row sent by the
