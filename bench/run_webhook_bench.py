@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -62,6 +63,13 @@ DATABASE = "bench_w1_gateway"
 
 async def loopback(_host: str) -> list[str]:
     return ["127.0.0.1"]
+
+
+def cpu_of(process: ServiceProcess) -> float:
+    """User + system CPU seconds of a running service process so far (Linux /proc)."""
+    assert process.process is not None
+    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -167,8 +175,10 @@ async def run(seconds: float, rate: float, dispatchers: int, folder: Path) -> di
             process.start()
         publishing = asyncio.create_task(publish(url, seconds, rate, committed))
         await asyncio.sleep(seconds / 2)
+        cpu_at_kill = sum(cpu_of(process) for process in processes[1:])
         processes[0].kill()  # the others, if any, go on
         killed_at = len(committed)
+        delivered_at_kill = sum(len(r.received) for r in receivers)
         processes[0].start()
         published = await publishing
         drain_complete = True
@@ -176,15 +186,22 @@ async def run(seconds: float, rate: float, dispatchers: int, folder: Path) -> di
             await drained(receivers, published)
         except TimeoutError:  # the backlog was not delivered within DRAIN_SECONDS: « lost » cannot be told apart
             drain_complete = False
+        cpu_seconds = sum(cpu_of(process) for process in processes) - cpu_at_kill  # the second half's
+        delivered_after_kill = sum(len(r.received) for r in receivers) - delivered_at_kill
     finally:
         for process in processes:
-            process.stop()
+            try:
+                process.stop()
+            except subprocess.TimeoutExpired:
+                print(f"the dispatcher did not stop within 30 s of SIGTERM:\n{process.log_tail()}", flush=True)
+                raise
         for receiver in (*receivers, failing, slow):
             await receiver.stop()
     return measure(receivers, committed) | {
         "drain_complete": drain_complete, "published": published, "published_at_kill": killed_at,
         "seconds": seconds, "rate_per_s": rate, "endpoints": ENDPOINTS, "dispatchers": dispatchers,
         "failing_endpoint_attempts": len(failing.attempts), "slow_endpoint_delivered": len(slow.received),
+        "dispatcher_cpu_ms_per_delivery": round(1000 * cpu_seconds / max(1, delivered_after_kill), 3),
     }  # fmt: skip
 
 

@@ -28,6 +28,8 @@ class WebhookReceiver:
     """Verified requests answered 2xx."""
     attempts: list[str] = field(default_factory=list)
     """Every verified request's webhook-id, whatever the answer."""
+    connections: int = 0
+    """Connections accepted so far."""
     port: int = 0
     _server: asyncio.Server | None = None
 
@@ -47,6 +49,7 @@ class WebhookReceiver:
                     await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")

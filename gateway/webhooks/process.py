@@ -11,8 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.settings import GatewaySettings
-from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings, http_clients
-from gateway.webhooks.policy import RETRY_SCHEDULE
+from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings
+from gateway.webhooks.policy import RETRY_SCHEDULE, UrlPolicy
+from gateway.webhooks.sending import HttpSender
 from shared.db import create_engine, create_session_factory, upgrade_database
 from shared.errors import ConfigurationError
 from shared.sealing import public_key_of
@@ -43,14 +44,18 @@ async def run_dispatcher(settings: GatewaySettings) -> None:
     dispatch = dispatch_settings(settings)
     if settings.migrate_on_start:
         await upgrade_database(MIGRATIONS, settings.database_url)
-    engine = create_engine(settings.database_url, pool_size=4)
+    engine = create_engine(settings.database_url, pool_size=4, pre_ping=False)  # each loop retries its turn
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        timeout, connections = settings.webhook_timeout_seconds, settings.webhook_requests_per_endpoint
-        dispatcher = Dispatcher(create_session_factory(engine), http_clients(timeout, connections), dispatch)
+        sender = HttpSender(
+            UrlPolicy(allow_loopback=settings.webhook_allow_loopback and not settings.production),
+            settings.webhook_timeout_seconds,
+            settings.webhook_requests_per_endpoint,
+        )  # fmt: skip
+        dispatcher = Dispatcher(create_session_factory(engine), sender, dispatch)
         log.info("webhook dispatcher started")
         await dispatcher.run(stop)
         log.info("webhook dispatcher stopped", extra={"delivered": dispatcher.counts.delivered})

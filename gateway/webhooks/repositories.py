@@ -167,11 +167,13 @@ async def _active_endpoints(session: AsyncSession) -> list[Endpoint]:
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, lease: timedelta, per_endpoint: int, busy: Collection[str] = ()
-) -> list[tuple[Delivery, Endpoint, Publication]]:
-    """Up to ``per_endpoint`` due deliveries of each enabled endpoint not in ``busy`` (oldest due first), leased
-    until ``now + lease``, with their endpoint and publication. Rows another dispatcher holds are skipped, not
-    waited for; taking a few per endpoint keeps one with a backlog from crowding the others out."""
+    session: AsyncSession, now: datetime, *, lease: timedelta, per_endpoint: int, busy: Collection[str] = (),
+    only: Collection[str] | None = None,
+) -> list[tuple[Delivery, Endpoint]]:  # fmt: skip
+    """Up to ``per_endpoint`` due deliveries of each enabled endpoint (of ``only`` if given) not in ``busy``
+    (oldest due first), leased until ``now + lease``, with their endpoint (their publications:
+    :func:`publications_at`). Rows another dispatcher holds are skipped, not waited for; taking a few per endpoint
+    keeps one with a backlog from crowding the others out."""
     per = (
         select(deliveries.webhook_id)
         .where(deliveries.endpoint_id == endpoints.id, deliveries.status == DeliveryStatus.PENDING.value)
@@ -186,6 +188,8 @@ async def claim_due(
     )
     if busy:
         due = due.where(endpoints.id.not_in(sorted(busy)))
+    if only is not None:
+        due = due.where(endpoints.id.in_(sorted(only)))
     claimed = (
         await session.execute(
             update(webhook_deliveries)
@@ -198,15 +202,18 @@ async def claim_due(
     return await _with_context(session, [_delivery(row) for row in claimed])
 
 
-async def _with_context(session: AsyncSession, claimed: list[Delivery]) -> list[tuple[Delivery, Endpoint, Publication]]:
+async def _with_context(session: AsyncSession, claimed: list[Delivery]) -> list[tuple[Delivery, Endpoint]]:
     if not claimed:
         return []
     ids = {d.endpoint_id for d in claimed}
     rows = (await session.execute(select(webhook_endpoints).where(endpoints.id.in_(sorted(ids))))).all()
     found = {endpoint.id: endpoint for endpoint in map(_endpoint, rows)}
-    logged = await read_positions(session, sorted({d.position for d in claimed}))
-    publications = {publication.position: publication for publication in logged}
-    return [(d, found[d.endpoint_id], publications[d.position]) for d in claimed]
+    return [(d, found[d.endpoint_id]) for d in claimed]
+
+
+async def publications_at(session: AsyncSession, positions: Sequence[int]) -> list[Publication]:
+    """The logged publications at these positions (claimed deliveries' bodies)."""
+    return await read_positions(session, positions)
 
 
 async def record_outcomes(

@@ -18,11 +18,12 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
-def signed_headers(secret: str, *, webhook_id: str, at: datetime, body: str) -> dict[str, str]:
-    """The three headers of the specification for ``body`` sent at ``at``: id, timestamp (seconds) and signature."""
+def signed_headers(signer: Webhook, *, webhook_id: str, at: datetime, body: str) -> dict[str, str]:
+    """The three headers of the specification for ``body`` sent at ``at``: id, timestamp (seconds) and signature,
+    by ``signer`` (``Webhook(secret)``, made once per secret)."""
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(webhook_id, at, body),
+        "webhook-signature": signer.sign(webhook_id, at, body),
         "content-type": "application/json",
     }

@@ -3,11 +3,11 @@ and a dispatcher dying between a send and its record (sent again, with the same 
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from standardwebhooks import Webhook
 
@@ -36,17 +36,22 @@ CONFIG = services.WebhookConfig(PUBLIC, UrlPolicy(allow_loopback=True), resolver
 
 @dataclass
 class Receiver:
-    """An endpoint behind httpx's mock transport: answers ``status``, verifies and keeps what it receives."""
+    """The dispatcher's sender in place of HTTP (HttpSender has its own test on loopback): answers ``status``,
+    verifies and keeps what it receives."""
 
     secrets: dict[str, str] = field(default_factory=dict)
     """URL path → the secret of the endpoint registered there."""
     status: int = 200
     received: list[tuple[str, str]] = field(default_factory=list)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        Webhook(self.secrets[request.url.path]).verify(request.content, dict(request.headers))
-        self.received.append((request.url.path, request.headers["webhook-id"]))
-        return httpx.Response(self.status)
+    async def post(self, _endpoint_id: str, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        path = urlsplit(url).path
+        Webhook(self.secrets[path]).verify(body, dict(headers))
+        self.received.append((path, headers["webhook-id"]))
+        return self.status
+
+    async def close(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -87,7 +92,7 @@ async def register(sessions: SessionFactory, receiver: Receiver, departement: st
 
 def dispatcher(sessions: SessionFactory, receiver: Receiver, **overrides: object) -> Dispatcher:
     settings = DispatchSettings(PRIVATE, **overrides)  # type: ignore[arg-type]
-    return Dispatcher(sessions, lambda: httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle)), settings)
+    return Dispatcher(sessions, receiver, settings)
 
 
 async def statuses(sessions: SessionFactory, endpoint_id: str) -> list[tuple[DeliveryStatus, int]]:
@@ -153,3 +158,50 @@ async def test_a_failing_endpoint_is_retried_then_dead_then_replayed(sessions: S
     await one.flush()
     assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.DELIVERED, 1)]
     assert len(set(receiver.received)) == 1
+
+
+@dataclass
+class Holding(Receiver):
+    """Holds every request until ``release`` is set: an endpoint whose first answers have not come yet."""
+
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def post(self, endpoint_id: str, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        await self.release.wait()
+        return await super().post(endpoint_id, url, body, headers)
+
+
+async def test_an_endpoint_not_yet_answering_holds_no_more_than_its_requests_and_a_stop_leaves_the_rest_leased(
+    sessions: SessionFactory,
+) -> None:
+    receiver = Holding()
+    endpoint_id = await register(sessions, receiver)
+    for _ in range(6):
+        await publish(sessions)
+    one = dispatcher(sessions, receiver, per_endpoint=2, lease=timedelta(seconds=30))
+    await one.fan_out_once()
+    assert await one.claim_once()
+    assert not await one.claim_once()  # its two requests are still out: nothing more is claimed for it
+    assert len(one._tasks) == 2
+    one._pace[endpoint_id] = 0.001  # as if it had answered fast: it may hold a batch, queued behind its 2 requests
+    assert await one.claim_once()
+    assert len(one._tasks) == 6
+
+    stop = asyncio.Event()
+    stop.set()
+    receiver.release.set()
+    await one.run(stop)  # finishes the requests in flight and records them; the queued ones are not sent
+    assert len(receiver.received) == 2
+    assert sorted(await statuses(sessions, endpoint_id)) == [
+        *[(DeliveryStatus.DELIVERED, 1)] * 2,
+        *[(DeliveryStatus.PENDING, 0)] * 4,
+    ]
+
+
+def test_an_endpoint_holds_what_it_can_send_within_a_quarter_of_the_lease() -> None:
+    one = Dispatcher(None, Receiver(), DispatchSettings(PRIVATE, per_endpoint=4, lease=timedelta(seconds=30)))  # type: ignore[arg-type]
+    assert one.room("never-sent-to") == 4
+    one._pace["fast"], one._pace["slow"], one._pace["timing-out"] = 0.004, 2.0, 5.0
+    assert one.room("fast") == 4 * one.settings.claim_factor  # 32 rows: a batch per claim
+    assert one.room("slow") == 15  # 4 at a time for 7.5 s at 2 s each
+    assert one.room("timing-out") == 6
