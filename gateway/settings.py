@@ -89,6 +89,8 @@ class GatewaySettings(GraphQLServiceSettings):
     """Per attempt: an endpoint that has not answered by then has failed this attempt."""
     webhook_requests_per_endpoint: int = Field(default=4, ge=1)
     """Requests in flight to one endpoint at once: a slow endpoint holds these slots only, never the others'."""
+    webhook_retention_days: float = Field(default=14.0, gt=0)
+    """Delivered and dead deliveries stay this long in the delivery log (dead ones replayable), then are purged."""
 
     @field_validator("moderation_url")
     @classmethod

@@ -44,6 +44,10 @@ class WebhookEndpoint:
     filter: WebhookFilter
     created_at: datetime
     disabled_at: datetime | None
+    previous_secret_valid_until: datetime | None = strawberry.field(
+        description="Après un changement de secret, l'ancien signe aussi chaque envoi jusqu'à cette date (deux "
+        "signatures dans l'en-tête `webhook-signature`) : le temps de passer au nouveau."
+    )
 
 
 @strawberry.type(description="Une publication envoyée (ou à envoyer) à une adresse de webhook.")
@@ -91,7 +95,7 @@ def _endpoint(endpoint: Endpoint) -> WebhookEndpoint:
     )  # fmt: skip
     return WebhookEndpoint(
         id=strawberry.ID(endpoint.id), url=endpoint.url, filter=view, created_at=endpoint.created_at,
-        disabled_at=endpoint.disabled_at,
+        disabled_at=endpoint.disabled_at, previous_secret_valid_until=endpoint.previous_until,
     )  # fmt: skip
 
 
@@ -174,7 +178,7 @@ class WebhookMutations:
 
     @strawberry.mutation(
         description="Un nouveau secret de signature pour une de vos adresses : les envois suivants sont signés avec "
-        "lui seul (intégrateurs)."
+        "lui, et aussi avec l'ancien pendant 24 h (intégrateurs)."
     )
     async def rotate_webhook_secret(self, info: GraphQLInfo, endpoint_id: strawberry.ID) -> WebhookEndpointPayload:
         integrator = await require_integrator(info.context)
@@ -183,9 +187,11 @@ class WebhookMutations:
             if endpoint is None:
                 return WebhookEndpointPayload(endpoint=None, secret=None, user_errors=_not_found())
             secret = await services.rotate_secret(session, _config(info), endpoint, datetime.now(UTC))
-        if isinstance(secret, list):
-            return WebhookEndpointPayload(endpoint=None, secret=None, user_errors=_errors(secret))
-        return WebhookEndpointPayload(endpoint=_endpoint(endpoint), secret=secret, user_errors=[])
+            if isinstance(secret, list):
+                return WebhookEndpointPayload(endpoint=None, secret=None, user_errors=_errors(secret))
+            rotated = await repositories.get_endpoint(session, endpoint.id, integrator.id)
+        assert rotated is not None
+        return WebhookEndpointPayload(endpoint=_endpoint(rotated), secret=secret, user_errors=[])
 
     @strawberry.mutation(description="Désactiver une de vos adresses : plus rien n'y est envoyé (intégrateurs).")
     async def disable_webhook_endpoint(self, info: GraphQLInfo, endpoint_id: strawberry.ID) -> WebhookEndpointPayload:

@@ -38,6 +38,7 @@ from shared.relay import to_global_id
 from shared.sealing import open_sealed
 
 log = logging.getLogger(__name__)
+PURGE_BATCH = 5000
 PACE_WEIGHT = 0.2
 """Weight of the latest attempt in an endpoint's moving mean of attempt durations."""
 
@@ -54,6 +55,9 @@ class DispatchSettings:
     gather_seconds: float = 0.01
     """After a request slot frees, the claim waits this long for others to free: one claim of many rows rather than
     many claims of one (each claim is a transaction)."""
+    retention: timedelta = timedelta(days=14)
+    """Delivered and dead deliveries are kept this long in the delivery log (and for replay), then purged."""
+    purge_seconds: float = 60.0
     claim_factor: int = 8
     """A fast endpoint holds up to ``per_endpoint × claim_factor`` claimed rows (see :meth:`Dispatcher.room`)."""
     bodies_kept: int = 4096
@@ -113,6 +117,7 @@ class Dispatcher:
             group.create_task(self._every(stop, self.fan_out_once))
             group.create_task(self._claims(stop))
             group.create_task(self._every(stop, self.flush, self.settings.flush_seconds))
+            group.create_task(self._every(stop, self.purge_once, self.settings.purge_seconds))
         if self._tasks:
             await asyncio.wait(self._tasks)
         await self.flush()
@@ -144,6 +149,14 @@ class Dispatcher:
                     async with asyncio.timeout(self.settings.poll_seconds):
                         await self._freed.wait()
                 await asyncio.sleep(self.settings.gather_seconds)
+
+    async def purge_once(self) -> bool:
+        """Drop a batch of finished deliveries older than the retention; True when there may be more."""
+        async with self.sessions() as session, session.begin():
+            purged = await repositories.purge_finished(
+                session, datetime.now(UTC) - self.settings.retention, PURGE_BATCH
+            )
+        return purged >= PURGE_BATCH
 
     async def fan_out_once(self) -> bool:
         async with self.sessions() as session, session.begin():
@@ -221,7 +234,8 @@ class Dispatcher:
         faults (they are the outcome)."""
         text, content = body
         now = datetime.now(UTC)
-        headers = signed_headers(self._signer(endpoint), webhook_id=delivery.webhook_id, at=now, body=text)
+        signers = [self._signer(sealed) for sealed in endpoint.sealed_secrets(now)]
+        headers = signed_headers(signers, webhook_id=delivery.webhook_id, at=now, body=text)
         try:
             status = await self.sender.post(endpoint.id, endpoint.url, content, headers)
         except DeliveryError as error:
@@ -229,12 +243,11 @@ class Dispatcher:
         outcome = Outcome(delivery.webhook_id, now, status)
         return outcome if outcome.delivered else Outcome(delivery.webhook_id, now, status, f"HTTP {status}")
 
-    def _signer(self, endpoint: Endpoint) -> Webhook:
-        """The endpoint's signer, its secret opened once (a rotation seals a new one: a new key here)."""
-        signer = self._signers.get(endpoint.sealed_secret)
+    def _signer(self, sealed_secret: str) -> Webhook:
+        """The signer of a sealed secret, opened once (a rotation seals a new one: a new key here)."""
+        signer = self._signers.get(sealed_secret)
         if signer is None:
-            secret = open_sealed(endpoint.sealed_secret, self.settings.private_key)
-            signer = self._signers[endpoint.sealed_secret] = Webhook(secret)
+            signer = self._signers[sealed_secret] = Webhook(open_sealed(sealed_secret, self.settings.private_key))
         return signer
 
     def _count(self, outcome: Outcome, wait: timedelta | None) -> None:

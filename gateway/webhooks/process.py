@@ -36,6 +36,7 @@ def dispatch_settings(settings: GatewaySettings) -> DispatchSettings:
     return DispatchSettings(
         private_key, schedule=schedule, lease=timedelta(seconds=settings.webhook_lease_seconds),
         per_endpoint=settings.webhook_requests_per_endpoint,
+        retention=timedelta(days=settings.webhook_retention_days),
     )  # fmt: skip
 
 

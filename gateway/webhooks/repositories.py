@@ -32,6 +32,15 @@ class Endpoint:
     after_position: int
     created_at: datetime
     disabled_at: datetime | None
+    previous_sealed_secret: str | None = None
+    previous_until: datetime | None = None
+
+    def sealed_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets that sign a delivery sent at ``now``: the current one, and the previous one during the
+        overlap after a rotation (Standard Webhooks: several signatures in one header)."""
+        if self.previous_sealed_secret is not None and self.previous_until is not None and now < self.previous_until:
+            return (self.sealed_secret, self.previous_sealed_secret)
+        return (self.sealed_secret,)
 
 
 @dataclass(frozen=True)
@@ -122,8 +131,15 @@ async def count_endpoints(session: AsyncSession, integrator_id: str) -> int:
     return int(await session.scalar(query) or 0)
 
 
-async def set_secret(session: AsyncSession, endpoint_id: str, sealed_secret: str, now: datetime) -> None:
-    values = {"sealed_secret": sealed_secret, "rotated_at": now}
+async def set_secret(
+    session: AsyncSession, endpoint_id: str, sealed_secret: str, now: datetime, overlap: timedelta
+) -> None:
+    """The new secret; the one it replaces keeps signing too for ``overlap`` (none when zero)."""
+    values: dict[str, Any] = {"sealed_secret": sealed_secret, "rotated_at": now}
+    if overlap > timedelta():
+        values |= {"previous_sealed_secret": endpoints.sealed_secret, "previous_until": now + overlap}
+    else:
+        values |= {"previous_sealed_secret": None, "previous_until": None}
     await session.execute(update(webhook_endpoints).where(endpoints.id == endpoint_id).values(**values))
 
 
@@ -249,6 +265,20 @@ def _failure(outcome: Outcome, wait: timedelta | None) -> dict[str, Any]:
     }  # fmt: skip
 
 
+async def purge_finished(session: AsyncSession, before: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` delivered or dead deliveries created before ``before`` (the delivery log's retention);
+    pending ones are never purged. The number deleted: ``limit`` means there may be more."""
+    oldest = (
+        select(deliveries.webhook_id)
+        .where(deliveries.created_at < before, deliveries.status != DeliveryStatus.PENDING.value)
+        .limit(limit)
+    )
+    result = await session.execute(
+        webhook_deliveries.delete().where(deliveries.webhook_id.in_(oldest.scalar_subquery()))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def replay_dead(
     session: AsyncSession, endpoint_id: str, now: datetime, webhook_ids: Collection[str] | None = None
 ) -> int:
@@ -278,7 +308,8 @@ def _endpoint(row: Any) -> Endpoint:
     return Endpoint(
         id=row.id, integrator_id=row.integrator_id, url=row.url, filter=filter_of_json(row.filter),
         sealed_secret=row.sealed_secret, after_position=int(row.after_position), created_at=_aware(row.created_at),
-        disabled_at=row.disabled_at and _aware(row.disabled_at),
+        disabled_at=row.disabled_at and _aware(row.disabled_at), previous_sealed_secret=row.previous_sealed_secret,
+        previous_until=row.previous_until and _aware(row.previous_until),
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,8 @@ Resolver = Callable[[str], Awaitable[list[str]]]
 """A host name → the addresses it resolves to (empty when it does not)."""
 
 MAX_ENDPOINTS = 10
+ROTATION_OVERLAP = timedelta(hours=24)
+"""After a rotation, the previous secret signs too for this long: time for the integrator to switch."""
 """Endpoints one integrator may have enabled at once."""
 
 
@@ -90,9 +92,11 @@ async def register_endpoint(
 async def rotate_secret(
     session: AsyncSession, config: WebhookConfig, endpoint: Endpoint, now: datetime
 ) -> str | list[UserError]:
-    """A new secret for the endpoint: every delivery from now on is signed with it (the old one stops at once)."""
+    """A new secret for the endpoint: every delivery from now on is signed with it, and also with the old one for
+    :data:`ROTATION_OVERLAP` (two signatures in one header, as the Standard Webhooks specification provides), so
+    that the integrator can switch its verifier without refusing a delivery."""
     if config.unavailable or config.sealing_public_key is None:
         return [UserError("endpointId", "UNAVAILABLE", config.unavailable or "Webhooks indisponibles.")]
     secret = new_secret()
-    await repositories.set_secret(session, endpoint.id, seal(secret, config.sealing_public_key), now)
+    await repositories.set_secret(session, endpoint.id, seal(secret, config.sealing_public_key), now, ROTATION_OVERLAP)
     return secret

@@ -7,6 +7,7 @@ the dispatcher, which holds the private half, opens it in memory to sign.
 
 import base64
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from standardwebhooks import Webhook
@@ -18,12 +19,13 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
-def signed_headers(signer: Webhook, *, webhook_id: str, at: datetime, body: str) -> dict[str, str]:
-    """The three headers of the specification for ``body`` sent at ``at``: id, timestamp (seconds) and signature,
-    by ``signer`` (``Webhook(secret)``, made once per secret)."""
+def signed_headers(signers: Sequence[Webhook], *, webhook_id: str, at: datetime, body: str) -> dict[str, str]:
+    """The three headers of the specification for ``body`` sent at ``at``: id, timestamp (seconds) and signatures,
+    one per signer (``Webhook(secret)``, made once per secret), space-separated — during a rotation's overlap the
+    new and the previous secret both sign, and a verifier holding either accepts the delivery."""
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signer.sign(webhook_id, at, body),
+        "webhook-signature": " ".join(signer.sign(webhook_id, at, body) for signer in signers),
         "content-type": "application/json",
     }

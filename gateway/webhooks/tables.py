@@ -16,8 +16,11 @@ webhook_endpoints = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("rotated_at", DateTime(timezone=True), nullable=True),
     Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("previous_sealed_secret", Text, nullable=True),
+    Column("previous_until", DateTime(timezone=True), nullable=True),
 )
-"""``after_position``: the endpoint receives the publications after this position of the publication log."""
+"""``after_position``: the endpoint receives the publications after this position of the publication log.
+``previous_sealed_secret``: the secret before the last rotation, which signs too until ``previous_until``."""
 
 webhook_deliveries = Table(
     "webhook_deliveries",
@@ -41,6 +44,7 @@ webhook_deliveries = Table(
         sqlite_where=text("status = 'PENDING'"),
     ),
     Index("ix_webhook_deliveries_endpoint", "endpoint_id", "position", unique=True),
+    Index("ix_webhook_deliveries_created_at", "created_at"),
 )
 """The outbox: a PENDING row is due at ``next_attempt_at``; claiming it moves that time one lease ahead, so a
 dispatcher killed mid-delivery leaves it due again (re-sent with the same ``webhook_id``)."""

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from gateway.catalogue.tables import cafs
 from gateway.integrators.tables import integrators
@@ -18,6 +19,7 @@ from gateway.publications.log import record_publication
 from gateway.webhooks import repositories, services
 from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings
 from gateway.webhooks.policy import DeliveryStatus, UrlPolicy
+from gateway.webhooks.tables import webhook_endpoints
 from shared.db import SessionFactory, create_engine, create_session_factory
 from shared.events import OperatingInfoWithdrawn, PublicPlace
 from shared.sealing import generate_key_pair
@@ -205,3 +207,67 @@ def test_an_endpoint_holds_what_it_can_send_within_a_quarter_of_the_lease() -> N
     assert one.room("fast") == 4 * one.settings.claim_factor  # 32 rows: a batch per claim
     assert one.room("slow") == 15  # 4 at a time for 7.5 s at 2 s each
     assert one.room("timing-out") == 6
+
+
+@dataclass
+class Recording:
+    """A sender that keeps what it is given and answers 200."""
+
+    sent: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+
+    async def post(self, _endpoint_id: str, _url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        self.sent.append((body, dict(headers)))
+        return 200
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(sessions: SessionFactory) -> None:
+    receiver = Receiver()
+    endpoint_id = await register(sessions, receiver)
+    old_secret = receiver.secrets["/59"]
+    async with sessions() as session, session.begin():
+        endpoint = await repositories.get_endpoint(session, endpoint_id, "i-1")
+        assert endpoint is not None
+        new_secret = await services.rotate_secret(session, CONFIG, endpoint, datetime.now(UTC))
+    assert isinstance(new_secret, str)
+    recording = Recording()
+    one = Dispatcher(sessions, recording, DispatchSettings(PRIVATE))
+    await publish(sessions)
+    await one.fan_out_once()
+    await run_sends(one)
+    body, headers = recording.sent[-1]
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    Webhook(old_secret).verify(body, headers)  # an integrator not yet switched accepts it
+    Webhook(new_secret).verify(body, headers)
+
+    async with sessions() as session, session.begin():  # 24 hours later
+        await session.execute(
+            webhook_endpoints.update().values(previous_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    await publish(sessions)
+    await one.fan_out_once()
+    await run_sends(one)
+    body, headers = recording.sent[-1]
+    assert len(headers["webhook-signature"].split(" ")) == 1
+    Webhook(new_secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old_secret).verify(body, headers)
+
+
+async def test_finished_deliveries_are_purged_after_the_retention_and_pending_ones_never(
+    sessions: SessionFactory,
+) -> None:
+    receiver = Receiver()
+    endpoint_id = await register(sessions, receiver)
+    await publish(sessions)
+    one = dispatcher(sessions, receiver, retention=timedelta(seconds=-5))  # everything is older than that
+    await one.fan_out_once()
+    await run_sends(one)
+    await one.flush()
+    await publish(sessions)
+    await one.fan_out_once()  # due, not sent yet
+    assert sorted(await statuses(sessions, endpoint_id)) == [(DeliveryStatus.DELIVERED, 1), (DeliveryStatus.PENDING, 0)]
+    assert not await one.purge_once()  # fewer than a batch: nothing more to purge
+    assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.PENDING, 0)]

@@ -84,7 +84,7 @@ def test_loopback_over_http_only_when_the_operator_allows_it() -> None:
 
 def test_signed_headers_verify_with_the_packages_own_verifier() -> None:
     secret, body = new_secret(), '{"type": "x", "data": {}}'
-    headers = signed_headers(Webhook(secret), webhook_id="msg_1", at=datetime.now(UTC), body=body)
+    headers = signed_headers([Webhook(secret)], webhook_id="msg_1", at=datetime.now(UTC), body=body)
     assert secret.startswith("whsec_")
     assert Webhook(secret).verify(body, headers) == {"type": "x", "data": {}}
     with pytest.raises(WebhookVerificationError):

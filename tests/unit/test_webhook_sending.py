@@ -39,7 +39,7 @@ async def receiver() -> AsyncIterator[WebhookReceiver]:
 
 def headers_for(receiver: WebhookReceiver, webhook_id: str) -> dict[str, str]:
     assert receiver.secret is not None
-    return signed_headers(Webhook(receiver.secret), webhook_id=webhook_id, at=datetime.now(UTC), body=BODY)
+    return signed_headers([Webhook(receiver.secret)], webhook_id=webhook_id, at=datetime.now(UTC), body=BODY)
 
 
 async def test_signed_posts_are_verified_by_the_endpoint_on_one_kept_connection(receiver: WebhookReceiver) -> None:
