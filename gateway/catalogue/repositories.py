@@ -239,15 +239,22 @@ def _search_values(search: EstablishmentSearch, *, page: bool = False) -> dict[s
 
 
 def page_query(search: EstablishmentSearch, *, with_summary: bool = True, value: Value = as_value) -> Select[Any]:
-    """The rows of one page and one more, in order, each with its ``sort_value`` (the cursor's first part)."""
+    """The rows of one page and one more, in order, each with its ``sort_value`` (the cursor's first part).
+
+    The page is chosen on ``establishments`` alone (joined to its published operating information only when a
+    filter reads it): ids and sort values, ordered and limited; commune, provider, Caf, operating information and
+    the summary are then joined to those rows only, not to every row the filters keep before ``LIMIT``.
+    """
     sort = _sort_columns(search, value)
-    extra = [sort[0].label("sort_value")]
-    query = _page_select(search.today, extra=extra, with_summary=with_summary, value=value)
-    query = query.where(*search_conditions(search, value))
+    source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
+    chosen = select(E.c.id, sort[0].label("sort_value")).select_from(source).where(*search_conditions(search, value))
     after = search_after(search, value)
     if after is not None:
-        query = query.where(after)
-    return query.order_by(*sort).limit(value("limit", search.first + 1))
+        chosen = chosen.where(after)
+    page = chosen.order_by(*sort).limit(value("limit", search.first + 1)).subquery("chosen")
+    rows = page.join(_full_from(), E.c.id == page.c.id)
+    query = _page_select(search.today, [page.c.sort_value], with_summary=with_summary, value=value, source=rows)
+    return query.order_by(page.c.sort_value, page.c.id)
 
 
 def page_query_of(establishment_id: str, today: date, value: Value = as_value) -> Select[Any]:
@@ -273,8 +280,14 @@ def _summary_columns(today: date, with_summary: bool, value: Value = as_value) -
 
 
 def _page_select(
-    today: date, extra: Sequence[ColumnElement[Any]] = (), *, with_summary: bool = True, value: Value = as_value
+    today: date,
+    extra: Sequence[ColumnElement[Any]] = (),
+    *,
+    with_summary: bool = True,
+    value: Value = as_value,
+    source: FromClause | None = None,
 ) -> Select[Any]:
+    """The joined row of each establishment of ``source`` (by default every establishment: :func:`_full_from`)."""
     columns = [
         *E.c,
         communes.c.name.label("commune_name"),
@@ -296,7 +309,7 @@ def _page_select(
         *_summary_columns(today, with_summary, value),
         *extra,
     ]
-    return select(*columns).select_from(_full_from())
+    return select(*columns).select_from(_full_from() if source is None else source)
 
 
 def _establishment(row: RowMapping, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
