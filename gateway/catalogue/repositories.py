@@ -274,13 +274,12 @@ def page_query(search: EstablishmentSearch, *, with_summary: bool = True, value:
     candidates = candidates.where(*search_conditions(search, value, free_places=False))
     if after is not None:
         candidates = candidates.where(after)
-    if search.free_between is None:
-        chosen = candidates.order_by(*sort).limit(limit).subquery("chosen")
-    else:
+    page = candidates.order_by(*sort).limit(limit)
+    if search.free_between is not None:
         ordered = candidates.order_by(*sort).offset(0).subquery("ordered")
         free = _has_free_places(search.free_between, ordered.c.id, value)
-        chosen = select(ordered).where(free).order_by(ordered.c.sort_value, ordered.c.id).limit(limit)
-        chosen = chosen.subquery("chosen")
+        page = select(ordered).where(free).order_by(ordered.c.sort_value, ordered.c.id).limit(limit)
+    chosen = page.subquery("chosen")
     rows = chosen.join(_full_from(), E.c.id == chosen.c.id)
     query = _page_select(search.today, [chosen.c.sort_value], with_summary=with_summary, value=value, source=rows)
     return query.order_by(chosen.c.sort_value, chosen.c.id)
