@@ -110,8 +110,13 @@ def _open_on(today: date, value: Value = as_value) -> ColumnElement[bool]:
     return or_(E.c.closed_on.is_(None), E.c.closed_on > value("today", today))
 
 
-def search_conditions(search: EstablishmentSearch, value: Value = as_value) -> list[ColumnElement[bool]]:
-    """The conditions of ``search``; with ``value`` recording, also the way to collect its named values."""
+def search_conditions(
+    search: EstablishmentSearch, value: Value = as_value, *, free_places: bool = True
+) -> list[ColumnElement[bool]]:
+    """The conditions of ``search``; with ``value`` recording, also the way to collect its named values.
+
+    ``free_places=False`` leaves out the free places condition (:func:`page_query` tests it on sorted rows).
+    """
     conditions: list[ColumnElement[bool]] = [_open_on(search.today, value)]
     if search.departement:
         conditions.append(E.c.departement == value("departement", search.departement))
@@ -128,14 +133,20 @@ def search_conditions(search: EstablishmentSearch, value: Value = as_value) -> l
         conditions.append(V.c.id.is_not(None))
         conditions.append(or_(V.c.age_min_months.is_(None), V.c.age_min_months <= age))
         conditions.append(or_(V.c.age_max_months.is_(None), V.c.age_max_months >= age))
-    if search.free_between is not None:
-        start, end = value("free_from", search.free_between[0]), value("free_to", search.free_between[1])
-        free = select(A.c.id).where(A.c.establishment_id == E.c.id, A.c.day.between(start, end), A.c.places > 0)
-        conditions.append(exists(free))
+    if search.free_between is not None and free_places:
+        conditions.append(_has_free_places(search.free_between, E.c.id, value))
     if search.area is not None:
         conditions.append(or_(*_boxes(search.area, value)))
         conditions.append(distance2(search.area, value) <= value("radius2", search.area.radius_km**2))
     return conditions
+
+
+def _has_free_places(
+    between: tuple[date, date], establishment_id: ColumnElement[str], value: Value
+) -> ColumnElement[bool]:
+    start, end = value("free_from", between[0]), value("free_to", between[1])
+    free = select(A.c.id).where(A.c.establishment_id == establishment_id, A.c.day.between(start, end), A.c.places > 0)
+    return exists(free)
 
 
 def _boxes(area: Area, value: Value) -> list[ColumnElement[bool]]:
@@ -239,15 +250,39 @@ def _search_values(search: EstablishmentSearch, *, page: bool = False) -> dict[s
 
 
 def page_query(search: EstablishmentSearch, *, with_summary: bool = True, value: Value = as_value) -> Select[Any]:
-    """The rows of one page and one more, in order, each with its ``sort_value`` (the cursor's first part)."""
+    """The rows of one page and one more, in order, each with its ``sort_value`` (the cursor's first part).
+
+    By name, without a free places filter, an index gives the rows in order (``ix_establishments_commune``,
+    ``_departement``, ``_name``) and PostgreSQL joins only the first ones: one joined statement.
+
+    By distance, or with a free places filter, the page is chosen on ``establishments`` alone first (joined to its
+    published operating information only when a filter reads it): ids and sort values, ordered and limited. The
+    commune, provider, Caf, operating information and summary are then joined to those rows only, not to every
+    row of the area before the sort. The free places test comes last: the other filters' rows are sorted
+    (``OFFSET 0`` keeps PostgreSQL from moving the test before the sort) and their availabilities looked up in that
+    order until the page is full — near a point in a city, about 20 look-ups instead of one per EAJE of the area.
+    """
     sort = _sort_columns(search, value)
-    extra = [sort[0].label("sort_value")]
-    query = _page_select(search.today, extra=extra, with_summary=with_summary, value=value)
-    query = query.where(*search_conditions(search, value))
     after = search_after(search, value)
+    limit = value("limit", search.first + 1)
+    if search.area is None and search.free_between is None:
+        query = _page_select(search.today, [sort[0].label("sort_value")], with_summary=with_summary, value=value)
+        query = query.where(*search_conditions(search, value), *([] if after is None else [after]))
+        return query.order_by(*sort).limit(limit)
+    source: FromClause = E.outerjoin(V, _published_join()) if search.child_age_months is not None else E
+    candidates = select(E.c.id, sort[0].label("sort_value")).select_from(source)
+    candidates = candidates.where(*search_conditions(search, value, free_places=False))
     if after is not None:
-        query = query.where(after)
-    return query.order_by(*sort).limit(value("limit", search.first + 1))
+        candidates = candidates.where(after)
+    page = candidates.order_by(*sort).limit(limit)
+    if search.free_between is not None:
+        ordered = candidates.order_by(*sort).offset(0).subquery("ordered")
+        free = _has_free_places(search.free_between, ordered.c.id, value)
+        page = select(ordered).where(free).order_by(ordered.c.sort_value, ordered.c.id).limit(limit)
+    chosen = page.subquery("chosen")
+    rows = chosen.join(_full_from(), E.c.id == chosen.c.id)
+    query = _page_select(search.today, [chosen.c.sort_value], with_summary=with_summary, value=value, source=rows)
+    return query.order_by(chosen.c.sort_value, chosen.c.id)
 
 
 def page_query_of(establishment_id: str, today: date, value: Value = as_value) -> Select[Any]:
@@ -273,8 +308,14 @@ def _summary_columns(today: date, with_summary: bool, value: Value = as_value) -
 
 
 def _page_select(
-    today: date, extra: Sequence[ColumnElement[Any]] = (), *, with_summary: bool = True, value: Value = as_value
+    today: date,
+    extra: Sequence[ColumnElement[Any]] = (),
+    *,
+    with_summary: bool = True,
+    value: Value = as_value,
+    source: FromClause | None = None,
 ) -> Select[Any]:
+    """The joined row of each establishment of ``source`` (by default every establishment: :func:`_full_from`)."""
     columns = [
         *E.c,
         communes.c.name.label("commune_name"),
@@ -296,7 +337,7 @@ def _page_select(
         *_summary_columns(today, with_summary, value),
         *extra,
     ]
-    return select(*columns).select_from(_full_from())
+    return select(*columns).select_from(_full_from() if source is None else source)
 
 
 def _establishment(row: RowMapping, sort_key: tuple[Any, ...]) -> EstablishmentRecord:

@@ -120,6 +120,10 @@ establishments = Table(
     Index("ix_establishments_departement", "departement", "name", "id"),
     Index("ix_establishments_postal_code", "postal_code"),
     Index("ix_establishments_geo", "latitude", "longitude"),
+    # « near » with a category (EAJE): the page's ids and sort values from the index alone (repositories.page_query)
+    Index(
+        "ix_establishments_category_geo", "category", "latitude", "longitude", postgresql_include=["id", "closed_on"]
+    ),
 )
 
 operating_info_versions = Table(
