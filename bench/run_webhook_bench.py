@@ -58,6 +58,8 @@ from tests.webhook_receiver import WebhookReceiver
 ENDPOINTS = 20
 SLOW_SECONDS = 2.0
 DRAIN_SECONDS = 60.0
+WINDOW_SECONDS = 10
+"""p99 per window of publications (by commit time), to see where the tail is (the kill is at half time)."""
 DATABASE = "bench_w1_gateway"
 
 
@@ -135,11 +137,16 @@ async def drained(healthy: list[WebhookReceiver], expected: int) -> None:
 def measure(healthy: list[WebhookReceiver], committed: dict[str, float]) -> dict[str, Any]:
     latencies, lost, doubled = [], 0, 0
     per_endpoint_p99 = []
+    start = min(committed.values(), default=0.0)
+    windows: dict[int, list[float]] = {}
     for receiver in healthy:
         first: dict[str, float] = {}
         for received in receiver.received:
             first.setdefault(received.body["data"]["id"], received.at)
         endpoint = [(first[event] - at) * 1000 for event, at in committed.items() if event in first]
+        for event, at in committed.items():
+            if event in first:
+                windows.setdefault(int((at - start) // WINDOW_SECONDS), []).append((first[event] - at) * 1000)
         lost += sum(1 for event in committed if event not in first)
         doubled += sum(n - 1 for n in Counter(r.webhook_id for r in receiver.received).values() if n > 1)
         latencies += endpoint
@@ -150,6 +157,7 @@ def measure(healthy: list[WebhookReceiver], committed: dict[str, float]) -> dict
         "max_ms": round(max(latencies, default=float("nan")), 1),
         "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
         "worst_endpoint_p99_ms": max(per_endpoint_p99, default=None),
+        "p99_ms_by_window": [round(percentile(windows[w], 0.99), 1) for w in sorted(windows)],
     }  # fmt: skip
 
 

@@ -51,6 +51,8 @@ class DispatchSettings:
     lease: timedelta = timedelta(seconds=30)
     per_endpoint: int = 4
     poll_seconds: float = 0.05
+    fan_out_seconds: float = 0.02
+    """The publication log is read this often when it had nothing new (a transaction each time)."""
     flush_seconds: float = 0.05
     gather_seconds: float = 0.01
     """After a request slot frees, the claim waits this long for others to free: one claim of many rows rather than
@@ -104,7 +106,7 @@ class Dispatcher:
     _signers: dict[str, Webhook] = field(default_factory=dict)
     _bodies: OrderedDict[int, tuple[str, bytes]] = field(default_factory=OrderedDict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _freed: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _pace: dict[str, float] = field(default_factory=dict)
     """Endpoint → moving mean of its attempts' durations (seconds), failures included."""
@@ -114,7 +116,7 @@ class Dispatcher:
         left to their lease)."""
         self._stopping = stop
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._every(stop, self.fan_out_once))
+            group.create_task(self._every(stop, self.fan_out_once, self.settings.fan_out_seconds))
             group.create_task(self._claims(stop))
             group.create_task(self._every(stop, self.flush, self.settings.flush_seconds))
             group.create_task(self._every(stop, self.purge_once, self.settings.purge_seconds))
@@ -138,7 +140,7 @@ class Dispatcher:
     async def _claims(self, stop: asyncio.Event) -> None:
         """Claim as soon as a request slot frees (or every poll, for what became due meanwhile)."""
         while not stop.is_set():
-            self._freed.clear()
+            self._wake.clear()
             try:
                 more = await self.claim_once()
             except Exception as error:  # noqa: BLE001 - loop boundary: log, wait, try again
@@ -147,7 +149,7 @@ class Dispatcher:
             if not more:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.settings.poll_seconds):
-                        await self._freed.wait()
+                        await self._wake.wait()
                 await asyncio.sleep(self.settings.gather_seconds)
 
     async def purge_once(self) -> bool:
@@ -161,6 +163,8 @@ class Dispatcher:
     async def fan_out_once(self) -> bool:
         async with self.sessions() as session, session.begin():
             read = await repositories.fan_out(session, datetime.now(UTC))
+        if read:
+            self._wake.set()  # new rows are due: claim them now rather than at the next poll
         return read > 0
 
     async def claim_once(self) -> bool:
@@ -224,7 +228,7 @@ class Dispatcher:
                 self._pace[endpoint.id] = took if pace is None else pace + PACE_WEIGHT * (took - pace)
         finally:
             self._in_flight[endpoint.id] -= 1
-            self._freed.set()
+            self._wake.set()
         wait = None if outcome.delivered else next_wait(delivery.attempts + 1, self.settings.schedule)
         self._outcomes.append((outcome, wait))
         self._count(outcome, wait)
