@@ -11,12 +11,13 @@ from strawberry.types.nodes import SelectedField, Selection
 from gateway import __version__
 from gateway.catalogue import repositories
 from gateway.catalogue.domain import Area, GeoPoint, distance_km
-from gateway.catalogue.records import EstablishmentRecord
+from gateway.catalogue.records import CafRecord, CommuneRecord, EstablishmentRecord
 from gateway.catalogue.search import EstablishmentSearch, InvalidSearchError
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.inputs import EstablishmentFilter, NearInput
 from gateway.graphql.relay import InvalidArgumentError, decode_cursor, encode_cursor, from_global_id
 from gateway.graphql.types import Caf, Commune, GraphQLInfo, Node, Provider
+from shared.db import retry_once_if_disconnected
 from shared.graphql_contract import PageInfo
 
 MAX_NODES = 100
@@ -71,10 +72,14 @@ class CatalogueQueries:
         search = establishment_search(info.context.today, first, after, filter, near)
         with_summary = _selects(info.selected_fields, "availabilityStatus")
         with_total = _selects(info.selected_fields, "totalCount")  # an unselected count is never serialised
-        async with info.context.sessions() as session:  # one connection for both statements
-            await repositories.read_without_transaction(session)
-            records = await repositories.list_establishments(session, search, with_summary=with_summary)
-            total = await repositories.count_establishments(session, search) if with_total else 0
+
+        async def read() -> tuple[list[EstablishmentRecord], int]:
+            async with info.context.read_sessions() as session:  # one connection for both statements
+                await repositories.read_without_transaction(session)
+                records = await repositories.list_establishments(session, search, with_summary=with_summary)
+                return records, await repositories.count_establishments(session, search) if with_total else 0
+
+        records, total = await retry_once_if_disconnected(read)
         page = records[: search.first]
         with_cursors = _selects(info.selected_fields, "cursor")  # an unselected cursor is never serialised
         edges = [
@@ -100,16 +105,23 @@ class CatalogueQueries:
             raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_COMMUNES} (reçu {first}).")
         if len(search.strip()) < 2 or len(search) > 100:
             raise InvalidArgumentError("search : de 2 à 100 caractères.")
-        async with info.context.sessions() as session:
-            found = await repositories.search_communes(session, search, first)
-        return [Commune.from_record(r) for r in found]
+
+        async def read() -> list[CommuneRecord]:
+            async with info.context.read_sessions() as session:
+                return await repositories.search_communes(session, search, first)
+
+        return [Commune.from_record(r) for r in await retry_once_if_disconnected(read)]
 
     @strawberry.field(description="Les Caf et leur territoire.")
     async def cafs(self, info: GraphQLInfo, first: int = MAX_CAFS) -> list[Caf]:
         if not 1 <= first <= MAX_CAFS:
             raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_CAFS} (reçu {first}).")
-        async with info.context.sessions() as session:
-            return [Caf.from_record(r) for r in await repositories.list_cafs(session, first)]
+
+        async def read() -> list[CafRecord]:
+            async with info.context.read_sessions() as session:
+                return await repositories.list_cafs(session, first)
+
+        return [Caf.from_record(r) for r in await retry_once_if_disconnected(read)]
 
 
 def establishment_search(
