@@ -75,7 +75,8 @@ class CatalogueQueries:
 
         async def read() -> tuple[list[EstablishmentRecord], int]:
             async with info.context.read_sessions() as session:  # one connection for both statements
-                await repositories.read_without_transaction(session)
+                if info.context.reads is None:  # the read engine's connections are in autocommit already
+                    await repositories.read_without_transaction(session)
                 records = await repositories.list_establishments(session, search, with_summary=with_summary)
                 return records, await repositories.count_establishments(session, search) if with_total else 0
 
