@@ -15,6 +15,7 @@ from gateway.catalogue.records import CafRecord, CommuneRecord, EstablishmentRec
 from gateway.catalogue.search import EstablishmentSearch, InvalidSearchError
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.inputs import EstablishmentFilter, NearInput
+from gateway.graphql.operating_info import document_keys
 from gateway.graphql.relay import InvalidArgumentError, decode_cursor, encode_cursor, from_global_id
 from gateway.graphql.types import Caf, Commune, GraphQLInfo, Node, Provider
 from shared.db import retry_once_if_disconnected
@@ -83,8 +84,11 @@ class CatalogueQueries:
         records, total = await retry_once_if_disconnected(read)
         page = records[: search.first]
         with_cursors = _selects(info.selected_fields, "cursor")  # an unselected cursor is never serialised
+        info_keys = document_keys(_fields_under(info.selected_fields, "operatingInfo"))
         edges = [
-            EstablishmentEdge(cursor=encode_cursor(r.sort_key) if with_cursors else "", node=_node_of(r, search))
+            EstablishmentEdge(
+                cursor=encode_cursor(r.sort_key) if with_cursors else "", node=_node_of(r, search, info_keys)
+            )
             for r in page
         ]
         page_info = PageInfo(
@@ -163,12 +167,35 @@ def _selects(selections: Sequence[Selection], name: str) -> bool:
     return False
 
 
-def _node_of(record: EstablishmentRecord, search: EstablishmentSearch) -> Establishment:
+def _fields_under(selections: Sequence[Selection], name: str) -> set[str]:
+    """The names of the fields selected right under every field ``name`` below ``selections`` (fragments opened,
+    whatever their directives: a superset)."""
+    found: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == name:
+            found |= _direct_fields(selection.selections)
+        found |= _fields_under(selection.selections, name)
+    return found
+
+
+def _direct_fields(selections: Sequence[Selection]) -> set[str]:
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:  # a fragment: its fields are the field's
+            names |= _direct_fields(selection.selections)
+    return names
+
+
+def _node_of(
+    record: EstablishmentRecord, search: EstablishmentSearch, info_keys: frozenset[str] | None = None
+) -> Establishment:
     distance = None
     if search.area is not None:
         here = GeoPoint(record.latitude, record.longitude)
         distance = min(distance_km(point, here) for point in search.area.points)
-    return Establishment.from_record(record, distance)
+    return Establishment.from_record(record, distance, info_keys)
 
 
 async def _node(info: GraphQLInfo, global_id: str, argument: str) -> Node | None:
