@@ -56,7 +56,7 @@ from gateway.web import EspaceProfessionnel, web_config
 from gateway.webhooks.services import webhook_config
 from shared.bus import InProcessBus
 from shared.conditional_get import ConditionalGraphQLGet
-from shared.db import SessionFactory
+from shared.db import SessionFactory, create_read_engine, create_session_factory
 from shared.errors import PermanentError
 from shared.events import Topic
 from shared.graphiql import GraphiQLPage, graphiql_asset_routes, graphiql_if
@@ -177,7 +177,8 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         today = datetime.now(self._zone).date()
         state = request.scope.get("state", {})
         request_id = str(state.get("request_id", "-"))
-        loaders = build_loaders(runtime.sessions, today)
+        reads: SessionFactory | None = request.app.state.reads
+        loaders = build_loaders(reads or runtime.sessions, today)
         client = Client(request.client.host if request.client else None, request.headers.get("user-agent"))
         claims = _claims(auth, request.headers.get("authorization"))
         issuing: PasswordIssuing | None = request.app.state.issuing
@@ -187,7 +188,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
             recheck_seconds=self._recheck_seconds, webhooks=request.app.state.webhooks,
             compiled_reads=self._compiled_reads_for(request, state),
-            compiled_document=state.get(DOCUMENT_KEY),
+            compiled_document=state.get(DOCUMENT_KEY), reads=reads,
         )  # fmt: skip
 
 
@@ -293,6 +294,8 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
         graphql.trusted_documents.lookup = lambda identifier: _registered_document(runtime.sessions, identifier)
         if graphql.compiled:
             await graphql.compiled_reads.open(settings.database_url)
+        read_engine = app.state.read_engine = create_read_engine(settings.database_url)
+        app.state.reads = create_session_factory(read_engine) if read_engine is not None else None
         try:
             async with runtime.running():
                 await _follow_publications(runtime, settings, feed, bus)
@@ -310,6 +313,9 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
                 )  # fmt: skip
                 yield
         finally:
+            app.state.reads = app.state.read_engine = None
+            if read_engine is not None:
+                await read_engine.dispose()
             await graphql.compiled_reads.close()
             authenticator.hashing.close()
 
@@ -350,6 +356,7 @@ def create_app(settings: GatewaySettings, *, bus: InProcessBus | None = None) ->
     app.state.feed = feed
     app.state.compiled_reads = graphql.compiled_reads
     app.state.compiled_front = front
+    app.state.read_engine = app.state.reads = None  # the catalogue's read engine and its sessions (PostgreSQL)
     app.state.response_caching = caching
     app.state.webhooks = webhook_config(
         production=settings.production,

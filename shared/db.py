@@ -5,10 +5,11 @@ Engines are created by the services' lifespans, never at import time. Use cases 
 """
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from alembic import command
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.errors import ConfigurationError
 
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 SessionFactory = async_sessionmaker[AsyncSession]
 _CONNECT_SECONDS = 5
 POOL_WAIT_SECONDS = _CONNECT_SECONDS
@@ -100,6 +103,35 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def create_read_engine(url: str, *, pool_size: int = 10) -> AsyncEngine | None:
+    """An engine for reads that each run on their own (autocommit) and without pre-ping: on PostgreSQL, a read then
+    costs its statements' round trips only, where a checkout of the service's engine adds three (pre-ping's BEGIN,
+    ``;`` and ROLLBACK). ``None`` on SQLite (the service's engine serves reads there).
+
+    Without pre-ping, a connection the database closed (a restart) is found when a statement fails on it: run such
+    reads through :func:`retry_once_if_disconnected`."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return None
+    return create_engine(url, pool_size=pool_size, pre_ping=False, autocommit=True)
+
+
+async def retry_once_if_disconnected(read: Callable[[], Awaitable[_T]]) -> _T:
+    """``read()``, and once more if it failed because its connection had been closed by the database.
+
+    SQLAlchemy's « optimistic » disconnect handling: the statement that meets a closed connection raises with
+    ``connection_invalidated`` set, and the pool then invalidates every connection it opened before (they are
+    replaced at their next checkout), so the second attempt runs on a new connection. Only for reads (running one
+    twice changes nothing); a database that is really away fails the second attempt as it would have failed the
+    first."""
+    try:
+        return await read()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.info("a pooled connection had been closed by the database: read again on a new one")
+    return await read()
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -19,7 +19,7 @@ GatewayClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 def gateway_client(sqlite_catalogue: Path, folder: Path) -> GatewayClient:
     """``async with start(**settings) as client``; ``client.app`` is the app, ``app.state.statements`` the SQL (of
-    the service's pool and of the compiled reads' own pool)."""
+    the service's pool, of the read engine's and of the compiled reads' own pool)."""
 
     def start(**overrides: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
         return gateway_at(copy_sqlite(sqlite_catalogue, folder), **overrides)
@@ -34,11 +34,11 @@ async def gateway_at(database_url: str, **overrides: Any) -> AsyncIterator[httpx
     app = create_app(settings, bus=InProcessBus())
     async with app.router.lifespan_context(app):
         app.state.statements = []
-        event.listen(
-            app.state.runtime.engine.sync_engine,
-            "before_cursor_execute",
-            lambda *args: app.state.statements.append(args[2]),
-        )
+        for engine in (app.state.runtime.engine, app.state.read_engine):
+            if engine is not None:
+                event.listen(
+                    engine.sync_engine, "before_cursor_execute", lambda *args: app.state.statements.append(args[2])
+                )
         app.state.compiled_reads.query_loggers.append(lambda logged: app.state.statements.append(logged.query))
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:

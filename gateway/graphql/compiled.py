@@ -11,8 +11,8 @@ context carries :class:`CompiledReads` (the HTTP view sets it on PostgreSQL with
 A compiled read is one statement: on the gateway it runs straight on asyncpg, on a pool of its own
 (:meth:`CompiledReads.open`), in autocommit, without pre-ping or reset query, so that it costs one round trip to
 PostgreSQL instead of five (pre-ping's BEGIN and ROLLBACK, then BEGIN, the statement, ROLLBACK). A connection the
-database has closed fails the statement: the pool replaces it and the normal path, on the service's pre-pinged
-pool, answers.
+database has closed fails the statement: the pool replaces it and the normal path answers (on the read engine,
+which reads again on a new connection when its own was closed: :func:`shared.db.retry_once_if_disconnected`).
 """
 
 import codecs

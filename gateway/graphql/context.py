@@ -50,6 +50,13 @@ class Context:
     """The compiled read path, when this request may take it (HTTP, PostgreSQL, ``GATEWAY_COMPILED_READS``)."""
     compiled_document: tuple[str, str | None] | None = None
     """The request's (document text, operation name) when the compiled front may learn it (a plain POST)."""
+    reads: SessionFactory | None = None
+    """Sessions for the public catalogue's reads: autocommit, without pre-ping (:func:`shared.db.create_read_engine`;
+    run each read through :func:`shared.db.retry_once_if_disconnected`); ``None``: :attr:`sessions` serve them."""
+
+    @property
+    def read_sessions(self) -> SessionFactory:
+        return self.reads if self.reads is not None else self.sessions
 
     @property
     def publication_feed(self) -> PublicationFeed:

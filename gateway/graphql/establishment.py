@@ -54,6 +54,8 @@ class Establishment(Node):
     email: str | None
     website: str | None
     capacity: int | None = strawberry.field(description="Nombre de places agréées.")
+    info_keys: strawberry.Private[frozenset[str] | None] = None
+    """The operating information's document keys the request selects (``operating_info``); None: all of them."""
 
     @strawberry.field(description="Le gestionnaire.")
     def provider(self) -> Provider:
@@ -78,7 +80,7 @@ class Establishment(Node):
     @strawberry.field(description="Les modalités de fonctionnement publiées, s'il y en a.")
     def operating_info(self) -> OperatingInfo | None:
         info = self.record.operating_info
-        return operating_info(info) if info is not None else None
+        return operating_info(info, self.info_keys) if info is not None else None
 
     @strawberry.field(description="État des disponibilités (crèches seulement).")
     def availability_status(self, info: GraphQLInfo) -> AvailabilityStatus | None:
@@ -120,7 +122,9 @@ class Establishment(Node):
         return [Availability.from_record(r) for r in records]
 
     @staticmethod
-    def from_record(record: EstablishmentRecord, distance_km: float | None = None) -> "Establishment":
+    def from_record(
+        record: EstablishmentRecord, distance_km: float | None = None, info_keys: frozenset[str] | None = None
+    ) -> "Establishment":
         return Establishment(
             id=strawberry.ID(to_global_id("Establishment", record.id)),
             record=record,
@@ -148,4 +152,5 @@ class Establishment(Node):
             email=record.email,
             website=record.website,
             capacity=record.capacity,
+            info_keys=info_keys,
         )

@@ -5,7 +5,7 @@ added there appears here. The output adds what publication knows: the version, w
 ``openingHours`` (and the slots as ``weeklyHours``), each age in months.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ import strawberry
 from pydantic import BaseModel
 from strawberry.experimental import pydantic
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway.catalogue.records import OperatingInfoRecord
 from gateway.graphql import enums  # noqa: F401  (the document's enumerations, exposed with their labels)
@@ -89,9 +90,14 @@ for _field in OperatingInfo.__strawberry_definition__.fields:  # type: ignore[at
         _field.description = "Horaires au format OpenStreetMap `opening_hours` (les créneaux sont dans weeklyHours)."
 
 
-def operating_info(record: OperatingInfoRecord) -> OperatingInfo:
-    """The published version as GraphQL objects (its stored JSON was validated by the model when written)."""
-    document = model.OperatingInfoDocument.model_validate(record.document)
+def operating_info(record: OperatingInfoRecord, keys: frozenset[str] | None = None) -> OperatingInfo:
+    """The published version as GraphQL objects (its stored JSON was validated by the model when written).
+
+    ``keys``: the stored document's keys the selected fields show (:func:`document_keys`), the only ones validated
+    again (the model's validation is most of the cost of this conversion); the others are left at their defaults,
+    which nobody reads. ``None``: the whole document."""
+    stored = record.document if keys is None else {k: v for k, v in record.document.items() if k in keys}
+    document = model.OperatingInfoDocument.model_validate(stored)
     url = document.accessibility_url
     published: OperatingInfo = _document_fields(document)
     published.version = record.version
@@ -153,3 +159,30 @@ def _object_converter(cls: type) -> Convert:
 
 _document_fields = _object_converter(OperatingInfo)
 _slots = _converter(OperatingInfo.__strawberry_definition__.get_field("weekly_hours").type)  # type: ignore[attr-defined]
+
+
+def _document_keys_of_fields() -> dict[str, frozenset[str]]:
+    """GraphQL name of each field of :class:`OperatingInfo` → the stored document's keys it is built from."""
+    own = {"version": (), "published_at": (), "opening_hours": (), "weekly_hours": ("opening_hours",)}
+    keys: dict[str, frozenset[str]] = {"__typename": frozenset()}
+    for definition in OperatingInfo.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        name = definition.python_name
+        from_document = own.get(name, (name,) if name in model.OperatingInfoDocument.model_fields else None)
+        if from_document is not None:
+            keys[definition.graphql_name or to_camel_case(name)] = frozenset(from_document)
+    return keys
+
+
+_DOCUMENT_KEYS = _document_keys_of_fields()
+
+
+def document_keys(selected: Iterable[str]) -> frozenset[str] | None:
+    """The stored document's keys that the fields ``selected`` of :class:`OperatingInfo` (GraphQL names) show;
+    ``None`` (the whole document) when one of them is not known here."""
+    keys: set[str] = set()
+    for name in selected:
+        found = _DOCUMENT_KEYS.get(name)
+        if found is None:
+            return None
+        keys |= found
+    return frozenset(keys)

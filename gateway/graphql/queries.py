@@ -11,12 +11,14 @@ from strawberry.types.nodes import SelectedField, Selection
 from gateway import __version__
 from gateway.catalogue import repositories
 from gateway.catalogue.domain import Area, GeoPoint, distance_km
-from gateway.catalogue.records import EstablishmentRecord
+from gateway.catalogue.records import CafRecord, CommuneRecord, EstablishmentRecord
 from gateway.catalogue.search import EstablishmentSearch, InvalidSearchError
 from gateway.graphql.establishment import Establishment
 from gateway.graphql.inputs import EstablishmentFilter, NearInput
+from gateway.graphql.operating_info import document_keys
 from gateway.graphql.relay import InvalidArgumentError, decode_cursor, encode_cursor, from_global_id
 from gateway.graphql.types import Caf, Commune, GraphQLInfo, Node, Provider
+from shared.db import retry_once_if_disconnected
 from shared.graphql_contract import PageInfo
 
 MAX_NODES = 100
@@ -71,14 +73,22 @@ class CatalogueQueries:
         search = establishment_search(info.context.today, first, after, filter, near)
         with_summary = _selects(info.selected_fields, "availabilityStatus")
         with_total = _selects(info.selected_fields, "totalCount")  # an unselected count is never serialised
-        async with info.context.sessions() as session:  # one connection for both statements
-            await repositories.read_without_transaction(session)
-            records = await repositories.list_establishments(session, search, with_summary=with_summary)
-            total = await repositories.count_establishments(session, search) if with_total else 0
+
+        async def read() -> tuple[list[EstablishmentRecord], int]:
+            async with info.context.read_sessions() as session:  # one connection for both statements
+                if info.context.reads is None:  # the read engine's connections are in autocommit already
+                    await repositories.read_without_transaction(session)
+                records = await repositories.list_establishments(session, search, with_summary=with_summary)
+                return records, await repositories.count_establishments(session, search) if with_total else 0
+
+        records, total = await retry_once_if_disconnected(read)
         page = records[: search.first]
         with_cursors = _selects(info.selected_fields, "cursor")  # an unselected cursor is never serialised
+        info_keys = document_keys(_fields_under(info.selected_fields, "operatingInfo"))
         edges = [
-            EstablishmentEdge(cursor=encode_cursor(r.sort_key) if with_cursors else "", node=_node_of(r, search))
+            EstablishmentEdge(
+                cursor=encode_cursor(r.sort_key) if with_cursors else "", node=_node_of(r, search, info_keys)
+            )
             for r in page
         ]
         page_info = PageInfo(
@@ -100,16 +110,23 @@ class CatalogueQueries:
             raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_COMMUNES} (reçu {first}).")
         if len(search.strip()) < 2 or len(search) > 100:
             raise InvalidArgumentError("search : de 2 à 100 caractères.")
-        async with info.context.sessions() as session:
-            found = await repositories.search_communes(session, search, first)
-        return [Commune.from_record(r) for r in found]
+
+        async def read() -> list[CommuneRecord]:
+            async with info.context.read_sessions() as session:
+                return await repositories.search_communes(session, search, first)
+
+        return [Commune.from_record(r) for r in await retry_once_if_disconnected(read)]
 
     @strawberry.field(description="Les Caf et leur territoire.")
     async def cafs(self, info: GraphQLInfo, first: int = MAX_CAFS) -> list[Caf]:
         if not 1 <= first <= MAX_CAFS:
             raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_CAFS} (reçu {first}).")
-        async with info.context.sessions() as session:
-            return [Caf.from_record(r) for r in await repositories.list_cafs(session, first)]
+
+        async def read() -> list[CafRecord]:
+            async with info.context.read_sessions() as session:
+                return await repositories.list_cafs(session, first)
+
+        return [Caf.from_record(r) for r in await retry_once_if_disconnected(read)]
 
 
 def establishment_search(
@@ -150,12 +167,35 @@ def _selects(selections: Sequence[Selection], name: str) -> bool:
     return False
 
 
-def _node_of(record: EstablishmentRecord, search: EstablishmentSearch) -> Establishment:
+def _fields_under(selections: Sequence[Selection], name: str) -> set[str]:
+    """The names of the fields selected right under every field ``name`` below ``selections`` (fragments opened,
+    whatever their directives: a superset)."""
+    found: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == name:
+            found |= _direct_fields(selection.selections)
+        found |= _fields_under(selection.selections, name)
+    return found
+
+
+def _direct_fields(selections: Sequence[Selection]) -> set[str]:
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:  # a fragment: its fields are the field's
+            names |= _direct_fields(selection.selections)
+    return names
+
+
+def _node_of(
+    record: EstablishmentRecord, search: EstablishmentSearch, info_keys: frozenset[str] | None = None
+) -> Establishment:
     distance = None
     if search.area is not None:
         here = GeoPoint(record.latitude, record.longitude)
         distance = min(distance_km(point, here) for point in search.area.points)
-    return Establishment.from_record(record, distance)
+    return Establishment.from_record(record, distance, info_keys)
 
 
 async def _node(info: GraphQLInfo, global_id: str, argument: str) -> Node | None:

@@ -465,6 +465,11 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
         compiled_count = reads.counts["compiled"]
     async with gateway_at(dataset.url, compiled_reads=False, response_cache_mb=0) as client:
         expected = [(await client.post("/graphql", json=other)).content for other in others[1:]]
+        # The normal path reads on its own engine: autocommit, no pre-ping; a connection the database closed is
+        # found by the statement, and the read runs again on a new one.
+        normal_round_trips = await _round_trips_besides_the_statement(client, others[1], monkeypatch)
+        await _close_every_other_connection(dataset.url)
+        normal_after_restart = await client.post("/graphql", json=others[2])
     async with gateway_at(dataset.url, compiled_reads=False) as client:
         normal = await client.post("/graphql", json=document)
         off = (await client.get("/metrics")).text
@@ -479,6 +484,8 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
     # Connections closed by the database are replaced; a database the compiled pool cannot reach: the normal
     # path answers.
     assert [after_restart.content, unreachable.content] == expected
+    assert normal_round_trips == [], "no pre-ping, BEGIN or ROLLBACK around the normal path's reads either"
+    assert normal_after_restart.content == expected[1]
     assert fell_back == 1
     assert compiled_count == 3
 
@@ -486,7 +493,7 @@ async def test_the_gateway_serves_compiled_answers_over_http_unless_switched_off
 async def _round_trips_besides_the_statement(
     client: Any, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
-    """The simple-protocol queries (pre-ping, BEGIN, ROLLBACK) and transactions one more compiled request costs."""
+    """The simple-protocol queries (pre-ping, BEGIN, ROLLBACK) and transactions one more request costs."""
     calls: list[str] = []
     execute, start = asyncpg.Connection.execute, asyncpg.transaction.Transaction.start
 

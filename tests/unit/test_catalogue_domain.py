@@ -5,6 +5,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway.catalogue.documents import Age, DatedClosure, OpeningSlot, OperatingInfoDocument, ServedCommune
 from gateway.catalogue.domain import (
@@ -27,7 +28,7 @@ from gateway.catalogue.vocabulary import (
     Weekday,
 )
 from gateway.catalogue.writes import version_row
-from gateway.graphql.operating_info import operating_info
+from gateway.graphql.operating_info import OperatingInfo, document_keys, operating_info
 
 WEEK = (Weekday.LUNDI, Weekday.MARDI, Weekday.MERCREDI, Weekday.JEUDI, Weekday.VENDREDI)
 
@@ -181,3 +182,12 @@ def test_a_stored_document_reads_back_field_for_field() -> None:
     scalar_fields = ("hours_note", "capacity", "meals_provided", "nappies_provided", "fees", "registration", "team")
     assert all(getattr(info, f) == getattr(document, f) for f in scalar_fields)
     assert info.opening_hours == "Mo-Fr 07:30-18:30; Aug closed; 2026 May 14-2026 May 15 closed"
+
+    # A request validates again only the keys its selected fields show: each field alone is as the whole gives it.
+    record = OperatingInfoRecord(3, row["document"], row["opening_hours"], row["published_at"])
+    for field in OperatingInfo.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        name = field.graphql_name or to_camel_case(field.python_name)
+        alone: Any = operating_info(record, document_keys([name, "__typename"]))
+        assert getattr(alone, field.python_name) == getattr(info, field.python_name), name
+    assert document_keys(["capacity", "ageMin"]) == frozenset({"capacity", "age_min"})
+    assert document_keys(["capacity", "notAField"]) is None  # unknown: the whole document

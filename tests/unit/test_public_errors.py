@@ -7,7 +7,7 @@ import strawberry
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from shared.db import is_database_unavailable
+from shared.db import is_database_unavailable, retry_once_if_disconnected
 from shared.graphql_errors import PublicErrors
 
 
@@ -34,6 +34,32 @@ def test_a_cause_chain_is_followed_and_ordinary_errors_are_not_outages() -> None
     assert is_database_unavailable(wrapped)
     assert not is_database_unavailable(IntegrityError("INSERT", None, Exception("duplicate key")))
     assert not is_database_unavailable(KeyError("x"))
+
+
+async def test_a_read_runs_again_once_when_its_connection_had_been_closed_and_only_then() -> None:
+    closed = DBAPIError("SELECT 1", None, Exception("connection is closed"), connection_invalidated=True)
+    attempts: list[int] = []
+
+    async def read(failures: list[BaseException]) -> str:
+        attempts.append(len(attempts))
+        if failures:
+            raise failures.pop(0)
+        return "rows"
+
+    failures: list[BaseException] = [closed]
+    assert await retry_once_if_disconnected(lambda: read(failures)) == "rows"
+    assert len(attempts) == 2
+    attempts.clear()
+    failures = [closed, closed]
+    with pytest.raises(DBAPIError):  # the database is really away: the second attempt's error is the caller's
+        await retry_once_if_disconnected(lambda: read(failures))
+    assert len(attempts) == 2
+    attempts.clear()
+    other = DBAPIError("SELECT 1", None, Exception("division by zero"), connection_invalidated=False)
+    failures = [other]
+    with pytest.raises(DBAPIError):
+        await retry_once_if_disconnected(lambda: read(failures))
+    assert len(attempts) == 1
 
 
 @strawberry.type
