@@ -7,6 +7,7 @@ skipped on a developer's machine and fail under CI (``CI=true``), so a CI run ca
 import asyncio
 import functools
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -140,14 +141,31 @@ async def pg_database(stack: Stack, pg_templates: dict[str, str]) -> AsyncIterat
     await drop_databases(stack, created)
 
 
+@dataclass(frozen=True)
+class SqliteTemplates:
+    folder: Path
+    made: dict[str, Path]
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """One migrated SQLite database per service, made when a test first asks; each test copies its own (the
+    gateway's migrations alone take over a second on SQLite)."""
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"), {})
+
+
 @pytest.fixture
-def sqlite_database(tmp_path: Path) -> DatabaseFactory:
+def sqlite_database(tmp_path: Path, sqlite_templates: SqliteTemplates) -> DatabaseFactory:
     """``await sqlite_database("gateway")`` → the URL of a fresh, migrated SQLite database of that service."""
 
     async def create(service: str) -> str:
-        url = f"sqlite+aiosqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:6]}.sqlite3'}"
-        await upgrade_database(ROOT / service / "migrations", url)
-        return url
+        if service not in sqlite_templates.made:
+            template = sqlite_templates.folder / f"{service}.sqlite3"
+            await upgrade_database(ROOT / service / "migrations", f"sqlite+aiosqlite:///{template}")
+            sqlite_templates.made[service] = template
+        copy = tmp_path / f"{service}-{uuid.uuid4().hex[:6]}.sqlite3"
+        shutil.copyfile(sqlite_templates.made[service], copy)
+        return f"sqlite+aiosqlite:///{copy}"
 
     return create
 
