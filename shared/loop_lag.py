@@ -41,8 +41,11 @@ class LoopLagMonitor:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             asked = time.perf_counter()
-            await asyncio.sleep(self.interval)
-            self.record(max(0.0, time.perf_counter() - asked - self.interval))
+            try:  # a sleep that ``stop`` ends early: a stopping service does not wait out the interval
+                async with asyncio.timeout(self.interval):
+                    await stop.wait()
+            except TimeoutError:
+                self.record(max(0.0, time.perf_counter() - asked - self.interval))
 
     async def _take_largest(self) -> float:
         largest, self.largest_since_scrape = self.largest_since_scrape, 0.0

@@ -187,6 +187,7 @@ class OutboxRelay:
         listener: _NotifyListener | None = None
         listen_again_at = 0.0  # after a failed LISTEN, wait a little before the next attempt
         backoff = self._poll_seconds
+        waker = asyncio.create_task(self._wake_when(stop))  # a stopping service does not wait out a poll or a backoff
         try:
             while not stop.is_set():
                 deaf = listener is None or listener.closed  # first time, or PostgreSQL restarted: listen again
@@ -208,8 +209,13 @@ class OutboxRelay:
                 if sent < self._batch_size:
                     await self._signal.wait(self._poll_seconds)
         finally:
+            waker.cancel()
             if listener is not None:
                 await listener.close()
+
+    async def _wake_when(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._signal.set()
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; returns how many were sent."""

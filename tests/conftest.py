@@ -5,7 +5,9 @@ skipped on a developer's machine and fail under CI (``CI=true``), so a CI run ca
 """
 
 import asyncio
+import functools
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.accounts.hashing import PasswordHashing
 from shared.db import upgrade_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +60,21 @@ class Stack:
     def database_url(self, database: str) -> str:
         dsn = self.admin_dsn.rsplit("/", 1)[0]
         return f"{dsn.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{database}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """The gateways this process builds hash at argon2id's lowest cost (8 KiB, one pass; production: OWASP's
+    19 MiB, two passes). Every app start hashes a dummy, every account made and every login or password change
+    hashes or verifies: about 0.1 s each at production cost, on threads at ``nice`` +10 that wait behind every
+    other process of a loaded machine. No in-process test measures hashing (S12 counts the verifications; H1 and
+    the reset timing are benchmarks): the hashes are still argon2id, made and verified for real. Services run as
+    processes (tests/e2e, tests/browser) keep the production cost."""
+    import gateway.app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gateway.app, "PasswordHashing", functools.partial(PasswordHashing, memory_kib=8, time_cost=1))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -123,14 +141,31 @@ async def pg_database(stack: Stack, pg_templates: dict[str, str]) -> AsyncIterat
     await drop_databases(stack, created)
 
 
+@dataclass(frozen=True)
+class SqliteTemplates:
+    folder: Path
+    made: dict[str, Path]
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """One migrated SQLite database per service, made when a test first asks; each test copies its own (the
+    gateway's migrations alone take over a second on SQLite)."""
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"), {})
+
+
 @pytest.fixture
-def sqlite_database(tmp_path: Path) -> DatabaseFactory:
+def sqlite_database(tmp_path: Path, sqlite_templates: SqliteTemplates) -> DatabaseFactory:
     """``await sqlite_database("gateway")`` → the URL of a fresh, migrated SQLite database of that service."""
 
     async def create(service: str) -> str:
-        url = f"sqlite+aiosqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:6]}.sqlite3'}"
-        await upgrade_database(ROOT / service / "migrations", url)
-        return url
+        if service not in sqlite_templates.made:
+            template = sqlite_templates.folder / f"{service}.sqlite3"
+            await upgrade_database(ROOT / service / "migrations", f"sqlite+aiosqlite:///{template}")
+            sqlite_templates.made[service] = template
+        copy = tmp_path / f"{service}-{uuid.uuid4().hex[:6]}.sqlite3"
+        shutil.copyfile(sqlite_templates.made[service], copy)
+        return f"sqlite+aiosqlite:///{copy}"
 
     return create
 

@@ -100,6 +100,27 @@ async def test_the_committing_session_wakes_the_relay(gateway_db) -> None:  # ty
     assert signal._event.is_set()
 
 
+async def test_a_stopped_relay_returns_at_once_not_after_its_poll(gateway_db) -> None:  # type: ignore[no-untyped-def]
+    """A service stops without waiting out its relay's poll (every in-process test's teardown paid it)."""
+    engine, sessions = gateway_db
+    stop, polled = asyncio.Event(), asyncio.Event()
+    relay = OutboxRelay(engine, sessions, tables.outbox, Recorder(), OutboxSignal(), poll_seconds=3600)
+    relay_once = relay.relay_once
+
+    async def relay_and_say() -> int:
+        sent = await relay_once()
+        polled.set()
+        return sent
+
+    relay.relay_once = relay_and_say  # type: ignore[method-assign]
+    running = asyncio.create_task(relay.run(stop))
+    await polled.wait()  # the relay found nothing and now waits for a signal or its poll
+    stop.set()
+
+    async with asyncio.timeout(10):  # a guard against hanging for the hour, not a measure
+        await running
+
+
 async def test_the_relay_listens_again_after_losing_its_postgresql_connection(pg_database: DatabaseFactory) -> None:
     """After a PostgreSQL restart, NOTIFY from another process must wake the relay again, not only the poll."""
     engine = create_engine(await pg_database("gateway"))

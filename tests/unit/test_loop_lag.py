@@ -39,3 +39,15 @@ def test_lags_are_recorded_as_given() -> None:
     for lag in (0.002, 0.04, 0.001):
         monitor.record(lag)
     assert monitor.largest_since_scrape == 0.04
+
+
+async def test_a_stopped_monitor_returns_at_once_not_after_its_interval() -> None:
+    monitor = LoopLagMonitor(ServiceMetrics("notifier"), interval=3600)
+    stop = asyncio.Event()
+    sampling = asyncio.create_task(monitor.run(stop))
+    await asyncio.sleep(0)  # the monitor starts its first interval
+    stop.set()
+
+    async with asyncio.timeout(10):  # a guard against hanging for the hour, not a measure
+        await sampling
+    assert monitor.largest_since_scrape == 0.0, "an interval cut short is no sample"

@@ -27,16 +27,23 @@ export const TransmissionClientsQuery = graphql(`
   }
 `);
 
+// What granting a client and renewing its secret answer: the client id, its secret shown once, refusals.
+export const TransmissionClientSecretFragment = graphql(`
+  fragment TransmissionClientSecret on TransmissionClientPayload {
+    clientId
+    clientSecret
+    userErrors {
+      field
+      code
+      message
+    }
+  }
+`);
+
 export const GrantTransmissionClientMutation = graphql(`
   mutation GrantTransmissionClient($input: GrantTransmissionClientInput!) {
     grantTransmissionClient(input: $input) {
-      clientId
-      clientSecret
-      userErrors {
-        field
-        code
-        message
-      }
+      ...TransmissionClientSecret
     }
   }
 `);
@@ -44,13 +51,7 @@ export const GrantTransmissionClientMutation = graphql(`
 export const RotateTransmissionClientSecretMutation = graphql(`
   mutation RotateTransmissionClientSecret($clientId: String!) {
     rotateTransmissionClientSecret(clientId: $clientId) {
-      clientId
-      clientSecret
-      userErrors {
-        field
-        code
-        message
-      }
+      ...TransmissionClientSecret
     }
   }
 `);
