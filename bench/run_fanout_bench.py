@@ -91,6 +91,12 @@ class Subscribers:
                 continue
             self.received.setdefault(event_id, []).append(now)
 
+    async def reached_all(self, event_id: str, expected: int, seconds: float = 30.0) -> None:
+        """Wait until ``event_id`` was read by ``expected`` subscriptions (TimeoutError after ``seconds``)."""
+        async with asyncio.timeout(seconds):
+            while len(self.received.get(event_id, [])) < expected:  # noqa: ASYNC110 - polls what the readers fill
+                await asyncio.sleep(0.05)
+
     async def close(self) -> None:
         for task in self.readers:
             task.cancel()
@@ -144,8 +150,14 @@ async def system(stack: Any, events: int, folder: Path, phases_run: list[str] | 
             await subscribers.open(gateway.ws_url, {"authorization": f"Bearer {token}"}, subscribe=True)
             await gateway.wait_ready(gauge=("publication_subscribers", CONNECTIONS * PER_CONNECTION))
             open_seconds = time.monotonic() - opened
-            cursors = await _publish_every_second(
-                gateway.url, token, creche, days[published : published + events + 1], position=published
+            # The first publication warms the pipeline up and is not counted; the measured ones start once it has
+            # reached every subscription (on a fresh topic prefix the feed's reader waits for the topic, which the
+            # first publication creates, up to 5 s: a new deployment's first minute, not the steady state).
+            first = days[published : published + 1]
+            warm_up = await _publish_every_second(gateway.url, token, creche, first, position=published)
+            await subscribers.reached_all(warm_up[0], CONNECTIONS * PER_CONNECTION)
+            cursors = warm_up + await _publish_every_second(
+                gateway.url, token, creche, days[published + 1 : published + events + 1], position=published + 1
             )  # the log is fresh: the n-th publication has cursor n
             published += events + 1
             await asyncio.sleep(2.0)
