@@ -1,7 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { TableFrame } from "@/components/TableFrame";
@@ -96,7 +96,9 @@ function Queue({ me }: { me: string | null }) {
     select(nodes[to]!.id);
   }
 
-  useEffect(() => {
+  // A layout effect, re-registered in the same commit as the DOM it acts on: with a passive effect, a key pressed
+  // just after the list appeared still reached the previous render's handler, whose list was empty (key lost).
+  useLayoutEffect(() => {
     if (!enabled) return;
     const onKey = (event: KeyboardEvent) => {
       const action = shortcutOf(event);
