@@ -115,7 +115,8 @@ async def _delegates_then_revokes_a_software(page: Page) -> None:
     await expect(page.get_by_label("Multi-accueil Les P'tits Mineurs")).to_be_checked()
     await page.get_by_role("button", name="Déléguer et afficher les identifiants").click()
     first = await page.locator("#secret-affiche").text_content()
-    await expect(page.get_by_role("heading", name="Logiciel Petits Pas")).to_be_visible()
+    # The client's own heading, not the alert's « Identifiants de Logiciel Petits Pas : … » above it.
+    await expect(page.get_by_role("heading", level=2, name="Logiciel Petits Pas", exact=True)).to_be_visible()
     await page.get_by_role("button", name="Nouveau secret pour Logiciel Petits Pas").click()
     await expect(page.locator("#secret-affiche")).not_to_have_text(first or "")
     await page.get_by_role("button", name="Révoquer Logiciel Petits Pas").click()
