@@ -148,6 +148,9 @@ async def test_a_moderator_rejects_the_flagged_submission_and_approves_the_resub
     await page.reload()  # the public page beside the item now shows the approved version: withdrawn (art. 2)
     public = page.get_by_role("region", name="Fiche publique actuelle")
     await expect(public).to_contain_text(FEES)
+    await expect(public.get_by_role("listitem").filter(has_text="Lundi")).to_have_text("Lundi : 07:30–18:00")  # French
+    await expect(public.get_by_role("listitem").filter(has_text="Samedi")).to_have_text("Samedi : fermé")
+    await expect(public).to_contain_text("annuelle : Août")
     await public.get_by_role("button", name="Retirer les informations publiées").click()
     await public.get_by_role("group").get_by_text("Caractère tendancieux ou erroné", exact=True).click()
     await public.get_by_label("Explication pour le fournisseur").fill("Horaires contestés par la commune.")

@@ -1,4 +1,17 @@
 /** The French labels of the document's coded values (as in the SDL's enum descriptions). */
+import type { Weekday } from "@/gql/graphql";
+
+/** The days of the week in order, with the label families read. */
+export const WEEKDAYS: readonly { day: Weekday; label: string }[] = [
+  { day: "LUNDI", label: "Lundi" },
+  { day: "MARDI", label: "Mardi" },
+  { day: "MERCREDI", label: "Mercredi" },
+  { day: "JEUDI", label: "Jeudi" },
+  { day: "VENDREDI", label: "Vendredi" },
+  { day: "SAMEDI", label: "Samedi" },
+  { day: "DIMANCHE", label: "Dimanche" },
+];
+
 export const CLOSURE_PERIODS = [
   { value: "JUILLET", label: "Juillet" },
   { value: "AOUT", label: "Août" },

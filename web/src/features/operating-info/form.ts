@@ -4,6 +4,8 @@
  */
 import type { AgeUnit, OperatingInfoEditorQuery, OperatingInfoInput, Weekday } from "@/gql/graphql";
 
+export { WEEKDAYS } from "@/lib/operating-info-vocabulary";
+
 type Published = NonNullable<Extract<NonNullable<OperatingInfoEditorQuery["node"]>, { operatingInfo?: unknown }>["operatingInfo"]>;
 
 export type YesNo = "" | "oui" | "non";
@@ -38,16 +40,6 @@ export interface OperatingInfoForm {
   languages: string;
   accessibilityUrl: string;
 }
-
-export const WEEKDAYS: readonly { day: Weekday; label: string }[] = [
-  { day: "LUNDI", label: "Lundi" },
-  { day: "MARDI", label: "Mardi" },
-  { day: "MERCREDI", label: "Mercredi" },
-  { day: "JEUDI", label: "Jeudi" },
-  { day: "VENDREDI", label: "Vendredi" },
-  { day: "SAMEDI", label: "Samedi" },
-  { day: "DIMANCHE", label: "Dimanche" },
-];
 
 export function emptyForm(): OperatingInfoForm {
   return {

@@ -1,5 +1,6 @@
 import { formatNumericDay } from "@/lib/dates";
-import { WEEKDAYS, type OperatingInfoForm } from "../form";
+import { WeeklyHours } from "@/components/WeeklyHours";
+import type { OperatingInfoForm } from "../form";
 import { AGE_UNITS, CARE_KINDS, CLOSURE_PERIODS, FUNDING, labelOf } from "@/lib/operating-info-vocabulary";
 
 const age = (value: { value: string; unit: string }) => (value.value ? `${value.value} ${labelOf(AGE_UNITS, value.unit)}` : null);
@@ -34,20 +35,7 @@ export function Preview({ name, form }: { name: string; form: OperatingInfoForm 
       <h2 id="apercu">Aperçu : ce que verront les familles</h2>
       <h3 className="fr-h5">{name}</h3>
       <h4 className="fr-h6">Horaires d'ouverture</h4>
-      {form.openingHours.length === 0 ? (
-        <p>Non renseignés</p>
-      ) : (
-        <ul>
-          {WEEKDAYS.map(({ day, label }) => {
-            const slots = form.openingHours.filter((slot) => slot.day === day);
-            return (
-              <li key={day}>
-                {label} : {slots.length ? slots.map((s) => `${s.opens}–${s.closes}`).join(", ") : "fermé"}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <WeeklyHours slots={form.openingHours} />
       {form.datedClosures.length > 0 && (
         <>
           <h4 className="fr-h6">Fermetures</h4>

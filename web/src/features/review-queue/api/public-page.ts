@@ -21,8 +21,19 @@ export const PublicPageQuery = graphql(`
         operatingInfo {
           version
           publishedAt
-          openingHours
+          weeklyHours {
+            day
+            opens
+            closes
+          }
           hoursNote
+          closurePeriods
+          closedOnPublicHolidays
+          datedClosures {
+            start
+            end
+            label
+          }
           fees
           project
         }

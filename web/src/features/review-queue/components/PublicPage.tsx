@@ -3,9 +3,24 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { Failure, Loading } from "@/components/Failure";
-import { formatDateTime } from "@/lib/dates";
+import { WeeklyHours } from "@/components/WeeklyHours";
+import { formatDateTime, formatNumericDay } from "@/lib/dates";
+import { CLOSURE_PERIODS, labelOf } from "@/lib/operating-info-vocabulary";
 import { PublicPageQuery, WithdrawOperatingInfoMutation } from "../api/public-page";
 import { RejectForm } from "./RejectForm";
+
+type Closures = { closurePeriods: readonly string[]; closedOnPublicHolidays: boolean; datedClosures: readonly { start: string; end: string; label: string }[] };
+
+/** The closures as one French sentence: annual periods, public holidays, dated closures. */
+function closures({ closurePeriods, closedOnPublicHolidays, datedClosures }: Closures): string {
+  const annual = closurePeriods.filter((period) => period !== "JAMAIS");
+  const parts = [
+    annual.length ? `annuelle : ${annual.map((period) => labelOf(CLOSURE_PERIODS, period)).join(", ")}` : null,
+    closedOnPublicHolidays ? "les jours fériés" : null,
+    ...datedClosures.map((c) => `du ${formatNumericDay(c.start)} au ${formatNumericDay(c.end)} (${c.label})`),
+  ].filter(Boolean);
+  return parts.length ? parts.join(" ; ") : "aucune";
+}
 
 /** The establishment's public page as the catalogue shows it now (gateway), beside the proposed change. */
 export function PublicPage({ id, reasons }: { id: string; reasons: { code: string; label: string }[] }) {
@@ -53,7 +68,11 @@ export function PublicPage({ id, reasons }: { id: string; reasons: { code: strin
             {info.version}, le {formatDateTime(info.publishedAt)}
           </dd>
           <dt>Horaires</dt>
-          <dd>{info.openingHours || "—"}</dd>
+          <dd>
+            <WeeklyHours slots={info.weeklyHours} />
+          </dd>
+          <dt>Fermetures</dt>
+          <dd>{closures(info)}</dd>
           {info.hoursNote && (
             <>
               <dt>Précisions sur les horaires</dt>
