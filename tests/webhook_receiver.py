@@ -1,5 +1,6 @@
-"""A loopback HTTP endpoint receiving webhooks (e2e test and W1 bench): keep-alive HTTP/1.1, answers ``status``
-after ``delay`` seconds, verifies each request with the Standard Webhooks package's own verifier and keeps it."""
+"""A loopback HTTP endpoint receiving webhooks (integration and e2e tests, W1 bench): keep-alive HTTP/1.1, answers
+``status`` after ``delay`` seconds (or once ``hold`` is set), verifies each request with the Standard Webhooks
+package's own verifier and keeps it."""
 
 import asyncio
 import contextlib
@@ -30,6 +31,11 @@ class WebhookReceiver:
     """Every verified request's webhook-id, whatever the answer."""
     connections: int = 0
     """Connections accepted so far."""
+    hold: asyncio.Event | None = None
+    """When given, every answer waits until it is set: an endpoint whose first answers have not come yet."""
+    keep_raw: bool = False
+    raw: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+    """With ``keep_raw``, every request's body and headers as they came, verified or not (off for benchmarks)."""
     port: int = 0
     _server: asyncio.Server | None = None
 
@@ -58,6 +64,10 @@ class WebhookReceiver:
                     k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if self.keep_raw:
+                    self.raw.append((body, headers))
+                if self.hold is not None:
+                    await self.hold.wait()
                 status = self._answer(headers, body)
                 if self.delay:
                     await asyncio.sleep(self.delay)

@@ -1,12 +1,12 @@
-"""The webhook outbox on real PostgreSQL: fan-out from the publication log, claims, retries, dead letters, replay,
-and a dispatcher dying between a send and its record (sent again, with the same webhook-id)."""
+"""The webhook outbox on real PostgreSQL, delivering over HTTP to loopback endpoints that verify each signature:
+fan-out from the publication log, claims, retries, dead letters, replay, and a dispatcher dying between a send and
+its record (sent again, with the same webhook-id)."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
@@ -19,11 +19,13 @@ from gateway.publications.log import record_publication
 from gateway.webhooks import repositories, services
 from gateway.webhooks.dispatcher import Dispatcher, DispatchSettings
 from gateway.webhooks.policy import DeliveryStatus, UrlPolicy
+from gateway.webhooks.sending import HttpSender
 from gateway.webhooks.tables import webhook_endpoints
 from shared.db import SessionFactory, create_engine, create_session_factory
 from shared.events import OperatingInfoWithdrawn, PublicPlace
 from shared.sealing import generate_key_pair
 from tests.conftest import DatabaseFactory
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 PRIVATE, PUBLIC = generate_key_pair()
@@ -36,24 +38,20 @@ async def loopback(_host: str) -> list[str]:
 CONFIG = services.WebhookConfig(PUBLIC, UrlPolicy(allow_loopback=True), resolver=loopback)
 
 
-@dataclass
-class Receiver:
-    """The dispatcher's sender in place of HTTP (HttpSender has its own test on loopback): answers ``status``,
-    verifies and keeps what it receives."""
+@pytest.fixture
+async def receivers() -> AsyncIterator[Callable[..., Awaitable[WebhookReceiver]]]:
+    """Starts loopback endpoints on demand (``WebhookReceiver``'s options), stopped after the test."""
+    started: list[WebhookReceiver] = []
 
-    secrets: dict[str, str] = field(default_factory=dict)
-    """URL path → the secret of the endpoint registered there."""
-    status: int = 200
-    received: list[tuple[str, str]] = field(default_factory=list)
+    async def start(**options: Any) -> WebhookReceiver:
+        receiver = WebhookReceiver(**options)
+        await receiver.start()
+        started.append(receiver)
+        return receiver
 
-    async def post(self, _endpoint_id: str, url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        path = urlsplit(url).path
-        Webhook(self.secrets[path]).verify(body, dict(headers))
-        self.received.append((path, headers["webhook-id"]))
-        return self.status
-
-    async def close(self) -> None:
-        pass
+    yield start
+    for receiver in started:
+        await receiver.stop()
 
 
 @pytest.fixture
@@ -79,22 +77,35 @@ async def publish(sessions: SessionFactory, departement: str = "59") -> str:
         return (await record_publication(session, data, source="test", signal=None)).id
 
 
-async def register(sessions: SessionFactory, receiver: Receiver, departement: str = "59") -> str:
-    """An endpoint at ``/<departement>`` following that département, its secret given to the receiver."""
+async def register(sessions: SessionFactory, receiver: WebhookReceiver, departement: str = "59") -> str:
+    """The receiver registered as an endpoint following that département, its secret given to it."""
     departements = frozenset({departement})
     async with sessions() as session, session.begin():
         registered = await services.register_endpoint(
-            session, CONFIG, integrator_id="i-1", url=f"http://127.0.0.1:9/{departement}",
+            session, CONFIG, integrator_id="i-1", url=receiver.url,
             wanted=PublicationFilter(departements=departements), now=datetime.now(UTC),
         )  # fmt: skip
     assert not isinstance(registered, list)
-    receiver.secrets[f"/{departement}"] = registered[1]
+    receiver.secret = registered[1]
     return registered[0].id
 
 
-def dispatcher(sessions: SessionFactory, receiver: Receiver, **overrides: object) -> Dispatcher:
-    settings = DispatchSettings(PRIVATE, **overrides)  # type: ignore[arg-type]
-    return Dispatcher(sessions, receiver, settings)
+@pytest.fixture
+async def dispatcher(sessions: SessionFactory) -> AsyncIterator[Callable[..., Dispatcher]]:
+    """Makes dispatchers posting over HTTP, loopback allowed (the policy refuses it in production); their
+    connections are closed after the test."""
+    senders: list[HttpSender] = []
+
+    def make(**overrides: object) -> Dispatcher:
+        senders.append(HttpSender(UrlPolicy(allow_loopback=True), timeout_seconds=2.0, connections=2))
+        return Dispatcher(sessions, senders[-1], DispatchSettings(PRIVATE, **overrides))  # type: ignore[arg-type]
+
+    yield make
+    for sender in senders:
+        await sender.close()
+
+
+Receivers = Callable[..., Awaitable[WebhookReceiver]]
 
 
 async def statuses(sessions: SessionFactory, endpoint_id: str) -> list[tuple[DeliveryStatus, int]]:
@@ -109,21 +120,21 @@ async def run_sends(one: Dispatcher) -> None:
 
 
 async def test_a_dispatcher_killed_before_recording_leaves_the_delivery_to_be_sent_again_with_its_id(
-    sessions: SessionFactory,
+    sessions: SessionFactory, receivers: Receivers, dispatcher: Callable[..., Dispatcher]
 ) -> None:
-    receiver = Receiver()
+    receiver_59, receiver_62 = await receivers(), await receivers()
     await publish(sessions)  # before the registration: never sent
-    endpoint_59 = await register(sessions, receiver)
-    endpoint_62 = await register(sessions, receiver, "62")
+    endpoint_59 = await register(sessions, receiver_59)
+    endpoint_62 = await register(sessions, receiver_62, "62")
     await publish(sessions)
     await publish(sessions, "62")
-    first = dispatcher(sessions, receiver, lease=timedelta(seconds=0.5))
+    first = dispatcher(lease=timedelta(seconds=0.5))
     assert await first.fan_out_once()
     assert await statuses(sessions, endpoint_59) == [(DeliveryStatus.PENDING, 0)]
     assert await statuses(sessions, endpoint_62) == [(DeliveryStatus.PENDING, 0)]
 
     await run_sends(first)  # sent, then « killed »: its outcomes are never recorded
-    second = dispatcher(sessions, receiver, lease=timedelta(seconds=0.5))
+    second = dispatcher(lease=timedelta(seconds=0.5))
     assert not await second.claim_once()  # still leased to the dead dispatcher
     await asyncio.sleep(0.6)
     await run_sends(second)
@@ -131,15 +142,18 @@ async def test_a_dispatcher_killed_before_recording_leaves_the_delivery_to_be_se
 
     assert await statuses(sessions, endpoint_59) == [(DeliveryStatus.DELIVERED, 1)]
     assert await statuses(sessions, endpoint_62) == [(DeliveryStatus.DELIVERED, 1)]
-    assert len(receiver.received) == 4  # each endpoint's publication twice, with the same webhook-id
-    assert len(set(receiver.received)) == 2
+    for receiver in (receiver_59, receiver_62):  # its publication twice, verified, with the same webhook-id
+        assert len(receiver.received) == 2
+        assert len({r.webhook_id for r in receiver.received}) == 1
 
 
-async def test_a_failing_endpoint_is_retried_then_dead_then_replayed(sessions: SessionFactory) -> None:
-    receiver = Receiver(status=500)
+async def test_a_failing_endpoint_is_retried_then_dead_then_replayed(
+    sessions: SessionFactory, receivers: Receivers, dispatcher: Callable[..., Dispatcher]
+) -> None:
+    receiver = await receivers(status=500)
     endpoint_id = await register(sessions, receiver)
     await publish(sessions)
-    one = dispatcher(sessions, receiver, schedule=(timedelta(seconds=0.1), timedelta(seconds=0.1)))
+    one = dispatcher(schedule=(timedelta(seconds=0.1), timedelta(seconds=0.1)))
     await one.fan_out_once()
     for attempts in (1, 2):
         await run_sends(one)
@@ -150,8 +164,8 @@ async def test_a_failing_endpoint_is_retried_then_dead_then_replayed(sessions: S
     await run_sends(one)
     await one.flush()
     assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.DEAD, 3)]
-    assert len(set(receiver.received)) == 1
-    assert len(receiver.received) == 3
+    assert len(receiver.attempts) == 3
+    assert len(set(receiver.attempts)) == 1
 
     receiver.status = 200
     async with sessions() as session, session.begin():
@@ -159,28 +173,17 @@ async def test_a_failing_endpoint_is_retried_then_dead_then_replayed(sessions: S
     await run_sends(one)
     await one.flush()
     assert await statuses(sessions, endpoint_id) == [(DeliveryStatus.DELIVERED, 1)]
-    assert len(set(receiver.received)) == 1
-
-
-@dataclass
-class Holding(Receiver):
-    """Holds every request until ``release`` is set: an endpoint whose first answers have not come yet."""
-
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def post(self, endpoint_id: str, url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        await self.release.wait()
-        return await super().post(endpoint_id, url, body, headers)
+    assert [r.webhook_id for r in receiver.received] == receiver.attempts[:1]  # the same webhook-id, replayed
 
 
 async def test_an_endpoint_not_yet_answering_holds_no_more_than_its_requests_and_a_stop_leaves_the_rest_leased(
-    sessions: SessionFactory,
+    sessions: SessionFactory, receivers: Receivers, dispatcher: Callable[..., Dispatcher]
 ) -> None:
-    receiver = Holding()
+    receiver = await receivers(hold=asyncio.Event())
     endpoint_id = await register(sessions, receiver)
     for _ in range(6):
         await publish(sessions)
-    one = dispatcher(sessions, receiver, per_endpoint=2, lease=timedelta(seconds=30))
+    one = dispatcher(per_endpoint=2, lease=timedelta(seconds=30))
     await one.fan_out_once()
     assert await one.claim_once()
     assert not await one.claim_once()  # its two requests are still out: nothing more is claimed for it
@@ -191,7 +194,8 @@ async def test_an_endpoint_not_yet_answering_holds_no_more_than_its_requests_and
 
     stop = asyncio.Event()
     stop.set()
-    receiver.release.set()
+    assert receiver.hold is not None
+    receiver.hold.set()
     await one.run(stop)  # finishes the requests in flight and records them; the queued ones are not sent
     assert len(receiver.received) == 2
     assert sorted(await statuses(sessions, endpoint_id)) == [
@@ -201,7 +205,8 @@ async def test_an_endpoint_not_yet_answering_holds_no_more_than_its_requests_and
 
 
 def test_an_endpoint_holds_what_it_can_send_within_a_quarter_of_the_lease() -> None:
-    one = Dispatcher(None, Receiver(), DispatchSettings(PRIVATE, per_endpoint=4, lease=timedelta(seconds=30)))  # type: ignore[arg-type]
+    sender = HttpSender(UrlPolicy(), timeout_seconds=2.0, connections=4)
+    one = Dispatcher(None, sender, DispatchSettings(PRIVATE, per_endpoint=4, lease=timedelta(seconds=30)))  # type: ignore[arg-type]
     assert one.room("never-sent-to") == 4
     one._pace["fast"], one._pace["slow"], one._pace["timing-out"] = 0.004, 2.0, 5.0
     assert one.room("fast") == 4 * one.settings.claim_factor  # 32 rows: a batch per claim
@@ -209,35 +214,24 @@ def test_an_endpoint_holds_what_it_can_send_within_a_quarter_of_the_lease() -> N
     assert one.room("timing-out") == 6
 
 
-@dataclass
-class Recording:
-    """A sender that keeps what it is given and answers 200."""
-
-    sent: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
-
-    async def post(self, _endpoint_id: str, _url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        self.sent.append((body, dict(headers)))
-        return 200
-
-    async def close(self) -> None:
-        pass
-
-
-async def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(sessions: SessionFactory) -> None:
-    receiver = Receiver()
+async def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(
+    sessions: SessionFactory, receivers: Receivers, dispatcher: Callable[..., Dispatcher]
+) -> None:
+    receiver = await receivers(keep_raw=True)
     endpoint_id = await register(sessions, receiver)
-    old_secret = receiver.secrets["/59"]
+    old_secret = receiver.secret
+    assert old_secret is not None
     async with sessions() as session, session.begin():
         endpoint = await repositories.get_endpoint(session, endpoint_id, "i-1")
         assert endpoint is not None
         new_secret = await services.rotate_secret(session, CONFIG, endpoint, datetime.now(UTC))
     assert isinstance(new_secret, str)
-    recording = Recording()
-    one = Dispatcher(sessions, recording, DispatchSettings(PRIVATE))
+    receiver.secret = new_secret  # the integrator has switched: it verifies with the new one
+    one = dispatcher()
     await publish(sessions)
     await one.fan_out_once()
     await run_sends(one)
-    body, headers = recording.sent[-1]
+    body, headers = receiver.raw[-1]
     assert len(headers["webhook-signature"].split(" ")) == 2
     Webhook(old_secret).verify(body, headers)  # an integrator not yet switched accepts it
     Webhook(new_secret).verify(body, headers)
@@ -249,20 +243,21 @@ async def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(session
     await publish(sessions)
     await one.fan_out_once()
     await run_sends(one)
-    body, headers = recording.sent[-1]
+    body, headers = receiver.raw[-1]
     assert len(headers["webhook-signature"].split(" ")) == 1
     Webhook(new_secret).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(old_secret).verify(body, headers)
+    assert len(receiver.received) == 2  # both verified and answered 200 by the endpoint
 
 
 async def test_finished_deliveries_are_purged_after_the_retention_and_pending_ones_never(
-    sessions: SessionFactory,
+    sessions: SessionFactory, receivers: Receivers, dispatcher: Callable[..., Dispatcher]
 ) -> None:
-    receiver = Receiver()
+    receiver = await receivers()
     endpoint_id = await register(sessions, receiver)
     await publish(sessions)
-    one = dispatcher(sessions, receiver, retention=timedelta(seconds=-5))  # everything is older than that
+    one = dispatcher(retention=timedelta(seconds=-5))  # everything is older than that
     await one.fan_out_once()
     await run_sends(one)
     await one.flush()
