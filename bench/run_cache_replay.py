@@ -5,7 +5,8 @@ loaded from the bench database) see the P2 mix's bodies (``bench/.work/gateway-m
 ``run_bench.py --p2``) in order, and between them the availability publications of P2's 20 agents (the same draw:
 EAJE by commune population, seed 20251127), one every ``--requests-per-publication`` bodies (78: 5/s against the
 gateway's ~390 req/s on a quiet machine). Answers are not computed: each stands in as the establishments it would
-show — Q2: the first 50 of its commune by name; Q1: the 20 nearest EAJE within 5 km — with the size of a real one
+show — Q2: the first 50 of its commune by name; Q1: the 20 nearest EAJE within 5 km with free places in the next
+14 days (as loaded: the publications' own changes are not followed) — with the size of a real one
 (measured: ~1,075 bytes per Q1 establishment, ~340 per Q2 one). So the figures are the cache's own (its key, tags,
 bound, invalidation), not the gateway's speed; the hit rate of a real run also depends on how many bodies the
 gateway gets through per publication.
@@ -49,7 +50,7 @@ Q1_BYTES, Q2_BYTES, COMPRESSED = 1075, 340, 7.2
 HEADERS = ((b"content-type", b"application/json"),)
 
 
-async def load(dsn: str) -> tuple[list[Any], list[Any], list[Any]]:
+async def load(dsn: str) -> tuple[list[Any], list[Any], list[Any], set[str]]:
     connection = await asyncpg.connect(dsn)
     try:
         establishments = await connection.fetch(
@@ -63,9 +64,13 @@ async def load(dsn: str) -> tuple[list[Any], list[Any], list[Any]]:
             "SELECT e.id, e.provider_id, e.departement, c.name AS commune, c.population FROM establishments e "
             "JOIN communes c ON c.insee = e.commune_insee WHERE e.category = 'EAJE' AND c.population > 0 ORDER BY e.id"
         )
+        free = await connection.fetch(
+            "SELECT DISTINCT establishment_id FROM availabilities WHERE places > 0 AND day >= current_date "
+            "AND day < current_date + 14"
+        )
     finally:
         await connection.close()
-    return establishments, places, eaje
+    return establishments, places, eaje, {row[0] for row in free}
 
 
 def agents(eaje: list[Any], count: int, seed: int) -> list[str]:
@@ -78,14 +83,14 @@ def agents(eaje: list[Any], count: int, seed: int) -> list[str]:
 
 
 def replay(
-    args: argparse.Namespace, establishments: list[Any], places: list[Any], agent_ids: list[str]
+    args: argparse.Namespace, establishments: list[Any], places: list[Any], agent_ids: list[str], free: set[str]
 ) -> dict[str, Any]:
     by_commune: dict[str, list[Any]] = defaultdict(list)
     grid: dict[tuple[int, int], list[Any]] = defaultdict(list)
     by_id = {row["id"]: row for row in establishments}
     for row in establishments:
         by_commune[row["commune_insee"]].append(row)
-        if row["category"] == "EAJE":
+        if row["category"] == "EAJE" and row["id"] in free:
             grid[(math.floor(row["latitude"] * 10), math.floor(row["longitude"] * 10))].append(row)
     for rows in by_commune.values():
         rows.sort(key=lambda r: (r["name"], r["id"]))
@@ -185,8 +190,8 @@ def main() -> None:
     args = parser.parse_args()
     if not MIX.exists():
         sys.exit(f"{MIX} is missing: run `bench/run_bench.py --p2` once (it draws the mix)")
-    establishments, places, eaje = asyncio.run(load(ensure_stack().dsn(args.database)))
-    print(json.dumps(replay(args, establishments, places, agents(eaje, args.agents, args.seed))))
+    establishments, places, eaje, free = asyncio.run(load(ensure_stack().dsn(args.database)))
+    print(json.dumps(replay(args, establishments, places, agents(eaje, args.agents, args.seed), free)))
 
 
 if __name__ == "__main__":

@@ -275,8 +275,8 @@ def test_a_near_list_is_kept_when_the_publication_is_outside_its_circles_or_beyo
     centre = (50.42, 3.55, 5.0)
     km = 1 / 111.195  # degrees of latitude per km
     inside, outside = (50.42 + 4.9 * km, 3.55), (50.42 + 5.2 * km, 3.55)
-    assert within(inside, [centre])
-    assert not within(outside, [centre])
+    assert within(inside, (centre,))
+    assert not within(outside, (centre,))
     assert not may_change(outside, False, (centre,), None)
     assert may_change(inside, False, (centre,), None), "not a full page: anything inside may enter"
     assert not may_change(inside, False, (centre,), 4.9 - 2 * NEAR_MARGIN_KM)
