@@ -19,3 +19,10 @@ async def list_places(session: AsyncSession) -> Sequence[tuple[str, str, float, 
     query = select(e.commune_insee, e.postal_code, latitude, longitude).distinct()
     rows = (await session.execute(query)).all()
     return [(row[0], row[1], float(row[2]), float(row[3])) for row in rows]
+
+
+async def list_eaje_positions(session: AsyncSession) -> Sequence[tuple[str, float, float]]:
+    """(id, latitude, longitude) of every EAJE, exact: the establishments that publish availabilities."""
+    e = establishments.c
+    rows = (await session.execute(select(e.id, e.latitude, e.longitude).where(e.category == "EAJE"))).all()
+    return [(str(row[0]), float(row[1]), float(row[2])) for row in rows]

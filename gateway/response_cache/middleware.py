@@ -18,13 +18,13 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.catalogue.places import list_places
+from gateway.catalogue.places import list_eaje_positions, list_places
 from gateway.response_cache.freshness import measuring_freshness
 from gateway.response_cache.invalidation import Invalidation
 from gateway.response_cache.refresh import Refresher
 from gateway.response_cache.requests import CacheableRequest, NotCacheableError, RequestReader
-from gateway.response_cache.store import Entry, Replay, ResponseCache
-from gateway.response_cache.tags import PlaceIndex, establishment_tag
+from gateway.response_cache.store import Entry, Replay, ResponseCache, compress
+from gateway.response_cache.tags import PlaceIndex, distance, establishment_tag
 from shared.db import SessionFactory
 from shared.relay import InvalidArgumentError, from_global_id
 from shared.trusted_documents import TrustedDocuments
@@ -78,6 +78,7 @@ class ResponseCaching:
         """Load the place index (after any demo data), start the refresh-ahead."""
         async with sessions() as session:
             self.index.load(await list_places(session))
+            self.index.load_positions(await list_eaje_positions(session))
         if self.refresher is not None:
             spawn(self.refresher.run(stop), "response-cache-refresh")
 
@@ -121,14 +122,36 @@ class ResponseCaching:
             with measuring_freshness() as freshness:
                 await self.endpoint(scope, receive, capturing)
             body = b"".join(chunks)
-            if start is not None and _keepable(start, body):
+            answer = _keepable(start, body) if start is not None else None
+            if start is not None and answer is not None:
                 expires = freshness.until.timestamp() if freshness.until is not None else None
                 headers = tuple((n, v) for n, v in start.get("headers", []) if n.lower() != b"content-length")
                 stored = True
-                self.cache.store(ticket, Entry(request.key, body, headers, tags | _answer_tags(body), expires, replay))
+                tags |= _answer_tags(body)
+                entry = Entry(
+                    request.key,
+                    compress(body),
+                    headers,
+                    tags,
+                    expires,
+                    replay,
+                    availabilities=request.reads_availabilities(),
+                    circles=request.circles(),
+                    reach=self._reach(request, answer),
+                )
+                self.cache.store(ticket, entry)
         finally:
             if not stored:
                 self.cache.end(ticket)
+
+    def _reach(self, request: CacheableRequest, answer: Any) -> float | None:
+        """How far a full « near » page goes, when every establishment it shows has a known position."""
+        shown = request.full_page(answer)
+        positions = [self.index.position(key) for key in shown or ()]
+        if not positions or any(position is None for position in positions):
+            return None
+        circles = request.circles()
+        return max(distance(position, circles) for position in positions if position is not None)
 
     async def recompute(self, replay: Replay) -> None:
         """Compute a dropped answer again, as its request would (the refresh-ahead)."""
@@ -214,15 +237,17 @@ def _kept_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
     return tuple((n, v) for n, v in scope.get("headers", []) if n in (b"content-type", b"accept", b"host"))
 
 
-def _keepable(start: Message, body: bytes) -> bool:
+def _keepable(start: Message, body: bytes) -> Any:
+    """The answer, parsed, when it may be kept; else None."""
     headers = Headers(raw=start.get("headers", []))
     if start["status"] != 200 or not headers.get("content-type", "").startswith("application/json"):
-        return False
+        return None
     try:
         answer = json.loads(body)
     except (ValueError, RecursionError):
-        return False
-    return isinstance(answer, dict) and "errors" not in answer and answer.get("data") is not None
+        return None
+    keep = isinstance(answer, dict) and "errors" not in answer and answer.get("data") is not None
+    return answer if keep else None
 
 
 def _answer_tags(body: bytes) -> frozenset[str]:
@@ -239,6 +264,7 @@ def _answer_tags(body: bytes) -> frozenset[str]:
 
 
 async def _send_entry(entry: Entry, send: Send) -> None:
-    headers = [*entry.headers, (b"content-length", str(len(entry.body)).encode()), (b"x-cache", b"hit")]
+    body = entry.answer()
+    headers = [*entry.headers, (b"content-length", str(len(body)).encode()), (b"x-cache", b"hit")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": entry.body})
+    await send({"type": "http.response.body", "body": body})

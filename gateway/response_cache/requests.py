@@ -6,6 +6,10 @@ the document's SHA-256, the operation name, the variables in canonical JSON and 
 are canonical as *coerced by the operation's declarations*: keys sorted, undeclared variables dropped, declared ones
 left out by the client replaced by their default — so ``{}`` and ``{"first": 20}`` share an entry when ``$first``
 defaults to 20; the values themselves are compared as JSON (``20`` and ``20.0`` are two entries, both exact).
+
+An answer reads availabilities when its selection names one of :data:`AVAILABILITY_FIELDS` anywhere (through
+fragments, whatever their type condition or directives: a superset is safe) or an ``establishments`` filter asks for
+free places; only answers that do not are kept through a publication of availabilities.
 """
 
 import hashlib
@@ -40,6 +44,9 @@ STATIC_NODES = frozenset({"Commune", "Caf"})
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 30.0
 NOT_CACHEABLE = None
+AVAILABILITY_FIELDS = frozenset({"availabilities", "availabilityStatus"})
+"""The fields whose value a publication of availabilities changes (``Establishment``'s; any field of that name, on
+any type, counts)."""
 
 
 class NotCacheableError(Exception):
@@ -51,6 +58,7 @@ class _Operation:
     fields: tuple[FieldNode, ...]
     defaults: Mapping[str, Any]
     declared: frozenset[str]
+    selects_availabilities: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,60 @@ class CacheableRequest:
             return union(_field_tags(field, self.variables) for field in self.operation.fields)
         except (ValueError, TypeError, OverflowError):  # arguments the executor will refuse: nothing to store
             raise NotCacheableError from None
+
+    def circles(self) -> tuple[tuple[float, float, float], ...]:
+        """The « near » circles of an answer that is one ``establishments`` list (else none: nothing to test)."""
+        if len(self.operation.fields) != 1 or self.operation.fields[0].name.value != "establishments":
+            return ()
+        field = self.operation.fields[0]
+        arguments = {
+            argument.name.value: value_from_ast_untyped(argument.value, self.variables)
+            for argument in field.arguments or ()
+        }
+        try:
+            return _circles(arguments.get("near"))
+        except NotCacheableError:
+            return ()
+
+    def full_page(self, answer: Any) -> list[str] | None:
+        """The establishments (keys, in order) of ``answer`` when it is one « near » list's first page, full, that
+        shows nothing but its edges' nodes (no count, no page info, no cursor: nothing a ranking beyond the page
+        changes); else None. Whatever is not of exactly this shape is None."""
+        if not self.circles():
+            return None
+        field = self.operation.fields[0]
+        arguments = {
+            argument.name.value: value_from_ast_untyped(argument.value, self.variables)
+            for argument in field.arguments or ()
+        }
+        first = arguments.get("first", 20)
+        if arguments.get("after") is not None or not isinstance(first, int) or isinstance(first, bool) or first < 1:
+            return None
+        edges = _only(field.selection_set, "edges")
+        node = _only(edges.selection_set if edges else None, "node")
+        if (
+            node is None
+            or node.selection_set is None
+            or not any(
+                isinstance(s, FieldNode) and s.name.value == "id" and s.alias is None and not s.directives
+                for s in node.selection_set.selections
+            )
+        ):
+            return None
+        try:
+            shown = answer["data"][(field.alias or field.name).value]["edges"]
+            ids = [from_global_id(edge["node"]["id"], argument="id") for edge in shown]
+        except (KeyError, TypeError, InvalidArgumentError):
+            return None
+        if len(ids) != first or any(type_name != "Establishment" for type_name, _ in ids):
+            return None
+        return [key for _, key in ids]
+
+    def reads_availabilities(self) -> bool:
+        """Whether a publication of availabilities may change the answer (see the module's docstring)."""
+        if self.operation.selects_availabilities:
+            return True
+        return any(_asks_free_places(field, self.variables) for field in self.operation.fields)
 
 
 class RequestReader:
@@ -123,7 +185,38 @@ def _operation(document: DocumentNode, name: str | None) -> _Operation | None:
         return None
     definitions = chosen[0].variable_definitions or ()
     defaults = {d.variable.name.value: value_from_ast_untyped(d.default_value) for d in definitions if d.default_value}
-    return _Operation(tuple(fields), defaults, frozenset(d.variable.name.value for d in definitions))
+    selects = _names_any(chosen[0].selection_set, AVAILABILITY_FIELDS, fragments, set())
+    return _Operation(tuple(fields), defaults, frozenset(d.variable.name.value for d in definitions), selects)
+
+
+def _names_any(
+    selections: SelectionSetNode,
+    names: frozenset[str],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> bool:
+    """Whether a field of one of ``names`` is selected at any depth; True when a fragment is unknown (the
+    validator refuses the document, but nothing is assumed about it)."""
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value in names:
+                return True
+            inner = selection.selection_set
+        elif isinstance(selection, InlineFragmentNode):
+            inner = selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode):
+            if selection.name.value in seen:
+                continue  # already walked (or in a cycle, which the validator refuses)
+            seen.add(selection.name.value)
+            fragment = fragments.get(selection.name.value)
+            if fragment is None:
+                return True
+            inner = fragment.selection_set
+        else:
+            return True
+        if inner is not None and _names_any(inner, names, fragments, seen):
+            return True
+    return False
 
 
 def _root_fields(
@@ -169,6 +262,34 @@ def _field_tags(field: FieldNode, variables: dict[str, Any]) -> frozenset[str]:
     if name == "establishments":
         return list_tags(_criteria(arguments.get("filter"), arguments.get("near")))
     return frozenset()  # service, communes, cafs, __typename: reference data and constants
+
+
+def _only(selections: SelectionSetNode | None, name: str) -> FieldNode | None:
+    """The one field of ``selections`` when it is ``name`` (no alias, no directive) beside ``__typename`` at most."""
+    if selections is None:
+        return None
+    found = None
+    for selection in selections.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        if selection.name.value == "__typename":
+            continue
+        if selection.name.value != name or selection.alias is not None or found is not None:
+            return None
+        found = selection
+    return found
+
+
+def _asks_free_places(field: FieldNode, variables: dict[str, Any]) -> bool:
+    """Whether an ``establishments`` field's filter asks for free places (anything but an object without them,
+    or no filter at all, counts as asking)."""
+    if field.name.value != "establishments":
+        return False
+    for argument in field.arguments or ():
+        if argument.name.value == "filter":
+            given = value_from_ast_untyped(argument.value, variables)
+            return given is not None and not (isinstance(given, dict) and given.get("freePlaces") is None)
+    return False
 
 
 def _node_tags(ids: list[Any]) -> frozenset[str]:

@@ -9,6 +9,10 @@ carries the tags of its establishment's place, reaches the list. ``node``/``node
 ESTABLISHMENT_CHANGED): they come from a :class:`PlaceIndex` of every commune's cells and postal codes; a commune
 the index does not know touches ``g:*`` and ``pc:*`` (every « near » and postal-code list). An establishment
 UPDATED may have left its old place, which the event does not give: it touches ``lists``.
+
+A publication of availabilities (EAJE only) is finer when the index knows the EAJE's exact position: it touches
+the one cell of that position rather than every cell of its commune, and the cache then keeps the « near » lists
+whose circles, as the executor measures them (:func:`within`), cannot include it.
 """
 
 import math
@@ -33,6 +37,9 @@ def cell(latitude: float, longitude: float) -> str:
     return f"g:{math.floor(latitude / LATITUDE_STEP)}:{math.floor(longitude / LONGITUDE_STEP)}"
 
 
+NEAR_MARGIN_KM = 0.1
+"""Added to a circle's radius when a publication's position is tested against it: the executor compares the same
+flat distance in SQL floating point, and nothing rides on a hundred metres but a few more answers dropped."""
 MAX_RADIUS_KM = 100.0
 """Beyond any radius the API accepts (30 km): larger circles are refused by the executor, not tagged."""
 
@@ -79,6 +86,36 @@ def list_tags(criteria: ListCriteria) -> frozenset[str]:
     return frozenset({LISTS, *places})
 
 
+Circles = tuple[tuple[float, float, float], ...]
+
+
+def distance(point: tuple[float, float], circles: Circles) -> float:
+    """The executor's ranking distance (:func:`gateway.catalogue.repositories.distance2`, flat around each centre)
+    from ``point`` to the nearest centre, in km."""
+    latitude, longitude = point
+    nearest = math.inf
+    for centre_latitude, centre_longitude, _ in circles:
+        dy = (latitude - centre_latitude) * EARTH_KM_PER_DEGREE
+        dx = (longitude - centre_longitude) * EARTH_KM_PER_DEGREE * math.cos(math.radians(centre_latitude))
+        nearest = min(nearest, math.hypot(dx, dy))
+    return nearest
+
+
+def within(point: tuple[float, float], circles: Circles) -> bool:
+    """Whether ``point`` may be in a list searching ``circles`` (its radius and :data:`NEAR_MARGIN_KM`)."""
+    return any(distance(point, (circle,)) <= circle[2] + NEAR_MARGIN_KM for circle in circles)
+
+
+def may_change(point: tuple[float, float], shown: bool, circles: Circles, reach: float | None) -> bool:
+    """Whether a publication of availabilities about an establishment at ``point`` may change a « near » list's
+    answer: not when the point is outside its circles; nor, for a full page ranked by distance that does not show
+    it (``reach``: its farthest establishment's distance), when the point is farther than that page goes — gaining
+    or losing free places, it still ranks after every establishment shown."""
+    if not within(point, circles):
+        return False
+    return shown or reach is None or distance(point, circles) <= reach + NEAR_MARGIN_KM
+
+
 def establishment_tag(establishment_id: str) -> str:
     return f"e:{establishment_id}"
 
@@ -91,6 +128,24 @@ class PlaceIndex:
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ready: bool = False
     """Loaded from the database: before, no commune is known for sure."""
+    positions: dict[str, complex] = field(default_factory=dict)
+    """Every EAJE's exact position (latitude + longitude·j, compact), kept by the publications of its changes."""
+
+    def load_positions(self, rows: Iterable[tuple[str, float, float]]) -> None:
+        """(establishment id, latitude, longitude) of every EAJE."""
+        for establishment_id, latitude, longitude in rows:
+            self.positions[establishment_id] = complex(latitude, longitude)
+
+    def locate(self, establishment_id: str, category: str, latitude: float | None, longitude: float | None) -> None:
+        """An establishment created or changed: its position now (forgotten when not an EAJE or not given)."""
+        if category == "EAJE" and latitude is not None and longitude is not None:
+            self.positions[establishment_id] = complex(latitude, longitude)
+        else:
+            self.positions.pop(establishment_id, None)
+
+    def position(self, establishment_id: str) -> tuple[float, float] | None:
+        found = self.positions.get(establishment_id)
+        return None if found is None else (found.real, found.imag)
 
     def load(self, places: Iterable[tuple[str, str, float, float]]) -> None:
         """(commune INSEE, postal code, latitude, longitude) rows, all at once."""
@@ -128,10 +183,15 @@ class Touched:
     category: str
     moved: bool = False
     """An UPDATED register entry: its previous place is unknown."""
+    position: tuple[float, float] | None = None
+    """Its exact position, when known and the publication leaves it where it was (availabilities)."""
 
 
 def publication_tags(touched: Touched, index: PlaceIndex) -> frozenset[str]:
-    places = {"all", f"d:{touched.departement}", f"c:{touched.commune_insee}"} | index.place_tags(touched.commune_insee)
+    around = index.place_tags(touched.commune_insee)
+    if touched.position is not None:  # its own cell, not every cell of its commune
+        around = {tag for tag in around if not tag.startswith("g:")} | {cell(*touched.position)}
+    places = {"all", f"d:{touched.departement}", f"c:{touched.commune_insee}"} | around
     categorised = {f"{place}/{touched.category}" for place in places}
     extra = {LISTS} if touched.moved else set()
     return frozenset({establishment_tag(touched.establishment_id), *places, *categorised, *extra})

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from gateway.catalogue.calendar import closed_on
-from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
+from gateway.catalogue.demo import MAIRIE_ESCAUTPONT, MICRO_CRECHE, MULTI_ACCUEIL, MULTI_ACCUEIL_INFO
 from gateway.catalogue.publishing import publish_availabilities
 from gateway.catalogue.vocabulary import Channel, Slot
 from gateway.catalogue.writes import NewAvailability
@@ -30,6 +30,12 @@ NEAR_AND_FREE = """query($p: GeoPointInput!, $from: Date!, $to: Date!) {
   establishments(near: {points: [$p], radiusKm: 8}, filter: {freePlaces: {from: $from, to: $to}}, first: 50) {
   totalCount edges { node { name distanceKm } } } }"""
 """Selects no ID: the operation's own tags must reach it."""
+WITHOUT_AVAILABILITIES = """query($c: String!) { establishments(filter: {communeInsee: $c}, first: 50) {
+  totalCount edges { node { id name capacity operatingInfo { openingHours } } } } }"""
+NEAREST = """query($p: GeoPointInput!) { establishments(near: {points: [$p], radiusKm: 5}, filter: {categories: [EAJE]},
+  first: 1) { edges { node { id name availabilityStatus { state freePlaces } } } } }"""
+"""A full page (one EAJE, the nearest): an EAJE farther away, gaining or losing free places, still ranks after it."""
+LOCATION = """query($id: ID!) { node(id: $id) { ... on Establishment { location { latitude longitude } } } }"""
 BY_DEPARTEMENT = """{ establishments(filter: {departement: "59", categories: [EAJE]}, first: 100) {
   totalCount edges { node { name availabilityStatus { state freePlaces } } } } }"""
 
@@ -115,16 +121,25 @@ async def test_public_answers_come_from_memory_until_a_publication_touches_them(
 
 
 async def test_a_publication_elsewhere_leaves_other_answers_in_memory(catalogue_url: str) -> None:
+    """Elsewhere: another commune; an answer of its commune that reads no availabilities; the full page of the
+    nearest EAJE around its neighbour (the multi-accueil, ~600 m away, is in the circle and in its cells)."""
     async with reader_on(catalogue_url) as reader:
+        where = (await reader.client.post("/graphql", json={"query": LOCATION, "variables": {
+            "id": to_global_id("Establishment", MICRO_CRECHE)}})).json()["data"]["node"]["location"]  # fmt: skip
         reader.queries["valenciennes"] = (BY_COMMUNE, {"c": VALENCIENNES})
-        await reader.ask("valenciennes")
+        reader.queries["same commune"] = (WITHOUT_AVAILABILITIES, {"c": ESCAUTPONT})
+        reader.queries["nearest"] = (NEAREST, {"p": where})
+        first = {name: await reader.ask(name) for name in ("valenciennes", "same commune", "nearest")}
 
         await reader.publish(places=2)
         await reader.until_read(1)
-        kept = await reader.ask("valenciennes")
+        for name, before in first.items():
+            kept = await reader.ask(name)
 
-        assert kept.headers["x-cache"] == "hit"
-        assert kept.content == (await reader.ask("valenciennes", uncached=True)).content
+            assert kept.headers["x-cache"] == "hit", name
+            assert kept.content == before.content == (await reader.ask(name, uncached=True)).content, name
+        assert "Jardin de l'Escaut" in first["nearest"].text
+        assert "P'tits Mineurs" in first["same commune"].text
 
 
 async def test_once_the_process_has_read_a_publication_no_request_gets_the_old_answer(catalogue_url: str) -> None:
@@ -220,7 +235,7 @@ async def test_an_answer_with_availability_statuses_expires_when_one_turns_perim
         await reader.until_read(1)
         assert (await reader.ask("node")).headers["x-cache"] == "miss"
         cache = reader.app.state.response_caching.cache
-        [entry] = [entry for entry in cache._entries.values() if b"freePlaces" in entry.body]
+        [entry] = [entry for entry in cache._entries.values() if b"freePlaces" in entry.answer()]
         turns = (published_at + timedelta(days=7)).timestamp()
         assert entry.expires is not None, "the clock changes this answer: it must expire"
         assert turns - 60 <= entry.expires <= turns + 60  # the publication's instant, give or take the test's run

@@ -6,16 +6,19 @@ import pytest
 
 from gateway.graphql.relay import to_global_id
 from gateway.response_cache.freshness import measuring_freshness, valid_until
-from gateway.response_cache.requests import NotCacheableError, RequestReader
-from gateway.response_cache.store import Entry, ResponseCache
+from gateway.response_cache.requests import CacheableRequest, NotCacheableError, RequestReader
+from gateway.response_cache.store import Entry, ResponseCache, compress
 from gateway.response_cache.tags import (
     EVERY_CELL,
     LISTS,
+    NEAR_MARGIN_KM,
     PlaceIndex,
     Touched,
     cell,
     circle_cells,
+    may_change,
     publication_tags,
+    within,
 )
 
 TODAY = date(2026, 12, 3)
@@ -212,3 +215,141 @@ def test_a_circle_no_search_accepts_is_not_tagged_but_left_to_the_executor() -> 
                 request.tags()
     with pytest.raises(ValueError, match="not a circle"):
         circle_cells(91.0, 3.5, 5.0)
+
+
+def request_of(document: str, variables: dict[str, object] | None = None) -> CacheableRequest:
+    request = RequestReader().read(document, None, variables, TODAY)
+    assert request is not None
+    return request
+
+
+NEAR_PAGE = """query($p: GeoPointInput!, $first: Int = 2) {
+  establishments(near: {points: [$p], radiusKm: 5}, filter: {categories: [EAJE]}, first: $first) {
+    edges { node { id name } } } }"""
+HERE = {"latitude": 50.42, "longitude": 3.55}
+
+
+def test_an_answer_reads_availabilities_when_it_selects_them_anywhere_or_filters_on_free_places() -> None:
+    fragment = "fragment F on Establishment { name availabilityStatus { state } }"
+    reading = [
+        "{ establishments { edges { node { availabilities { date } } } } }",
+        f"{{ establishments {{ edges {{ node {{ ...F }} }} }} }} {fragment}",
+        "{ establishments { edges { node { ... on Establishment { x: availabilityStatus { state } } } } } }",
+        '{ node(id: "x") { ... on Establishment { availabilities { date } } } }',
+        '{ establishments(filter: {freePlaces: {from: "2026-12-04", to: "2026-12-05"}}) { totalCount } }',
+        "{ establishments { edges { node { ...Unknown } } } }",
+    ]
+    for document in reading:
+        assert request_of(document).reads_availabilities(), document
+    by_variable = "query($f: EstablishmentFilter) { establishments(filter: $f) { totalCount } }"
+    assert request_of(
+        by_variable, {"f": {"freePlaces": {"from": "2026-12-04", "to": "2026-12-05"}}}
+    ).reads_availabilities()
+    assert request_of(by_variable, {"f": "odd"}).reads_availabilities()
+    assert not request_of(by_variable, {"f": {"communeInsee": "59207"}}).reads_availabilities()
+    assert request_of(by_variable).reads_availabilities(), "an absent variable: nothing is assumed"
+    assert not request_of(LIST, {"c": "59207"}).reads_availabilities()
+    assert not request_of("{ establishments(filter: {freePlaces: null}) { totalCount } }").reads_availabilities()
+
+
+def test_a_publication_of_availabilities_drops_only_the_answers_that_read_them() -> None:
+    cache = ResponseCache(1_000_000)
+    reading, plain = make_entry("a", tags=frozenset({"c:59207"})), make_entry("b", tags=frozenset({"c:59207"}))
+    plain.availabilities = False
+    node = make_entry("c", tags=frozenset({f"e:{CRECHE}"}))
+    for entry in (reading, plain, node):
+        assert cache.store(cache.begin(), entry)
+    in_flight = cache.begin()
+
+    dropped = cache.invalidate({"c:59207", f"e:{CRECHE}"}, availabilities_only=True)
+    late = make_entry("d", tags=frozenset({"c:59207"}))
+    late.availabilities = False
+
+    assert sorted(entry.key for entry in dropped) == ["a", "c"]
+    assert cache.get("b") is plain
+    assert cache.store(in_flight, late), "a read in flight that reads no availabilities is not refused"
+    assert sorted(entry.key for entry in cache.invalidate({"c:59207"})) == ["b", "d"], "any other publication"
+
+
+def test_a_near_list_is_kept_when_the_publication_is_outside_its_circles_or_beyond_its_full_page() -> None:
+    centre = (50.42, 3.55, 5.0)
+    km = 1 / 111.195  # degrees of latitude per km
+    inside, outside = (50.42 + 4.9 * km, 3.55), (50.42 + 5.2 * km, 3.55)
+    assert within(inside, (centre,))
+    assert not within(outside, (centre,))
+    assert not may_change(outside, False, (centre,), None)
+    assert may_change(inside, False, (centre,), None), "not a full page: anything inside may enter"
+    assert not may_change(inside, False, (centre,), 4.9 - 2 * NEAR_MARGIN_KM)
+    assert may_change(inside, False, (centre,), 4.9 - NEAR_MARGIN_KM / 2), "a tie, give or take the margin"
+    assert may_change(inside, True, (centre,), 1.0), "shown: its free places may take it out"
+    two = ((50.42, 3.55, 5.0), (50.42 + 20 * km, 3.55, 5.0))
+    assert not may_change((50.42 + 24 * km, 3.55), False, two, 1.0)
+    assert may_change((50.42 + 20.5 * km, 3.55), False, two, 1.0), "near the second point: within its reach"
+
+    cache = ResponseCache(1_000_000)
+    for key, reach in [("page", 1.0), ("open", None)]:
+        entry = make_entry(key, tags=frozenset({cell(*inside)}))
+        entry.circles, entry.reach = (centre,), reach
+        cache.store(cache.begin(), entry)
+    dropped = cache.invalidate({cell(*inside)}, availabilities_only=True, point=inside, establishment=f"e:{CRECHE}")
+    assert [entry.key for entry in dropped] == ["open"]
+    assert cache.get("page") is not None
+
+
+def test_only_a_full_first_page_of_edges_nodes_ranked_by_distance_has_a_reach() -> None:
+    first, second = to_global_id("Establishment", CRECHE), to_global_id("Establishment", CRECHE[:-1] + "2")
+    answer = {"data": {"establishments": {"edges": [{"node": {"id": first}}, {"node": {"id": second}}]}}}
+    request = request_of(NEAR_PAGE, {"p": HERE})
+
+    assert request.circles() == ((50.42, 3.55, 5.0),)
+    assert request.full_page(answer) == [CRECHE, CRECHE[:-1] + "2"]
+    assert request_of(NEAR_PAGE, {"p": HERE, "first": 3}).full_page(answer) is None, "not full"
+    assert (
+        request.full_page({"data": {"establishments": {"edges": answer["data"]["establishments"]["edges"][:1]}}})
+        is None
+    )
+    not_ranked_alone = [
+        NEAR_PAGE.replace("edges {", "totalCount edges {"),
+        NEAR_PAGE.replace("edges {", "pageInfo { hasNextPage } edges {"),
+        NEAR_PAGE.replace("node {", "cursor node {"),
+        NEAR_PAGE.replace("first: $first", 'first: $first, after: "YXJyYXljb25uZWN0aW9uOjE="'),
+        NEAR_PAGE.replace("{ id name }", "{ id: name }"),
+        NEAR_PAGE.replace("edges {", "edges @include(if: true) {"),
+        NEAR_PAGE.replace("near: {points: [$p], radiusKm: 5}, ", ""),
+        NEAR_PAGE.replace("establishments(", "cafs { code } establishments("),
+    ]
+    for document in not_ranked_alone:
+        assert request_of(document, {"p": HERE}).full_page(answer) is None, document
+
+
+def test_an_eajes_availabilities_touch_its_own_cell_when_its_position_is_known() -> None:
+    index = PlaceIndex()
+    index.load([("59207", "59278", 50.4186, 3.5543), ("59207", "59278", 50.52, 3.70)])
+    index.load_positions([(CRECHE, 50.41862, 3.55431)])
+    position = index.position(CRECHE)
+    assert position is not None
+
+    tags = publication_tags(Touched(CRECHE, "59", "59207", "EAJE", position=position), index)
+
+    assert {cell(*position), f"{cell(*position)}/EAJE", "pc:59278", "c:59207", f"e:{CRECHE}"} <= tags
+    assert cell(50.52, 3.70) not in tags, "another cell of its commune"
+    index.locate(CRECHE, "EAJE", 50.52, 3.70)
+    assert index.position(CRECHE) == (50.52, 3.70)
+    index.locate(CRECHE, "ALSH", 50.52, 3.70)
+    assert index.position(CRECHE) is None
+
+
+def test_a_read_in_flight_reading_availabilities_is_refused_after_a_publication_of_them() -> None:
+    cache = ResponseCache(1_000_000)
+    in_flight = cache.begin()
+    cache.invalidate({"c:59207"}, availabilities_only=True)
+
+    assert not cache.store(in_flight, make_entry("a", tags=frozenset({"c:59207"})))
+
+
+def test_answers_are_kept_compressed_and_counted_by_what_is_kept() -> None:
+    answer = b'{"data":{"establishments":{"edges":[' + b'{"node":{"name":"Multi-accueil"}},' * 200 + b"]}}}"
+    entry = make_entry("a", body=compress(answer))
+
+    assert entry.answer() == answer
+    assert entry.size < len(answer) / 4
