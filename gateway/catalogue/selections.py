@@ -35,15 +35,51 @@ class EstablishmentsRead:
 
 
 @dataclass(frozen=True)
-class EstablishmentRead:
-    """``node(id:)`` naming an establishment: the establishment, or null when it is unknown or closed."""
+class NodeItem:
+    """An object named by its global ID (``Establishment``, ``Commune``, ``Caf`` or ``Provider``, and its key): the
+    object, or null when it is unknown (or, for an establishment, closed)."""
 
-    key: str
-    establishment_id: str
+    type_name: str
+    node_key: str
     members: tuple[Member, ...]
 
 
-RootRead = EstablishmentsRead | EstablishmentRead
+@dataclass(frozen=True)
+class NodeRead:
+    """``node(id:)``."""
+
+    key: str
+    item: NodeItem
+
+
+@dataclass(frozen=True)
+class NodesRead:
+    """``nodes(ids:)``: one item per ID, in their order."""
+
+    key: str
+    items: tuple[NodeItem, ...]
+
+
+@dataclass(frozen=True)
+class CommunesRead:
+    """``communes(search:, first:)``: the communes whose name or postal code starts with ``text``."""
+
+    key: str
+    text: str
+    first: int
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class CafsRead:
+    """``cafs(first:)``: the first Caf by code."""
+
+    key: str
+    first: int
+    members: tuple[Member, ...]
+
+
+RootRead = EstablishmentsRead | NodeRead | NodesRead | CommunesRead | CafsRead
 
 
 @dataclass(frozen=True)
