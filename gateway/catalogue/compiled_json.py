@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Numeric, Text, case, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
-from sqlalchemy.sql import operators
+from sqlalchemy.sql import FromClause, operators
 from sqlalchemy.sql.elements import ClauseList, Grouping
-from sqlalchemy.sql.selectable import CTE, Subquery
 
 from gateway.catalogue.selections import Member
 from gateway.catalogue.vocabulary import LABELS, AvailabilityState, Category, EajeType
@@ -83,9 +82,7 @@ def typename(member: Member) -> Json:
     return const(json.dumps(member.type_name))
 
 
-def json_array(
-    item: Json, source: Subquery | CTE | None, order_by: Sequence[ColumnElement[object]], *where: object
-) -> Json:
+def json_array(item: Json, source: FromClause | None, order_by: Sequence[ColumnElement[Any]], *where: object) -> Json:
     """``[item, …]`` over the rows of a subquery, in ``order_by`` order; ``[]`` when there is none."""
     aggregate = func.string_agg(item, aggregate_order_by(sql("','"), *order_by))
     query = select(func.coalesce(sql("'['") + aggregate + sql("']'"), sql("'[]'")))
@@ -147,7 +144,7 @@ def json_strings(array: ColumnElement[object], default: str = "[]", *, binary: b
         elements = func.json_array_elements_text(func.coalesce(array, cast(const(default), JSON)))
     items = elements.table_valued("v", with_ordinality="o").render_derived(name="e")
     item = text_json(literal_column("e.v", Text))
-    return json_array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
+    return json_array(item, items, [literal_column("e.o")])
 
 
 def geo_point(members: Sequence[Member], latitude: ColumnElement[float], longitude: ColumnElement[float]) -> Json:
@@ -162,4 +159,4 @@ def words(text: ColumnElement[str]) -> Json:
         .render_derived(name="s")
     )
     item = text_json(literal_column("s.w", Text))
-    return json_array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")  # type: ignore[arg-type]
+    return json_array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")

@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.selectable import CTE, Subquery
@@ -47,7 +47,6 @@ from sqlalchemy.sql.selectable import CTE, Subquery
 from gateway.catalogue import repositories
 from gateway.catalogue.compiled_json import (
     Json,
-    Part,
     ascii_json,
     base64url,
     concat,
@@ -82,8 +81,8 @@ from gateway.catalogue.selections import (
     CompiledRead,
     EstablishmentsRead,
     Member,
-    NodeItem,
     NodeRead,
+    NodeSelection,
     NodesRead,
     RootRead,
 )
@@ -164,7 +163,9 @@ def _compile(query: Select[Any], values: dict[str, Any]) -> _Statement:
     many parameters as ``values`` has items (the shape fixes their lengths)."""
     compiled = query.compile(dialect=_DIALECT)
     expanded = compiled.construct_expanded_state(values)
-    assert not any(compiled._bind_processors.get(name) for name in compiled.binds), "a value needs converting"
+    converted = [name for name in compiled.binds if compiled._bind_processors.get(name)]
+    # ARRAY's processor copies a list of strings into an equal list: the value can be passed as it is.
+    assert all(isinstance(compiled.binds[name].type, ARRAY) for name in converted), "a value needs converting"
     items = {
         item_name: (name, index)
         for name, item_names in expanded.parameter_expansion.items()
@@ -180,9 +181,9 @@ def _shape(root: RootRead) -> Hashable:
     """What the statement of ``root`` depends on: its members, which filters are given and how many items the
     lists have, never their values."""
     if isinstance(root, NodeRead):
-        return ("node", root.key, root.item.type_name, root.item.members)
+        return ("node", root.key, root.selection)
     if isinstance(root, NodesRead):
-        return ("nodes", root.key, tuple((item.type_name, item.members) for item in root.items))
+        return ("nodes", root.key, root.selections)
     if isinstance(root, CommunesRead):
         return ("communes", root.key, root.members, search_key(root.text).isdigit())
     if isinstance(root, CafsRead):
@@ -210,11 +211,8 @@ def _values(read: CompiledRead) -> dict[str, Any]:
         values |= {f"w{index}_from": start, f"w{index}_to": end}
     for index, root in enumerate(read.roots):
         record = _recording(f"r{index}_", values)
-        if isinstance(root, NodeRead):
-            _record_item(root.item, read.today, record)
-        elif isinstance(root, NodesRead):
-            for position, item in enumerate(root.items):
-                _record_item(item, read.today, _recording(f"r{index}_n{position}_", values))
+        if isinstance(root, NodeRead | NodesRead):
+            _record_nodes(root, read.today, record)
         elif isinstance(root, CommunesRead):
             repositories.communes_query(root.text, root.first, record)
         elif isinstance(root, CafsRead):
@@ -224,11 +222,14 @@ def _values(read: CompiledRead) -> dict[str, Any]:
     return values
 
 
-def _record_item(item: NodeItem, today: date, record: repositories.Value) -> None:
-    record("id", item.node_key)
-    if item.type_name == "Establishment":
-        record("today", today)
-        record("soon", today + timedelta(days=repositories.SOON_DAYS - 1))
+def _record_nodes(root: NodeRead | NodesRead, today: date, record: repositories.Value) -> None:
+    if isinstance(root, NodeRead):
+        record("id", root.node_key)
+    else:
+        record("types", [type_name for type_name, _ in root.ids])
+        record("keys", [key for _, key in root.ids])
+    record("today", today)
+    record("soon", today + timedelta(days=repositories.SOON_DAYS - 1))
 
 
 def _record_search(search: EstablishmentSearch, today: date, record: repositories.Value) -> None:
@@ -272,25 +273,43 @@ def _root(root: RootRead, index: int) -> tuple[Json, ColumnElement[datetime] | N
     if isinstance(root, EstablishmentsRead):
         return _connection(root, index)
     if isinstance(root, NodeRead):
-        return _node(root.item, prefix)
+        named = _named(prefix)
+        found, row = _node(root.selection, named("id", root.node_key), named, str(index))
+        return found, _first_staleness(root.selection.members, row) if row is not None else None
     if isinstance(root, NodesRead):
-        return _nodes(root, prefix)
+        return _nodes(root, index)
     if isinstance(root, CommunesRead):
         return communes_list(root, _named(prefix), f"communes_{index}"), None
     return cafs_list(root, _named(prefix), f"cafs_{index}"), None
 
 
-def _nodes(root: NodesRead, prefix: str) -> tuple[Json, ColumnElement[datetime] | None]:
-    if not root.items:
-        return const("[]"), None
-    built = [_node(item, f"{prefix}n{position}_") for position, item in enumerate(root.items)]
-    parts: list[Part] = ["["]
-    for position, (text, _) in enumerate(built):
-        parts += [","] if position else []
-        parts.append(text)
-    moments = [moment for _, moment in built if moment is not None]
-    first = None if not moments else moments[0] if len(moments) == 1 else func.least(*moments)
-    return concat([*parts, "]"]), first
+def _nodes(root: NodesRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
+    """One object or ``null`` per ID, in order: the IDs are two array parameters (types, keys), so that one
+    statement serves any number of IDs; each type's object is a subquery on the key of the ID's row."""
+    named = _named(f"r{index}_")
+    ids = f"ids_{index}"
+    items = (
+        func.unnest(_text_array(f"r{index}_types"), _text_array(f"r{index}_keys"))
+        .table_valued("t", "k", with_ordinality="o")
+        .render_derived(name=ids)
+    )
+    key = literal_column(f"{ids}.k", Text)  # the objects' subqueries are correlated by name, in their own FROMs
+    whens: list[tuple[ColumnElement[bool], Json]] = []
+    changes: ColumnElement[datetime] | None = None
+    for selection in root.selections:
+        found, row = _node(selection, key, named, f"{index}_{selection.type_name.lower()}")
+        whens.append((items.c.t == selection.type_name, found))
+        if row is not None and _selects(selection.members, "availabilityStatus"):
+            now = bindparam("now", type_=DateTime(timezone=True), required=True)
+            turns = select(_stale_after(row)).select_from(row).scalar_subquery()
+            changes = select(func.min(turns)).select_from(items).where(turns > now).scalar_subquery()
+    item = case(*whens, else_=sql("'null'")) if whens else sql("'null'")
+    return json_array(item, items, [items.c.o]), changes
+
+
+def _text_array(name: str) -> ColumnElement[Any]:
+    """A ``text[]`` parameter, given as a list of strings."""
+    return bindparam(name, type_=ARRAY(Text), required=True)
 
 
 def _first_staleness(members: Sequence[Member], row: CTE | Subquery) -> ColumnElement[datetime] | None:
@@ -368,14 +387,19 @@ def _cursor(row: CTE | Subquery, near: bool) -> Json:
     return concat(['"', base64url(key), '"'])
 
 
-def _node(item: NodeItem, prefix: str) -> tuple[Json, ColumnElement[datetime] | None]:
-    """The object an ID names, or ``null``."""
-    if item.type_name != "Establishment":
-        return reference_node(item, _named(prefix), f"row_{prefix}"), None
-    found_row = repositories.page_query_of(item.node_key, date.min, _named(prefix)).subquery(f"row_{prefix}")
-    row = select(found_row, *_parsed_document(item.members, found_row)).limit(1).subquery(f"node_{prefix}")
-    found = select(_establishment(item.members, row, None)).select_from(row).limit(1).scalar_subquery()
-    return func.coalesce(found, sql("'null'")), _first_staleness(item.members, row)
+def _node(
+    selection: NodeSelection, key: ColumnElement[str], value: repositories.Value, name: str
+) -> tuple[Json, Subquery | None]:
+    """The object of ``selection``'s type whose key is ``key``, or ``null``; for an establishment, its row too (the
+    loaders' rows: an establishment closed today is none)."""
+    if selection.type_name != "Establishment":
+        return reference_node(selection, key, f"row_{name}"), None
+    members = selection.members
+    lookup = repositories.page_query_of("", date.min, lambda n, v: key if n == "id" else value(n, v))
+    found_row = lookup.subquery(f"row_{name}")
+    row = select(found_row, *_parsed_document(members, found_row)).limit(1).subquery(f"node_{name}")
+    found = select(_establishment(members, row, None)).select_from(row).limit(1).scalar_subquery()
+    return func.coalesce(found, sql("'null'")), row
 
 
 def _parsed_document(members: Sequence[Member], row: CTE | Subquery) -> list[Label[Any]]:
@@ -598,7 +622,7 @@ def _weekly_hours(members: Sequence[Member], document: ColumnElement[object]) ->
             return text_json(_get_text(slot, "day"))
         return text_json(cast(_get_text(slot, member.field), Time))
 
-    return json_array(json_object(members, value_of), alias, [literal_column("h.o")])  # type: ignore[arg-type]
+    return json_array(json_object(members, value_of), alias, [literal_column("h.o")])
 
 
 def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:

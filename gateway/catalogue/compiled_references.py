@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.sql.selectable import CTE, Subquery
 
 from gateway.catalogue import repositories
@@ -24,7 +24,7 @@ from gateway.catalogue.compiled_json import (
     text_json,
     words,
 )
-from gateway.catalogue.selections import CafsRead, CommunesRead, Member, NodeItem
+from gateway.catalogue.selections import CafsRead, CommunesRead, Member, NodeSelection
 from gateway.catalogue.tables import cafs, communes, departements, providers
 
 Column = ColumnElement[Any]
@@ -71,7 +71,7 @@ def caf(members: Sequence[Member], code: Column, label: Column, head_office: Col
             return global_id("Caf", code)
         if member.field == "departements":
             d = departements.c
-            return json_array(text_json(d.code), departements, [d.code], d.caf_code == code)  # type: ignore[arg-type]
+            return json_array(text_json(d.code), departements, [d.code], d.caf_code == code)
         return json_value(plain[member.field])
 
     return json_object(members, value_of)
@@ -95,27 +95,21 @@ def cafs_list(root: CafsRead, value: repositories.Value, name: str) -> Json:
     return json_array(caf(root.members, rows.c.code, rows.c.label, rows.c.head_office), rows, [rows.c.code])
 
 
-def reference_node(item: NodeItem, value: repositories.Value, name: str) -> Json:
-    """``node(id:)`` naming a commune, a Caf or a provider: the object, or ``null`` when there is none."""
-    rows = _lookup(item, value).subquery(name)
-    if item.type_name == "Commune":
-        found = commune(item.members, _commune_columns(rows))
-    elif item.type_name == "Caf":
-        found = caf(item.members, rows.c.code, rows.c.label, rows.c.head_office)
+def reference_node(selection: NodeSelection, key: Column, name: str) -> Json:
+    """A commune, a Caf or a provider by its key (``key``: a parameter or a column), or ``null`` when there is
+    none; the rows the loaders read (``get_communes``, ``get_cafs``, ``get_providers``)."""
+    members = selection.members
+    if selection.type_name == "Commune":
+        rows = select(communes).where(communes.c.insee == key).subquery(name)
+        found = commune(members, _commune_columns(rows))
+    elif selection.type_name == "Caf":
+        rows = select(cafs).where(cafs.c.code == key).subquery(name)
+        found = caf(members, rows.c.code, rows.c.label, rows.c.head_office)
     else:
-        assert item.type_name == "Provider", item.type_name
-        found = provider(item.members, rows.c.id, rows.c.name, rows.c.kind)
+        assert selection.type_name == "Provider", selection.type_name
+        rows = select(providers).where(providers.c.id == key).subquery(name)
+        found = provider(members, rows.c.id, rows.c.name, rows.c.kind)
     return func.coalesce(select(found).select_from(rows).limit(1).scalar_subquery(), sql("'null'"))
-
-
-def _lookup(item: NodeItem, value: repositories.Value) -> Select[Any]:
-    """The row the loaders read for the item's key (``get_communes``, ``get_cafs``, ``get_providers``)."""
-    key = value("id", item.node_key)
-    if item.type_name == "Commune":
-        return select(communes).where(communes.c.insee == key)
-    if item.type_name == "Caf":
-        return select(cafs).where(cafs.c.code == key)
-    return select(providers).where(providers.c.id == key)
 
 
 def _commune_columns(rows: Subquery | CTE) -> CommuneColumns:

@@ -35,29 +35,33 @@ class EstablishmentsRead:
 
 
 @dataclass(frozen=True)
-class NodeItem:
-    """An object named by its global ID (``Establishment``, ``Commune``, ``Caf`` or ``Provider``, and its key): the
-    object, or null when it is unknown (or, for an establishment, closed)."""
+class NodeSelection:
+    """What a query selects on an object of ``type_name`` (``Establishment``, ``Commune``, ``Caf`` or
+    ``Provider``) named by a global ID."""
 
     type_name: str
-    node_key: str
     members: tuple[Member, ...]
 
 
 @dataclass(frozen=True)
 class NodeRead:
-    """``node(id:)``."""
+    """``node(id:)``: the object of that type and key, or null when there is none (or, for an establishment, it is
+    closed)."""
 
     key: str
-    item: NodeItem
+    selection: NodeSelection
+    node_key: str
 
 
 @dataclass(frozen=True)
 class NodesRead:
-    """``nodes(ids:)``: one item per ID, in their order."""
+    """``nodes(ids:)``: one object or null per ID, in their order."""
 
     key: str
-    items: tuple[NodeItem, ...]
+    selections: tuple[NodeSelection, ...]
+    """One per type the IDs name, by type name."""
+    ids: tuple[tuple[str, str], ...]
+    """(type name, key) of each ID."""
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ from gateway.catalogue.selections import (
     CompiledRead,
     EstablishmentsRead,
     Member,
-    NodeItem,
     NodeRead,
+    NodeSelection,
     NodesRead,
     RootRead,
 )
@@ -189,10 +189,13 @@ def _root(query: _Query, key: str, nodes: list[FieldNode]) -> RootRead:
         members = _members(query, nodes, "EstablishmentConnection")
         return EstablishmentsRead(key, _search(query, arguments), members)
     if name == "node":
-        return NodeRead(key, _node_item(query, nodes, arguments["id"]))
+        type_name, node_key = _node_id(arguments["id"])
+        return NodeRead(key, NodeSelection(type_name, _members(query, nodes, type_name)), node_key)
     if name == "nodes":
         _checked(check_nodes_arguments, arguments["ids"])
-        return NodesRead(key, tuple(_node_item(query, nodes, global_id) for global_id in arguments["ids"]))
+        ids = tuple(_node_id(global_id) for global_id in arguments["ids"])
+        types = sorted({type_name for type_name, _ in ids})
+        return NodesRead(key, tuple(NodeSelection(t, _members(query, nodes, t)) for t in types), ids)
     if name == "communes":
         _checked(check_communes_arguments, arguments["search"], arguments["first"])
         return CommunesRead(key, arguments["search"], arguments["first"], _members(query, nodes, "Commune"))
@@ -210,15 +213,15 @@ def _checked(check: Callable[..., None], *arguments: Any) -> None:
         raise _NotCompiledError("invalid-argument") from None
 
 
-def _node_item(query: _Query, nodes: list[FieldNode], global_id: str) -> NodeItem:
-    """The object a global ID names, with what the selection asks of its type (the type is in the ID)."""
+def _node_id(global_id: str) -> tuple[str, str]:
+    """(type name, key) of a global ID naming a public object."""
     try:
         type_name, key = from_global_id(global_id)
     except PermanentError:
         raise _NotCompiledError("invalid-argument") from None
     if type_name not in _NODE_TYPES:
         raise _NotCompiledError("invalid-argument")
-    return NodeItem(type_name, key, _members(query, nodes, type_name))
+    return type_name, key
 
 
 def _search(query: _Query, arguments: dict[str, Any]) -> Any:

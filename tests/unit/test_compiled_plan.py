@@ -14,8 +14,8 @@ from gateway.catalogue.selections import (
     CompiledRead,
     EstablishmentsRead,
     Member,
-    NodeItem,
     NodeRead,
+    NodeSelection,
     NodesRead,
 )
 from gateway.graphql.compiled import CompiledData, encode_response
@@ -66,11 +66,23 @@ def test_node_and_nodes_select_by_the_type_each_id_names() -> None:
 
     assert isinstance(plan, CompiledRead)
     typename = Member("__typename", "__typename", type_name="Establishment")
-    assert plan.roots[0] == NodeRead(
-        "node", NodeItem("Establishment", key, (typename, Member("id", "id", (), None, "Establishment")))
-    )
+    establishment_id = Member("id", "id", type_name="Establishment")
+    assert plan.roots[0] == NodeRead("node", NodeSelection("Establishment", (typename, establishment_id)), key)
     caf_members = tuple(Member(name, name, type_name="Caf") for name in ("__typename", "code", "id"))
-    assert plan.roots[1] == NodesRead("all", (NodeItem("Caf", "CAF59", caf_members),))
+    assert plan.roots[1] == NodesRead("all", (NodeSelection("Caf", caf_members),), (("Caf", "CAF59"),))
+
+
+def test_nodes_selects_once_per_type_whatever_the_number_of_ids() -> None:
+    ids = [to_global_id("Provider", "p1"), to_global_id("Commune", "59207"), to_global_id("Provider", "p2")]
+    plan = _plan("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+
+    assert isinstance(plan, CompiledRead)
+    (root,) = plan.roots
+    assert isinstance(root, NodesRead)
+    assert [selection.type_name for selection in root.selections] == ["Commune", "Provider"]
+    assert root.ids == (("Provider", "p1"), ("Commune", "59207"), ("Provider", "p2"))
+    too_many = {"ids": [to_global_id("Caf", f"CAF{n}") for n in range(101)]}
+    assert _plan("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", too_many) == Unsupported("invalid-argument")
 
 
 def test_communes_and_cafs_take_their_arguments() -> None:
