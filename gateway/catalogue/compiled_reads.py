@@ -302,7 +302,8 @@ def _nodes(root: NodesRead, index: int) -> tuple[Json, ColumnElement[datetime] |
         if row is not None and _selects(selection.members, "availabilityStatus"):
             now = bindparam("now", type_=DateTime(timezone=True), required=True)
             turns = select(_stale_after(row)).select_from(row).scalar_subquery()
-            changes = select(func.min(turns)).select_from(items).where(turns > now).scalar_subquery()
+            establishments = select(func.min(turns)).select_from(items).where(items.c.t == selection.type_name)
+            changes = establishments.where(turns > now).scalar_subquery()
     item = case(*whens, else_=sql("'null'")) if whens else sql("'null'")
     return json_array(item, items, [items.c.o]), changes
 

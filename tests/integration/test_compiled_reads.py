@@ -474,7 +474,8 @@ async def test_nodes_say_when_their_first_availability_status_turns_stale(
         await paths.changes_at(f"query ($id: ID!) {{ node(id: $id) {selection} }}", {"id": global_id})
         for global_id in ids
     ]
-    together = await paths.changes_at(f"query ($ids: [ID!]!) {{ nodes(ids: $ids) {selection} }}", {"ids": ids})
+    mixed = [to_global_id("Commune", dataset.communes[0]), *ids, to_global_id("Provider", dataset.providers[0])]
+    together = await paths.changes_at(f"query ($ids: [ID!]!) {{ nodes(ids: $ids) {selection} }}", {"ids": mixed})
 
     moments = [moment for moment in one_by_one if moment is not None]
     assert len(set(moments)) > 1, "establishments that turn stale at different instants"
