@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql.elements import Label
-from sqlalchemy.sql.selectable import CTE, Subquery
+from sqlalchemy.sql.selectable import CTE, FromClause, Subquery
 
 from gateway.catalogue import repositories
 from gateway.catalogue.compiled_json import (
@@ -300,12 +300,17 @@ def _nodes(root: NodesRead, index: int) -> tuple[Json, ColumnElement[datetime] |
         found, row = _node(selection, key, named, f"{index}_{selection.type_name.lower()}")
         whens.append((items.c.t == selection.type_name, found))
         if row is not None and _selects(selection.members, "availabilityStatus"):
-            now = bindparam("now", type_=DateTime(timezone=True), required=True)
-            turns = select(_stale_after(row)).select_from(row).scalar_subquery()
-            establishments = select(func.min(turns)).select_from(items).where(items.c.t == selection.type_name)
-            changes = establishments.where(turns > now).scalar_subquery()
+            changes = _soonest_staleness(items, row)
     item = case(*whens, else_=sql("'null'")) if whens else sql("'null'")
     return json_array(item, items, [items.c.o]), changes
+
+
+def _soonest_staleness(items: FromClause, row: Subquery) -> ColumnElement[datetime]:
+    """The first future instant a status of the establishments named by ``items`` turns « périmée »."""
+    now = bindparam("now", type_=DateTime(timezone=True), required=True)
+    turns = select(_stale_after(row)).select_from(row).scalar_subquery()
+    named = select(turns.label("turns")).select_from(items).where(items.c.t == "Establishment").subquery()
+    return select(func.min(named.c.turns)).where(named.c.turns > now).scalar_subquery()
 
 
 def _text_array(name: str) -> ColumnElement[Any]:
