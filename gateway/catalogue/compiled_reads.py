@@ -10,9 +10,8 @@ in unpadded URL-safe base64. Non-ASCII characters are left as they are: the call
 
 import json
 import math
-import re
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -20,7 +19,6 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Date,
     DateTime,
@@ -41,23 +39,57 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import ClauseList, Grouping, Label
-from sqlalchemy.sql.selectable import CTE, Subquery
+from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.selectable import CTE, FromClause, Subquery
 
 from gateway.catalogue import repositories
-from gateway.catalogue.domain import STALE_AFTER, Area, size_class
+from gateway.catalogue.compiled_json import (
+    Json,
+    ascii_json,
+    base64url,
+    concat,
+    const,
+    float_json,
+    geo_point,
+    global_id,
+    json_array,
+    json_object,
+    json_strings,
+    json_value,
+    labels,
+    nullable,
+    sql,
+    sql_string,
+    text_json,
+)
+from gateway.catalogue.compiled_references import (
+    CommuneColumns,
+    caf,
+    cafs_list,
+    commune,
+    communes_list,
+    provider,
+    reference_node,
+)
+from gateway.catalogue.domain import STALE_AFTER, Area, search_key, size_class
 from gateway.catalogue.search import EstablishmentSearch
-from gateway.catalogue.selections import CompiledRead, EstablishmentRead, EstablishmentsRead, Member, RootRead
+from gateway.catalogue.selections import (
+    CafsRead,
+    CommunesRead,
+    CompiledRead,
+    EstablishmentsRead,
+    Member,
+    NodeRead,
+    NodeSelection,
+    NodesRead,
+    RootRead,
+)
 from gateway.catalogue.tables import availabilities
-from gateway.catalogue.vocabulary import LABELS, AgeUnit, AvailabilityState, Category, EajeType
+from gateway.catalogue.vocabulary import AgeUnit, AvailabilityState, Category, EajeType
 from shared.operating_info import OperatingInfoDocument, graphql_name
 
-Json = ColumnElement[str]
-Part = Json | str
-_KEY = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 _RADIANS = math.radians(1.0)
 _EARTH_DIAMETER_KM = 2 * 6371.0088
 
@@ -131,7 +163,9 @@ def _compile(query: Select[Any], values: dict[str, Any]) -> _Statement:
     many parameters as ``values`` has items (the shape fixes their lengths)."""
     compiled = query.compile(dialect=_DIALECT)
     expanded = compiled.construct_expanded_state(values)
-    assert not any(compiled._bind_processors.get(name) for name in compiled.binds), "a value needs converting"
+    converted = [name for name in compiled.binds if compiled._bind_processors.get(name)]
+    # ARRAY's processor copies a list of strings into an equal list: the value can be passed as it is.
+    assert all(isinstance(compiled.binds[name].type, ARRAY) for name in converted), "a value needs converting"
     items = {
         item_name: (name, index)
         for name, item_names in expanded.parameter_expansion.items()
@@ -146,8 +180,14 @@ def _compile(query: Select[Any], values: dict[str, Any]) -> _Statement:
 def _shape(root: RootRead) -> Hashable:
     """What the statement of ``root`` depends on: its members, which filters are given and how many items the
     lists have, never their values."""
-    if isinstance(root, EstablishmentRead):
-        return ("node", root.key, root.members)
+    if isinstance(root, NodeRead):
+        return ("node", root.key, root.selection)
+    if isinstance(root, NodesRead):
+        return ("nodes", root.key, root.selections)
+    if isinstance(root, CommunesRead):
+        return ("communes", root.key, root.members, search_key(root.text).isdigit())
+    if isinstance(root, CafsRead):
+        return ("cafs", root.key, root.members)
     search = root.search
     given = (search.departement, search.commune_insee, search.postal_code)
     lists = (len(search.categories or ()), len(search.eaje_types or ()))
@@ -171,21 +211,38 @@ def _values(read: CompiledRead) -> dict[str, Any]:
         values |= {f"w{index}_from": start, f"w{index}_to": end}
     for index, root in enumerate(read.roots):
         record = _recording(f"r{index}_", values)
-        record("today", read.today)
-        record("soon", read.today + timedelta(days=repositories.SOON_DAYS - 1))
-        if isinstance(root, EstablishmentRead):
-            record("id", root.establishment_id)
-            continue
-        search = root.search
-        repositories.search_conditions(search, record)
-        repositories.search_after(search, record)
-        record("limit", search.first + 1)
-        record("first", search.first)
-        for point_index, point in enumerate(search.area.points if search.area is not None else ()):
-            record(f"dlat{point_index}", math.radians(point.latitude))
-            record(f"dcos{point_index}", math.cos(math.radians(point.latitude)))
-            record(f"dlon{point_index}", point.longitude)
+        if isinstance(root, NodeRead | NodesRead):
+            _record_nodes(root, read.today, record)
+        elif isinstance(root, CommunesRead):
+            repositories.communes_query(root.text, root.first, record)
+        elif isinstance(root, CafsRead):
+            repositories.cafs_query(root.first, record)
+        else:
+            _record_search(root.search, read.today, record)
     return values
+
+
+def _record_nodes(root: NodeRead | NodesRead, today: date, record: repositories.Value) -> None:
+    if isinstance(root, NodeRead):
+        record("id", root.node_key)
+    else:
+        record("types", [type_name for type_name, _ in root.ids])
+        record("keys", [key for _, key in root.ids])
+    record("today", today)
+    record("soon", today + timedelta(days=repositories.SOON_DAYS - 1))
+
+
+def _record_search(search: EstablishmentSearch, today: date, record: repositories.Value) -> None:
+    record("today", today)
+    record("soon", today + timedelta(days=repositories.SOON_DAYS - 1))
+    repositories.search_conditions(search, record)
+    repositories.search_after(search, record)
+    record("limit", search.first + 1)
+    record("first", search.first)
+    for index, point in enumerate(search.area.points if search.area is not None else ()):
+        record(f"dlat{index}", math.radians(point.latitude))
+        record(f"dcos{index}", math.cos(math.radians(point.latitude)))
+        record(f"dlon{index}", point.longitude)
 
 
 def _recording(prefix: str, values: dict[str, Any]) -> repositories.Value:
@@ -212,9 +269,53 @@ def _float_parameter(name: str) -> ColumnElement[float]:
 def _root(root: RootRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
     """The root's JSON, and when its answer asks for availability statuses, the first future instant one of its
     establishments' statuses turns « périmée »."""
+    prefix = f"r{index}_"
     if isinstance(root, EstablishmentsRead):
         return _connection(root, index)
-    return _node(root, index)
+    if isinstance(root, NodeRead):
+        named = _named(prefix)
+        found, row = _node(root.selection, named("id", root.node_key), named, str(index))
+        return found, _first_staleness(root.selection.members, row) if row is not None else None
+    if isinstance(root, NodesRead):
+        return _nodes(root, index)
+    if isinstance(root, CommunesRead):
+        return communes_list(root, _named(prefix), f"communes_{index}"), None
+    return cafs_list(root, _named(prefix), f"cafs_{index}"), None
+
+
+def _nodes(root: NodesRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
+    """One object or ``null`` per ID, in order: the IDs are two array parameters (types, keys), so that one
+    statement serves any number of IDs; each type's object is a subquery on the key of the ID's row."""
+    named = _named(f"r{index}_")
+    ids = f"ids_{index}"
+    items = (
+        func.unnest(_text_array(f"r{index}_types"), _text_array(f"r{index}_keys"))
+        .table_valued("t", "k", with_ordinality="o")
+        .render_derived(name=ids)
+    )
+    key = literal_column(f"{ids}.k", Text)  # the objects' subqueries are correlated by name, in their own FROMs
+    whens: list[tuple[ColumnElement[bool], Json]] = []
+    changes: ColumnElement[datetime] | None = None
+    for selection in root.selections:
+        found, row = _node(selection, key, named, f"{index}_{selection.type_name.lower()}")
+        whens.append((items.c.t == selection.type_name, found))
+        if row is not None and _selects(selection.members, "availabilityStatus"):
+            changes = _soonest_staleness(items, row)
+    item = case(*whens, else_=sql("'null'")) if whens else sql("'null'")
+    return json_array(item, items, [items.c.o]), changes
+
+
+def _soonest_staleness(items: FromClause, row: Subquery) -> ColumnElement[datetime]:
+    """The first future instant a status of the establishments named by ``items`` turns « périmée »."""
+    now = bindparam("now", type_=DateTime(timezone=True), required=True)
+    turns = select(_stale_after(row)).select_from(row).scalar_subquery()
+    named = select(turns.label("turns")).select_from(items).where(items.c.t == "Establishment").subquery()
+    return select(func.min(named.c.turns)).where(named.c.turns > now).scalar_subquery()
+
+
+def _text_array(name: str) -> ColumnElement[Any]:
+    """A ``text[]`` parameter, given as a list of strings."""
+    return bindparam(name, type_=ARRAY(Text), required=True)
 
 
 def _first_staleness(members: Sequence[Member], row: CTE | Subquery) -> ColumnElement[datetime] | None:
@@ -229,122 +330,6 @@ def _stale_after(row: CTE | Subquery) -> ColumnElement[datetime]:
     """:func:`domain.stale_after` of the row."""
     weekly = row.c.availability_updated_at + literal(STALE_AFTER, Interval)
     return func.coalesce(row.c.availability_stale_after, weekly)
-
-
-# ---- JSON text building blocks -------------------------------------------------------------------------------
-
-
-def _sql_string(text: str) -> str:
-    """A constant of this module (never a request's value) as an SQL literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _sql(text: str) -> Json:
-    """A constant SQL text expression of this module."""
-    return literal_column(text, Text)
-
-
-def _const(json_text: str) -> Json:
-    return literal_column(_sql_string(json_text), Text)
-
-
-def _concat(parts: Sequence[Part]) -> Json:
-    merged: list[Part] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
-    elements = [_const(p) if isinstance(p, str) else p for p in merged]
-    if len(elements) == 1:
-        return elements[0]
-    return Grouping(ClauseList(*elements, operator=operators.concat_op))
-
-
-def _json(value: ColumnElement[object]) -> Json:
-    """A string, integer, boolean or enum value as JSON text, ``null`` for NULL."""
-    return func.coalesce(cast(func.to_json(value), Text), _sql("'null'"))
-
-
-def _text_json(value: ColumnElement[Any]) -> Json:
-    return cast(func.to_json(value), Text)
-
-
-def _float(value: ColumnElement[float]) -> Json:
-    """Python's ``repr`` of a float: PostgreSQL's shortest round-trip digits, and ``.0`` on a whole number."""
-    text = cast(value, Text)
-    whole = cast(cast(func.trunc(value), Numeric), Text) + _sql("'.0'")
-    return func.coalesce(case((value == func.trunc(value), whole), else_=text), _sql("'null'"))
-
-
-def _object(members: Sequence[Member], value_of: Callable[[Member], Json]) -> Json:
-    parts: list[Part] = ["{"]
-    for position, member in enumerate(members):
-        assert _KEY.match(member.key), member.key
-        parts.append(("," if position else "") + f'"{member.key}":')
-        parts.append(_typename(member) if member.field == "__typename" else value_of(member))
-    parts.append("}")
-    return _concat(parts)
-
-
-def _typename(member: Member) -> Json:
-    return _const(json.dumps(member.type_name))
-
-
-def _array(
-    item: Json, source: Subquery | CTE | None, order_by: Sequence[ColumnElement[object]], *where: object
-) -> Json:
-    """``[item, …]`` over the rows of a subquery, in ``order_by`` order; ``[]`` when there is none."""
-    aggregate = func.string_agg(item, aggregate_order_by(_sql("','"), *order_by))
-    query = select(func.coalesce(_sql("'['") + aggregate + _sql("']'"), _sql("'[]'")))
-    if source is not None:
-        query = query.select_from(source)
-    return query.where(*where).scalar_subquery()  # type: ignore[arg-type]
-
-
-def _nullable(condition: ColumnElement[bool], value: Json) -> Json:
-    return case((condition, value), else_=_sql("'null'"))
-
-
-def _labels(value: ColumnElement[str], enum: type[Category] | type[EajeType] | type[AvailabilityState]) -> Json:
-    whens = [(value == member.value, _const(json.dumps(LABELS[member], ensure_ascii=False))) for member in enum]
-    return case(*whens, else_=_sql("'null'"))
-
-
-def _base64url(text: ColumnElement[str]) -> ColumnElement[str]:
-    """Unpadded URL-safe base64 of the UTF-8 text (PostgreSQL's encoder breaks lines: the breaks are dropped)."""
-    encoded = func.encode(func.convert_to(text, _sql("'UTF8'")), _sql("'base64'"))
-    return func.rtrim(func.translate(encoded, _sql("'+/' || chr(10)"), _sql("'-_'")), "=")
-
-
-def _global_id(type_name: str, key: ColumnElement[str]) -> Json:
-    return _concat(['"', _base64url(literal_column(_sql_string(f"{type_name}:"), Text) + key), '"'])
-
-
-def _ascii_json(text: Json) -> Json:
-    """JSON text with every character outside ``' '..'~'`` escaped as ``json.dumps`` does (cursors)."""
-    char = literal_column("u.c", Text)
-    code = func.ascii(char)
-    astral = code - 65536
-    escaped = case(
-        (code.between(32, 126), char),
-        (
-            code > 65535,
-            _sql("'\\u'")
-            + func.to_hex(55296 + astral.op(">>")(10))
-            + _sql("'\\u'")
-            + func.to_hex(56320 + astral.op("&")(1023)),
-        ),
-        else_=_sql("'\\u'") + func.lpad(func.to_hex(code), 4, "0"),
-    )
-    chars = (
-        func.unnest(func.string_to_array(text, None)).table_valued("c", with_ordinality="o").render_derived(name="u")
-    )
-    return (
-        select(func.string_agg(escaped, aggregate_order_by(_sql("''"), literal_column("u.o"))))
-        .select_from(chars)
-        .scalar_subquery()
-    )
 
 
 # ---- establishments ----------------------------------------------------------------------------------------
@@ -365,10 +350,10 @@ def _connection(root: EstablishmentsRead, index: int) -> tuple[Json, ColumnEleme
         if member.field == "totalCount":
             return cast(repositories.count_query(search, named).scalar_subquery(), Text)
         if member.field == "edges":
-            return _array(_edge(member.members, shown, area), shown, order)
-        return _object(member.members, lambda info: _page_info(info, page, shown, search, first))
+            return json_array(_edge(member.members, shown, area), shown, order)
+        return json_object(member.members, lambda info: _page_info(info, page, shown, search, first))
 
-    return _object(root.members, value_of), _first_staleness(root.members, shown)
+    return json_object(root.members, value_of), _first_staleness(root.members, shown)
 
 
 @dataclass(frozen=True)
@@ -382,14 +367,14 @@ class _Area:
 def _page_info(member: Member, page: CTE, shown: CTE, search: EstablishmentSearch, first: Any) -> Json:
     if member.field == "hasNextPage":
         more = select(func.count()).select_from(page).scalar_subquery() > first
-        return case((more, _sql("'true'")), else_=_sql("'false'"))
+        return case((more, sql("'true'")), else_=sql("'false'"))
     if member.field == "hasPreviousPage":
-        return _const("true" if search.after is not None else "false")
+        return const("true" if search.after is not None else "false")
     direction: tuple[ColumnElement[Any], ...] = (shown.c.sort_value, shown.c.id)
     if member.field == "endCursor":
         direction = (shown.c.sort_value.desc(), shown.c.id.desc())
     found = select(_cursor(shown, search.area is not None)).order_by(*direction).limit(1).scalar_subquery()
-    return func.coalesce(found, _sql("'null'"))
+    return func.coalesce(found, sql("'null'"))
 
 
 def _edge(members: Sequence[Member], row: CTE, area: _Area | None) -> Json:
@@ -398,23 +383,29 @@ def _edge(members: Sequence[Member], row: CTE, area: _Area | None) -> Json:
             return _cursor(row, area is not None)
         return _establishment(member.members, row, area)
 
-    return _object(members, value_of)
+    return json_object(members, value_of)
 
 
 def _cursor(row: CTE | Subquery, near: bool) -> Json:
     """``encode_cursor((sort value, id))``: base64 of ``json.dumps([value, id], separators=(",", ":"))``."""
-    value = _float(row.c.sort_value) if near else _ascii_json(_text_json(row.c.sort_value))
-    key = _concat(["[", value, ",", _text_json(row.c.id), "]"])
-    return _concat(['"', _base64url(key), '"'])
+    value = float_json(row.c.sort_value) if near else ascii_json(text_json(row.c.sort_value))
+    key = concat(["[", value, ",", text_json(row.c.id), "]"])
+    return concat(['"', base64url(key), '"'])
 
 
-def _node(root: EstablishmentRead, index: int) -> tuple[Json, ColumnElement[datetime] | None]:
-    found_row = repositories.page_query_of(root.establishment_id, date.min, _named(f"r{index}_")).subquery(
-        f"row_{index}"
-    )
-    row = select(found_row, *_parsed_document(root.members, found_row)).limit(1).subquery(f"node_{index}")
-    found = select(_establishment(root.members, row, None)).select_from(row).limit(1).scalar_subquery()
-    return func.coalesce(found, _sql("'null'")), _first_staleness(root.members, row)
+def _node(
+    selection: NodeSelection, key: ColumnElement[str], value: repositories.Value, name: str
+) -> tuple[Json, Subquery | None]:
+    """The object of ``selection``'s type whose key is ``key``, or ``null``; for an establishment, its row too (the
+    loaders' rows: an establishment closed today is none)."""
+    if selection.type_name != "Establishment":
+        return reference_node(selection, key, f"row_{name}"), None
+    members = selection.members
+    lookup = repositories.page_query_of("", date.min, lambda n, v: key if n == "id" else value(n, v))
+    found_row = lookup.subquery(f"row_{name}")
+    row = select(found_row, *_parsed_document(members, found_row)).limit(1).subquery(f"node_{name}")
+    found = select(_establishment(members, row, None)).select_from(row).limit(1).scalar_subquery()
+    return func.coalesce(found, sql("'null'")), row
 
 
 def _parsed_document(members: Sequence[Member], row: CTE | Subquery) -> list[Label[Any]]:
@@ -456,23 +447,23 @@ def _establishment(members: Sequence[Member], row: CTE | Subquery, area: _Area |
     def value_of(member: Member) -> Json:
         field = member.field
         if field in plain:
-            return _json(plain[field])
+            return json_value(plain[field])
         if field == "id":
-            return _global_id("Establishment", c.id)
+            return global_id("Establishment", c.id)
         if field == "categoryLabel":
-            return _labels(c.category, Category)
+            return labels(c.category, Category)
         if field == "eajeTypeLabel":
-            return _labels(c.eaje_type, EajeType)
+            return labels(c.eaje_type, EajeType)
         if field == "sizeClass":
             return _size_class(c.eaje_type, c.capacity)
         if field == "alshKinds":
-            return _json_strings(c.alsh_kinds)
+            return json_strings(c.alsh_kinds)
         if field == "distanceKm":
-            return _distance(row, area) if area is not None else _const("null")
+            return _distance(row, area) if area is not None else const("null")
         if field == "address":
-            return _object(member.members, lambda m: _address(m, row))
+            return json_object(member.members, lambda m: _address(m, row))
         if field == "location":
-            return _point(member.members, c.latitude, c.longitude)
+            return geo_point(member.members, c.latitude, c.longitude)
         if field == "provider":
             return _provider(member.members, row)
         if field == "caf":
@@ -480,13 +471,13 @@ def _establishment(members: Sequence[Member], row: CTE | Subquery, area: _Area |
         if field == "commune":
             return _commune(member.members, row)
         if field == "operatingInfo":
-            return _nullable(c.info_version.is_not(None), _operating_info(member.members, row))
+            return nullable(c.info_version.is_not(None), _operating_info(member.members, row))
         if field == "availabilityStatus":
-            return _nullable(is_eaje, _availability_status(member.members, row))
+            return nullable(is_eaje, _availability_status(member.members, row))
         assert field == "availabilities"
-        return case((is_eaje, _availabilities(member, c.id)), else_=_sql("'[]'"))
+        return case((is_eaje, _availabilities(member, c.id)), else_=sql("'[]'"))
 
-    return _object(members, value_of)
+    return json_object(members, value_of)
 
 
 @cache
@@ -508,19 +499,8 @@ def _size_class(eaje_type: ColumnElement[str], capacity: ColumnElement[int]) -> 
     whens = []
     for kind, steps in _size_thresholds().items():
         for start, value in reversed(steps):
-            whens.append((and_(eaje_type == kind.value, capacity >= start), _const(json.dumps(value))))
-    return case(*whens, else_=_sql("'null'"))
-
-
-def _json_strings(array: ColumnElement[object], default: str = "[]", *, binary: bool = False) -> Json:
-    """A JSON array of strings (``json``, or ``jsonb`` when ``binary``) written afresh, in its order."""
-    if binary:
-        elements = func.jsonb_array_elements_text(func.coalesce(array, cast(_const(default), JSONB)))
-    else:
-        elements = func.json_array_elements_text(func.coalesce(array, cast(_const(default), JSON)))
-    items = elements.table_valued("v", with_ordinality="o").render_derived(name="e")
-    item = _text_json(literal_column("e.v", Text))
-    return _array(item, items, [literal_column("e.o")])  # type: ignore[arg-type]
+            whens.append((and_(eaje_type == kind.value, capacity >= start), const(json.dumps(value))))
+    return case(*whens, else_=sql("'null'"))
 
 
 def _distance(row: CTE | Subquery, area: _Area) -> Json:
@@ -535,7 +515,7 @@ def _distance(row: CTE | Subquery, area: _Area) -> Json:
         h = func.power(func.sin(dlat / 2.0), 2.0) + cos1 * func.cos(lat2) * func.power(func.sin(dlon / 2.0), 2.0)
         distances.append(literal(_EARTH_DIAMETER_KM, Float) * func.asin(func.sqrt(h)))
     nearest = distances[0] if len(distances) == 1 else func.least(*distances)
-    return _float(cast(func.round(cast(nearest, Numeric), 3), Float))
+    return float_json(cast(func.round(cast(nearest, Numeric), 3), Float))
 
 
 def _address(member: Member, row: CTE | Subquery) -> Json:
@@ -549,62 +529,34 @@ def _address(member: Member, row: CTE | Subquery) -> Json:
         "communeName": c.commune_name,
     }
     if member.field in columns:
-        return _json(columns[member.field])
+        return json_value(columns[member.field])
     assert member.field == "oneLine"
     # Empty parts are left out, as Address.one_line does (concat_ws skips NULLs).
     street = func.nullif(func.concat_ws(" ", func.nullif(c.street_number, ""), func.nullif(c.street_name, "")), "")
-    commune = c.postal_code + _sql("' '") + c.commune_name
-    return _text_json(func.concat_ws(", ", street, func.nullif(c.address_complement, ""), func.nullif(commune, "")))
-
-
-def _point(members: Sequence[Member], latitude: ColumnElement[float], longitude: ColumnElement[float]) -> Json:
-    return _object(members, lambda m: _float(latitude if m.field == "latitude" else longitude))
+    commune = c.postal_code + sql("' '") + c.commune_name
+    return text_json(func.concat_ws(", ", street, func.nullif(c.address_complement, ""), func.nullif(commune, "")))
 
 
 def _provider(members: Sequence[Member], row: CTE | Subquery) -> Json:
-    c = row.c
-    columns = {"name": c.provider_name, "kind": c.provider_kind}
-    return _object(
-        members, lambda m: _global_id("Provider", c.provider_id) if m.field == "id" else _json(columns[m.field])
-    )
+    return provider(members, row.c.provider_id, row.c.provider_name, row.c.provider_kind)
 
 
 def _caf(members: Sequence[Member], row: CTE | Subquery) -> Json:
-    c = row.c
-    columns = {"code": c.caf_code, "label": c.caf_label, "headOffice": c.caf_head_office}
-    return _object(members, lambda m: _global_id("Caf", c.caf_code) if m.field == "id" else _json(columns[m.field]))
+    return caf(members, row.c.caf_code, row.c.caf_label, row.c.caf_head_office)
 
 
 def _commune(members: Sequence[Member], row: CTE | Subquery) -> Json:
     c = row.c
-    columns = {
-        "insee": c.commune_insee,
-        "name": c.commune_name,
-        "departement": c.departement,
-        "population": c.commune_population,
-    }
-
-    def value_of(member: Member) -> Json:
-        if member.field == "id":
-            return _global_id("Commune", c.commune_insee)
-        if member.field == "location":
-            return _point(member.members, c.commune_latitude, c.commune_longitude)
-        if member.field == "postalCodes":
-            return _words(c.commune_postal_codes)
-        return _json(columns[member.field])
-
-    return _object(members, value_of)
-
-
-def _words(text: ColumnElement[str]) -> Json:
-    """``text.split()`` as a JSON array of strings."""
-    alias = (
-        func.regexp_split_to_table(func.btrim(text, " \t\n\r\f\v"), r"\s+")
-        .table_valued("w", with_ordinality="o")
-        .render_derived(name="s")
+    columns = CommuneColumns(
+        c.commune_insee,
+        c.commune_name,
+        c.departement,
+        c.commune_population,
+        c.commune_latitude,
+        c.commune_longitude,
+        c.commune_postal_codes,
     )
-    item = _text_json(literal_column("s.w", Text))
-    return _array(item, alias, [literal_column("s.o")], literal_column("s.w", Text) != "")  # type: ignore[arg-type]
+    return commune(members, columns)
 
 
 # ---- published operating information ---------------------------------------------------------------------------
@@ -628,11 +580,11 @@ _ROW_INFO = ("version", "openingHours", "__typename")
 
 
 def _get(document: ColumnElement[object], key: str) -> ColumnElement[object]:
-    return document.op("->")(literal_column(_sql_string(key)))
+    return document.op("->")(literal_column(sql_string(key)))
 
 
 def _get_text(document: ColumnElement[object], key: str) -> ColumnElement[str]:
-    return type_coerce(document.op("->>")(literal_column(_sql_string(key))), Text)
+    return type_coerce(document.op("->>")(literal_column(sql_string(key))), Text)
 
 
 def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
@@ -640,9 +592,9 @@ def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
 
     def value_of(member: Member) -> Json:
         if member.field == "version":
-            return _json(c.info_version)
+            return json_value(c.info_version)
         if member.field == "openingHours":
-            return _json(c.info_opening_hours)
+            return json_value(c.info_opening_hours)
         document = c.info_jsonb
         if member.field == "weeklyHours":
             return _weekly_hours(member.members, document)
@@ -650,33 +602,33 @@ def _operating_info(members: Sequence[Member], row: CTE | Subquery) -> Json:
             return _age(member.members, _get(document, _PYTHON_NAMES[member.field]))
         return _document_leaf(document, _PYTHON_NAMES[member.field])
 
-    return _object(members, value_of)
+    return json_object(members, value_of)
 
 
 def _document_leaf(document: ColumnElement[object], name: str) -> Json:
     default = json.dumps(_DOCUMENT[name].get_default(call_default_factory=True))
     if name in _LISTS:
-        return _json_strings(_get(document, name), default, binary=True)
+        return json_strings(_get(document, name), default, binary=True)
     if name in _BOOLEANS:
         value = _get_text(document, name)
-        return case((value == "true", _const("true")), (value == "false", _const("false")), else_=_const(default))
+        return case((value == "true", const("true")), (value == "false", const("false")), else_=const(default))
     if name == "capacity":
-        return func.coalesce(cast(cast(_get_text(document, name), Integer), Text), _const(default))
+        return func.coalesce(cast(cast(_get_text(document, name), Integer), Text), const(default))
     assert name in _TEXTS, name
-    return func.coalesce(_text_json(_get_text(document, name)), _const(default))
+    return func.coalesce(text_json(_get_text(document, name)), const(default))
 
 
 def _weekly_hours(members: Sequence[Member], document: ColumnElement[object]) -> Json:
-    slots = func.jsonb_array_elements(func.coalesce(_get(document, "opening_hours"), cast(_const("[]"), JSONB)))
+    slots = func.jsonb_array_elements(func.coalesce(_get(document, "opening_hours"), cast(const("[]"), JSONB)))
     alias = slots.table_valued("s", with_ordinality="o").render_derived(name="h")
     slot = literal_column("h.s", JSONB)
 
     def value_of(member: Member) -> Json:
         if member.field == "day":
-            return _text_json(_get_text(slot, "day"))
-        return _text_json(cast(_get_text(slot, member.field), Time))
+            return text_json(_get_text(slot, "day"))
+        return text_json(cast(_get_text(slot, member.field), Time))
 
-    return _array(_object(members, value_of), alias, [literal_column("h.o")])  # type: ignore[arg-type]
+    return json_array(json_object(members, value_of), alias, [literal_column("h.o")])
 
 
 def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:
@@ -687,14 +639,14 @@ def _age(members: Sequence[Member], age: ColumnElement[object]) -> Json:
         if member.field == "value":
             return cast(value, Text)
         if member.field == "unit":
-            return _text_json(unit)
+            return text_json(unit)
         # Age.in_months: weeks are rounded down (10 weeks → 2 months).
         months = case(
             (unit == AgeUnit.AN.value, value * 12), (unit == AgeUnit.SEMAINE.value, value * 7 // 30), else_=value
         )
         return cast(months, Text)
 
-    return _nullable(func.jsonb_typeof(age) == "object", _object(members, value_of))
+    return nullable(func.jsonb_typeof(age) == "object", json_object(members, value_of))
 
 
 # ---- availabilities ------------------------------------------------------------------------------------------
@@ -715,14 +667,14 @@ def _availability_status(members: Sequence[Member], row: CTE | Subquery) -> Json
 
     def value_of(member: Member) -> Json:
         if member.field == "state":
-            return _text_json(state)
+            return text_json(state)
         if member.field == "label":
-            return _labels(state, AvailabilityState)
+            return labels(state, AvailabilityState)
         if member.field == "freePlaces":
             return cast(func.coalesce(c.free_places_soon, 0), Text)
-        return _nullable(updated.is_not(None), _json(c.next_free_day))
+        return nullable(updated.is_not(None), json_value(c.next_free_day))
 
-    return _object(members, value_of)
+    return json_object(members, value_of)
 
 
 def _availabilities(member: Member, establishment_id: ColumnElement[str]) -> Json:
@@ -732,6 +684,6 @@ def _availabilities(member: Member, establishment_id: ColumnElement[str]) -> Jso
     a = availabilities.c
     columns = {"date": a.day, "slot": a.slot, "places": a.places, "ageGroup": a.age_group}
     columns |= {"careKind": a.care_kind, "channel": a.channel}
-    item = _object(member.members, lambda m: _json(columns[m.field]))
+    item = json_object(member.members, lambda m: json_value(columns[m.field]))
     found = (a.establishment_id == establishment_id, a.day.between(start, end))
-    return _array(item, None, [a.day, a.slot, a.id], *found)
+    return json_array(item, None, [a.day, a.slot, a.id], *found)

@@ -4,8 +4,9 @@ A list of establishments costs at most three statements whatever its page size: 
 the page (one joined row per establishment, with its commune, provider, Caf, published operating information
 and an availability summary), and the availabilities of the whole page (when asked for).
 
-The compiled read path (:mod:`gateway.catalogue.compiled_reads`) reuses ``page_query``, ``count_query`` and
-``page_query_of`` inside its one statement, with each request value as a named parameter (:data:`Value`).
+The compiled read path (:mod:`gateway.catalogue.compiled_reads`) reuses ``page_query``, ``count_query``,
+``page_query_of``, ``communes_query`` and ``cafs_query`` inside its one statement, with each request value as a
+named parameter (:data:`Value`).
 """
 
 import math
@@ -432,18 +433,25 @@ async def list_availabilities(
 
 
 async def search_communes(session: AsyncSession, text: str, first: int) -> list[CommuneRecord]:
-    """Communes whose name starts with ``text`` (any accent or case), or whose postal code starts with it."""
+    return [_commune(row) for row in await session.execute(communes_query(text, first))]
+
+
+def communes_query(text: str, first: int, value: Value = as_value) -> Select[Any]:
+    """Communes whose name starts with ``text`` (any accent or case), or whose postal code starts with it; the most
+    populated first."""
     key = search_key(text)
     condition: ColumnElement[bool]
     if key.isdigit():
         # Digits are a postal code being typed, never an INSEE code: 59278 is Escautpont's postal code, while the
         # commune whose INSEE code is 59278 is Hallennes-lez-Haubourdin.
-        codes = select(commune_postal_codes.c.insee).where(commune_postal_codes.c.postal_code.startswith(key))
+        codes = select(commune_postal_codes.c.insee).where(
+            commune_postal_codes.c.postal_code.startswith(value("key", key))
+        )
         condition = communes.c.insee.in_(codes)
     else:
-        condition = communes.c.search_name.startswith(key)
-    query = select(communes).where(condition).order_by(communes.c.population.desc(), communes.c.insee).limit(first)
-    return [_commune(row) for row in await session.execute(query)]
+        condition = communes.c.search_name.startswith(value("key", key))
+    order = (communes.c.population.desc(), communes.c.insee)
+    return select(communes).where(condition).order_by(*order).limit(value("first", first))
 
 
 async def get_communes(session: AsyncSession, codes: Sequence[str]) -> list[CommuneRecord]:
@@ -464,8 +472,12 @@ def _commune(row: Any) -> CommuneRecord:
 
 
 async def list_cafs(session: AsyncSession, first: int) -> list[CafRecord]:
-    query = select(cafs).order_by(cafs.c.code).limit(first)
+    query = cafs_query(first)
     return [CafRecord(r.code, r.label, r.head_office, r.director) for r in await session.execute(query)]
+
+
+def cafs_query(first: int, value: Value = as_value) -> Select[Any]:
+    return select(cafs).order_by(cafs.c.code).limit(value("first", first))
 
 
 async def get_cafs(session: AsyncSession, codes: Sequence[str]) -> list[CafRecord]:

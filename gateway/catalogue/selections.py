@@ -35,15 +35,55 @@ class EstablishmentsRead:
 
 
 @dataclass(frozen=True)
-class EstablishmentRead:
-    """``node(id:)`` naming an establishment: the establishment, or null when it is unknown or closed."""
+class NodeSelection:
+    """What a query selects on an object of ``type_name`` (``Establishment``, ``Commune``, ``Caf`` or
+    ``Provider``) named by a global ID."""
 
-    key: str
-    establishment_id: str
+    type_name: str
     members: tuple[Member, ...]
 
 
-RootRead = EstablishmentsRead | EstablishmentRead
+@dataclass(frozen=True)
+class NodeRead:
+    """``node(id:)``: the object of that type and key, or null when there is none (or, for an establishment, it is
+    closed)."""
+
+    key: str
+    selection: NodeSelection
+    node_key: str
+
+
+@dataclass(frozen=True)
+class NodesRead:
+    """``nodes(ids:)``: one object or null per ID, in their order."""
+
+    key: str
+    selections: tuple[NodeSelection, ...]
+    """One per type the IDs name, by type name."""
+    ids: tuple[tuple[str, str], ...]
+    """(type name, key) of each ID."""
+
+
+@dataclass(frozen=True)
+class CommunesRead:
+    """``communes(search:, first:)``: the communes whose name or postal code starts with ``text``."""
+
+    key: str
+    text: str
+    first: int
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class CafsRead:
+    """``cafs(first:)``: the first Caf by code."""
+
+    key: str
+    first: int
+    members: tuple[Member, ...]
+
+
+RootRead = EstablishmentsRead | NodeRead | NodesRead | CommunesRead | CafsRead
 
 
 @dataclass(frozen=True)

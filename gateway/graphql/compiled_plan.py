@@ -1,13 +1,13 @@
 """Plans a compiled read: a validated query of the public catalogue → :class:`CompiledRead`, or why not.
 
-Supported: root fields ``establishments`` (every filter, ``near``, ``first``/``after``) and ``node`` naming an
-establishment; below them the fields of :data:`FIELDS`; aliases, named and inline fragments (type conditions on the
-object's type or on ``Node``), variables, ``@skip``/``@include`` and ``__typename``. Anything else, and any argument
-the normal path would refuse, is :class:`Unsupported` (with its reason): the normal executor then answers, errors
-included.
+Supported: root fields ``establishments`` (every filter, ``near``, ``first``/``after``), ``node`` and ``nodes``
+(establishments, communes, Caf, providers), ``communes`` and ``cafs``; below them the fields of :data:`FIELDS`;
+aliases, named and inline fragments (type conditions on the object's type or on ``Node``), variables,
+``@skip``/``@include`` and ``__typename``. Anything else, and any argument the normal path would refuse, is
+:class:`Unsupported` (with its reason): the normal executor then answers, errors included.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,10 +28,25 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
-from gateway.catalogue.selections import CompiledRead, EstablishmentRead, EstablishmentsRead, Member, RootRead
+from gateway.catalogue.selections import (
+    CafsRead,
+    CommunesRead,
+    CompiledRead,
+    EstablishmentsRead,
+    Member,
+    NodeRead,
+    NodeSelection,
+    NodesRead,
+    RootRead,
+)
 from gateway.graphql.establishment import DEFAULT_AVAILABILITY_DAYS, MAX_AVAILABILITY_DAYS
 from gateway.graphql.inputs import DateRangeInput, EstablishmentFilter, GeoPointInput, NearInput
-from gateway.graphql.queries import establishment_search
+from gateway.graphql.queries import (
+    check_cafs_arguments,
+    check_communes_arguments,
+    check_nodes_arguments,
+    establishment_search,
+)
 from gateway.graphql.relay import from_global_id
 from shared.errors import PermanentError
 
@@ -99,7 +114,7 @@ FIELDS: dict[str, dict[str, str | None]] = {
     ),
     "GeoPoint": dict.fromkeys(("latitude", "longitude")),
     "Provider": dict.fromkeys(("id", "name", "kind")),
-    "Caf": dict.fromkeys(("id", "code", "label", "headOffice")),
+    "Caf": dict.fromkeys(("id", "code", "label", "headOffice", "departements")),
     "Commune": {
         **dict.fromkeys(("id", "insee", "name", "departement", "postalCodes", "population")),
         "location": "GeoPoint",
@@ -117,7 +132,7 @@ FIELDS: dict[str, dict[str, str | None]] = {
 }
 """Per object type, the fields the compiled path builds, and the object type each one selects into (leaves: None).
 Not built (normal path): ``updatedAt``/``communicatedAt``/``publishedAt`` (date-times), ``accessibilityUrl``,
-``datedClosures``, ``servedCommunes``, ``Caf.departements``."""
+``datedClosures``, ``servedCommunes``."""
 
 _NODE_TYPES = frozenset(("Establishment", "Commune", "Caf", "Provider"))
 
@@ -174,18 +189,38 @@ def _root(query: _Query, key: str, nodes: list[FieldNode]) -> RootRead:
         members = _members(query, nodes, "EstablishmentConnection")
         return EstablishmentsRead(key, _search(query, arguments), members)
     if name == "node":
-        type_name, establishment_id = _node_key(arguments["id"])
-        return EstablishmentRead(key, establishment_id, _members(query, nodes, type_name))
+        type_name, node_key = _node_id(arguments["id"])
+        return NodeRead(key, NodeSelection(type_name, _members(query, nodes, type_name)), node_key)
+    if name == "nodes":
+        _checked(check_nodes_arguments, arguments["ids"])
+        ids = tuple(_node_id(global_id) for global_id in arguments["ids"])
+        types = sorted({type_name for type_name, _ in ids})
+        return NodesRead(key, tuple(NodeSelection(t, _members(query, nodes, t)) for t in types), ids)
+    if name == "communes":
+        _checked(check_communes_arguments, arguments["search"], arguments["first"])
+        return CommunesRead(key, arguments["search"], arguments["first"], _members(query, nodes, "Commune"))
+    if name == "cafs":
+        _checked(check_cafs_arguments, arguments["first"])
+        return CafsRead(key, arguments["first"], _members(query, nodes, "Caf"))
     raise _NotCompiledError(f"root:{name}")
 
 
-def _node_key(global_id: str) -> tuple[str, str]:
+def _checked(check: Callable[..., None], *arguments: Any) -> None:
+    """Runs the resolver's own check of its arguments: what it refuses, the normal path answers."""
+    try:
+        check(*arguments)
+    except PermanentError:
+        raise _NotCompiledError("invalid-argument") from None
+
+
+def _node_id(global_id: str) -> tuple[str, str]:
+    """(type name, key) of a global ID naming a public object."""
     try:
         type_name, key = from_global_id(global_id)
     except PermanentError:
         raise _NotCompiledError("invalid-argument") from None
-    if type_name != "Establishment":
-        raise _NotCompiledError(f"node:{type_name}" if type_name in _NODE_TYPES else "invalid-argument")
+    if type_name not in _NODE_TYPES:
+        raise _NotCompiledError("invalid-argument")
     return type_name, key
 
 

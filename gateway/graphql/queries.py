@@ -57,8 +57,7 @@ class CatalogueQueries:
 
     @strawberry.field(description=f"Des objets par leurs identifiants globaux ({MAX_NODES} au plus).")
     async def nodes(self, info: GraphQLInfo, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > MAX_NODES:
-            raise InvalidArgumentError(f"ids : {MAX_NODES} identifiants au plus à la fois.")
+        check_nodes_arguments(ids)
         return list(await asyncio.gather(*(_node(info, global_id, "ids") for global_id in ids)))
 
     @strawberry.field(description="Recherche de structures : filtres, « près de chez moi », pagination par curseur.")
@@ -106,10 +105,7 @@ class CatalogueQueries:
         search: Annotated[str, strawberry.argument(description="2 caractères au moins.")],
         first: int = 10,
     ) -> list[Commune]:
-        if not 1 <= first <= MAX_COMMUNES:
-            raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_COMMUNES} (reçu {first}).")
-        if len(search.strip()) < 2 or len(search) > 100:
-            raise InvalidArgumentError("search : de 2 à 100 caractères.")
+        check_communes_arguments(search, first)
 
         async def read() -> list[CommuneRecord]:
             async with info.context.read_sessions() as session:
@@ -119,14 +115,31 @@ class CatalogueQueries:
 
     @strawberry.field(description="Les Caf et leur territoire.")
     async def cafs(self, info: GraphQLInfo, first: int = MAX_CAFS) -> list[Caf]:
-        if not 1 <= first <= MAX_CAFS:
-            raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_CAFS} (reçu {first}).")
+        check_cafs_arguments(first)
 
         async def read() -> list[CafRecord]:
             async with info.context.read_sessions() as session:
                 return await repositories.list_cafs(session, first)
 
         return [Caf.from_record(r) for r in await retry_once_if_disconnected(read)]
+
+
+def check_nodes_arguments(ids: Sequence[str]) -> None:
+    """Refuses what ``nodes`` refuses (the compiled read path checks the same)."""
+    if len(ids) > MAX_NODES:
+        raise InvalidArgumentError(f"ids : {MAX_NODES} identifiants au plus à la fois.")
+
+
+def check_communes_arguments(search: str, first: int) -> None:
+    if not 1 <= first <= MAX_COMMUNES:
+        raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_COMMUNES} (reçu {first}).")
+    if len(search.strip()) < 2 or len(search) > 100:
+        raise InvalidArgumentError("search : de 2 à 100 caractères.")
+
+
+def check_cafs_arguments(first: int) -> None:
+    if not 1 <= first <= MAX_CAFS:
+        raise InvalidArgumentError(f"first : doit être compris entre 1 et {MAX_CAFS} (reçu {first}).")
 
 
 def establishment_search(

@@ -2,12 +2,14 @@
 
 A seeded generator writes thousands of queries: random subsets of the supported fields, aliases, named and inline
 fragments, ``@skip``/``@include`` on variables, ``__typename``, every filter, « near » one or two points, pages
-and cursors, ``node`` by ID; each is run by both paths and the bytes sent must be equal.
+and cursors, ``node``/``nodes`` by IDs of every public type (unknown and closed ones included), ``communes`` by
+name or postal code prefixes, ``cafs``; each is run by both paths and the bytes sent must be equal.
 """
 
 import random
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +24,7 @@ from sqlalchemy import make_url, select, text
 from gateway.catalogue import writes
 from gateway.catalogue.national import load_national
 from gateway.catalogue.reference_data import load_reference_data
-from gateway.catalogue.tables import availabilities, establishments, providers
+from gateway.catalogue.tables import availabilities, cafs, communes, establishments, providers
 from gateway.graphql.relay import to_global_id
 from shared.db import create_engine, create_session_factory
 from shared.trusted_documents import document_id
@@ -54,6 +56,9 @@ class Dataset:
     postal_codes: list[str]
     closed: str
     odd: list[str] = field(default_factory=list)
+    commune_names: list[str] = field(default_factory=list)
+    cafs: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +80,9 @@ async def _fill(url: str) -> Dataset:
         async with create_session_factory(engine)() as session, session.begin():
             odd, closed = await _add_odd_rows(session)
             rows = (await session.execute(select(establishments).order_by(establishments.c.id))).all()
+            names = (await session.execute(select(communes.c.name).order_by(communes.c.insee))).scalars().all()
+            caf_codes = (await session.execute(select(cafs.c.code).order_by(cafs.c.code))).scalars().all()
+            provider_ids = (await session.execute(select(providers.c.id).order_by(providers.c.id))).scalars().all()
     finally:
         await engine.dispose()
     return Dataset(
@@ -86,6 +94,9 @@ async def _fill(url: str) -> Dataset:
         postal_codes=sorted({r.postal_code for r in rows}),
         closed=closed,
         odd=odd,
+        commune_names=list(names),
+        cafs=list(caf_codes),
+        providers=list(provider_ids),
     )
 
 
@@ -170,7 +181,7 @@ OBJECTS = {
     ],
     "location": ["latitude", "longitude"],
     "provider": ["id", "name", "kind", "__typename"],
-    "caf": ["id", "code", "label", "headOffice"],
+    "caf": ["id", "code", "label", "headOffice", "departements"],
     "commune": ["id", "insee", "name", "departement", "postalCodes", "population", "location { latitude longitude }"],
     "operatingInfo": [
         *[
@@ -207,6 +218,7 @@ OBJECTS = {
     ],
     "availabilityStatus": ["state", "label", "freePlaces", "nextDate", "__typename"],
 }
+ROOTS = ("node", "nodes", "communes", "cafs", "establishments")
 AVAILABILITY = ["date", "slot", "places", "ageGroup", "careKind", "channel", "__typename"]
 
 
@@ -219,18 +231,31 @@ class QueryWriter:
         self.variables: dict[str, Any] = {}
         self.declared: dict[str, str] = {}
         self.aliases = 0
+        self.roots: list[str] = []
+        """The root fields of the last query."""
 
     def query(self) -> tuple[str, dict[str, Any]]:
-        self.fragments, self.variables, self.declared, self.aliases = [], {}, {}, 0
+        self.fragments, self.variables, self.declared, self.aliases, self.roots = [], {}, {}, 0, []
         roots = [self._root() for _ in range(self.rng.choice([1, 1, 1, 2]))]
         declared = ", ".join(f"${name}: {kind}" for name, kind in self.declared.items())
         header = f"query Q({declared})" if declared else "query Q"
         return "\n".join([f"{header} {{ {' '.join(roots)} }}", *self.fragments]), self.variables
 
     def _root(self) -> str:
-        alias = self._alias()
-        if self.rng.random() < 0.2:
+        alias, pick = self._alias(), self.rng.random()
+        self.roots.append(ROOTS[sum(pick >= share for share in (0.15, 0.25, 0.35, 0.4))])
+        if pick < 0.15:
             return f"{alias}: node(id: {self._variable('id', 'ID!', self._node_id())}) {{ {self._node()} }}"
+        if pick < 0.25:
+            ids = [self._node_id() for _ in range(self.rng.choice([0, 1, 2, 3, 5, 8, 20]))]
+            return f"{alias}: nodes(ids: {self._variable('ids', '[ID!]!', ids)}) {{ {self._node()} }}"
+        if pick < 0.35:
+            first = self._variable("first", "Int!", self.rng.choice([1, 3, 10, 50]))
+            search = self._variable("search", "String!", self._commune_search())
+            return f"{alias}: communes(search: {search}, first: {first}) {{ {self._object('commune')} }}"
+        if pick < 0.4:
+            first = f"(first: {self.rng.choice([1, 5, 200])})" if self.rng.random() < 0.5 else ""
+            return f"{alias}: cafs{first} {{ {self._object('caf')} }}"
         return f"{alias}: establishments({self._arguments()}) {{ {self._connection()} }}"
 
     def _alias(self) -> str:
@@ -246,21 +271,56 @@ class QueryWriter:
     def _node_id(self) -> str:
         rng, data = self.rng, self.data
         pick = rng.random()
-        if pick < 0.1:
+        if pick < 0.05:
             return to_global_id("Establishment", data.closed)
-        if pick < 0.15:
-            return to_global_id("Establishment", str(uuid.uuid4()))
-        return to_global_id("Establishment", rng.choice(data.odd if pick < 0.35 else data.ids))
+        if pick < 0.1:
+            return to_global_id(rng.choice(["Establishment", "Commune", "Caf", "Provider"]), str(uuid.uuid4())[:5])
+        if pick < 0.25:
+            return to_global_id("Commune", rng.choice(data.communes))
+        if pick < 0.35:
+            return to_global_id("Caf", rng.choice(data.cafs))
+        if pick < 0.45:
+            return to_global_id("Provider", rng.choice(data.providers))
+        return to_global_id("Establishment", rng.choice(data.odd if pick < 0.6 else data.ids))
 
     def _node(self) -> str:
+        rng = self.rng
         parts = [f"... on Establishment {{ {self._establishment()} }}"]
-        if self.rng.random() < 0.3:
+        for type_name, fields in (("Commune", "commune"), ("Caf", "caf"), ("Provider", "provider")):
+            if rng.random() < 0.5:
+                parts.append(self._typed(type_name, self._object(fields)))
+        if rng.random() < 0.3:
             parts.append("... on Node { id __typename }")
-        if self.rng.random() < 0.2:
-            parts.append("... on Commune { insee }")
-        if self.rng.random() < 0.3:
-            parts.insert(0, "__typename")
+        if rng.random() < 0.3:
+            parts.insert(0, self._decorate(rng.choice(["__typename", "id"])))
+        rng.shuffle(parts)
         return " ".join(parts)
+
+    def _typed(self, type_name: str, fields: str) -> str:
+        """``fields`` on ``type_name``: an inline fragment or a named one."""
+        if self.rng.random() < 0.5:
+            return f"... on {type_name} {{ {fields} }}"
+        name = f"F{len(self.fragments)}"
+        self.fragments.append(f"fragment {name} on {type_name} {{ {fields} }}")
+        return f"...{name}"
+
+    def _object(self, name: str) -> str:
+        members = OBJECTS[name]
+        chosen = [self._decorate(m) for m in self.rng.sample(members, self.rng.randint(1, len(members)))]
+        return " ".join(chosen)
+
+    def _commune_search(self) -> str:
+        """A commune name or postal code being typed (any case, accents, punctuation), sometimes nothing's."""
+        rng, data = self.rng, self.data
+        pick = rng.random()
+        if pick < 0.3:
+            code = rng.choice(data.postal_codes)
+            return code[: rng.randint(2, 5)]
+        if pick < 0.35:
+            return rng.choice(["zzz", "Ÿ-Œ", "  es ", "59%", "a_b", "l'"])
+        name = rng.choice(data.commune_names)
+        typed = name[: rng.randint(2, min(len(name), 8))]
+        return rng.choice([typed, typed.upper(), typed.lower(), typed.replace("-", " ")])
 
     def _arguments(self) -> str:
         rng = self.rng
@@ -386,19 +446,49 @@ async def test_the_compiled_path_answers_the_same_bytes_as_the_normal_executor(
 ) -> None:
     paths = TwoPaths(engines(dataset.url))
     writer = QueryWriter(random.Random(20261203), dataset, paths.today())
+    compiled_roots: Counter[str] = Counter()
     for case in range(CASES):
         document, variables = writer.query()
+        before = paths.reads.counts["compiled"]
         normal = await paths.normal(document, variables)
         compiled = await paths.compiled(document, variables)
         assert compiled == normal, f"case {case}:\n{document}\n{variables}"
+        if paths.reads.counts["compiled"] > before:
+            compiled_roots.update(writer.roots)
+            compiled_roots.update(f"{name} with objects" for name in writer.roots if b":[{" in compiled)
     assert paths.reads.counts["compiled"] >= CASES * 0.8, paths.reads.counts
+    assert paths.reads.counts["normal:compiled-failed"] == 0, "a statement failed: the normal path hid it"
+    # Every root is compiled often, and lists with objects in them (not only empty ones).
+    assert min(compiled_roots[root] for root in ROOTS) >= 25, compiled_roots
+    assert min(compiled_roots[f"{root} with objects"] for root in ROOTS) >= 15, compiled_roots
+
+
+async def test_nodes_say_when_their_first_availability_status_turns_stale(
+    dataset: Dataset, engines: EngineFactory
+) -> None:
+    """A cached answer lives until then at most: for ``nodes``, the soonest of its establishments'."""
+    paths = TwoPaths(engines(dataset.url))
+    selection = "{ ... on Establishment { availabilityStatus { state } } }"
+    ids = [to_global_id("Establishment", key) for key in dataset.odd]
+    one_by_one = [
+        await paths.changes_at(f"query ($id: ID!) {{ node(id: $id) {selection} }}", {"id": global_id})
+        for global_id in ids
+    ]
+    mixed = [to_global_id("Commune", dataset.communes[0]), *ids, to_global_id("Provider", dataset.providers[0])]
+    together = await paths.changes_at(f"query ($ids: [ID!]!) {{ nodes(ids: $ids) {selection} }}", {"ids": mixed})
+
+    moments = [moment for moment in one_by_one if moment is not None]
+    assert len(set(moments)) > 1, "establishments that turn stale at different instants"
+    assert together == min(moments)
 
 
 FALLBACKS = {
     "field:AvailabilityStatus.updatedAt": "{ establishments { edges { node { availabilityStatus { updatedAt } } } } }",
-    "root:communes": '{ communes(search: "Esc") { name } }',
     "root:service": "{ establishments(first: 1) { totalCount } service { name } }",
-    "node:Commune": f'{{ node(id: "{to_global_id("Commune", "59207")}") {{ id }} }}',
+    "field:OperatingInfo.accessibilityUrl": (
+        f'{{ nodes(ids: ["{to_global_id("Caf", "CAF59")}", "{to_global_id("Establishment", "x")}"]) '
+        "{ ... on Establishment { operatingInfo { accessibilityUrl } } } }"
+    ),
     "invalid-argument": "{ establishments(first: 0) { totalCount } }",
 }
 

@@ -8,7 +8,16 @@ import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from graphql.execution.values import get_variable_values
 
-from gateway.catalogue.selections import CompiledRead, EstablishmentRead, EstablishmentsRead, Member
+from gateway.catalogue.selections import (
+    CafsRead,
+    CommunesRead,
+    CompiledRead,
+    EstablishmentsRead,
+    Member,
+    NodeRead,
+    NodeSelection,
+    NodesRead,
+)
 from gateway.graphql.compiled import CompiledData, encode_response
 from gateway.graphql.compiled_plan import Unsupported, plan_read
 from gateway.graphql.relay import to_global_id
@@ -49,21 +58,52 @@ def test_aliases_fragments_and_directives_resolve_into_merged_members() -> None:
     )
 
 
-def test_node_on_an_establishment_is_compiled_and_other_types_are_not() -> None:
+def test_node_and_nodes_select_by_the_type_each_id_names() -> None:
     key = "5a0c3e1e-59a7-4c1b-9f30-0e2e4b7c2003"
-    plan = _plan(f'{{ node(id: "{to_global_id("Establishment", key)}") {{ __typename ... on Commune {{ insee }} }} }}')
+    establishment, caf = to_global_id("Establishment", key), to_global_id("Caf", "CAF59")
+    selection = "__typename ... on Commune { insee } ... on Caf { code } ... on Node { id }"
+    plan = _plan(f'{{ node(id: "{establishment}") {{ {selection} }} all: nodes(ids: ["{caf}"]) {{ {selection} }} }}')
+
+    assert isinstance(plan, CompiledRead)
+    typename = Member("__typename", "__typename", type_name="Establishment")
+    establishment_id = Member("id", "id", type_name="Establishment")
+    assert plan.roots[0] == NodeRead("node", NodeSelection("Establishment", (typename, establishment_id)), key)
+    caf_members = tuple(Member(name, name, type_name="Caf") for name in ("__typename", "code", "id"))
+    assert plan.roots[1] == NodesRead("all", (NodeSelection("Caf", caf_members),), (("Caf", "CAF59"),))
+
+
+def test_nodes_selects_once_per_type_whatever_the_number_of_ids() -> None:
+    ids = [to_global_id("Provider", "p1"), to_global_id("Commune", "59207"), to_global_id("Provider", "p2")]
+    plan = _plan("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+
+    assert isinstance(plan, CompiledRead)
+    (root,) = plan.roots
+    assert isinstance(root, NodesRead)
+    assert [selection.type_name for selection in root.selections] == ["Commune", "Provider"]
+    assert root.ids == (("Provider", "p1"), ("Commune", "59207"), ("Provider", "p2"))
+    too_many = {"ids": [to_global_id("Caf", f"CAF{n}") for n in range(101)]}
+    assert _plan("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", too_many) == Unsupported("invalid-argument")
+
+
+def test_communes_and_cafs_take_their_arguments() -> None:
+    plan = _plan('{ communes(search: "Val", first: 3) { name } cafs { code } }')
 
     assert isinstance(plan, CompiledRead)
     assert plan.roots == (
-        EstablishmentRead("node", key, (Member("__typename", "__typename", type_name="Establishment"),)),
+        CommunesRead("communes", "Val", 3, (Member("name", "name", type_name="Commune"),)),
+        CafsRead("cafs", 200, (Member("code", "code", type_name="Caf"),)),
     )
-    assert _plan(f'{{ node(id: "{to_global_id("Caf", "CAF59")}") {{ id }} }}') == Unsupported("node:Caf")
 
 
 @pytest.mark.parametrize(
     ("document", "reason"),
     [
-        ('{ communes(search: "Esc") { name } }', "root:communes"),
+        ("{ service { name } }", "root:service"),
+        ('{ communes(search: "E") { name } }', "invalid-argument"),
+        ('{ communes(search: "Esc", first: 51) { name } }', "invalid-argument"),
+        ("{ cafs(first: 0) { code } }", "invalid-argument"),
+        ('{ node(id: "VW5rbm93bjox") { id } }', "invalid-argument"),
+        ('{ nodes(ids: ["nope"]) { id } }', "invalid-argument"),
         (
             "{ establishments { edges { node { availabilityStatus { updatedAt } } } } }",
             "field:AvailabilityStatus.updatedAt",
