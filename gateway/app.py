@@ -254,6 +254,7 @@ async def _follow_publications(
         "reason",
         lambda: writer.skipped,
     )
+    topic_behind = None
     if bus is not None:
         bus.listen(Topic.PUBLICATIONS, writer)
     else:
@@ -265,9 +266,10 @@ async def _follow_publications(
             client_id="structures-gateway-publications",
         )
         runtime.spawn(reader.run(runtime.stop_event), "publications")
+        topic_behind = reader.look_now
     async with runtime.sessions() as session:
         feed.start_at(await last_position(session) + 1)
-    runtime.spawn(fill_gaps(feed, runtime.sessions, runtime.stop_event), "publication-gaps")
+    runtime.spawn(fill_gaps(feed, runtime.sessions, runtime.stop_event, topic_behind), "publication-gaps")
 
 
 def response_caching(
