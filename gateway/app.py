@@ -39,6 +39,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
 from gateway.graphql.protection import TransportWsHandler, offers_transport_ws, refuse_handshake
+from gateway.graphql.rechecks import SubscriptionRechecks
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.integrators.keys import RateLimiter
@@ -121,6 +122,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         self._graphql_schema = schema._schema
         self._timeout_seconds = schema.timeout_seconds
         self._recheck_seconds = settings.subscription_recheck_seconds
+        self.rechecks = SubscriptionRechecks(settings.subscription_recheck_seconds)
         self.trusted_documents = trusted_documents(settings)
         self.compiled_reads = CompiledReads()
         self.compiled = settings.compiled_reads and make_url(settings.database_url).get_backend_name() == "postgresql"
@@ -186,7 +188,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         return Context(
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
-            recheck_seconds=self._recheck_seconds, webhooks=request.app.state.webhooks,
+            recheck_seconds=self._recheck_seconds, rechecks=self.rechecks, webhooks=request.app.state.webhooks,
             compiled_reads=self._compiled_reads_for(request, state),
             compiled_document=state.get(DOCUMENT_KEY), reads=reads,
         )  # fmt: skip
