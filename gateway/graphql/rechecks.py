@@ -1,4 +1,4 @@
-"""The periodic access rechecks of open subscriptions: one check per credential and interval, not per subscription.
+"""The access checks of open subscriptions: one per credential and interval, not one per subscription.
 
 A subscription checks every ``GATEWAY_SUBSCRIPTION_RECHECK_SECONDS`` that the API key or the agent session it was
 opened with is still valid (:func:`gateway.graphql.permissions.still_allowed`), so that a revoked key, a logout or a
@@ -8,6 +8,9 @@ an interval: 2,000 of them, 4,000 statements, and the publications arriving mean
 (quality.md M1). Here the subscriptions holding the same credential share one schedule and one check, and each new
 credential's first check falls somewhere in the second half of the interval, so credentials that arrived together
 do not come back together. A revoked credential still ends all its subscriptions within one interval.
+
+The check a subscription makes when it opens is shared too, while it runs (:meth:`SubscriptionRechecks.at_once`):
+the ten subscriptions a connection sends together cost one query of the session, not ten.
 """
 
 import asyncio
@@ -38,6 +41,7 @@ class SubscriptionRechecks:
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._schedules: dict[Hashable, RecheckSchedule] = {}
+        self._running: dict[Hashable, asyncio.Future[bool]] = {}
         self._made = 0
         self.checks = 0
         """Checks run so far (for tests and metrics)."""
@@ -71,6 +75,18 @@ class SubscriptionRechecks:
             schedule.running = asyncio.ensure_future(self._check(schedule, check))
         # Shielded: a subscription that ends while waiting must not cancel the check the others wait for.
         return await asyncio.shield(schedule.running)
+
+    async def at_once(self, credential: Hashable, check: Callable[[], Awaitable[bool]]) -> bool:
+        """``check``'s answer for ``credential``, or that of the check of it already running, if any."""
+        running = self._running.get(credential)
+        if running is None:
+            running = self._running[credential] = asyncio.ensure_future(check())
+            running.add_done_callback(lambda done: self._forget(credential, done))
+        return await asyncio.shield(running)
+
+    def _forget(self, credential: Hashable, done: "asyncio.Future[bool]") -> None:
+        if self._running.get(credential) is done:
+            del self._running[credential]
 
     async def _check(self, schedule: RecheckSchedule, check: Callable[[], Awaitable[bool]]) -> bool:
         try:

@@ -243,7 +243,7 @@ class Subscription:
     async def publications(
         self, info: GraphQLInfo, filter: PublicationFilterInput | None = None, after: str | None = None
     ) -> AsyncGenerator[PublicationEvent, None]:
-        integrator = await require_reader(info.context)
+        integrator = await require_reader(info.context, shared=True)
         wanted = within_scope((filter or PublicationFilterInput()).to_filter(), integrator)
         async with info.context.publication_feed.subscribe(wanted) as subscriber:  # live events wait meanwhile
             replayed_to = 0

@@ -2,7 +2,6 @@
 revocable, rate-limited, usable for the events query (X-Api-Key) and the subscription (connection_init)."""
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from gateway.integrators import services as integrators
 from gateway.integrators.tables import api_keys
 from shared.trusted_documents import document_id
 from tests.integration.test_availability_publication import TEMPORARY, open_days
-from tests.integration.test_publication_subscriptions import EVENTS, _publish, _subscribed
+from tests.integration.test_publication_subscriptions import EVENTS, _publish, _subscribed, _subscriptions
 from tests.subscriptions import PUBLICATIONS
 
 CREATE = """mutation($name: String!, $mail: String!, $d: [String!]!) { createIntegrator(input: {name: $name,
@@ -192,17 +191,6 @@ async def test_an_open_subscription_ends_when_its_key_is_revoked_or_its_agent_lo
     for error in ended:
         assert isinstance(error, TransportQueryError)
         assert "Accès révoqué" in str(error)
-
-
-async def _subscriptions(url: str, init: dict[str, str], count: int) -> Any:
-    """A graphql-transport-ws connection with ``count`` subscriptions to the publications."""
-    socket = await websockets.connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
-    await socket.send(json.dumps({"type": "connection_init", "payload": init}))
-    assert json.loads(await socket.recv())["type"] == "connection_ack"
-    for n in range(count):
-        subscribe = {"id": str(n), "type": "subscribe", "payload": {"query": "subscription { publications { id } }"}}
-        await socket.send(json.dumps(subscribe))
-    return socket
 
 
 async def _follow(url: str, init: dict[str, str]) -> None:
