@@ -67,7 +67,7 @@ def _publication(position: int) -> Publication:
     return publication
 
 
-async def _anyone(_context: object) -> None:
+async def _anyone(_context: object, **_options: object) -> None:
     return None
 
 

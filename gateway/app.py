@@ -39,6 +39,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.loaders import build_loaders
 from gateway.graphql.permissions import require_reader
 from gateway.graphql.protection import TransportWsHandler, offers_transport_ws, refuse_handshake
+from gateway.graphql.rechecks import SubscriptionRechecks
 from gateway.graphql.schema import build_schema
 from gateway.habilitation.conventions import run_daily
 from gateway.integrators.keys import RateLimiter
@@ -121,6 +122,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         self._graphql_schema = schema._schema
         self._timeout_seconds = schema.timeout_seconds
         self._recheck_seconds = settings.subscription_recheck_seconds
+        self.rechecks = SubscriptionRechecks(settings.subscription_recheck_seconds)
         self.trusted_documents = trusted_documents(settings)
         self.compiled_reads = CompiledReads()
         self.compiled = settings.compiled_reads and make_url(settings.database_url).get_backend_name() == "postgresql"
@@ -186,7 +188,7 @@ class GatewayGraphQL(DocumentIdRequests, StrictJsonBodies, GraphiQLPage, GraphQL
         return Context(
             runtime.sessions, loaders, today, request_id, runtime.signal, auth, claims, client, issuing, feed,
             api_key=request.headers.get("x-api-key"), rate_limiter=request.app.state.rate_limiter,
-            recheck_seconds=self._recheck_seconds, webhooks=request.app.state.webhooks,
+            recheck_seconds=self._recheck_seconds, rechecks=self.rechecks, webhooks=request.app.state.webhooks,
             compiled_reads=self._compiled_reads_for(request, state),
             compiled_document=state.get(DOCUMENT_KEY), reads=reads,
         )  # fmt: skip
@@ -254,6 +256,7 @@ async def _follow_publications(
         "reason",
         lambda: writer.skipped,
     )
+    topic_behind = None
     if bus is not None:
         bus.listen(Topic.PUBLICATIONS, writer)
     else:
@@ -265,9 +268,10 @@ async def _follow_publications(
             client_id="structures-gateway-publications",
         )
         runtime.spawn(reader.run(runtime.stop_event), "publications")
+        topic_behind = reader.look_now
     async with runtime.sessions() as session:
         feed.start_at(await last_position(session) + 1)
-    runtime.spawn(fill_gaps(feed, runtime.sessions, runtime.stop_event), "publication-gaps")
+    runtime.spawn(fill_gaps(feed, runtime.sessions, runtime.stop_event, topic_behind), "publication-gaps")
 
 
 def response_caching(

@@ -214,7 +214,8 @@ TOPIC_WAIT_LONGEST = 5.0
 consumer's metadata_max_age_ms). Each look fetches every topic's metadata, which costs the process CPU: looking
 every half-second took 13 % of a core while nobody had written to the topic. Nothing is lost meanwhile (the reader
 starts from the messages written since it was created); the first message, which creates the topic, reaches the
-reader at most the longest wait later."""
+reader at most the longest wait later, or at once when the caller knows it exists
+(:meth:`KafkaBroadcastReader.look_now`)."""
 
 
 def topic_wait_seconds(attempt: int) -> float:
@@ -228,6 +229,16 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
             await stop.wait()
     except TimeoutError:
         pass
+
+
+async def _wait_for_any(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    """Wait until either event is set or ``seconds`` have passed."""
+    waits = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 class KafkaBroadcastReader:
@@ -254,7 +265,15 @@ class KafkaBroadcastReader:
         self._client_id = client_id
         self._since_ms = int(time.time() * 1000)
         self._positions: dict[TopicPartition, int] = {}
+        self._look = asyncio.Event()
         self.connected = False
+
+    def look_now(self) -> None:
+        """End the wait for a missing topic: look again now (the caller knows it exists, e.g. the gateway's
+        publication log holds an event the topic has not brought). Without it, a topic created by its first message
+        is found up to :data:`TOPIC_WAIT_LONGEST` later, and its next messages wait as long. Does nothing while the
+        topic is being read."""
+        self._look.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -294,14 +313,16 @@ class KafkaBroadcastReader:
         """The topic's partitions, waiting for the topic to exist (it is created by its first message)."""
         attempt = 0
         while not stop.is_set():
+            self._look.clear()
             # A fresh metadata fetch: the consumer's own view only learns of a new topic at its next periodic
             # refresh (up to metadata_max_age_ms later), while the publications topic is created by its first event.
             cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public equivalent
             found = cluster.partitions_for_topic(self._topic)
             if found:
+                log.info("broadcast topic found", extra={"topic": self._topic, "looks": attempt + 1})
                 return [TopicPartition(self._topic, p) for p in sorted(found)]
             self.connected = True  # the broker answers; the topic has no message yet
-            await _sleep_unless(stop, topic_wait_seconds(attempt))
+            await _wait_for_any(stop, self._look, topic_wait_seconds(attempt))
             attempt += 1
         return []
 

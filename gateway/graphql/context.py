@@ -17,6 +17,7 @@ from shared.outbox import OutboxSignal
 
 if TYPE_CHECKING:
     from gateway.graphql.compiled import CompiledReads
+    from gateway.graphql.rechecks import SubscriptionRechecks
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Context:
     rate_limiter: RateLimiter | None = None
     recheck_seconds: float = 60.0
     """How often an open subscription checks that its key or session is still valid."""
+    rechecks: "SubscriptionRechecks | None" = None
+    """This process's shared recheck schedules (None: each subscription checks on its own)."""
     webhooks: WebhookConfig | None = None
     """How integrators' webhook endpoints are checked and their secrets sealed (None: webhooks unavailable)."""
     compiled_reads: "CompiledReads | None" = None

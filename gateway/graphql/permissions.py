@@ -14,14 +14,14 @@ from gateway.publications.feed import PublicationFilter
 from shared.errors import ForbiddenError, PermanentError, UnauthenticatedError
 
 
-async def require_agent(context: Context, *, allow_temporary: bool = False) -> Claims:
-    """The caller's claims, once its session is checked as still active (deactivation and logout act at once)."""
+async def require_agent(context: Context, *, allow_temporary: bool = False, shared: bool = False) -> Claims:
+    """The caller's claims, once its session is checked as still active (deactivation and logout act at once).
+    ``shared``: a check of the same session already running answers this caller too (:func:`_session_active`)."""
     claims = context.claims
     if claims is None:
         raise UnauthenticatedError("Authentification requise : connectez-vous.")
-    async with context.sessions() as session:
-        if not await sessions.active_session(session, claims):
-            raise UnauthenticatedError("Session révoquée ou compte désactivé : reconnectez-vous.")
+    if not await _session_active(context, claims, shared=shared):
+        raise UnauthenticatedError("Session révoquée ou compte désactivé : reconnectez-vous.")
     if claims.temporary and not allow_temporary:
         raise ForbiddenError("Mot de passe provisoire : changez-le avant toute autre opération.")
     return claims
@@ -64,10 +64,11 @@ class RateLimitedError(PermanentError):
     code = "RATE_LIMITED"
 
 
-async def require_reader(context: Context) -> Integrator | None:
-    """Who may read publications: a signed-in agent (None is returned) or an integrator with a valid API key."""
+async def require_reader(context: Context, *, shared: bool = False) -> Integrator | None:
+    """Who may read publications: a signed-in agent (None is returned) or an integrator with a valid API key
+    (checked once per connection or request). ``shared``: see :func:`require_agent`."""
     if context.api_key is None:
-        await require_agent(context)
+        await require_agent(context, shared=shared)
         return None
     integrator = context.integrator
     if integrator is None:
@@ -108,5 +109,19 @@ async def still_allowed(context: Context) -> bool:
             return await integrators.authenticate(session, context.api_key, datetime.now(UTC)) is not None
     if context.claims is None:
         return False
-    async with context.sessions() as session:
-        return bool(await sessions.active_session(session, context.claims))
+    return await _session_active(context, context.claims, shared=True)
+
+
+async def _session_active(context: Context, claims: Claims, *, shared: bool) -> bool:
+    """Whether the agent's session is active. ``shared`` (subscriptions): when a check of the same session is
+    already running in this process, its answer is this caller's too, without a query of its own — a client
+    opening its subscriptions together (ten per connection, hundreds of connections after a deployment) costs one
+    check, not one per subscription. The answer is at most one query's duration older than the call."""
+
+    async def check() -> bool:
+        async with context.sessions() as session:
+            return bool(await sessions.active_session(session, claims))
+
+    if shared and context.rechecks is not None:
+        return await context.rechecks.at_once(("session", claims.account_id, claims.session_id), check)
+    return await check()

@@ -22,6 +22,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from gateway.catalogue.vocabulary import Category
 from gateway.graphql.event_projection import EventProjection, plan_projection, row_document
 from gateway.graphql.permissions import require_reader, still_allowed, within_scope
+from gateway.graphql.rechecks import SubscriptionRechecks
 from gateway.graphql.relay import InvalidArgumentError, from_global_id, to_global_id
 from gateway.graphql.types import GraphQLInfo
 from gateway.publications.feed import (
@@ -242,7 +243,7 @@ class Subscription:
     async def publications(
         self, info: GraphQLInfo, filter: PublicationFilterInput | None = None, after: str | None = None
     ) -> AsyncGenerator[PublicationEvent, None]:
-        integrator = await require_reader(info.context)
+        integrator = await require_reader(info.context, shared=True)
         wanted = within_scope((filter or PublicationFilterInput()).to_filter(), integrator)
         async with info.context.publication_feed.subscribe(wanted) as subscriber:  # live events wait meanwhile
             replayed_to = 0
@@ -266,19 +267,32 @@ class Subscription:
 async def _while_allowed(info: GraphQLInfo, subscriber: Subscriber) -> AsyncGenerator[Publication, None]:
     """The subscriber's publications, as long as the caller may still read them: the key or the session is checked
     again every ``GATEWAY_SUBSCRIPTION_RECHECK_SECONDS``, so a revoked key, a logout or a deactivation ends the
-    subscription on every gateway process, not only new connections."""
-    interval = info.context.recheck_seconds
-    next_check = time.monotonic() + interval
-    while True:
-        try:
-            async with asyncio.timeout(max(0.0, next_check - time.monotonic())):
-                publication = await anext(subscriber)
-        except TimeoutError:
-            if not await still_allowed(info.context):
-                raise UnauthenticatedError("Accès révoqué (clé d'API ou session) : l'abonnement est terminé.") from None
-            next_check = time.monotonic() + interval
-            continue
-        yield publication
+    subscription on every gateway process, not only new connections. The subscriptions of one key or session share
+    that check (:mod:`gateway.graphql.rechecks`)."""
+    context = info.context
+    rechecks = context.rechecks or SubscriptionRechecks(context.recheck_seconds)
+    with rechecks.follow(_credential(info)) as schedule:
+        while True:
+            try:
+                async with asyncio.timeout(max(0.0, schedule.due - time.monotonic())):
+                    publication = await anext(subscriber)
+            except TimeoutError:
+                if not await rechecks.allowed(schedule, lambda: still_allowed(context)):
+                    raise UnauthenticatedError(
+                        "Accès révoqué (clé d'API ou session) : l'abonnement est terminé."
+                    ) from None
+                continue
+            yield publication
+
+
+def _credential(info: GraphQLInfo) -> tuple[str, ...]:
+    """What :func:`still_allowed` checks for this caller: its API key, or its agent session."""
+    context = info.context
+    if context.api_key is not None:
+        return ("key", context.api_key)
+    if context.claims is not None:
+        return ("session", context.claims.account_id, context.claims.session_id)
+    return ("nobody", context.request_id, str(id(context)))
 
 
 @strawberry.type

@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gateway.publications.feed import Publication, PublicationFeed
 from gateway.publications.log import last_position, read_positions
@@ -48,12 +48,17 @@ class FeedWriter:
         )
 
 
-async def fill_gaps(feed: PublicationFeed, sessions: SessionFactory, stop: asyncio.Event) -> None:
+async def fill_gaps(
+    feed: PublicationFeed, sessions: SessionFactory, stop: asyncio.Event, topic_behind: Callable[[], None] | None = None
+) -> None:
     """Deliver from the publication log what the topic has not brought within the grace period.
 
     It happens when an event takes longer on its partition than a later one on another, or when this process's
     reader is late or down (broker away, topic not yet known): the log is the truth, Kafka the fast path. While
-    someone is subscribed, the log's last position is read four times a second (one index lookup)."""
+    someone is subscribed, the log's last position is read four times a second (one index lookup). ``topic_behind`` is
+    called after each such read: the topic reader may still be waiting for a topic created by its first message
+    since (:meth:`shared.kafka.KafkaBroadcastReader.look_now`), and every publication until it finds it would come
+    from here, a second or more late."""
     while not stop.is_set():
         try:
             async with sessions() as session:
@@ -61,6 +66,8 @@ async def fill_gaps(feed: PublicationFeed, sessions: SessionFactory, stop: async
                 if missing:
                     log.info("publications read from the log, not the topic", extra={"positions": missing[:20]})
                     feed.deliver(await read_positions(session, missing))
+                    if topic_behind is not None:
+                        topic_behind()
         except Exception as error:  # noqa: BLE001 - loop boundary: try again on the next turn
             log.warning("publication gap not filled yet", extra={"error": repr(error)})
         with contextlib.suppress(TimeoutError):

@@ -12,10 +12,12 @@ from gql.transport.exceptions import TransportConnectionFailed, TransportQueryEr
 from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy import select
 
+from gateway.accounts import sessions
+from gateway.integrators import services as integrators
 from gateway.integrators.tables import api_keys
 from shared.trusted_documents import document_id
 from tests.integration.test_availability_publication import TEMPORARY, open_days
-from tests.integration.test_publication_subscriptions import EVENTS, _publish, _subscribed
+from tests.integration.test_publication_subscriptions import EVENTS, _publish, _subscribed, _subscriptions
 from tests.subscriptions import PUBLICATIONS
 
 CREATE = """mutation($name: String!, $mail: String!, $d: [String!]!) { createIntegrator(input: {name: $name,
@@ -133,26 +135,62 @@ async def test_each_key_is_rate_limited_with_a_clear_error_and_rotation_gives_a_
     assert TEMPORARY not in str(answers)
 
 
-async def test_an_open_subscription_ends_when_its_key_is_revoked_or_its_agent_logs_out(caf_gateway: Any) -> None:
+async def test_an_open_subscription_ends_when_its_key_is_revoked_or_its_agent_logs_out(
+    caf_gateway: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Open subscriptions recheck their key or session (every 0.2 s here) and end once it is revoked. The
+    subscriptions of one session or key share each recheck, one check however many they are (M1: 2,000 subscriptions
+    opened together checked their session at the same instant, 4,000 statements, and the publications arriving
+    meanwhile waited): once all are open, the checks are held, and a subscription whose recheck is due waits for the
+    one running instead of checking too."""
     client, url, app, tokens = caf_gateway
     created = (await _gql(client, CREATE, token=tokens["nord"], name="Portail", mail="api@portail.example",
                           d=["59"]))["data"]["createIntegrator"]  # fmt: skip
+    held, released, checks = asyncio.Event(), asyncio.Event(), {"session": 0, "key": 0}
+
+    def holding(kind: str, check: Any) -> Any:
+        async def held_check(*args: Any) -> Any:
+            if held.is_set():
+                checks[kind] += 1
+                await released.wait()
+            return await check(*args)
+
+        return held_check
+
+    monkeypatch.setattr(sessions, "active_session", holding("session", sessions.active_session))
+    monkeypatch.setattr(integrators, "authenticate", holding("key", integrators.authenticate))
     integrator = asyncio.create_task(_follow(url, {"apiKey": created["apiKey"]}))
     agent = asyncio.create_task(_follow(url, {"authorization": f"Bearer {tokens['marie']}"}))
-    await _subscribed(app, 2)
+    sockets = [
+        await _subscriptions(url, {"authorization": f"Bearer {tokens['marie']}"}, 10),
+        await _subscriptions(url, {"apiKey": created["apiKey"]}, 2),  # 2 connections, 3 subscriptions: a burst of 5
+    ]
+    await _subscribed(app, 14)
+    held.set()
+    async with asyncio.timeout(10):
+        while checks["session"] < 1 or checks["key"] < 1:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)  # every subscription's next recheck is due meanwhile
+    in_flight = dict(checks)
+    released.set()
     await asyncio.sleep(0.5)  # a few checks pass while both are still allowed
+    assert in_flight == {"session": 1, "key": 1}
     assert not integrator.done()
     assert not agent.done()
+    assert app.state.feed.subscribers == 14
 
     await _gql(client, REVOKE, token=tokens["nord"], id=created["keyId"])
     await _gql(client, "mutation { logout { ok } }", token=tokens["marie"])
     async with asyncio.timeout(5):
         ended = await asyncio.gather(integrator, agent, return_exceptions=True)
+        while app.state.feed.subscribers:
+            await asyncio.sleep(0.01)
+    for socket in sockets:
+        await socket.close()
 
     for error in ended:
         assert isinstance(error, TransportQueryError)
         assert "Accès révoqué" in str(error)
-    assert app.state.feed.subscribers == 0
 
 
 async def _follow(url: str, init: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -176,3 +177,47 @@ async def test_a_broadcast_reader_waiting_for_its_topic_asks_the_broker_less_and
         stop.set()
     assert 1 <= asked <= 3
     assert [topic_wait_seconds(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+async def test_a_broadcast_reader_told_that_its_topic_exists_looks_again_at_once(
+    stack: Stack, kafka_namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The publications topic is created by its first event; the gateway's reader, waiting up to 5 s between looks,
+    found it seconds later, and until then every publication came from the log's fallback, a second or more late
+    (M1's « same document » stall of 3 December: the 2nd measured event at 1.7 s). Told by the log that the topic
+    has news (look_now), it looks again without waiting. Here the waits are an hour: only look_now can end one."""
+    monkeypatch.setattr("shared.kafka.TOPIC_WAIT_FIRST", 3600.0)
+    monkeypatch.setattr("shared.kafka.TOPIC_WAIT_LONGEST", 3600.0)
+    fetch = AIOKafkaClient.fetch_all_metadata
+    asked = 0
+
+    async def counted(client: AIOKafkaClient) -> Any:
+        nonlocal asked
+        asked += 1
+        return await fetch(client)
+
+    monkeypatch.setattr(AIOKafkaClient, "fetch_all_metadata", counted)
+    received: list[bytes] = []
+    reader = KafkaBroadcastReader(
+        Topic.PUBLICATIONS,
+        lambda messages: received.extend(m.value for m in messages),
+        bootstrap_servers=stack.kafka,
+        namespace=kafka_namespace,
+    )
+    publisher = KafkaPublisher(stack.kafka, namespace=kafka_namespace)
+    try:
+        async with running(reader) as stop:
+            async with asyncio.timeout(30):
+                while asked < 1:
+                    await asyncio.sleep(0.05)
+            message = to_wire(make_event(make_submitted()))
+            await publisher.publish([replace(message, topic=Topic.PUBLICATIONS)])
+            reader.look_now()
+            async with asyncio.timeout(30):
+                while not received:
+                    await asyncio.sleep(0.05)
+            stop.set()
+    finally:
+        await publisher.close()
+    assert received == [message.value]
+    assert asked == 2  # one look before the topic existed, one when told

@@ -7,7 +7,7 @@ client connects; the same code path is exercised on Kafka by the end-to-end test
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import websockets
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError
 
+from gateway.accounts import sessions
 from gateway.catalogue.demo import MULTI_ACCUEIL
 from gateway.graphql.relay import to_global_id
 from tests.e2e.processes import free_port
@@ -97,6 +98,51 @@ async def test_subscribers_receive_the_publications_they_follow_with_public_data
     assert "agent" not in text.lower()
     assert pas_de_calais == []
     assert withdrawals == []
+
+
+async def _subscriptions(
+    url: str, init: dict[str, str], count: int, before_subscribing: Callable[[], None] | None = None
+) -> Any:
+    """A graphql-transport-ws connection with ``count`` subscriptions to the publications."""
+    socket = await websockets.connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
+    await socket.send(json.dumps({"type": "connection_init", "payload": init}))
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    if before_subscribing is not None:
+        before_subscribing()
+    for n in range(count):
+        subscribe = {"id": str(n), "type": "subscribe", "payload": {"query": "subscription { publications { id } }"}}
+        await socket.send(json.dumps(subscribe))
+    return socket
+
+
+async def test_the_subscriptions_a_connection_opens_together_share_one_check_of_the_session(
+    gateway: tuple[httpx.AsyncClient, str, Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each subscription checks that the agent's session is still active; ten sent together (as a client
+    reconnecting does, 2,000 of them in M1's bench) wait for the check already running instead of one query each.
+    The checks are held once the connection is accepted, so all ten ask while the first runs."""
+    _client, url, app, token = gateway
+    held, released, checks = asyncio.Event(), asyncio.Event(), []
+    active_session = sessions.active_session
+
+    async def held_check(*args: Any) -> Any:
+        if held.is_set():
+            checks.append(1)
+            await released.wait()
+        return await active_session(*args)
+
+    monkeypatch.setattr(sessions, "active_session", held_check)
+    socket = await _subscriptions(url, {"authorization": f"Bearer {token}"}, 10, before_subscribing=held.set)
+    async with asyncio.timeout(10):
+        while not checks:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)  # the ten subscribe messages are read meanwhile
+    in_flight = len(checks)
+    released.set()
+    await _subscribed(app, 10)
+    await socket.close()
+
+    assert in_flight == 1
 
 
 async def test_s9_authentication_happens_in_connection_init(gateway: tuple[httpx.AsyncClient, str, Any, str]) -> None:

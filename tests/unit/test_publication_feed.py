@@ -1,11 +1,14 @@
 """The per-process fan-out of publications: filters, order, and a slow subscriber cut off without slowing others."""
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
+from gateway.publications import sources
 from gateway.publications.feed import (
     Publication,
     PublicationFeed,
@@ -162,3 +165,37 @@ async def test_when_the_topic_lags_behind_the_log_the_missing_positions_are_aske
     feed.deliver([_publication(position=n) for n in (4, 5, 6)])
     assert feed.behind(6) == []
     assert feed.next_position == 7
+
+
+async def test_publications_read_from_the_log_tell_the_topic_reader_to_look_for_its_topic_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The log's fallback delivers what the topic has not brought; it also wakes a reader still waiting for the
+    topic, which the first publication created: otherwise the following publications come from the log too, each
+    a second or more late, until the reader's next look (up to 5 s)."""
+    feed = PublicationFeed(gap_seconds=0.0)
+    feed.start_at(1)
+    stop, told = asyncio.Event(), []
+
+    async def last_position(_session: object) -> int:
+        return 1
+
+    async def read_positions(_session: object, positions: list[int]) -> list[Publication]:
+        return [_publication(position=p) for p in positions]
+
+    @contextlib.asynccontextmanager
+    async def sessions() -> AsyncIterator[object]:
+        yield object()
+
+    monkeypatch.setattr(sources, "last_position", last_position)
+    monkeypatch.setattr(sources, "read_positions", read_positions)
+
+    def topic_behind() -> None:
+        told.append(feed.next_position)
+        stop.set()
+
+    async with feed.subscribe(PublicationFilter()) as subscriber:
+        async with asyncio.timeout(30):
+            await sources.fill_gaps(feed, sessions, stop, topic_behind)  # type: ignore[arg-type]
+        assert (await anext(subscriber)).position == 1
+    assert told == [2]  # after the delivery from the log

@@ -24,7 +24,7 @@ DOCUMENT = "subscription($f: PublicationFilterInput) { publications(filter: $f) 
 OTHER = "subscription { publications { cursor establishmentId } }"
 
 
-async def _anyone(_context: object) -> None:
+async def _anyone(_context: object, **_options: object) -> None:
     return None
 
 
