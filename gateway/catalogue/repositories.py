@@ -10,14 +10,14 @@ The compiled read path (:mod:`gateway.catalogue.compiled_reads`) reuses ``page_q
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    RowMapping,
+    Result,
     Select,
     and_,
     bindparam,
@@ -199,7 +199,7 @@ async def list_establishments(
     shape = ("page", _shape(search), with_summary)
     statement = _prepared(shape, lambda: page_query(search, with_summary=with_summary, value=_named))
     values = _search_values(search, page=True)
-    rows = (await session.execute(statement, values)).mappings().all()
+    rows = _as_dicts(await session.execute(statement, values))
     return [_establishment(row, (row["sort_value"], row["id"])) for row in rows]
 
 
@@ -292,7 +292,7 @@ def page_query_of(establishment_id: str, today: date, value: Value = as_value) -
 
 async def get_establishments(session: AsyncSession, ids: Sequence[str], today: date) -> list[EstablishmentRecord]:
     query = _page_select(today).where(E.c.id.in_(list(ids)), _open_on(today))
-    rows = (await session.execute(query)).mappings().all()
+    rows = _as_dicts(await session.execute(query))
     return [_establishment(row, (row["name"], row["id"])) for row in rows]
 
 
@@ -340,8 +340,14 @@ def _page_select(
     return select(*columns).select_from(_full_from() if source is None else source)
 
 
-def _establishment(row: RowMapping, sort_key: tuple[Any, ...]) -> EstablishmentRecord:
-    # By key: a RowMapping's item is several times cheaper than a Row's attribute, and a page has ~50 × 45 of them.
+def _as_dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """The rows as plain dicts: a page reads ~50 × 45 items, and a dict's item costs a fraction of a RowMapping's
+    (and of a Row's attribute)."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
+
+
+def _establishment(row: Mapping[str, Any], sort_key: tuple[Any, ...]) -> EstablishmentRecord:
     info = None
     if row["info_version"] is not None:
         info = OperatingInfoRecord(

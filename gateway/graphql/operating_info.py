@@ -141,6 +141,8 @@ def _object_converter(cls: type) -> Convert:
     return lambda instance: among(instance, None)
 
 
+_Plan = tuple[list[str], list[tuple[str, Convert]]]
+"""The fields a conversion copies, and those it converts."""
 PLANS_KEPT = 64
 """Selections of a type's fields whose conversion is kept worked out (a cleared cache beyond that)."""
 
@@ -156,10 +158,9 @@ def _object_converter_among(cls: type) -> Callable[[BaseModel, frozenset[str] | 
     copied = [name for name, convert_field in given if convert_field is _same]
     converted = [(name, convert_field) for name, convert_field in given if convert_field is not _same]
     nothing = dict.fromkeys(in_model.keys() & {f.python_name for f in fields}) | absent
-    Plan = tuple[list[str], list[tuple[str, Convert]]]
-    plans: dict[frozenset[str], Plan] = {}  # by ``only``: a request's selection gives one set for all its rows
+    plans: dict[frozenset[str], _Plan] = {}  # by ``only``: a request's selection gives one set for all its rows
 
-    def plan(only: frozenset[str] | None) -> Plan:
+    def plan(only: frozenset[str] | None) -> _Plan:
         if only is None:
             return copied, converted
         found = plans.get(only)
