@@ -235,17 +235,43 @@ def _named(name: str, value: Any) -> Any:
 
 
 def _search_values(search: EstablishmentSearch, *, page: bool = False) -> dict[str, Any]:
-    """The value of every named parameter of the search's statement (the summary's too, for a page)."""
-    values: dict[str, Any] = {}
+    """The value of every named parameter of the search's statement (the summary's too, for a page).
 
-    def record(name: str, value: Any) -> Any:
-        values[name] = value
-        return value
-
-    search_conditions(search, record)
+    The names and values :func:`search_conditions` and :func:`search_after` give their ``value`` (a test holds
+    them equal), worked out without building their SQL expressions again: the statement itself is built once per
+    shape (:func:`_prepared`), and building the expressions only to collect the values cost a request more than
+    running the statement's Python side."""
+    values: dict[str, Any] = {"today": search.today}
+    given = (
+        ("departement", search.departement),
+        ("commune", search.commune_insee),
+        ("postal_code", search.postal_code),
+        ("categories", [c.value for c in search.categories]),
+        ("eaje_types", [t.value for t in search.eaje_types]),
+    )
+    values |= {name: value for name, value in given if value}
+    if search.child_age_months is not None:
+        values["age"] = search.child_age_months
+    if search.free_between is not None:
+        values["free_from"], values["free_to"] = search.free_between
+    if search.area is not None:
+        values |= _area_values(search.area)
     if page:
-        search_after(search, record)
+        if search.after is not None:
+            values["after_value"], values["after_id"] = search.after[0], search.after[1]
         values |= {"limit": search.first + 1, "soon": search.today + timedelta(days=SOON_DAYS - 1)}
+    return values
+
+
+def _area_values(area: Area) -> dict[str, Any]:
+    """The named values of :func:`_boxes`, :func:`distance2` and the radius."""
+    values: dict[str, Any] = {}
+    for index, (lat0, lat1, lon0, lon1) in enumerate(area.bounding_boxes()):
+        values |= {f"lat0_{index}": lat0, f"lat1_{index}": lat1, f"lon0_{index}": lon0, f"lon1_{index}": lon1}
+    for index, point in enumerate(area.points):
+        values[f"kx{index}"] = EARTH_KM_PER_DEGREE * math.cos(math.radians(point.latitude))
+        values[f"lat{index}"], values[f"lon{index}"] = point.latitude, point.longitude
+    values["radius2"] = area.radius_km**2
     return values
 
 
