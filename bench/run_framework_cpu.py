@@ -4,7 +4,8 @@
 
 Both ASGI apps (``gateway.app.create_app`` with the normal path — compiled reads and response cache off — and
 ``bench/framework_peer/app.py``) run in this process against the stack's ``bench_catalogue``, driven straight through
-ASGI (no HTTP client, no socket) on uvloop, with the garbage collector tuned as the servers tune it, with the Q2 bodies ``run_framework_bench.py`` writes, 8 requests in flight. Rounds
+ASGI (no HTTP client, no socket) on uvloop, the garbage collector tuned as each server tunes it,
+with the Q2 bodies ``run_framework_bench.py`` writes, 8 requests in flight. Rounds
 alternate gateway / peer; each reports ``time.process_time()`` per request. CPU time is far less disturbed by other
 work on the machine than wrk's throughput, so it compares changes; the verdict stays ``run_framework_bench.py``'s.
 Background work of the process (the gateway's Kafka reader, its relay) is counted in both servers' figures alike.
@@ -22,7 +23,6 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalogue_bench.environment import WORK, read_stack_env
 from catalogue_bench.params import read_bodies
+
 from shared.server import GC_THRESHOLDS, run
 
 DATABASE = "bench_catalogue"
 IN_FLIGHT = 8
-ASGIApp = Callable[
-    [MutableMapping[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]],
-    Awaitable[None],
-]
+ASGIApp = Any  # Starlette apps, driven by hand
 
 
 async def post(app: ASGIApp, body: bytes) -> bytes:
@@ -88,8 +86,9 @@ async def drive(app: ASGIApp, bodies: list[bytes], count: int, label: str) -> fl
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
     spent = time.process_time() - start
     if os.environ.get("BENCH_GC"):
-        print(label, {g: (COLLECTIONS[g][0] - collected[g][0], round(1000 * (COLLECTIONS[g][1] - collected[g][1]) / count, 3))
-               for g in COLLECTIONS})
+        passes = {g: COLLECTIONS[g][0] - collected[g][0] for g in COLLECTIONS}
+        ms = {g: round(1000 * (COLLECTIONS[g][1] - collected[g][1]) / count, 3) for g in COLLECTIONS}
+        print(f"{label}: collections by generation {passes}, their CPU ms per request {ms}")
     return spent / count
 
 
@@ -122,7 +121,6 @@ async def census(app: ASGIApp, bodies: list[bytes]) -> None:
     for kind, n in kinds.most_common(40):
         print(n / 50, kind)
     gc.set_debug(0)
-    describe_cycles(gc.garbage)
     gc.garbage.clear()
     gc.collect()
     before = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
@@ -135,34 +133,6 @@ async def census(app: ASGIApp, bodies: list[bytes]) -> None:
         print(n / 200, kind)
 
 
-def describe_cycles(garbage: list[Any]) -> None:
-    """For some garbage objects, one reference cycle through them (to see who keeps a request's graph alive)."""
-    ids = {id(o) for o in garbage}
-    seen_kinds: set[str] = set()
-    for start in garbage:
-        kind = type(start).__qualname__
-        if kind in seen_kinds or kind not in ("CompiledExecution", "Context", "DataLoader", "FieldDetails", "function", "RefMap"):
-            continue
-        seen_kinds.add(kind)
-        paths = {id(start): [start]}
-        frontier = [start]
-        found = None
-        while frontier and found is None:
-            nxt = []
-            for o in frontier:
-                for r in gc.get_referents(o):
-                    if r is start:
-                        found = paths[id(o)] + [r]
-                        break
-                    if id(r) in ids and id(r) not in paths:
-                        paths[id(r)] = paths[id(o)] + [r]
-                        nxt.append(r)
-                if found:
-                    break
-            frontier = nxt
-        print("cycle of", kind, ":", " -> ".join(type(o).__qualname__ + (f"({o.__qualname__})" if hasattr(o, "__qualname__") and not isinstance(o, type) else "") for o in (found or [])))
-
-
 def gateway_app(dsn: str, kafka: str) -> ASGIApp:
     os.environ.update({
         "GATEWAY_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
@@ -173,16 +143,16 @@ def gateway_app(dsn: str, kafka: str) -> ASGIApp:
     from gateway.app import create_app
     from gateway.settings import GatewaySettings
 
-    return create_app(GatewaySettings())  # type: ignore[call-arg]
+    return create_app(GatewaySettings())
 
 
 async def main(arguments: argparse.Namespace) -> None:
-    values = read_stack_env()  # the running stack only: this bench never starts one
-    dsn = values["STACK_POSTGRES_DSN"].rsplit("/", 1)[0] + f"/{DATABASE}"
+    stack_env = read_stack_env()  # the running stack only: this bench never starts one
+    dsn = stack_env["STACK_POSTGRES_DSN"].rsplit("/", 1)[0] + f"/{DATABASE}"
     os.environ["BENCH_PEER_DSN"] = dsn
     from framework_peer.app import app as peer
 
-    gateway = gateway_app(dsn, values["GATEWAY_KAFKA_BOOTSTRAP_SERVERS"])
+    gateway = gateway_app(dsn, stack_env["GATEWAY_KAFKA_BOOTSTRAP_SERVERS"])
     bodies = [json.dumps(body).encode() for body in read_bodies("gateway", "Q2")]
     apps: dict[str, Any] = {"gateway": gateway, "peer": peer}
     async with contextlib.AsyncExitStack() as stack_of_apps:
