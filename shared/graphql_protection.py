@@ -35,6 +35,7 @@ from strawberry.types.graphql import OperationType
 
 from shared.graphql_contract import SCALAR_MAP
 from shared.graphql_errors import PublicErrors, StorableStringLiterals
+from shared.graphql_resolvers import read_plain_fields_directly
 from shared.graphql_rules import CostModel, cost_rule, single_use_rule
 from shared.settings import GraphQLServiceSettings
 
@@ -98,6 +99,7 @@ class BoundedSchema(strawberry.Schema):
         config = kwargs.get("config") or StrawberryConfig()
         kwargs["config"] = replace(config, scalar_map={**SCALAR_MAP, **config.scalar_map})
         super().__init__(*args, **kwargs)
+        read_plain_fields_directly(self)
         self.timeout_seconds = timeout_seconds
 
     async def execute(

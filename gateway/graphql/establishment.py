@@ -54,8 +54,11 @@ class Establishment(Node):
     email: str | None
     website: str | None
     capacity: int | None = strawberry.field(description="Nombre de places agréées.")
-    info_keys: strawberry.Private[frozenset[str] | None] = None
-    """The operating information's document keys the request selects (``operating_info``); None: all of them."""
+    # A plain field, not a resolver: strawberry runs a resolver through its argument and extension machinery for
+    # every establishment of a page, which cost the normal read path more than building the object itself.
+    operating_info: OperatingInfo | None = strawberry.field(
+        description="Les modalités de fonctionnement publiées, s'il y en a."
+    )
 
     @strawberry.field(description="Le gestionnaire.")
     def provider(self) -> Provider:
@@ -76,11 +79,6 @@ class Establishment(Node):
     @strawberry.field(description="La commune d'implantation.")
     def commune(self) -> Commune:
         return Commune.from_record(self.record.commune)
-
-    @strawberry.field(description="Les modalités de fonctionnement publiées, s'il y en a.")
-    def operating_info(self) -> OperatingInfo | None:
-        info = self.record.operating_info
-        return operating_info(info, self.info_keys) if info is not None else None
 
     @strawberry.field(description="État des disponibilités (crèches seulement).")
     def availability_status(self, info: GraphQLInfo) -> AvailabilityStatus | None:
@@ -123,8 +121,15 @@ class Establishment(Node):
 
     @staticmethod
     def from_record(
-        record: EstablishmentRecord, distance_km: float | None = None, info_keys: frozenset[str] | None = None
+        record: EstablishmentRecord,
+        distance_km: float | None = None,
+        info_keys: frozenset[str] | None = None,
+        *,
+        with_info: bool = True,
     ) -> "Establishment":
+        """``info_keys``: the operating information's document keys the request selects (None: all of them);
+        ``with_info=False`` when it does not select the operating information at all (then left ``None``)."""
+        info = record.operating_info if with_info else None
         return Establishment(
             id=strawberry.ID(to_global_id("Establishment", record.id)),
             record=record,
@@ -152,5 +157,5 @@ class Establishment(Node):
             email=record.email,
             website=record.website,
             capacity=record.capacity,
-            info_keys=info_keys,
+            operating_info=None if info is None else operating_info(info, info_keys),
         )

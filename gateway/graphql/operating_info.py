@@ -94,12 +94,12 @@ def operating_info(record: OperatingInfoRecord, keys: frozenset[str] | None = No
     """The published version as GraphQL objects (its stored JSON was validated by the model when written).
 
     ``keys``: the stored document's keys the selected fields show (:func:`document_keys`), the only ones validated
-    again (the model's validation is most of the cost of this conversion); the others are left at their defaults,
-    which nobody reads. ``None``: the whole document."""
+    again and converted (the model's validation and the conversion are most of the cost of a published version in a
+    list); the other fields are left ``None``, which nobody reads. ``None``: the whole document."""
     stored = record.document if keys is None else {k: v for k, v in record.document.items() if k in keys}
     document = model.OperatingInfoDocument.model_validate(stored)
     url = document.accessibility_url
-    published: OperatingInfo = _document_fields(document)
+    published: OperatingInfo = _document_fields(document) if keys is None else _document_fields_among(document, keys)
     published.version = record.version
     published.published_at = record.published_at
     published.opening_hours = record.opening_hours
@@ -137,6 +137,19 @@ resolvers)."""
 def _object_converter(cls: type) -> Convert:
     """``cls`` (a type of the model's) from a model instance; fields the model lacks are derived (:data:`_DERIVED`)
     or ``None`` (set after)."""
+    among = _object_converter_among(cls)
+    return lambda instance: among(instance, None)
+
+
+_Plan = tuple[list[str], list[tuple[str, Convert]]]
+"""The fields a conversion copies, and those it converts."""
+PLANS_KEPT = 64
+"""Selections of a type's fields whose conversion is kept worked out (a cleared cache beyond that)."""
+
+
+def _object_converter_among(cls: type) -> Callable[[BaseModel, frozenset[str] | None], Any]:
+    """As :func:`_object_converter`, converting only the model's fields named (all of them for ``None``): the others
+    are ``None``."""
     in_model = cls._pydantic_type.model_fields  # type: ignore[attr-defined]
     derived = _DERIVED.get(cls, {})
     fields = [f for f in cls.__strawberry_definition__.fields if f.init]  # type: ignore[attr-defined]
@@ -144,20 +157,34 @@ def _object_converter(cls: type) -> Convert:
     given = [(f.python_name, _converter(f.type)) for f in fields if f.python_name in in_model]
     copied = [name for name, convert_field in given if convert_field is _same]
     converted = [(name, convert_field) for name, convert_field in given if convert_field is not _same]
+    nothing = dict.fromkeys(in_model.keys() & {f.python_name for f in fields}) | absent
+    plans: dict[frozenset[str], _Plan] = {}  # by ``only``: a request's selection gives one set for all its rows
 
-    def convert(instance: BaseModel) -> Any:
+    def plan(only: frozenset[str] | None) -> _Plan:
+        if only is None:
+            return copied, converted
+        found = plans.get(only)
+        if found is None:
+            if len(plans) >= PLANS_KEPT:
+                plans.clear()
+            found = plans[only] = [n for n in copied if n in only], [(n, c) for n, c in converted if n in only]
+        return found
+
+    def convert(instance: BaseModel, only: frozenset[str] | None) -> Any:
         values = instance.__dict__  # a pydantic model's field values
-        kwargs = {name: values[name] for name in copied}
-        for name, convert_field in converted:
+        names, conversions = plan(only)
+        kwargs = nothing | {name: values[name] for name in names}
+        for name, convert_field in conversions:
             kwargs[name] = convert_field(values[name])
         for name, derive in derived.items():
             kwargs[name] = derive(instance)
-        return cls(**kwargs, **absent)
+        return cls(**kwargs)
 
     return convert
 
 
 _document_fields = _object_converter(OperatingInfo)
+_document_fields_among = _object_converter_among(OperatingInfo)
 _slots = _converter(OperatingInfo.__strawberry_definition__.get_field("weekly_hours").type)  # type: ignore[attr-defined]
 
 

@@ -83,10 +83,12 @@ class CatalogueQueries:
         records, total = await retry_once_if_disconnected(read)
         page = records[: search.first]
         with_cursors = _selects(info.selected_fields, "cursor")  # an unselected cursor is never serialised
-        info_keys = document_keys(_fields_under(info.selected_fields, "operatingInfo"))
+        with_info = _selects(info.selected_fields, "operatingInfo")
+        info_keys = document_keys(_fields_under(info.selected_fields, "operatingInfo")) if with_info else None
         edges = [
             EstablishmentEdge(
-                cursor=encode_cursor(r.sort_key) if with_cursors else "", node=_node_of(r, search, info_keys)
+                cursor=encode_cursor(r.sort_key) if with_cursors else "",
+                node=_node_of(r, search, info_keys, with_info=with_info),
             )
             for r in page
         ]
@@ -202,13 +204,13 @@ def _direct_fields(selections: Sequence[Selection]) -> set[str]:
 
 
 def _node_of(
-    record: EstablishmentRecord, search: EstablishmentSearch, info_keys: frozenset[str] | None = None
+    record: EstablishmentRecord, search: EstablishmentSearch, info_keys: frozenset[str] | None, *, with_info: bool
 ) -> Establishment:
     distance = None
     if search.area is not None:
         here = GeoPoint(record.latitude, record.longitude)
         distance = min(distance_km(point, here) for point in search.area.points)
-    return Establishment.from_record(record, distance, info_keys)
+    return Establishment.from_record(record, distance, info_keys, with_info=with_info)
 
 
 async def _node(info: GraphQLInfo, global_id: str, argument: str) -> Node | None:
@@ -216,7 +218,11 @@ async def _node(info: GraphQLInfo, global_id: str, argument: str) -> Node | None
     loaders = info.context.loaders
     if type_name == "Establishment":
         establishment = await loaders.establishments.load(key)
-        return Establishment.from_record(establishment) if establishment else None
+        if establishment is None:
+            return None
+        with_info = _selects(info.selected_fields, "operatingInfo")
+        info_keys = document_keys(_fields_under(info.selected_fields, "operatingInfo")) if with_info else None
+        return Establishment.from_record(establishment, None, info_keys, with_info=with_info)
     if type_name == "Commune":
         commune = await loaders.communes.load(key)
         return Commune.from_record(commune) if commune else None

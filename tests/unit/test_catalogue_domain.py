@@ -189,5 +189,9 @@ def test_a_stored_document_reads_back_field_for_field() -> None:
         name = field.graphql_name or to_camel_case(field.python_name)
         alone: Any = operating_info(record, document_keys([name, "__typename"]))
         assert getattr(alone, field.python_name) == getattr(info, field.python_name), name
+    q2 = ["openingHours", "capacity", "ageMin", "ageMax"]  # the benchmarks' Q2, several fields together
+    together: Any = operating_info(record, document_keys(q2))
+    assert (together.opening_hours, together.capacity) == (info.opening_hours, info.capacity)
+    assert (together.age_min.months, together.age_max.months) == (2, 48)
     assert document_keys(["capacity", "ageMin"]) == frozenset({"capacity", "age_min"})
     assert document_keys(["capacity", "notAField"]) is None  # unknown: the whole document

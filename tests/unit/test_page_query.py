@@ -5,17 +5,25 @@ information to every row of the area (thousands in a city) before keeping 21, an
 EAJE of the area: the page is now chosen on ``establishments`` alone, free places tested in order, then joined.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Exists, Select
+from sqlalchemy import BindParameter, Exists, Select
 from sqlalchemy.sql import Subquery, visitors
 from sqlalchemy.sql.util import find_tables
 
 from gateway.catalogue.domain import Area, GeoPoint
-from gateway.catalogue.repositories import page_query
+from gateway.catalogue.repositories import (
+    SOON_DAYS,
+    _named,
+    _search_values,
+    count_query,
+    page_query,
+    search_after,
+    search_conditions,
+)
 from gateway.catalogue.search import EstablishmentSearch
-from gateway.catalogue.vocabulary import Category
+from gateway.catalogue.vocabulary import Category, EajeType
 
 TODAY = date(2026, 12, 3)
 NEAR = Area((GeoPoint(48.85789, 2.37971),), 5.0)
@@ -82,3 +90,38 @@ def test_by_name_without_free_places_an_index_gives_the_order_and_one_joined_sta
     assert _subquery(statement, "chosen") is None
     assert _from_tables(statement) >= JOINED | {"establishments"}
     assert statement._limit_clause is not None
+
+
+SEARCHES = {
+    **CHOSEN_FIRST,
+    "commune (Q2)": EstablishmentSearch(first=50, commune_insee="59328", today=TODAY),
+    "every filter": EstablishmentSearch(
+        departement="59",
+        postal_code="59278",
+        categories=(Category.EAJE, Category.RPE),
+        eaje_types=(EajeType.MICRO_CRECHE,),
+        child_age_months=18,
+        free_between=FORTNIGHT,
+        after=("Crèche", "id-1"),
+        today=TODAY,
+    ),
+}
+
+
+@pytest.mark.parametrize("page", [False, True])
+@pytest.mark.parametrize("search", SEARCHES.values(), ids=SEARCHES.keys())
+def test_a_searchs_values_are_those_its_statement_names(search: EstablishmentSearch, page: bool) -> None:
+    recorded: dict[str, object] = {}
+
+    def record(name: str, value: object) -> object:
+        recorded[name] = value
+        return value
+
+    search_conditions(search, record)
+    if page:
+        search_after(search, record)
+        recorded |= {"limit": search.first + 1, "soon": TODAY + timedelta(days=SOON_DAYS - 1)}
+    assert _search_values(search, page=page) == recorded
+    statement = page_query(search, with_summary=True, value=_named) if page else count_query(search, _named)
+    names = {p.key for p in visitors.iterate(statement) if isinstance(p, BindParameter) and p.required}
+    assert names <= recorded.keys()
